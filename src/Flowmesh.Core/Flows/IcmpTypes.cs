@@ -11,8 +11,9 @@ internal static class IcmpTypes
 {
     /// <summary>
     /// The type that answers (or is answered by) <paramref name="type"/>. Types without one are
-    /// one-way (errors, redirects, ...). The table is deliberately asymmetric where Zeek's is:
-    /// IPv4 router solicitation maps to advertisement but not back.
+    /// one-way (errors, redirects, ...). IPv4 router advertisement pairs with solicitation in both
+    /// directions as in pycommunityid (the spec's recommended implementation) and Wireshark; the
+    /// spec repository's older community-id.py maps only solicitation to advertisement.
     /// </summary>
     public static bool TryGetCounterpart(byte protocol, byte type, out byte counterpart)
     {
@@ -23,7 +24,7 @@ internal static class IcmpTypes
                 8 => 0, 0 => 8,     // echo request / reply
                 13 => 14, 14 => 13, // timestamp
                 15 => 16, 16 => 15, // information
-                10 => 9,            // router solicitation -> advertisement
+                10 => 9, 9 => 10,   // router solicitation / advertisement
                 17 => 18, 18 => 17, // address mask
                 _ => -1,
             },
