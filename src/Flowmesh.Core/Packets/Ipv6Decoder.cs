@@ -17,9 +17,11 @@ internal static class Ipv6Decoder
         int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
         byte nextHeader = ip[6];
         int ipLength;
+        int knownLength; // what the packet says its length is, for telling a cut capture from a lying header
         if (payloadLength != 0)
         {
             ipLength = payloadLength + HeaderLength;
+            knownLength = ipLength;
         }
         else if (Ipv6ExtensionHeaders.TryReadJumboPayloadLength(ip, out uint jumboLength))
         {
@@ -27,12 +29,15 @@ internal static class Ipv6Decoder
             // int range, so a larger value is a lie about the packet.
             if (jumboLength > int.MaxValue - HeaderLength) return DecodeFailure.BadIpLength;
             ipLength = (int)jumboLength + HeaderLength;
+            knownLength = ipLength;
         }
         else
         {
             // GSO super-packets (Linux BIG TCP) carry payload length 0 without a jumbo option:
-            // like IPv4 TSO, count the bytes that were captured.
+            // like IPv4 TSO, count the bytes that were captured. A jumbo option cut off by the
+            // snap length lands here too; either way the real length is unknown.
             ipLength = ip.Length;
+            knownLength = int.MaxValue;
         }
 
         packet.IpVersion = 6;
@@ -40,6 +45,6 @@ internal static class Ipv6Decoder
         packet.Protocol = nextHeader;
         packet.Source = IpAddress128.FromIPv6(ip[8..]);
         packet.Destination = IpAddress128.FromIPv6(ip[24..]);
-        return Ipv6ExtensionHeaders.Walk(ip, ipLength, ref packet);
+        return Ipv6ExtensionHeaders.Walk(ip, knownLength, ref packet);
     }
 }

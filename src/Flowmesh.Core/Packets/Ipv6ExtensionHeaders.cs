@@ -24,8 +24,8 @@ internal static class Ipv6ExtensionHeaders
 
     /// <summary>
     /// RFC 8200 recommends a fixed order with each header at most once (twice for destination
-    /// options); 8 covers every legal chain. Longer chains stop the walk and the protocol stays
-    /// the extension header reached, with no ports.
+    /// options); 8 covers every legal chain. A ninth extension header stops the walk: the protocol
+    /// is reported as that header's number, without ports.
     /// </summary>
     public const int MaxHeaders = 8;
 
@@ -35,27 +35,30 @@ internal static class Ipv6ExtensionHeaders
     /// Protocol = the last next-header value read); past the packet's own length it is BadIpLength.
     /// </summary>
     /// <param name="ip">The IPv6 packet as captured, from its fixed header on.</param>
-    /// <param name="ipLength">The packet's length on the wire, header included.</param>
+    /// <param name="ipLength">The packet's length on the wire, header included; int.MaxValue when unknown.</param>
     public static DecodeFailure Walk(ReadOnlySpan<byte> ip, int ipLength, ref PacketInfo packet)
     {
         int end = Math.Min(ip.Length, ipLength);
         byte next = ip[6];
         int offset = Ipv6Decoder.HeaderLength;
-        for (int i = 0; i < MaxHeaders; i++)
+        for (int walked = 0; ; walked++)
         {
             packet.Protocol = next;
             int headerLength;
             switch (next)
             {
                 case HopByHop or Routing or DestinationOptions or Mobility or HostIdentity or Shim6:
+                    if (walked == MaxHeaders) return DecodeFailure.None;
                     if (end - offset < 2) return RanPastEnd(offset + 2, ipLength, ref packet);
                     headerLength = (ip[offset + 1] + 1) * 8;
                     break;
                 case AuthenticationHeader:
+                    if (walked == MaxHeaders) return DecodeFailure.None;
                     if (end - offset < 2) return RanPastEnd(offset + 2, ipLength, ref packet);
                     headerLength = (ip[offset + 1] + 2) * 4;
                     break;
                 case Fragment:
+                    if (walked == MaxHeaders) return DecodeFailure.None;
                     headerLength = FragmentHeaderLength;
                     break;
                 default:
@@ -73,8 +76,6 @@ internal static class Ipv6ExtensionHeaders
             next = ip[offset];
             offset += headerLength;
         }
-        packet.Protocol = next;
-        return DecodeFailure.None;
     }
 
     private static DecodeFailure RanPastEnd(int needed, int ipLength, ref PacketInfo packet)
