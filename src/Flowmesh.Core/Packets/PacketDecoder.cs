@@ -13,8 +13,9 @@ namespace Flowmesh.Core.Packets;
 /// + 40, or the RFC 2675 jumbo length). A length field of 0, which host-side captures of TSO/GSO
 /// super-packets show, is replaced by the IP bytes present in the frame.</para>
 /// <para>Truncation: a cut link or IP header is a failure; an IP header that is whole while the
-/// transport header or the IPv6 extension chain is cut still decodes (ports 0,
-/// <see cref="PacketInfo.TransportTruncated"/> set), because the packet was seen and its bytes count.
+/// IPv6 extension chain or the transport fields (ports, TCP flags, ICMP type/code) are cut still
+/// decodes (ports 0, <see cref="PacketInfo.TransportTruncated"/> set), because the packet was seen
+/// and its bytes count. An extension chain longer than the packet's own length is BadIpLength.
 /// Non-first fragments decode with ports 0 and <see cref="PacketInfo.IsNonFirstFragment"/> set.</para>
 /// </remarks>
 public static class PacketDecoder

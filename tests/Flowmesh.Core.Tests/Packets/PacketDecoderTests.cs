@@ -135,4 +135,16 @@ public sealed class PacketDecoderTests
         Assert.True(packet.TransportTruncated);
         Assert.Equal((0, 0, 0, 20), (packet.SourcePort, packet.DestinationPort, packet.TcpFlags, packet.IpLength));
     }
+
+    [Fact]
+    public void TinyFirstFragmentStillYieldsPortsAndFlags()
+    {
+        // Total length 36: a 16-byte TCP header (a classic overlapping-fragment trick); ports and the
+        // flags byte at offset 13 are all there.
+        byte[] frame = new FrameBuilder().Ethernet(0x0800).Ipv4(36, 6, "10.0.0.2", "10.128.0.2", flagsAndOffset: 0x2000)
+            .U16(24102).U16(10792).U32(1).U32(2).U8(0x40).U8(0x02).U16(512).Build();
+        Assert.Equal(DecodeFailure.None, Decode(LinkType.Ethernet, frame, out var packet));
+        Assert.Equal(PacketInfoText.Describe(DecoderSamples.Expect(4, "10.0.0.2", "10.128.0.2", 6, 36, 24102, 10792, tcpFlags: 0x02)),
+            PacketInfoText.Describe(packet));
+    }
 }
