@@ -1,10 +1,23 @@
+using System.CommandLine;
+using Flowmesh.Agent.Cli;
+
 namespace Flowmesh.Agent;
 
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("flowmesh: not yet");
-        return 2;
+        var root = new RootCommand("Flowmesh: a decentralized flow monitor. Every PC runs one agent; together they replace the central collector.")
+        {
+            FlowsCommand.Create(),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"flowmesh: {error.Message}");
+            Console.Error.WriteLine("Try 'flowmesh --help'.");
+            return ExitCodes.UsageError;
+        }
+        return parse.Invoke();
     }
 }

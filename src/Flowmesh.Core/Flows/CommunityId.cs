@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Flowmesh.Core.Packets;
+
 namespace Flowmesh.Core.Flows;
 
 /// <summary>
@@ -5,7 +9,63 @@ namespace Flowmesh.Core.Flows;
 /// such as "1:LQU9qZlK+B5F3KDmev6m5PMibrg=" that two observation points compute identically for one
 /// flow, so records from different tools and agents can be matched.
 /// </summary>
+/// <remarks>
+/// Hash input, all big-endian: seed (2) | lower address (4 or 16) | higher address | protocol (1) |
+/// 0 (1) | lower port (2) | higher port (2); the ports only for TCP, UDP, SCTP, ICMP and ICMPv6.
+/// "Lower" orders by (address, port). For ICMP the ports are the initiator's type and either the
+/// counterpart type (request/reply pairs, which are ordered like ports) or the code (one-way types,
+/// kept in the initiator's direction).
+/// </remarks>
 public static class CommunityId
 {
-    public static string Compute(FlowRecord record, ushort seed) => throw new NotImplementedException();
+    private const int MaxInput = 2 + 16 + 16 + 1 + 1 + 2 + 2;
+
+    public static string Compute(FlowRecord record, ushort seed)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        byte protocol = record.Protocol;
+        IpAddress128 source = record.SourceAddress;
+        IpAddress128 destination = record.DestinationAddress;
+        ushort sourcePort = record.SourcePort;
+        ushort destinationPort = record.DestinationPort;
+        bool hasPorts = true;
+        bool oneWay = false;
+        if (IpProtocol.IsIcmp(protocol))
+        {
+            sourcePort = record.IcmpType;
+            oneWay = !IcmpTypes.TryGetCounterpart(protocol, record.IcmpType, out byte counterpart);
+            destinationPort = oneWay ? record.IcmpCode : counterpart;
+        }
+        else if (!IpProtocol.HasPorts(protocol))
+        {
+            hasPorts = false;
+            sourcePort = destinationPort = 0;
+        }
+
+        int order = source.CompareTo(destination);
+        bool sourceFirst = oneWay || order < 0 || (order == 0 && sourcePort < destinationPort);
+        if (!sourceFirst)
+        {
+            (source, destination) = (destination, source);
+            (sourcePort, destinationPort) = (destinationPort, sourcePort);
+        }
+
+        Span<byte> input = stackalloc byte[MaxInput];
+        BinaryPrimitives.WriteUInt16BigEndian(input, seed);
+        int length = 2;
+        length += source.WriteNetworkBytes(input[length..]);
+        length += destination.WriteNetworkBytes(input[length..]);
+        input[length++] = protocol;
+        input[length++] = 0;
+        if (hasPorts)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(input[length..], sourcePort);
+            BinaryPrimitives.WriteUInt16BigEndian(input[(length + 2)..], destinationPort);
+            length += 4;
+        }
+
+        Span<byte> digest = stackalloc byte[SHA1.HashSizeInBytes];
+        SHA1.HashData(input[..length], digest);
+        return "1:" + Convert.ToBase64String(digest);
+    }
 }

@@ -3,9 +3,12 @@ using Flowmesh.Core.Packets;
 namespace Flowmesh.Core.Flows;
 
 /// <summary>
-/// A finished biflow (RFC 5103 spirit). The source is the initiator: the side that sent a SYN
-/// without ACK, or otherwise the side whose packet was seen first. Forward counters are
-/// initiator to responder; <c>Reverse*</c> are responder to initiator. Bytes are IP total lengths.
+/// A finished biflow (RFC 5103 spirit). The source is the initiator: the sender of the flow's first
+/// packet, except that a TCP SYN+ACK or an ICMP/ICMPv6 reply (echo reply and the other request/reply
+/// pairs) seen first makes its <em>receiver</em> the initiator, and a pure SYN (SYN without ACK) seen
+/// later on a flow whose first packet was not one makes its sender the initiator (see
+/// <see cref="FlowTable"/>). Forward counters are initiator to responder; <c>Reverse*</c> are
+/// responder to initiator. Bytes are IP total lengths. ICMP flows have ports 0.
 /// </summary>
 public sealed class FlowRecord
 {
@@ -29,7 +32,10 @@ public sealed class FlowRecord
 
     /// <summary>OR of the TCP flags of both directions.</summary>
     public byte TcpFlags { get; init; }
-    /// <summary>ICMP type and code of the first packet from the initiator (0 otherwise).</summary>
+    /// <summary>
+    /// ICMP type and code of the first packet from the initiator; when only the responder's reply was
+    /// captured, the request type that reply answers, code 0. 0 for other protocols.
+    /// </summary>
     public byte IcmpType { get; init; }
     public byte IcmpCode { get; init; }
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what Flowmesh needs on a Debian/Ubuntu machine, quietly and only what is missing.
+#   scripts/setup.sh           packages the agent and CLI need at run time
+#   scripts/setup.sh --test    also the tools the tests compare against and drive traffic with
+set -euo pipefail
+
+runtime_packages=(libpcap0.8 libpcap0.8-dev iproute2)
+test_packages=(tshark tcpdump iperf3 nmap hping3 softflowd procps time)
+
+want=("${runtime_packages[@]}")
+[[ "${1:-}" == "--test" ]] && want+=("${test_packages[@]}")
+
+missing=()
+for package in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+    if [[ $EUID -ne 0 ]]; then
+        echo "flowmesh: these packages are missing: ${missing[*]}" >&2
+        echo "flowmesh: run this once as root (sudo $0 $*) or: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "flowmesh: installing ${missing[*]} (once)..." >&2
+    log=$(mktemp)
+    export DEBIAN_FRONTEND=noninteractive
+    # tshark asks whether non-root users may capture; answer for it so the install never waits.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+        echo "flowmesh: package installation failed; the apt output follows" >&2
+        cat "$log" >&2
+        exit 1
+    fi
+    rm -f "$log"
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+    echo "flowmesh: the .NET 10 SDK is required (dotnet was not found on PATH)" >&2
+    exit 1
+fi

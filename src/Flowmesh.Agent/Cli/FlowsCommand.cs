@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Flowmesh.Agent.Output;
+using Flowmesh.Capture;
+using Flowmesh.Core.Flows;
+
+namespace Flowmesh.Agent.Cli;
+
+/// <summary>`flowmesh flows`: packets from a capture file or a live interface in, flow records out.</summary>
+internal static class FlowsCommand
+{
+    public static Command Create()
+    {
+        var pcap = new Option<string?>("--pcap", "-r") { Description = "Read a pcap or pcapng file ('-' for standard input)." };
+        var iface = new Option<string?>("--interface", "-i") { Description = "Capture live on this interface (default: the interface of the default route)." };
+        var seconds = new Option<double?>("--seconds") { Description = "Stop a live capture after this many seconds (default: until Ctrl-C)." };
+        var filter = new Option<string?>("--filter", "-f") { Description = "BPF filter for live capture, e.g. \"tcp or udp\"." };
+        var snaplen = new Option<int>("--snaplen") { Description = "Bytes kept per packet in live capture; headers fit in 128.", DefaultValueFactory = _ => 128 };
+        var bufferMiB = new Option<int>("--buffer-mib") { Description = "Kernel capture buffer in MiB.", DefaultValueFactory = _ => 32 };
+        var promiscuous = new Option<bool>("--promiscuous") { Description = "Put the interface in promiscuous mode." };
+        var format = new Option<string?>("--format") { Description = "Output format (default: table on a terminal, json when piped)." };
+        format.AcceptOnlyFromAmong("table", "csv", "json");
+        var sort = new Option<string>("--sort") { Description = "Order of records (default: as flows end).", DefaultValueFactory = _ => "none" };
+        sort.AcceptOnlyFromAmong("none", "bytes", "packets", "start", "duration");
+        var limit = new Option<int?>("--limit", "-n") { Description = "Print at most this many records (after sorting)." };
+        var idle = new Option<string?>("--idle-timeout") { Description = "Idle timeouts in seconds, e.g. tcp=300,udp=60,icmp=60,other=60,closed=5." };
+        var active = new Option<double?>("--active-timeout") { Description = "Report long flows every this many seconds (default 1800)." };
+        var maxFlows = new Option<int?>("--max-flows") { Description = "Cap on live flows; the least recently seen is evicted beyond it (default 262144)." };
+
+        var command = new Command("flows", "Turn packets into bidirectional flow records (from a file or a live interface).")
+        {
+            pcap, iface, seconds, filter, snaplen, bufferMiB, promiscuous, format, sort, limit, idle, active, maxFlows,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(pcap) is not null && result.GetValue(iface) is not null)
+                result.AddError("--pcap and --interface exclude each other.");
+            if (result.GetValue(limit) is int n && n < 0) result.AddError("--limit must not be negative.");
+            if (result.GetValue(seconds) is double s && s <= 0) result.AddError("--seconds must be positive.");
+            if (result.GetValue(maxFlows) is int m && m < 1) result.AddError("--max-flows must be at least 1.");
+            if (result.GetValue(active) is double a && a <= 0) result.AddError("--active-timeout must be positive.");
+            if (result.GetValue(snaplen) is < 64 or > 262144) result.AddError("--snaplen must be between 64 and 262144.");
+            if (result.GetValue(bufferMiB) is < 1 or > 4096) result.AddError("--buffer-mib must be between 1 and 4096.");
+        });
+        command.SetAction(parse =>
+        {
+            var options = new FlowTableOptions();
+            if (parse.GetValue(idle) is string spec)
+            {
+                options = IdleTimeoutSpec.Apply(options, spec, out string? error);
+                if (error is not null) return Fail(ExitCodes.UsageError, error);
+            }
+            if (parse.GetValue(active) is double activeSeconds) options = options with { ActiveTimeout = TimeSpan.FromSeconds(activeSeconds) };
+            if (parse.GetValue(maxFlows) is int cap) options = options with { MaxFlows = cap };
+
+            var outputFormat = parse.GetValue(format) switch
+            {
+                "table" => OutputFormat.Table,
+                "csv" => OutputFormat.Csv,
+                "json" => OutputFormat.Json,
+                _ => Console.IsOutputRedirected ? OutputFormat.Json : OutputFormat.Table,
+            };
+            var order = Enum.Parse<FlowSortOrder>(parse.GetValue(sort)!, ignoreCase: true);
+
+            var live = new LiveCaptureRequest(parse.GetValue(iface), parse.GetValue(filter), parse.GetValue(snaplen), parse.GetValue(bufferMiB) * 1024 * 1024, parse.GetValue(promiscuous));
+            return Run(parse.GetValue(pcap), live, parse.GetValue(seconds), options, outputFormat, order, parse.GetValue(limit));
+        });
+        return command;
+    }
+
+    private static int Run(string? pcapPath, LiveCaptureRequest live, double? seconds, FlowTableOptions options, OutputFormat format, FlowSortOrder order, int? limit)
+    {
+        ICaptureSource source;
+        try
+        {
+            source = pcapPath is not null ? CaptureSources.OpenFile(pcapPath) : CaptureSources.OpenLive(live);
+        }
+        catch (CaptureException e)
+        {
+            return Fail(ExitCodes.InputError, e.Message);
+        }
+
+        using (source)
+        {
+            using var stdout = Console.OpenStandardOutput();
+            using var buffered = new BufferedStream(stdout, 64 * 1024);
+            using var text = new StreamWriter(buffered, new UTF8Encoding(false), 64 * 1024) { AutoFlush = false };
+            using IFlowRecordWriter writer = format switch
+            {
+                OutputFormat.Json => new JsonLinesFlowWriter(buffered),
+                OutputFormat.Csv => new CsvFlowWriter(text),
+                _ => new TableFlowWriter(text),
+            };
+            var selection = new FlowRecordSelection(writer, order, limit);
+            var meter = new FlowMeter(options, selection.Add);
+
+            using var cancellation = new CancellationTokenSource();
+            if (seconds is double s) cancellation.CancelAfter(TimeSpan.FromSeconds(s));
+            ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; cancellation.Cancel(); };
+            Console.CancelKeyPress += onCtrlC;
+            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancellation.Cancel(); });
+
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                using (new ProgressIndicator(source, ProgressIndicator.ShouldShow))
+                {
+                    source.Run(meter, cancellation.Token);
+                }
+            }
+            catch (CaptureException e)
+            {
+                return Fail(ExitCodes.InputError, e.Message);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCtrlC;
+            }
+            meter.Flush();
+            selection.Complete();
+            text.Flush();
+            buffered.Flush();
+            started.Stop();
+
+            Console.Error.WriteLine(RunSummary.Format(source, meter, selection.Seen, started.Elapsed));
+            return ExitCodes.Success;
+        }
+    }
+
+    private static int Fail(int code, string message)
+    {
+        Console.Error.WriteLine($"flowmesh: {message}");
+        return code;
+    }
+}

@@ -1,0 +1,35 @@
+using System.Globalization;
+using Flowmesh.Core.Flows;
+
+namespace Flowmesh.Agent.Output;
+
+/// <summary>RFC 4180 CSV with a header row; the same fields and values as the JSON output.</summary>
+internal sealed class CsvFlowWriter : IFlowRecordWriter
+{
+    private readonly TextWriter _output;
+
+    public CsvFlowWriter(TextWriter output)
+    {
+        _output = output;
+        _output.Write(string.Join(',', FlowFields.Names));
+        _output.Write('\n');
+    }
+
+    public void Write(FlowRecord r)
+    {
+        // None of these values can contain a comma, quote or newline, so no field needs quoting.
+        var c = CultureInfo.InvariantCulture;
+        _output.Write(string.Join(',',
+            r.Protocol.ToString(c), r.SourceAddress.ToString(), r.SourcePort.ToString(c),
+            r.DestinationAddress.ToString(), r.DestinationPort.ToString(c),
+            r.Packets.ToString(c), r.Bytes.ToString(c), r.ReversePackets.ToString(c), r.ReverseBytes.ToString(c),
+            FlowFields.Timestamp(r.StartMicros), FlowFields.Timestamp(r.EndMicros),
+            r.TcpFlags.ToString(c), r.IcmpType.ToString(c), r.IcmpCode.ToString(c),
+            FlowFields.EndReason(r.EndReason), r.CommunityIdV1()));
+        _output.Write('\n');
+    }
+
+    public void Complete() => _output.Flush();
+
+    public void Dispose() { }
+}

@@ -1,0 +1,8 @@
+namespace Flowmesh.Agent.Output;
+
+public enum OutputFormat
+{
+    Table,
+    Csv,
+    Json,
+}

@@ -1,0 +1,29 @@
+using Flowmesh.Agent.Output;
+using Flowmesh.Core.Flows;
+
+namespace Flowmesh.Agent.Tests.Output;
+
+public sealed class FlowFieldsTests
+{
+    [Theory]
+    [InlineData(0L, "1970-01-01T00:00:00.000000Z")]
+    [InlineData(1_700_000_000_123_456L, "2023-11-14T22:13:20.123456Z")]
+    [InlineData(1L, "1970-01-01T00:00:00.000001Z")]
+    public void TimestampsAreRfc3339WithMicroseconds(long micros, string expected) =>
+        Assert.Equal(expected, FlowFields.Timestamp(micros));
+
+    [Theory]
+    [InlineData(0x02, "......S.")]
+    [InlineData(0x12, "...A..S.")]
+    [InlineData(0x1B, "...AP.SF")]
+    [InlineData(0xFF, "CEUAPRSF")]
+    public void TcpFlagsReadLikeNfdump(byte flags, string expected) =>
+        Assert.Equal(expected, FlowFields.TcpFlagLetters(flags));
+
+    [Fact]
+    public void EveryEndReasonHasAName()
+    {
+        foreach (var reason in Enum.GetValues<FlowEndReason>())
+            Assert.NotEqual("unknown", FlowFields.EndReason(reason));
+    }
+}
