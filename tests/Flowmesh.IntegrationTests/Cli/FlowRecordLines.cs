@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Flowmesh.IntegrationTests.Comparison;
+
+namespace Flowmesh.IntegrationTests.Cli;
+
+/// <summary>
+/// Reads `flowmesh flows --format json` (one object per line) into totals per directed 5-tuple:
+/// src->dst gets packets/bytes, dst->src gets rev_packets/rev_bytes. Records of one flow split by
+/// timeouts add up.
+/// </summary>
+public static class FlowRecordLines
+{
+    public static DirectedFlowMap Sum(string jsonLines)
+    {
+        var map = new DirectedFlowMap();
+        int lineNumber = 0;
+        foreach (string line in jsonLines.Split('\n'))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var record = document.RootElement;
+                var key = DirectedFlowKey.Create(
+                    record.GetProperty("proto").GetByte(),
+                    record.GetProperty("src_addr").GetString()!,
+                    record.GetProperty("src_port").GetUInt16(),
+                    record.GetProperty("dst_addr").GetString()!,
+                    record.GetProperty("dst_port").GetUInt16());
+                map.Add(key, record.GetProperty("packets").GetInt64(), record.GetProperty("bytes").GetInt64());
+                map.Add(key.Reversed, record.GetProperty("rev_packets").GetInt64(), record.GetProperty("rev_bytes").GetInt64());
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                throw new FormatException($"flowmesh output line {lineNumber} is not a flow record ({e.Message}): {line}", e);
+            }
+        }
+        return map;
+    }
+}

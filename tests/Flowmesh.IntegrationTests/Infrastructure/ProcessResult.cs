@@ -1,0 +1,3 @@
+namespace Flowmesh.IntegrationTests.Infrastructure;
+
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError, TimeSpan Elapsed);
