@@ -23,6 +23,10 @@ internal static class LinkLayerDecoder
                 return LinuxCookedDecoder.DecodeV1(frame, out networkOffset, out layer);
             case LinkType.LinuxSll2:
                 return LinuxCookedDecoder.DecodeV2(frame, out networkOffset, out layer);
+            case LinkType.Ppp or LinkType.PppHdlc:
+                return PointToPointDecoder.DecodePpp(frame, out networkOffset, out layer);
+            case LinkType.CiscoHdlc:
+                return PointToPointDecoder.DecodeCiscoHdlc(frame, out networkOffset, out layer);
             case LinkType.Ieee80211:
                 return Ieee80211Decoder.Decode(frame, 0, paddedHeader: false, out networkOffset, out layer);
             case LinkType.Ieee80211Radiotap:

@@ -9,7 +9,10 @@ public enum LinkType : ushort
 {
     Null = 0,          // BSD loopback: 4-byte host-order address family
     Ethernet = 1,
+    Ppp = 9,           // PPP (RFC 1661), optionally with HDLC-like framing FF 03 (RFC 1662)
+    PppHdlc = 50,      // PPP in HDLC-like framing
     Raw = 101,         // raw IPv4 or IPv6, version nibble decides
+    CiscoHdlc = 104,   // Cisco HDLC: address, control, EtherType
     Ieee80211 = 105,
     Loop = 108,        // OpenBSD loopback: 4-byte network-order address family
     LinuxSll = 113,    // Linux cooked capture v1 ("any")

@@ -246,6 +246,20 @@ internal static class DecoderSamples
             Sll2(0x0800).Ipv4(40, 6, A4, B4).Tcp(25, 40001, 0x01),
             Expect(4, A4, B4, 6, 40, 25, 40001, tcpFlags: 0x01), 20, 40, 40);
 
+        // ---- Serial links ----
+        // PPP in HDLC-like framing: FF 03, protocol 0x0021 (IPv4).
+        Add("ppp-hdlc-ipv4", LinkType.Ppp,
+            new FrameBuilder().Bytes(0xFF, 0x03).U16(0x0021).Ipv4(28, 17, A4, B4).Udp(1000, 2000, 8),
+            Expect(4, A4, B4, 17, 28, 1000, 2000), 4, 24, 24);
+        // PPP without framing, protocol-field compression: one byte 0x57 (IPv6).
+        Add("ppp-compressed-ipv6", LinkType.Ppp,
+            new FrameBuilder().U8(0x57).Ipv6(8, 17, A6, B6).Udp(1, 2, 8),
+            Expect(6, A6, B6, 17, 48, 1, 2), 1, 41, 41);
+        // Cisco HDLC: address 0x0F, control 0, EtherType 0x0800.
+        Add("cisco-hdlc-ipv4", LinkType.CiscoHdlc,
+            new FrameBuilder().Bytes(0x0F, 0x00).U16(0x0800).Ipv4(40, 6, A4, B4).Tcp(179, 33000, 0x18),
+            Expect(4, A4, B4, 6, 40, 179, 33000, tcpFlags: 0x18), 4, 24, 24);
+
         // ---- BSD loopback ----
         Add("null-little-endian-ipv4", LinkType.Null,
             new FrameBuilder().U32Le(2).Ipv4(28, 17, A4, B4).Udp(1000, 2000, 8),

@@ -86,7 +86,9 @@ public sealed class PacketDecoderHostileInputTests
         ["radiotap-length-below-minimum"] = (LinkType.Ieee80211Radiotap, new FrameBuilder().U8(0).U8(0).U16Le(4).U32Le(0).Fill(60).Build(), DecodeFailure.TruncatedLinkHeader),
         ["radiotap-present-words-past-header"] = (LinkType.Ieee80211Radiotap, new FrameBuilder().U8(0).U8(0).U16Le(16).U32Le(0x8000_0000).U32Le(0x8000_0000).U32Le(0x8000_0000).U32Le(0x8000_0000).Fill(60).Build(), DecodeFailure.TruncatedLinkHeader),
         ["radiotap-flags-past-header"] = (LinkType.Ieee80211Radiotap, new FrameBuilder().U8(0).U8(0).U16Le(16).U32Le(0x03).Fill(8, 0).Fill(60).Build(), DecodeFailure.TruncatedLinkHeader),
-        ["unsupported-link-type-ppp"] = ((LinkType)9, new FrameBuilder().U16(0xFF03).U16(0x0021).Ipv4(28, 17, A4, B4).Build(), DecodeFailure.UnsupportedLinkType),
+        ["unsupported-link-type-user0"] = ((LinkType)147, new FrameBuilder().U16(0xFF03).U16(0x0021).Ipv4(28, 17, A4, B4).Build(), DecodeFailure.UnsupportedLinkType),
+        ["ppp-lcp"] = (LinkType.Ppp, new FrameBuilder().Bytes(0xFF, 0x03).U16(0xC021).Fill(10).Build(), DecodeFailure.NotIp),
+        ["cisco-hdlc-slarp"] = (LinkType.CiscoHdlc, new FrameBuilder().Bytes(0x8F, 0x00).U16(0x8035).Fill(20).Build(), DecodeFailure.NotIp),
     };
 
     /// <summary>802.3 frame whose SNAP header names an 802.3 length again, over and over.</summary>
