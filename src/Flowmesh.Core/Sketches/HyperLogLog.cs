@@ -138,7 +138,7 @@ public sealed class HyperLogLog
     /// Body layout: u8 precision p (4..18), u8 sparse precision (26), then
     /// sparse (flags bit 0 clear): u32 token count n (at most 3*2^p/16), n x u32 tokens in strictly increasing order;
     /// dense (flags bit 0 set): 6*2^p/8 bytes of registers, register i in bits [6i, 6i+6) of the little-endian bit stream.
-    /// Typical size at p = 12: 26 + 4n bytes while sparse (at most 3,098), 3,092 bytes dense.
+    /// Typical size at p = 12: 26 + 4n bytes while sparse (at most 3,098), 3,094 bytes dense.
     /// </summary>
     public byte[] Serialize()
     {
