@@ -6,17 +6,20 @@ namespace Flowmesh.Core.Sketches;
 /// Per-key spread (number of distinct elements per key: destinations per source, sources per destination,
 /// ports per source) that can also name the keys whose spread is large. SpreadSketch design (Tang, Huang, Lee,
 /// INFOCOM 2020) with a small HyperLogLog in place of the multiresolution bitmap: depth x width buckets, each
-/// holding b 4-bit HLL registers, a candidate key and that key's level.
+/// holding b 4-bit HLL registers and two candidate keys with their levels.
 /// </summary>
 /// <remarks>
 /// <para>Update (key, element): the pair's keyed hash raises one register in the key's bucket of every row, like a
 /// Count-Min of HLLs. The pair also gets a geometric level (leading zeros of a second hash, so a key with s
-/// distinct elements reaches level about log2 s); a bucket keeps the key with the highest level seen, ties going
-/// to the larger key bytes. Large-spread keys therefore survive as candidates, which makes the sketch invertible.</para>
-/// <para>Query: a key's estimate is the minimum over rows of its buckets' HLL estimates. Each bucket counts every
-/// pair hashed to it, so the estimate is the key's spread plus the spread of keys sharing the bucket, with HLL
-/// error 1.04/sqrt(b) (13 % at b = 64) on top. Tests characterize the shipped size (docs/sketches.md).</para>
-/// <para>Merge: register max, and per bucket the (level, key) maximum. Commutative, associative and idempotent,
+/// distinct elements reaches level about log2 s); a bucket keeps the two keys with the highest levels seen, ties
+/// going to the larger key bytes. Large-spread keys therefore survive as candidates, which makes the sketch invertible.</para>
+/// <para>Query: each bucket's HLL counts every pair hashed to it, i.e. the key's spread plus that of the keys
+/// sharing the bucket, with HLL error 1.04/sqrt(b) (13 % at b = 64). <see cref="UpperEstimate"/> is the minimum
+/// over rows (Count-Min style, biased up by the background); <see cref="Estimate"/> first subtracts each row's
+/// median bucket (the background of small keys, in the manner of vHLL's noise removal). Reported keys must also
+/// be plausible given their own level (see <see cref="KeysAtOrAbove"/>). Tests characterize the
+/// shipped size against exact per-key sets (docs/sketches.md).</para>
+/// <para>Merge: register max, and per bucket the top two keys by (level, key). Commutative, associative and idempotent,
 /// and bit-identical to the sketch of the concatenated stream, so spread sketches may be re-merged in transit.</para>
 /// </remarks>
 public sealed class SpreadSketch
@@ -27,12 +30,14 @@ public sealed class SpreadSketch
     public const int MaxElementLength = 128;
     private const int RegisterMax = 15;  // 4-bit registers; rank saturates, which Ertl's estimator accounts for
     private const int RegisterQ = RegisterMax - 1;
+    private const int CandidatesPerBucket = 2;
 
     private readonly SketchHashKey _key;
     private readonly byte[] _registers; // bucket i at [i*b, (i+1)*b), one register per byte in memory
-    private readonly byte[] _levels;    // 0 = no candidate
+    private readonly byte[] _levels;    // two candidate slots per bucket, the higher (level, key) first; 0 = empty
     private readonly byte[] _candidates;
     private readonly int _registerBits;
+    private readonly byte[] _scratchKey;
 
     public SpreadSketch(SketchHashKey key, int keyLength, int depth = 3, int width = 64, int registersPerBucket = 64)
     {
@@ -53,8 +58,9 @@ public sealed class SpreadSketch
         _registerBits = BitOperations.Log2((uint)registersPerBucket);
         int buckets = depth * width;
         _registers = new byte[buckets * registersPerBucket];
-        _levels = new byte[buckets];
-        _candidates = new byte[buckets * keyLength];
+        _levels = new byte[buckets * CandidatesPerBucket];
+        _candidates = new byte[buckets * CandidatesPerBucket * keyLength];
+        _scratchKey = new byte[keyLength];
     }
 
     public int KeyLength { get; }
@@ -68,8 +74,7 @@ public sealed class SpreadSketch
 
     public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> element)
     {
-        if (key.Length != KeyLength)
-            throw new ArgumentException($"Keys of this sketch are {KeyLength} bytes, got {key.Length}.", nameof(key));
+        CheckKeyLength(key);
         if (element.Length > MaxElementLength)
             throw new ArgumentException($"Elements are limited to {MaxElementLength} bytes.", nameof(element));
         ulong keyHash = _key.Hash(key);
@@ -90,11 +95,37 @@ public sealed class SpreadSketch
         }
     }
 
-    /// <summary>Estimated number of distinct elements of <paramref name="key"/>; biased up by keys sharing its buckets.</summary>
+    /// <summary>
+    /// Estimated number of distinct elements of <paramref name="key"/>: per row, the key's bucket estimate minus that
+    /// row's background (the median bucket, i.e. what a bucket holds from unrelated small keys); then the minimum over
+    /// rows, as in Count-Min, which discards rows where a heavy key shares the bucket.
+    /// </summary>
     public double Estimate(ReadOnlySpan<byte> key)
     {
-        if (key.Length != KeyLength)
-            throw new ArgumentException($"Keys of this sketch are {KeyLength} bytes, got {key.Length}.", nameof(key));
+        CheckKeyLength(key);
+        return Estimate(key, new QueryView(this));
+    }
+
+    /// <summary>
+    /// 3 x 1.04/sqrt(b) x (distinct pairs per bucket): three standard errors of a bucket's HLL at the current
+    /// background load. Thresholds below this report small keys whose buckets merely fluctuated upward; keys with
+    /// spread of at least twice a threshold above the floor are reliably reported (see docs/sketches.md).
+    /// </summary>
+    public double DetectionFloor
+    {
+        get
+        {
+            return new QueryView(this).Floor;
+        }
+    }
+
+    /// <summary>
+    /// The plain Count-Min-style minimum of bucket estimates without any subtraction: an upper bound on the key's
+    /// spread up to HLL error, at the price of counting every pair that shares the key's buckets.
+    /// </summary>
+    public double UpperEstimate(ReadOnlySpan<byte> key)
+    {
+        CheckKeyLength(key);
         ulong keyHash = _key.Hash(key);
         double minimum = double.PositiveInfinity;
         for (int row = 0; row < Depth; row++)
@@ -108,24 +139,75 @@ public sealed class SpreadSketch
     /// </summary>
     public List<SpreadCandidate> KeysAtOrAbove(double threshold)
     {
+        var view = new QueryView(this);
         var seen = new HashSet<string>();
         var result = new List<SpreadCandidate>();
-        for (int bucket = 0; bucket < _levels.Length; bucket++)
+        for (int slot = 0; slot < _levels.Length; slot++)
         {
-            if (_levels[bucket] == 0)
+            if (_levels[slot] == 0)
                 continue;
-            ReadOnlySpan<byte> candidate = CandidateAt(bucket);
+            ReadOnlySpan<byte> candidate = CandidateAt(slot);
             if (!seen.Add(Convert.ToHexString(candidate)))
                 continue;
-            double estimate = Estimate(candidate);
-            if (estimate >= threshold)
+            double estimate = Estimate(candidate, view);
+            if (estimate >= threshold && LevelSupports(_levels[slot], estimate))
                 result.Add(new SpreadCandidate(candidate.ToArray(), estimate));
         }
         result.Sort((a, b) => b.Estimate.CompareTo(a.Estimate));
         return result;
     }
 
-    /// <summary>Register max and (level, key) max per bucket; idempotent.</summary>
+    private double Estimate(ReadOnlySpan<byte> key, QueryView view)
+    {
+        ulong keyHash = _key.Hash(key);
+        double minimum = double.PositiveInfinity;
+        for (int row = 0; row < Depth; row++)
+            minimum = Math.Min(minimum, Math.Max(0, view.Buckets[row * Width + Column(keyHash, row)] - view.Backgrounds[row]));
+        return minimum;
+    }
+
+    /// <summary>
+    /// A candidate's level is the maximum of one geometric draw per distinct element of that key alone (a one-register
+    /// HLL that no other key can raise), so a key of spread s has level at most L with probability (1 - 2^-L)^s.
+    /// An estimate whose level has less than 0.1 % chance is a small key whose buckets all collide with heavy keys
+    /// (rare per key, but systematic within an epoch): it is rejected instead of reported.
+    /// </summary>
+    private static bool LevelSupports(byte level, double estimate) =>
+        level >= 64 || estimate * -Math.Log(1 - Math.Pow(2, -level)) <= Math.Log(1000);
+
+    /// <summary>Bucket estimates and per-row backgrounds, computed once per query.</summary>
+    private readonly struct QueryView
+    {
+        public readonly double[] Buckets;
+        public readonly double[] Backgrounds;
+        public readonly double Floor;
+
+        public QueryView(SpreadSketch sketch)
+        {
+            Buckets = new double[sketch.Depth * sketch.Width];
+            double total = 0;
+            for (int bucket = 0; bucket < Buckets.Length; bucket++)
+                total += Buckets[bucket] = sketch.BucketEstimate(bucket);
+            Floor = 3 * sketch.BucketRelativeStandardError * total / Buckets.Length;
+            Backgrounds = new double[sketch.Depth];
+            var sorted = new double[sketch.Width];
+            for (int row = 0; row < sketch.Depth; row++)
+            {
+                Array.Copy(Buckets, row * sketch.Width, sorted, 0, sketch.Width);
+                Array.Sort(sorted);
+                int w = sketch.Width;
+                Backgrounds[row] = w % 2 == 1 ? sorted[w / 2] : (sorted[w / 2 - 1] + sorted[w / 2]) / 2;
+            }
+        }
+    }
+
+    private void CheckKeyLength(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != KeyLength)
+            throw new ArgumentException($"Keys of this sketch are {KeyLength} bytes, got {key.Length}.", nameof(key));
+    }
+
+    /// <summary>Register max and the top two (level, key) per bucket; idempotent.</summary>
     public void Merge(SpreadSketch other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -135,10 +217,10 @@ public sealed class SpreadSketch
             throw new ArgumentException("Cannot merge sketches hashed with different keys.", nameof(other));
         for (int i = 0; i < _registers.Length; i++)
             _registers[i] = Math.Max(_registers[i], other._registers[i]);
-        for (int bucket = 0; bucket < _levels.Length; bucket++)
+        for (int slot = 0; slot < _levels.Length; slot++)
         {
-            if (other._levels[bucket] != 0)
-                Offer(bucket, other._levels[bucket], other.CandidateAt(bucket));
+            if (other._levels[slot] != 0)
+                Offer(slot / CandidatesPerBucket, other._levels[slot], other.CandidateAt(slot));
         }
     }
 
@@ -149,14 +231,15 @@ public sealed class SpreadSketch
         Array.Clear(_candidates);
     }
 
-    private int BucketBytes => RegistersPerBucket / 2 + 1 + KeyLength;
+    private int BucketBytes => RegistersPerBucket / 2 + CandidatesPerBucket * (1 + KeyLength);
 
-    public int SerializedSize => SketchWriter.Overhead + 6 + _levels.Length * BucketBytes;
+    public int SerializedSize => SketchWriter.Overhead + 6 + Depth * Width * BucketBytes;
 
     /// <summary>
     /// Body layout: u8 depth d, u16 width w, u16 registers per bucket b, u8 key length L, then d*w buckets row by
-    /// row, each b/2 bytes of 4-bit registers (register 2i in the low nibble), u8 level (0 = empty), L candidate key
-    /// bytes (zero when empty). Default d = 3, w = 64, b = 64 with 16-byte keys: 9,434 bytes.
+    /// row, each b/2 bytes of 4-bit registers (register 2i in the low nibble) and two candidate slots, the higher
+    /// (level, key) first, each u8 level (0 = empty) and L key bytes (zero when empty).
+    /// Default d = 3, w = 64, b = 64 with 16-byte keys: 12,698 bytes.
     /// </summary>
     public byte[] Serialize()
     {
@@ -166,13 +249,16 @@ public sealed class SpreadSketch
         writer.WriteUInt16((ushort)Width);
         writer.WriteUInt16((ushort)RegistersPerBucket);
         writer.WriteByte((byte)KeyLength);
-        for (int bucket = 0; bucket < _levels.Length; bucket++)
+        for (int bucket = 0; bucket < Depth * Width; bucket++)
         {
             int offset = bucket * RegistersPerBucket;
             for (int i = 0; i < RegistersPerBucket; i += 2)
                 writer.WriteByte((byte)(_registers[offset + i] | _registers[offset + i + 1] << 4));
-            writer.WriteByte(_levels[bucket]);
-            writer.WriteBytes(CandidateAt(bucket));
+            for (int slot = bucket * CandidatesPerBucket; slot < (bucket + 1) * CandidatesPerBucket; slot++)
+            {
+                writer.WriteByte(_levels[slot]);
+                writer.WriteBytes(CandidateAt(slot));
+            }
         }
         writer.Finish();
         return output;
@@ -192,7 +278,7 @@ public sealed class SpreadSketch
         if (depth is < 1 or > MaxDepth || width is < 1 or > MaxWidth || registers is < 16 or > 1024 || !BitOperations.IsPow2(registers)
             || keyLength is < 1 or > MaxKeyLength)
             throw reader.Invalid($"invalid dimensions d={depth} w={width} b={registers} L={keyLength}");
-        reader.ExpectRemaining((long)depth * width * (registers / 2 + 1 + keyLength), "buckets");
+        reader.ExpectRemaining((long)depth * width * (registers / 2 + CandidatesPerBucket * (1 + keyLength)), "buckets");
         var sketch = new SpreadSketch(key, keyLength, depth, width, registers);
         for (int bucket = 0; bucket < depth * width; bucket++)
         {
@@ -204,40 +290,82 @@ public sealed class SpreadSketch
                 sketch._registers[offset++] = (byte)(packed >> 4);
                 any |= packed != 0;
             }
-            byte level = reader.ReadByte();
-            ReadOnlySpan<byte> candidate = reader.ReadBytes(keyLength);
-            if (level > 65)
-                throw reader.Invalid($"bucket {bucket} has level {level}, above 65");
-            if ((level != 0) != any)
+            byte firstLevel = reader.ReadByte();
+            ReadOnlySpan<byte> first = reader.ReadBytes(keyLength);
+            byte secondLevel = reader.ReadByte();
+            ReadOnlySpan<byte> second = reader.ReadBytes(keyLength);
+            if (firstLevel > 65 || secondLevel > 65)
+                throw reader.Invalid($"bucket {bucket} has a level above 65");
+            if ((firstLevel != 0) != any)
                 throw reader.Invalid($"bucket {bucket} has {(any ? "registers but no candidate" : "a candidate but no registers")}");
-            if (level == 0)
-            {
-                if (candidate.ContainsAnyExcept((byte)0))
-                    throw reader.Invalid($"empty bucket {bucket} carries key bytes");
-                continue;
-            }
+            if (secondLevel != 0 && (secondLevel > firstLevel || (secondLevel == firstLevel && second.SequenceCompareTo(first) >= 0)))
+                throw reader.Invalid($"bucket {bucket} candidates are not in strictly decreasing (level, key) order");
             int row = bucket / width;
-            if (sketch.Column(key.Hash(candidate), row) != bucket % width)
-                throw reader.Invalid($"candidate of bucket {bucket} does not hash to that bucket");
-            sketch._levels[bucket] = level;
-            candidate.CopyTo(sketch._candidates.AsSpan(bucket * keyLength));
+            if ((firstLevel != 0 && sketch.Column(key.Hash(first), row) != bucket % width)
+                || (secondLevel != 0 && sketch.Column(key.Hash(second), row) != bucket % width))
+                throw reader.Invalid($"a candidate of bucket {bucket} does not hash to that bucket");
+            if ((firstLevel == 0 && first.ContainsAnyExcept((byte)0)) || (secondLevel == 0 && second.ContainsAnyExcept((byte)0)))
+                throw reader.Invalid($"an empty candidate slot of bucket {bucket} carries key bytes");
+            int slot = bucket * CandidatesPerBucket;
+            sketch._levels[slot] = firstLevel;
+            sketch._levels[slot + 1] = secondLevel;
+            first.CopyTo(sketch._candidates.AsSpan(slot * keyLength));
+            second.CopyTo(sketch._candidates.AsSpan((slot + 1) * keyLength));
         }
         return sketch;
     }
 
+    /// <summary>
+    /// Keeps the two distinct keys with the highest (level, key) in the bucket, where a key's level is the maximum
+    /// over its pairs. "Top two by maximum" is a lattice join, so updates and merges commute and repeat harmlessly.
+    /// Two slots instead of SpreadSketch's one: a key of spread s loses a slot to a background of B pairs with
+    /// probability about B/(s+B) per row, and about (B/(s+B))^2 with two slots, which is what lets keys only
+    /// moderately above the background be found (docs/sketches.md).
+    /// </summary>
     private void Offer(int bucket, byte level, ReadOnlySpan<byte> key)
     {
-        byte current = _levels[bucket];
-        if (level < current)
+        int top = bucket * CandidatesPerBucket;
+        int second = top + 1;
+        Span<byte> topKey = _candidates.AsSpan(top * KeyLength, KeyLength);
+        Span<byte> secondKey = _candidates.AsSpan(second * KeyLength, KeyLength);
+        if (_levels[top] != 0 && key.SequenceEqual(topKey))
+        {
+            if (level > _levels[top])
+                _levels[top] = level;
             return;
-        Span<byte> stored = _candidates.AsSpan(bucket * KeyLength, KeyLength);
-        if (level == current && key.SequenceCompareTo(stored) <= 0)
+        }
+        if (_levels[second] != 0 && key.SequenceEqual(secondKey))
+        {
+            if (level <= _levels[second])
+                return;
+            _levels[second] = level;
+            if (Beats(level, key, _levels[top], topKey))
+            {
+                secondKey.CopyTo(_scratchKey);
+                topKey.CopyTo(secondKey);
+                _scratchKey.CopyTo(topKey);
+                (_levels[top], _levels[second]) = (_levels[second], _levels[top]);
+            }
             return;
-        _levels[bucket] = level;
-        key.CopyTo(stored);
+        }
+        if (Beats(level, key, _levels[top], topKey))
+        {
+            topKey.CopyTo(secondKey);
+            _levels[second] = _levels[top];
+            key.CopyTo(topKey);
+            _levels[top] = level;
+        }
+        else if (Beats(level, key, _levels[second], secondKey))
+        {
+            key.CopyTo(secondKey);
+            _levels[second] = level;
+        }
     }
 
-    private ReadOnlySpan<byte> CandidateAt(int bucket) => _candidates.AsSpan(bucket * KeyLength, KeyLength);
+    private static bool Beats(byte level, ReadOnlySpan<byte> key, byte otherLevel, ReadOnlySpan<byte> otherKey) =>
+        level > otherLevel || (level == otherLevel && key.SequenceCompareTo(otherKey) > 0);
+
+    private ReadOnlySpan<byte> CandidateAt(int slot) => _candidates.AsSpan(slot * KeyLength, KeyLength);
 
     private double BucketEstimate(int bucket)
     {
