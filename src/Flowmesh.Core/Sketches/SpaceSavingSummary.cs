@@ -27,14 +27,18 @@ public sealed class SpaceSavingSummary
     public const int MaxCapacity = 1 << 16;
     public const int MaxKeyLength = 64;
 
+    private const int InitialSlots = 16;
+
+    // Storage grows by doubling up to Capacity, so a summary (or a deserialized one) costs memory in proportion to
+    // the keys it actually holds; once full, updates allocate nothing.
     private readonly SketchHashKey _key;
-    private readonly byte[] _keys;     // slot s at [s*KeyLength, (s+1)*KeyLength)
-    private readonly ulong[] _hashes;
-    private readonly ulong[] _upper;
-    private readonly ulong[] _lower;
-    private readonly int[] _heap;      // min-heap of slots ordered by _upper
-    private readonly int[] _heapPosition;
-    private readonly int[] _table;     // open addressing: slot + 1, 0 = empty
+    private byte[] _keys;     // slot s at [s*KeyLength, (s+1)*KeyLength)
+    private ulong[] _hashes;
+    private ulong[] _upper;
+    private ulong[] _lower;
+    private int[] _heap;      // min-heap of slots ordered by _upper
+    private int[] _heapPosition;
+    private int[] _table;     // open addressing: slot + 1, 0 = empty
     private int _count;
 
     public SpaceSavingSummary(SketchHashKey key, int capacity, int keyLength)
@@ -47,13 +51,30 @@ public sealed class SpaceSavingSummary
         _key = key;
         Capacity = capacity;
         KeyLength = keyLength;
-        _keys = new byte[capacity * keyLength];
-        _hashes = new ulong[capacity];
-        _upper = new ulong[capacity];
-        _lower = new ulong[capacity];
-        _heap = new int[capacity];
-        _heapPosition = new int[capacity];
-        _table = new int[BitOperations.RoundUpToPowerOf2((uint)capacity * 2)];
+        _keys = [];
+        _hashes = [];
+        _upper = [];
+        _lower = [];
+        _heap = [];
+        _heapPosition = [];
+        _table = [];
+        Reserve(Math.Min(capacity, InitialSlots));
+    }
+
+    /// <summary>Makes room for <paramref name="slots"/> keys, rehashing the index into a table twice that size.</summary>
+    private void Reserve(int slots)
+    {
+        if (slots <= _hashes.Length)
+            return;
+        Array.Resize(ref _keys, slots * KeyLength);
+        Array.Resize(ref _hashes, slots);
+        Array.Resize(ref _upper, slots);
+        Array.Resize(ref _lower, slots);
+        Array.Resize(ref _heap, slots);
+        Array.Resize(ref _heapPosition, slots);
+        _table = new int[BitOperations.RoundUpToPowerOf2((uint)slots * 2)];
+        for (int slot = 0; slot < _count; slot++)
+            Index(slot);
     }
 
     public int Capacity { get; }
@@ -81,6 +102,8 @@ public sealed class SpaceSavingSummary
         }
         if (_count < Capacity)
         {
+            if (_count == _hashes.Length)
+                Reserve(Math.Min(Capacity, 2 * _hashes.Length));
             slot = _count++;
             Store(slot, hash, key, UntrackedBound + weight, weight);
             _heap[slot] = slot;
@@ -176,6 +199,7 @@ public sealed class SpaceSavingSummary
 
         Array.Clear(_table);
         _count = 0;
+        Reserve(kept);
         for (int i = 0; i < kept; i++)
         {
             int c = order[i];
@@ -240,9 +264,10 @@ public sealed class SpaceSavingSummary
         if (count > capacity)
             throw reader.Invalid($"{count} entries exceed the capacity {capacity}");
         reader.ExpectRemaining((long)count * (keyLength + 16), "entries");
-        // The entry count is now backed by input bytes; the capacity is not, so it is bounded only by MaxCapacity
-        // (about 8 MiB of arrays at most), which is a constant, not something input length can inflate further.
+        // The entry count is now backed by input bytes; storage is reserved for those entries only, not for the
+        // declared capacity, so a short input cannot make us allocate for 65,536 keys.
         var summary = new SpaceSavingSummary(key, (int)capacity, keyLength);
+        summary.Reserve((int)count);
         UInt128 upperSum = 0;
         for (int i = 0; i < count; i++)
         {
@@ -287,8 +312,13 @@ public sealed class SpaceSavingSummary
         _hashes[slot] = hash;
         _upper[slot] = upper;
         _lower[slot] = lower;
+        Index(slot);
+    }
+
+    private void Index(int slot)
+    {
         int mask = _table.Length - 1;
-        int position = (int)hash & mask;
+        int position = (int)_hashes[slot] & mask;
         while (_table[position] != 0)
             position = (position + 1) & mask;
         _table[position] = slot + 1;
