@@ -224,7 +224,7 @@ public sealed class SpaceSavingSummary
     /// <summary>
     /// Body layout: u32 capacity k, u16 key length L, u32 tracked count n (&lt;= k), u64 total weight N,
     /// u64 untracked bound U, then n entries sorted by key bytes, each L key bytes, u64 upper, u64 lower.
-    /// Typical: k = 1024 with 16-byte keys, full: 33,838 bytes.
+    /// Typical: k = 1024 with 16-byte keys, full: 32,814 bytes; with 8 tracked keys: 238 bytes.
     /// </summary>
     public byte[] Serialize()
     {

@@ -67,6 +67,15 @@ public sealed class BloomFilterTests
     }
 
     [Fact]
+    public void DocumentedSizeForTenThousandItemsAtOnePercent()
+    {
+        var filter = BloomFilter.ForCapacity(TestKeys.Primary, 10_000, 0.01);
+        Assert.Equal(95_872, filter.BitCount);
+        Assert.Equal(7, filter.HashCount);
+        Assert.Equal(12_009, filter.Serialize().Length);
+    }
+
+    [Fact]
     public void UpdatesAndQueriesAllocateNothing()
     {
         var filter = new BloomFilter(TestKeys.Primary, 100_000, 7);

@@ -3,7 +3,7 @@ using Flowmesh.Core.Sketches;
 
 namespace Flowmesh.Core.Tests.Sketches;
 
-public sealed class HyperLogLogTests
+public sealed class HyperLogLogTests(ITestOutputHelper output)
 {
     public static TheoryData<int, int, int> AccuracyCases => new()
     {
@@ -39,6 +39,7 @@ public sealed class HyperLogLogTests
         }
         double bias = sumError / trials;
         double rmse = Math.Sqrt(sumSquared / trials);
+        output.WriteLine($"p={precision} n={cardinality} trials={trials}: bias {bias:P3}, RMSE {rmse:P3} (1.04/sqrt(m) = {sigma:P3}), beyond 3 sigma {beyondThreeSigma}");
         Assert.True(Math.Abs(bias) <= 3 * sigma / Math.Sqrt(trials) + 0.002, $"bias {bias:P3} exceeds 3 standard errors of the mean ({3 * sigma / Math.Sqrt(trials):P3})");
         Assert.True(rmse <= 1.25 * sigma, $"RMSE {rmse:P3} exceeds 1.25 x 1.04/sqrt(m) = {1.25 * sigma:P3}");
         // Normal tails put 0.27 % beyond 3 sigma; allow a few percent for small trial counts.
