@@ -193,8 +193,7 @@ public sealed class CountMinSketch
         return sketch;
     }
 
-    private static int Column(ulong hash, int row, int width) =>
-        (int)Math.BigMul(SketchHashKey.Mix(hash + (ulong)row * 0x9E3779B97F4A7C15UL), (ulong)width, out _);
+    private static int Column(ulong hash, int row, int width) => SketchHashKey.RowColumn(hash, row, width);
 
     private static ulong SaturatingAdd(ulong a, ulong b)
     {

@@ -117,6 +117,15 @@ public sealed class SketchHashKey
         return x ^ (x >> 31);
     }
 
+    /// <summary>
+    /// Column of row <paramref name="row"/> for an item hashed to <paramref name="hash"/>: the row's SplitMix64
+    /// output mapped onto [0, width) by a multiply-high (unbiased enough for width far below 2^64, no division).
+    /// Shared by Count-Min and the spread sketch so both index rows the same way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int RowColumn(ulong hash, int row, int width) =>
+        (int)Math.BigMul(Mix(hash + (ulong)row * 0x9E3779B97F4A7C15UL), (ulong)width, out _);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
     {

@@ -375,6 +375,5 @@ public sealed class SpreadSketch
         return HllEstimator.Estimate(histogram, RegistersPerBucket, RegisterQ);
     }
 
-    private int Column(ulong keyHash, int row) =>
-        (int)Math.BigMul(SketchHashKey.Mix(keyHash + (ulong)row * 0x9E3779B97F4A7C15UL), (ulong)Width, out _);
+    private int Column(ulong keyHash, int row) => SketchHashKey.RowColumn(keyHash, row, Width);
 }
