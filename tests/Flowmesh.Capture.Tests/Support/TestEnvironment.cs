@@ -41,6 +41,19 @@ internal static class TestEnvironment
         if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root (network namespaces, live capture)");
     }
 
+    /// <summary>Starts a process with its output discarded; the caller waits for it.</summary>
+    public static Process Start(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args) start.ArgumentList.Add(a);
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     public static (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };

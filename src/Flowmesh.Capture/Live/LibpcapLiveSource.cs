@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using Flowmesh.Core.Flows;
+
+namespace Flowmesh.Capture.Live;
+
+/// <summary>
+/// A live interface as a capture source: frames go to the meter as they arrive; while the link is
+/// quiet the meter's clock still moves with the wall clock, so idle flows end on time.
+/// </summary>
+public sealed class LibpcapLiveSource : ICaptureSource
+{
+    private static readonly long StatisticsIntervalTicks = Stopwatch.Frequency;
+    private readonly LibpcapCapture _capture;
+
+    public LibpcapLiveSource(LiveCaptureOptions options) : this(LibpcapCapture.Open(options))
+    {
+    }
+
+    public LibpcapLiveSource(LibpcapCapture capture)
+    {
+        _capture = capture;
+        Description = capture.Filter is null
+            ? $"libpcap {capture.InterfaceName}"
+            : $"libpcap {capture.InterfaceName} (filter: {capture.Filter})";
+    }
+
+    public string Description { get; }
+
+    public CaptureStatistics Statistics => _capture.Statistics;
+
+    public void Run(FlowMeter meter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        long nextStatistics = Stopwatch.GetTimestamp() + StatisticsIntervalTicks;
+        while (!cancellationToken.IsCancellationRequested && !_capture.Failed)
+        {
+            if (_capture.TryReadNext(out var frame))
+            {
+                meter.ObservePacket(frame.LinkType, frame.TimestampMicros, frame.Data);
+            }
+            else
+            {
+                meter.AdvanceTime(WallClockMicros());
+            }
+            if (Stopwatch.GetTimestamp() >= nextStatistics)
+            {
+                _capture.RefreshKernelStatistics();
+                nextStatistics = Stopwatch.GetTimestamp() + StatisticsIntervalTicks;
+            }
+        }
+        _capture.RefreshKernelStatistics();
+    }
+
+    public void Dispose() => _capture.Dispose();
+
+    // Kernel packet timestamps are wall-clock time, so idle time is measured on the same clock.
+    private static long WallClockMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+}
