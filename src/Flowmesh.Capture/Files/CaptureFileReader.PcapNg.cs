@@ -177,6 +177,7 @@ public sealed partial class CaptureFileReader
         {
             return $"simple packet block at byte offset {offset} (frame {NextFrameNumber}) before any interface description";
         }
+        if (block.Length < 16) return $"simple packet block at byte offset {offset} (frame {NextFrameNumber}) is {block.Length} bytes, less than 16";
         var link = _interfaces[0];
         uint originalLength = U32(block[8..]);
         // The block has no captured length: it is the original length cut to the snap length,

@@ -30,10 +30,16 @@ public sealed class PcapFileSource : ICaptureSource
     public void Run(FlowMeter meter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(meter);
+        Run(new FlowMeterSink(meter), cancellationToken);
+    }
+
+    /// <summary>Replays the file into any sink; <see cref="Run(FlowMeter, CancellationToken)"/> uses the meter.</summary>
+    public void Run<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : IFrameSink
+    {
         int untilCheck = CancellationCheckInterval;
         while (_reader.TryReadNext(out var frame))
         {
-            meter.ObservePacket(frame.LinkType, frame.TimestampMicros, frame.Data);
+            sink.ObservePacket(frame.LinkType, frame.TimestampMicros, frame.Data);
             if (--untilCheck == 0)
             {
                 if (cancellationToken.IsCancellationRequested) return;

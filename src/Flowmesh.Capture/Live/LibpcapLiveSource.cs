@@ -31,16 +31,22 @@ public sealed class LibpcapLiveSource : ICaptureSource
     public void Run(FlowMeter meter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(meter);
+        Run(new FlowMeterSink(meter), cancellationToken);
+    }
+
+    /// <summary>Captures into any sink until cancelled or the handle fails (see <see cref="Statistics"/>).</summary>
+    public void Run<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : IFrameSink
+    {
         long nextStatistics = Stopwatch.GetTimestamp() + StatisticsIntervalTicks;
         while (!cancellationToken.IsCancellationRequested && !_capture.Failed)
         {
             if (_capture.TryReadNext(out var frame))
             {
-                meter.ObservePacket(frame.LinkType, frame.TimestampMicros, frame.Data);
+                sink.ObservePacket(frame.LinkType, frame.TimestampMicros, frame.Data);
             }
             else
             {
-                meter.AdvanceTime(WallClockMicros());
+                sink.AdvanceTime(WallClockMicros());
             }
             if (Stopwatch.GetTimestamp() >= nextStatistics)
             {

@@ -94,6 +94,50 @@ public sealed class DamagedCaptureFileTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
     }
 
+    [Theory]
+    [InlineData(0x0A0D0D0Au)]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    [InlineData(3u)]
+    [InlineData(6u)]
+    public void Blocks_too_short_for_their_type_stop_cleanly(uint type)
+    {
+        for (uint length = 12; length < 36; length += 4)
+        {
+            var w = TestCaptureWriter.PcapNg().SectionHeader(false).InterfaceDescription(1, 0);
+            int badAt = w.Length;
+            // The body repeats the length, so whatever field the parser reads is self-consistent.
+            var body = new TestCaptureWriter();
+            for (uint i = 12; i < length; i += 4) body.U32(length);
+            w.RawBlock(type, length, body.ToArray(), length).EnhancedPacket(0, 1, [1]);
+            var (frames, stats) = ReadFrame.ReadAll(w.ToArray());
+            if (stats.StoppedEarly is not null) Assert.Contains($"byte offset {badAt}", stats.StoppedEarly);
+            Assert.All(frames, f => Assert.True(f.Data.Length <= length));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SmallFiles))]
+    public void Mutated_valid_files_never_throw(string kind)
+    {
+        byte[] valid = (kind == "pcap" ? SmallPcap() : SmallPcapNg()).ToArray();
+        var random = new Random(7);
+        for (int i = 0; i < 20_000; i++)
+        {
+            byte[] file = (byte[])valid.Clone();
+            int flips = random.Next(1, 5);
+            for (int f = 0; f < flips; f++)
+            {
+                // Keep the magic so the file opens; everything after it is fair game.
+                int at = random.Next(4, file.Length);
+                file[at] = random.Next(3) switch { 0 => (byte)random.Next(256), 1 => 0xFF, _ => 0 };
+            }
+            var (frames, stats) = ReadFrame.ReadAll(file, seekable: i % 2 == 0);
+            Assert.True(frames.Count <= 6);
+            Assert.True(stats.BytesConsumed <= file.Length);
+        }
+    }
+
     [Fact]
     public void Absurd_captured_length_stops_after_the_good_frames()
     {

@@ -89,24 +89,71 @@ public sealed class LibpcapLiveTests
     }
 
     [Fact]
-    public void The_live_source_stops_soon_after_cancellation()
+    public void The_live_source_stops_soon_after_cancellation_and_moves_time_while_idle()
+    {
+        TestEnvironment.RootOrSkip();
+        using var veth = new VethNamespace();
+        using var source = new LibpcapLiveSource(new LiveCaptureOptions { Interface = VethNamespace.HostSide, Filter = "icmp" });
+        Assert.Equal("libpcap fmcap0 (filter: icmp)", source.Description);
+        var sink = new RecordingSink();
+        using var cancel = new CancellationTokenSource();
+        var run = new Thread(() => source.Run(sink, cancel.Token));
+        run.Start();
+        Thread.Sleep(500);
+        var clock = Stopwatch.StartNew();
+        cancel.Cancel();
+        Assert.True(run.Join(TimeSpan.FromSeconds(2)));
+        Assert.InRange(clock.ElapsedMilliseconds, 0, 200);
+
+        // No packet arrived, yet the loop reported the passing time (about every read timeout).
+        Assert.Equal(0, sink.Frames);
+        Assert.InRange(sink.IdleCalls, 2, 10);
+        Assert.InRange(sink.LastIdleMicros, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 - 2_000_000, long.MaxValue);
+        Assert.Equal(0, source.Statistics.KernelDrops);
+        Assert.Null(source.Statistics.StoppedEarly);
+    }
+
+    [Fact]
+    public void The_live_source_feeds_a_flow_meter()
     {
         TestEnvironment.RootOrSkip();
         var meter = Files.PcapFileSourceTests.NewMeterOrSkip();
         using var veth = new VethNamespace();
         using var source = new LibpcapLiveSource(new LiveCaptureOptions { Interface = VethNamespace.HostSide, Filter = "icmp" });
-        Assert.Equal("libpcap fmcap0 (filter: icmp)", source.Description);
         using var cancel = new CancellationTokenSource();
         var run = new Thread(() => source.Run(meter, cancel.Token));
         run.Start();
-        Thread.Sleep(300);
-        var clock = Stopwatch.StartNew();
+        using (var ping = VethNamespace.StartInNamespace("ping", "-c", "3", "-i", "0.05", VethNamespace.HostAddress))
+        {
+            Assert.True(ping.WaitForExit(10_000));
+        }
+        var deadline = Stopwatch.StartNew();
+        while (source.Statistics.Frames < 6 && deadline.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(50);
         cancel.Cancel();
         Assert.True(run.Join(TimeSpan.FromSeconds(2)));
-        Assert.InRange(clock.ElapsedMilliseconds, 0, 250);
-        // Idle time moved the meter's clock to about now although no packet arrived.
-        Assert.InRange(meter.ClockMicros, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 - 2_000_000, long.MaxValue);
-        Assert.Equal(0, source.Statistics.KernelDrops);
+        Assert.Equal(6, meter.FramesSeen);
+    }
+
+    [Fact]
+    public void An_interface_that_disappears_ends_the_run_with_a_reason()
+    {
+        TestEnvironment.RootOrSkip();
+        var veth = new VethNamespace();
+        try
+        {
+            using var source = new LibpcapLiveSource(new LiveCaptureOptions { Interface = VethNamespace.HostSide });
+            var sink = new RecordingSink();
+            var run = new Thread(() => source.Run(sink, CancellationToken.None));
+            run.Start();
+            Thread.Sleep(300);
+            veth.Dispose();
+            Assert.True(run.Join(TimeSpan.FromSeconds(3)), "Run did not return after its interface was deleted");
+            Assert.StartsWith("capture on fmcap0 failed after ", source.Statistics.StoppedEarly);
+        }
+        finally
+        {
+            veth.Dispose();
+        }
     }
 
     // Ethernet + IPv4 + ICMP: the ICMP type, or -1 for anything else.
