@@ -23,6 +23,7 @@ public sealed class LibpcapLiveTests
         using var ping = VethNamespace.StartInNamespace("ping", "-c", "20", "-i", "0.05", "-W", "1", VethNamespace.HostAddress);
         int requests = 0, replies = 0, others = 0;
         var deadline = Stopwatch.StartNew();
+        TimeSpan? pingsDoneAt = null;
         while (deadline.Elapsed < TimeSpan.FromSeconds(20))
         {
             if (capture.TryReadNext(out var frame))
@@ -35,10 +36,12 @@ public sealed class LibpcapLiveTests
                     default: others++; break;
                 }
             }
-            else if (ping.HasExited && ping6.HasExited && deadline.Elapsed > TimeSpan.FromSeconds(1))
+            else if (ping.HasExited && ping6.HasExited)
             {
-                // Both pings are done and a whole read timeout passed without frames: nothing is left in flight.
-                break;
+                // The kernel hands over a ring block when its 100 ms timer fires; on a loaded machine
+                // that can lag, so keep reading for a full second after the last echo.
+                pingsDoneAt ??= deadline.Elapsed;
+                if (deadline.Elapsed - pingsDoneAt > TimeSpan.FromSeconds(1)) break;
             }
         }
         Assert.True(ping.WaitForExit(5000) && ping6.WaitForExit(5000));
@@ -47,9 +50,8 @@ public sealed class LibpcapLiveTests
         capture.RefreshKernelStatistics();
         var stats = capture.Statistics;
 
-        Assert.Equal(20, requests);
-        Assert.Equal(20, replies);
-        Assert.Equal(0, others);
+        Assert.True(requests == 20 && replies == 20 && others == 0,
+            $"{requests} requests, {replies} replies, {others} others; {stats}");
         Assert.Equal(40, stats.Frames);
         Assert.Equal(0, stats.KernelDrops);
         Assert.Null(stats.StoppedEarly);
