@@ -11,6 +11,7 @@ public sealed class LibpcapLiveSource : ICaptureSource
 {
     private static readonly long StatisticsIntervalTicks = Stopwatch.Frequency;
     private readonly LibpcapCapture _capture;
+    private int _running;
 
     public LibpcapLiveSource(LiveCaptureOptions options) : this(LibpcapCapture.Open(options))
     {
@@ -37,6 +38,29 @@ public sealed class LibpcapLiveSource : ICaptureSource
     /// <summary>Captures into any sink until cancelled or the handle fails (see <see cref="Statistics"/>).</summary>
     public void Run<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : IFrameSink
     {
+        if (Interlocked.Exchange(ref _running, 1) == 1) throw new InvalidOperationException($"{Description} is already running");
+        try
+        {
+            Capture(sink, cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    /// <summary>Closes the handle. Cancel <see cref="Run"/> and let it return first: libpcap must not be closed under a read.</summary>
+    public void Dispose()
+    {
+        if (Volatile.Read(ref _running) == 1)
+        {
+            throw new InvalidOperationException($"{Description} is still running: cancel Run and wait for it to return before disposing");
+        }
+        _capture.Dispose();
+    }
+
+    private void Capture<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : IFrameSink
+    {
         long nextStatistics = Stopwatch.GetTimestamp() + StatisticsIntervalTicks;
         while (!cancellationToken.IsCancellationRequested && !_capture.Failed)
         {
@@ -56,8 +80,6 @@ public sealed class LibpcapLiveSource : ICaptureSource
         }
         _capture.RefreshKernelStatistics();
     }
-
-    public void Dispose() => _capture.Dispose();
 
     // Kernel packet timestamps are wall-clock time, so idle time is measured on the same clock.
     private static long WallClockMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
