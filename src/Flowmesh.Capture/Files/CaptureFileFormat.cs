@@ -1,0 +1,7 @@
+namespace Flowmesh.Capture.Files;
+
+public enum CaptureFileFormat
+{
+    Pcap,
+    PcapNg,
+}
