@@ -72,6 +72,13 @@ public sealed class TsharkReferenceTests
         pcap.Add(cut, capturedLength: 14 + 20 + 10);
         expected.Add(Key(6, "10.0.2.1", 0, "10.0.2.2", 0), 1, 20 + 20 + 100);
 
+        // TCP with a bogus data offset (8 bytes): tshark stops before the flags, but ports and
+        // flags are in the packet, so the flow keeps its ports.
+        byte[] bogus = Tcp(7000, 8000, 0x02);
+        bogus[12] = 2 << 4;
+        pcap.Add(Ethernet(EtherTypeIpv4, Ipv4("10.0.3.1", "10.0.3.2", 6, bogus)));
+        expected.Add(Key(6, "10.0.3.1", 7000, "10.0.3.2", 8000), 1, 40);
+
         // GRE carrying IPv4: protocol 47, ports 0.
         pcap.Add(Ethernet(EtherTypeIpv4, Ipv4("192.0.2.10", "192.0.2.11", 47, Gre(0x0800, Ipv4("10.9.9.1", "10.9.9.2", 17, Udp(1, 2, []))))));
         expected.Add(Key(47, "192.0.2.10", 0, "192.0.2.11", 0), 1, 20 + 4 + 28);
@@ -85,7 +92,7 @@ public sealed class TsharkReferenceTests
         var reference = TsharkFlowReference.Compute(tshark, path, Timeout);
 
         Assert.Equal(0, reference.ExitCode);
-        Assert.Equal(16, reference.Frames);
+        Assert.Equal(17, reference.Frames);
         var difference = FlowMapDifference.Compute(expected, reference.Flows);
         Assert.True(difference.IsEmpty, difference.Describe("hand-computed", "tshark reference"));
     }

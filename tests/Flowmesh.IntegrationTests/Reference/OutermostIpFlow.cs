@@ -11,7 +11,9 @@ namespace Flowmesh.IntegrationTests.Reference;
 /// (hop-by-hop, routing, fragment, destination options, AH, mobility, HIP, shim6; at most 8).</item>
 /// <item>Ports only for TCP, UDP and SCTP directly after the outer header, only when the frame
 /// holds the fields (TCP: up to the flags byte; UDP/SCTP: both ports), and never for a non-first
-/// fragment. Everything else (ICMP, tunnels, ESP, ...) has ports 0.</item>
+/// fragment. A TCP header whose data offset is bogus (&lt; 20) still has ports and flags in its
+/// first 14 bytes; tshark stops before the flags then, so whether those bytes exist is taken from
+/// the IP length of a frame captured whole. Everything else (ICMP, tunnels, ESP, ...) has ports 0.</item>
 /// </list>
 /// Inner headers (tunnels, the quoted packet in an ICMP error) are listed by tshark after the outer
 /// one in every field, so the outer header's values are the first occurrences, and the k-th
@@ -47,7 +49,7 @@ public static class OutermostIpFlow
         if (totalLength < headerLength) return null; // not even its own header: no packet to count
         byte protocol = (byte)(frame.FirstInt(TsharkField.Ipv4Protocol) ?? throw Missing(frame, "ip.proto"));
         bool nonFirstFragment = (frame.FirstInt(TsharkField.Ipv4FragmentOffset) ?? 0) != 0;
-        return Observe(frame, protocol, source, destination, nonFirstFragment, totalLength);
+        return Observe(frame, protocol, source, destination, nonFirstFragment, totalLength, totalLength - headerLength);
     }
 
     private static Observation? FromIpv6(TsharkFrame frame)
@@ -92,23 +94,38 @@ public static class OutermostIpFlow
             }
             next = following;
         }
-        return Observe(frame, (byte)next, source, destination, nonFirstFragment, payloadLength + 40L);
+        int? transportLength = seen.Count == 0 ? payloadLength : null; // extension header lengths are not among the fields
+        return Observe(frame, (byte)next, source, destination, nonFirstFragment, payloadLength + 40L, transportLength);
     }
 
-    private static Observation Observe(TsharkFrame frame, byte protocol, string source, string destination, bool nonFirstFragment, long bytes)
+    /// <param name="transportLength">Bytes after the outer IP header (and its extension headers) by the IP header's own account; null when unknown.</param>
+    private static Observation Observe(TsharkFrame frame, byte protocol, string source, string destination, bool nonFirstFragment, long bytes, int? transportLength)
     {
         ushort sourcePort = 0, destinationPort = 0;
         if (!nonFirstFragment && PortFields(protocol) is var (sourceField, destinationField, requiredField))
         {
             // The first occurrence belongs to the outer transport header: an inner one (GTP, VXLAN)
             // can only exist when the outer header was dissected whole.
-            if (frame.FirstInt(sourceField) is int sp && frame.FirstInt(destinationField) is int dp && frame.First(requiredField) is not null)
+            if (frame.FirstInt(sourceField) is int sp && frame.FirstInt(destinationField) is int dp
+                && (frame.First(requiredField) is not null || (protocol == 6 && HasFlagsDespiteBogusHeaderLength(frame, transportLength))))
             {
                 sourcePort = (ushort)sp;
                 destinationPort = (ushort)dp;
             }
         }
         return new Observation(DirectedFlowKey.Create(protocol, source, sourcePort, destination, destinationPort), bytes);
+    }
+
+    private const int TcpMinimumHeader = 20;
+    private const int TcpBytesUpToFlags = 14;
+
+    private static bool HasFlagsDespiteBogusHeaderLength(TsharkFrame frame, int? transportLength)
+    {
+        if (frame.FirstInt(TsharkField.TcpHeaderLength) is not int headerLength || headerLength >= TcpMinimumHeader) return false;
+        bool capturedWhole = frame.FirstInt(TsharkField.FrameLength) == frame.FirstInt(TsharkField.FrameCapturedLength);
+        if (!capturedWhole || transportLength is null)
+            throw new NotSupportedException($"frame {frame.Number}: bogus TCP header length in a cut frame or behind IPv6 extension headers; the reference cannot tell whether the flags byte was captured");
+        return transportLength >= TcpBytesUpToFlags;
     }
 
     /// <summary>Port fields per protocol, and the field that must be present for the ports to count (TCP: the flags byte).</summary>

@@ -9,6 +9,8 @@ public enum TsharkField
 {
     FrameNumber,
     FrameProtocols,
+    FrameLength,
+    FrameCapturedLength,
     Ipv4Source,
     Ipv4Destination,
     Ipv4Protocol,
@@ -31,6 +33,7 @@ public enum TsharkField
     TcpSourcePort,
     TcpDestinationPort,
     TcpFlags,
+    TcpHeaderLength,
     UdpSourcePort,
     UdpDestinationPort,
     SctpSourcePort,
@@ -44,6 +47,8 @@ public static class TsharkFields
     [
         "frame.number",
         "frame.protocols",
+        "frame.len",
+        "frame.cap_len",
         "ip.src",
         "ip.dst",
         "ip.proto",
@@ -66,6 +71,7 @@ public static class TsharkFields
         "tcp.srcport",
         "tcp.dstport",
         "tcp.flags",
+        "tcp.hdr_len",
         "udp.srcport",
         "udp.dstport",
         "sctp.srcport",
