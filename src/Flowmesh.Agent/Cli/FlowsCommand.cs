@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Flowmesh.Agent.Output;
 using Flowmesh.Capture;
+using Flowmesh.Capture.Live;
 using Flowmesh.Core.Flows;
 
 namespace Flowmesh.Agent.Cli;
@@ -32,19 +33,20 @@ internal static class FlowsCommand
         {
             pcap, iface, seconds, filter, snaplen, bufferMiB, promiscuous, format, sort, limit, idle, active, maxFlows,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(pcap) is not null && result.GetValue(iface) is not null)
-                result.AddError("--pcap and --interface exclude each other.");
-            if (result.GetValue(limit) is int n && n < 0) result.AddError("--limit must not be negative.");
-            if (result.GetValue(seconds) is double s && s <= 0) result.AddError("--seconds must be positive.");
-            if (result.GetValue(maxFlows) is int m && m < 1) result.AddError("--max-flows must be at least 1.");
-            if (result.GetValue(active) is double a && a <= 0) result.AddError("--active-timeout must be positive.");
-            if (result.GetValue(snaplen) is < 64 or > 262144) result.AddError("--snaplen must be between 64 and 262144.");
-            if (result.GetValue(bufferMiB) is < 1 or > 4096) result.AddError("--buffer-mib must be between 1 and 4096.");
-        });
         command.SetAction(parse =>
         {
+            // Checked here rather than in validators: validators see options before defaults apply.
+            string? invalid =
+                parse.GetValue(pcap) is not null && parse.GetValue(iface) is not null ? "--pcap and --interface exclude each other." :
+                parse.GetValue(limit) is < 0 ? "--limit must not be negative." :
+                parse.GetValue(seconds) is <= 0 ? "--seconds must be positive." :
+                parse.GetValue(maxFlows) is < 1 ? "--max-flows must be at least 1." :
+                parse.GetValue(active) is <= 0 ? "--active-timeout must be positive." :
+                parse.GetValue(snaplen) is < 64 or > 262144 ? "--snaplen must be between 64 and 262144." :
+                parse.GetValue(bufferMiB) is < 1 or > 4096 ? "--buffer-mib must be between 1 and 4096." :
+                null;
+            if (invalid is not null) return Fail(ExitCodes.UsageError, invalid);
+
             var options = new FlowTableOptions();
             if (parse.GetValue(idle) is string spec)
             {
@@ -76,7 +78,7 @@ internal static class FlowsCommand
         {
             source = pcapPath is not null ? CaptureSources.OpenFile(pcapPath) : CaptureSources.OpenLive(live);
         }
-        catch (CaptureException e)
+        catch (CaptureSetupException e)
         {
             return Fail(ExitCodes.InputError, e.Message);
         }
@@ -110,7 +112,7 @@ internal static class FlowsCommand
                     source.Run(meter, cancellation.Token);
                 }
             }
-            catch (CaptureException e)
+            catch (CaptureSetupException e)
             {
                 return Fail(ExitCodes.InputError, e.Message);
             }

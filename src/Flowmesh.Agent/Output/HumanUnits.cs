@@ -21,7 +21,9 @@ internal static class HumanUnits
         }
         string number = prefix == 0 ? value.ToString("0", CultureInfo.InvariantCulture)
             : value.ToString(value < 10 ? "0.00" : value < 100 ? "0.0" : "0", CultureInfo.InvariantCulture);
-        return $"{number} {Prefixes[prefix]}{unit}";
+        // "1.21 GB" but "2.46 M packets/s": a prefix joins a unit symbol, not a word.
+        string separator = unit.Length > 1 && prefix > 0 ? " " : "";
+        return $"{number} {Prefixes[prefix]}{separator}{unit}";
     }
 
     public static string Duration(TimeSpan span) =>

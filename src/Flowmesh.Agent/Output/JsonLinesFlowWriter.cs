@@ -13,7 +13,7 @@ internal sealed class JsonLinesFlowWriter : IFlowRecordWriter
     public JsonLinesFlowWriter(Stream output)
     {
         _output = output;
-        _json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = false });
+        _json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     public void Write(FlowRecord r)

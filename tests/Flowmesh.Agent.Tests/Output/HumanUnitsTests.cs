@@ -13,6 +13,9 @@ public sealed class HumanUnitsTests
     [InlineData(456_000_000L, "456 MB")]
     public void BytesUseDecimalPrefixes(long bytes, string expected) => Assert.Equal(expected, HumanUnits.Bytes(bytes));
 
+    [Fact]
+    public void APrefixStandsApartFromAWordUnit() => Assert.Equal("2.46 M packets/s", HumanUnits.Scaled(2_460_000, "packets/s"));
+
     [Theory]
     [InlineData(9_999L, "9999")]
     [InlineData(12_345L, "12.3 k")]
