@@ -17,9 +17,17 @@ internal static class FlowFields
         "start", "end", "tcp_flags", "icmp_type", "icmp_code", "end_reason", "community_id",
     ];
 
-    /// <summary>RFC 3339, UTC, always six fractional digits.</summary>
+    private static readonly long s_minMicros = (DateTime.MinValue.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+    private static readonly long s_maxMicros = (DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    /// <summary>
+    /// RFC 3339, UTC, always six fractional digits. RFC 3339 years have four digits: a packet time
+    /// outside 0001..9999 (captures with a broken clock or a misdeclared timestamp resolution exist)
+    /// is shown at the nearest end of that range rather than failing the whole run.
+    /// </summary>
     public static string Timestamp(long unixMicros) =>
-        DateTime.UnixEpoch.AddTicks(unixMicros * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        DateTime.UnixEpoch.AddTicks(Math.Clamp(unixMicros, s_minMicros, s_maxMicros) * 10)
+            .ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     public static string EndReason(FlowEndReason reason) => reason switch
     {

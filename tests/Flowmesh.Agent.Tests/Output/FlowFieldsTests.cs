@@ -9,6 +9,10 @@ public sealed class FlowFieldsTests
     [InlineData(0L, "1970-01-01T00:00:00.000000Z")]
     [InlineData(1_700_000_000_123_456L, "2023-11-14T22:13:20.123456Z")]
     [InlineData(1L, "1970-01-01T00:00:00.000001Z")]
+    // Outside what RFC 3339 can write: clamped, not thrown (nfstream's dhcp_*_endian.pcapng are in year 151991).
+    [InlineData(4_734_231_571_822_539_464L, "9999-12-31T23:59:59.999999Z")]
+    [InlineData(long.MaxValue, "9999-12-31T23:59:59.999999Z")]
+    [InlineData(long.MinValue, "0001-01-01T00:00:00.000000Z")]
     public void TimestampsAreRfc3339WithMicroseconds(long micros, string expected) =>
         Assert.Equal(expected, FlowFields.Timestamp(micros));
 
