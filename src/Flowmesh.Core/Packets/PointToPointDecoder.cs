@@ -7,6 +7,8 @@ internal static class PointToPointDecoder
 {
     private const ushort PppIpv4 = 0x0021;
     private const ushort PppIpv6 = 0x0057;
+    private const byte CiscoHdlcUnicast = 0x0F;
+    private const byte CiscoHdlcBroadcast = 0x8F;
 
     /// <summary>
     /// PPP with or without the HDLC-like FF 03 address/control prefix. The protocol field is two
@@ -14,6 +16,10 @@ internal static class PointToPointDecoder
     /// </summary>
     public static DecodeFailure DecodePpp(ReadOnlySpan<byte> frame, out int networkOffset, out NetworkLayer layer)
     {
+        // Cisco HDLC's addresses (0x0F unicast, 0x8F broadcast) start no PPP protocol field in use;
+        // routers write such frames under the PPP link type, and Wireshark reads them as Cisco HDLC too.
+        if (frame.Length >= 1 && frame[0] is CiscoHdlcUnicast or CiscoHdlcBroadcast)
+            return DecodeCiscoHdlc(frame, out networkOffset, out layer);
         networkOffset = 0;
         layer = NetworkLayer.ByVersionNibble;
         // 0xFF cannot start a protocol field (its first byte is even), so it always means framing.

@@ -259,6 +259,11 @@ internal static class DecoderSamples
         Add("cisco-hdlc-ipv4", LinkType.CiscoHdlc,
             new FrameBuilder().Bytes(0x0F, 0x00).U16(0x0800).Ipv4(40, 6, A4, B4).Tcp(179, 33000, 0x18),
             Expect(4, A4, B4, 6, 40, 179, 33000, tcpFlags: 0x18), 4, 24, 24);
+        // Cisco HDLC frames in a file declared PPP (nfstream's BGP_Cisco_hdlc_slarp.pcap): the 0x0F
+        // address gives them away, as in Wireshark's PPP dissector.
+        Add("ppp-link-cisco-hdlc-ipv4", LinkType.Ppp,
+            new FrameBuilder().Bytes(0x0F, 0x00).U16(0x0800).Ipv4(40, 6, A4, B4).Tcp(179, 33000, 0x18),
+            Expect(4, A4, B4, 6, 40, 179, 33000, tcpFlags: 0x18), 4, 24, 24);
 
         // ---- BSD loopback ----
         Add("null-little-endian-ipv4", LinkType.Null,
