@@ -23,6 +23,14 @@ public sealed class SharedPcapCorpusTests
         ["nfstream/ajp.pcap"] = "Cisco FabricPath encapsulation (EtherType 0x8903) is not decoded",
     };
 
+    /// <summary>Files whose packets and bytes are compared but not their flow times, with the reason.</summary>
+    public static readonly IReadOnlyDictionary<string, string> TimeExclusions = new Dictionary<string, string>
+    {
+        // A fuzzed record header: ts_usec = 4293562680, far beyond a second. tshark overflows it into a
+        // negative time (-1953631157.140462); flowmesh, like libpcap, adds it as microseconds.
+        ["nfstream/fuzz-2021-06-07-c6c72a0a56.pcap"] = "fuzzed microseconds field (4293562680) that tshark overflows",
+    };
+
     public static TheoryData<string> Captures()
     {
         var data = new TheoryData<string>();
@@ -58,7 +66,7 @@ public sealed class SharedPcapCorpusTests
             Assert.False(comparison.Difference.IsEmpty, $"{capture} now matches tshark exactly: remove it from the exclusion list ({reason})");
             Assert.Skip($"excluded: {reason}\n{comparison.Difference.Describe("tshark", "flowmesh", maxLines: 5)}");
         }
-        comparison.AssertExactMatch();
+        comparison.AssertExactMatch(compareTimes: !TimeExclusions.ContainsKey(capture));
     }
 
     [Fact]
@@ -66,6 +74,6 @@ public sealed class SharedPcapCorpusTests
     {
         string root = RepositoryLayout.SharedPcapsDirectory;
         if (!Directory.Exists(root)) Assert.Skip($"{root} is absent");
-        Assert.All(Exclusions.Keys, file => Assert.True(File.Exists(Path.Combine(root, file)), $"excluded file {file} does not exist"));
+        Assert.All(Exclusions.Keys.Concat(TimeExclusions.Keys), file => Assert.True(File.Exists(Path.Combine(root, file)), $"excluded file {file} does not exist"));
     }
 }

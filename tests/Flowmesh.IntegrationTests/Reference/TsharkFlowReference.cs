@@ -10,7 +10,7 @@ namespace Flowmesh.IntegrationTests.Reference;
 /// </summary>
 public static class TsharkFlowReference
 {
-    public sealed record Result(DirectedFlowMap Flows, long Frames, long FlowFrames, int ExitCode, string StandardError)
+    public sealed record Result(DirectedFlowMap Flows, FlowTimeSpans Times, long Frames, long FlowFrames, int ExitCode, string StandardError)
     {
         /// <summary>tshark read the file to its end, or up to damage it reported (exit 2, "cut short" / "damaged").</summary>
         public bool ReadWholeOrUpToDamage => ExitCode == 0 || (ExitCode == 2 && ReportsDamage);
@@ -46,6 +46,7 @@ public static class TsharkFlowReference
     {
         var run = ChildProcess.Run(tshark, Arguments(pcapPath), timeout);
         var flows = new DirectedFlowMap();
+        var times = new FlowTimeSpans();
         long frames = 0, flowFrames = 0;
         foreach (string line in run.StandardOutput.Split('\n'))
         {
@@ -55,7 +56,9 @@ public static class TsharkFlowReference
             if (OutermostIpFlow.Derive(frame) is not { } observation) continue;
             flowFrames++;
             flows.AddFrame(observation.Key, observation.Bytes, frame.Number);
+            long micros = FlowTimeSpans.ClampToRfc3339(frame.TimestampMicros);
+            times.Add(observation.Key, micros, micros);
         }
-        return new Result(flows, frames, flowFrames, run.ExitCode, run.StandardError);
+        return new Result(flows, times, frames, flowFrames, run.ExitCode, run.StandardError);
     }
 }

@@ -14,6 +14,17 @@ public sealed class TsharkFrame
 
     public long Number => long.Parse(First(TsharkField.FrameNumber)!, CultureInfo.InvariantCulture);
 
+    /// <summary>Capture time in whole microseconds (nanosecond captures are cut, as flowmesh keeps microseconds).</summary>
+    public long TimestampMicros
+    {
+        get
+        {
+            string text = First(TsharkField.FrameTimeEpoch)!;
+            decimal seconds = decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+            return (long)decimal.Floor(seconds * 1_000_000m);
+        }
+    }
+
     /// <summary>frame.protocols split at ':', e.g. eth, ethertype, ip, udp, gtp, ip, tcp.</summary>
     public IReadOnlyList<string> Protocols => First(TsharkField.FrameProtocols)?.Split(':') ?? [];
 
