@@ -23,7 +23,8 @@ public static class MixedTraffic
                 3 => Ethernet(EtherTypeIpv6, Ipv6($"fd00:20::{host:x}", "fd00:20::1", 17, Udp(port, 443, Bytes(random.Next(10, 1200))))),
                 _ => Ethernet(EtherTypeIpv4, Ipv4($"10.20.0.{host}", "10.20.1.1", 1, Icmp(8, 0, Bytes(56)))),
             };
-            pcap.Add(frame, micros);
+            // A sub-microsecond part that only nanosecond formats keep; flowmesh reports whole microseconds.
+            pcap.AddNanos(frame, micros * 1000 + random.Next(0, 1000));
         }
         return pcap;
     }
