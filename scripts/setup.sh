@@ -5,7 +5,7 @@
 set -euo pipefail
 
 runtime_packages=(libpcap0.8 libpcap0.8-dev iproute2)
-test_packages=(tshark tcpdump iperf3 nmap hping3 softflowd procps time)
+test_packages=(tshark tcpdump iperf3 nmap hping3 softflowd iputils-ping curl procps time)
 
 want=("${runtime_packages[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_packages[@]}")

@@ -16,7 +16,7 @@ internal static class RunSummary
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         double rate = meter.FramesSeen / Math.Max(elapsed.TotalSeconds, 1e-6);
-        text.Append(c, $"flowmesh: {meter.FramesSeen:N0} packets read, {flows:N0} flows, {meter.DecodeFailures.Total - meter.DecodeFailures[DecodeFailure.TruncatedTransportHeader]:N0} undecodable");
+        text.Append(c, $"flowmesh: {source.Description}: {meter.FramesSeen:N0} packets read, {flows:N0} flows, {meter.DecodeFailures.Total - meter.DecodeFailures[DecodeFailure.TruncatedTransportHeader]:N0} undecodable");
         var reasons = meter.DecodeFailures.NonZero().Select(r => string.Create(c, $"{Describe(r.Key)} {r.Value:N0}")).ToList();
         if (reasons.Count > 0) text.Append(" (").AppendJoin(", ", reasons).Append(')');
         text.Append(c, $", {meter.Table.Evictions:N0} evicted; {HumanUnits.Duration(elapsed)}, {HumanUnits.Scaled(rate, "packets/s")}");
