@@ -22,6 +22,8 @@ declare -A commands=(
 )
 order=(flowmesh softflowd tshark)
 
+measurement=$(mktemp)
+trap 'rm -f "$measurement"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 declare -A wall cpu rss
 for tool in "${order[@]}"; do
@@ -29,8 +31,8 @@ for tool in "${order[@]}"; do
     walls=() cpus=() rsss=()
     for ((i = 1; i <= runs; i++)); do
         echo "  $tool run $i/$runs" >&2
-        measure=$( { /usr/bin/time -f "%e %U %S %M" ${commands[$tool]} >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-        read -r w u s m <<<"$measure"
+        /usr/bin/time -o "$measurement" -f "%e %U %S %M" ${commands[$tool]} >/dev/null 2>&1
+        read -r w u s m < "$measurement"
         walls+=("$w"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')"); rsss+=("$m")
     done
     wall[$tool]=$(printf '%s\n' "${walls[@]}" | median)

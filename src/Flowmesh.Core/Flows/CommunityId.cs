@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using Flowmesh.Core.Packets;
 
 namespace Flowmesh.Core.Flows;
@@ -20,7 +19,18 @@ public static class CommunityId
 {
     private const int MaxInput = 2 + 16 + 16 + 1 + 1 + 2 + 2;
 
+    /// <summary>Length of "1:" + base64 of a 20-byte digest.</summary>
+    public const int Length = 30;
+
     public static string Compute(FlowRecord record, ushort seed)
+    {
+        Span<char> text = stackalloc char[Length];
+        Format(record, seed, text);
+        return new string(text);
+    }
+
+    /// <summary>Writes the Community ID into <paramref name="text"/> (at least <see cref="Length"/> chars) without allocating.</summary>
+    public static void Format(FlowRecord record, ushort seed, Span<char> text)
     {
         ArgumentNullException.ThrowIfNull(record);
         byte protocol = record.Protocol;
@@ -64,8 +74,10 @@ public static class CommunityId
             length += 4;
         }
 
-        Span<byte> digest = stackalloc byte[SHA1.HashSizeInBytes];
-        SHA1.HashData(input[..length], digest);
-        return "1:" + Convert.ToBase64String(digest);
+        Span<byte> digest = stackalloc byte[Sha1SingleBlock.DigestLength];
+        Sha1SingleBlock.Hash(input[..length], digest);
+        text[0] = '1';
+        text[1] = ':';
+        Convert.TryToBase64Chars(digest, text[2..], out _);
     }
 }

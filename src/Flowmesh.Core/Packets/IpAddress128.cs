@@ -70,7 +70,37 @@ public readonly struct IpAddress128 : IEquatable<IpAddress128>, IComparable<IpAd
         return new IPAddress(bytes[..n]);
     }
 
-    public override string ToString() => ToIPAddress().ToString();
+    /// <summary>Longest text form: a full IPv6 address with an embedded IPv4 tail.</summary>
+    public const int MaxTextLength = 45;
+
+    public override string ToString()
+    {
+        Span<char> text = stackalloc char[MaxTextLength];
+        TryFormat(text, out int length);
+        return new string(text[..length]);
+    }
+
+    /// <summary>
+    /// Writes the usual text form (dotted quad; RFC 5952 for IPv6). IPv4, the common case when writing
+    /// many flow records, is formatted without allocating.
+    /// </summary>
+    public bool TryFormat(Span<char> destination, out int charsWritten)
+    {
+        if (!IsIPv4) return ToIPAddress().TryFormat(destination, out charsWritten);
+        charsWritten = 0;
+        uint value = V4;
+        for (int shift = 24; shift >= 0; shift -= 8)
+        {
+            if (shift != 24)
+            {
+                if (charsWritten >= destination.Length) return false;
+                destination[charsWritten++] = '.';
+            }
+            if (!((byte)(value >> shift)).TryFormat(destination[charsWritten..], out int written)) return false;
+            charsWritten += written;
+        }
+        return true;
+    }
 
     public bool Equals(IpAddress128 other) => High == other.High && Low == other.Low;
     public override bool Equals(object? obj) => obj is IpAddress128 other && Equals(other);

@@ -16,6 +16,18 @@ public sealed class FlowFieldsTests
     public void TimestampsAreRfc3339WithMicroseconds(long micros, string expected) =>
         Assert.Equal(expected, FlowFields.Timestamp(micros));
 
+    [Fact]
+    public void TimestampsAgreeWithTheFrameworkFormatter()
+    {
+        var random = new Random(7);
+        for (int i = 0; i < 10_000; i++)
+        {
+            long micros = random.NextInt64(0, 253_402_300_799_999_999);
+            string expected = DateTime.UnixEpoch.AddTicks(micros * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(expected, FlowFields.Timestamp(micros));
+        }
+    }
+
     [Theory]
     [InlineData(0x02, "......S.")]
     [InlineData(0x12, "...A..S.")]
