@@ -4,7 +4,7 @@ using Flowmesh.Capture;
 using Flowmesh.Capture.Ebpf;
 
 // Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N]
-// Prints "attached <name>:<mode> ..." once hooked in, then waits for SIGTERM/SIGINT or end of stdin,
+// Prints "attached <name>:<mode> ..." once hooked in, then waits for SIGTERM or SIGINT,
 // drains once and prints "flows <n> packets <p> bytes <b> segments <s> map_full <m>".
 var options = new EbpfCaptureOptions();
 for (int i = 0; i < args.Length; i++)
@@ -36,7 +36,6 @@ using (collector)
     using var stop = new CancellationTokenSource();
     using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
     using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-    _ = Task.Run(() => { while (Console.In.Read() >= 0) { } stop.Cancel(); });
 
     foreach (string leftover in collector.RemovedLeftovers) Console.WriteLine($"removed leftover {leftover}");
     Console.WriteLine("attached " + string.Join(' ', collector.Interfaces.Select(a => $"{a.Name}:{a.Mode}")));
