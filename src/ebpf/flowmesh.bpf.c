@@ -7,8 +7,9 @@
  * Everything else (which interfaces, how often to drain, what to export) is user space's business.
  * The program never drops, redirects or changes a packet: it always returns TC_ACT_UNSPEC (= TCX_NEXT).
  *
- * Headers are read with bpf_skb_load_bytes rather than direct packet access so that headers in a
- * non-linear part of the skb are still parsed instead of miscounted.
+ * Headers are read directly from the linear packet data when they are there, and with
+ * bpf_skb_load_bytes otherwise, so headers in a non-linear part of the skb are still parsed instead of
+ * miscounted.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -24,6 +25,8 @@
 #define MAX_VLAN_TAGS 2
 #define MAX_IPV6_EXTENSION_HEADERS 6
 #define IP_OFFSET_MASK 0x1fff
+/* Bounds the offsets of direct reads so the verifier can check them; deeper headers use the helper. */
+#define MAX_DIRECT_OFFSET 256
 
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
@@ -48,6 +51,8 @@ struct {
 } flowmesh_counters SEC(".maps");
 
 struct packet {
+	void *data; /* the skb's linear data, for direct reads */
+	void *data_end;
 	__u32 src[4]; /* network order, IPv4-mapped for IPv4 */
 	__u32 dst[4];
 	__u16 src_port; /* host order */
@@ -66,8 +71,15 @@ static __always_inline void count(__u32 reason)
 		*counter += 1; /* per-CPU slot: no other writer */
 }
 
-static __always_inline int load(struct __sk_buff *skb, __u32 offset, void *to, __u32 len)
+/* Copies len header bytes at offset: straight from the linear packet data when they are there (the
+ * common case, and cheaper than a helper call), else through bpf_skb_load_bytes, which also reaches
+ * non-linear parts. Returns 0, or negative when the packet is shorter. */
+static __always_inline int load(struct __sk_buff *skb, const struct packet *p, __u32 offset, void *to, __u32 len)
 {
+	if (offset <= MAX_DIRECT_OFFSET && p->data + offset + len <= p->data_end) {
+		__builtin_memcpy(to, p->data + offset, len);
+		return 0;
+	}
 	return bpf_skb_load_bytes(skb, offset, to, len);
 }
 
@@ -78,7 +90,7 @@ static __always_inline int parse_transport(struct __sk_buff *skb, __u32 offset, 
 
 	switch (p->protocol) {
 	case IPPROTO_TCP:
-		if (load(skb, offset, header, 20))
+		if (load(skb, p, offset, header, 20))
 			return -1;
 		p->src_port = ((__u16)header[0] << 8) | header[1];
 		p->dst_port = ((__u16)header[2] << 8) | header[3];
@@ -88,16 +100,16 @@ static __always_inline int parse_transport(struct __sk_buff *skb, __u32 offset, 
 		return 0;
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
-		if (load(skb, offset, header, 8))
+		if (load(skb, p, offset, header, 8))
 			return -1;
 		break;
 	case IPPROTO_SCTP:
-		if (load(skb, offset, header, 12))
+		if (load(skb, p, offset, header, 12))
 			return -1;
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		if (load(skb, offset, header, 4))
+		if (load(skb, p, offset, header, 4))
 			return -1;
 		p->icmp_type = header[0];
 		p->icmp_code = header[1];
@@ -115,7 +127,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 offset, struc
 {
 	struct iphdr ip;
 
-	if (load(skb, offset, &ip, sizeof(ip)) || ip.version != 4 || ip.ihl < 5)
+	if (load(skb, p, offset, &ip, sizeof(ip)) || ip.version != 4 || ip.ihl < 5)
 		return -1;
 	p->src[2] = bpf_htonl(0x0000ffff);
 	p->src[3] = ip.saddr;
@@ -135,7 +147,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 offset, struc
 	struct ipv6hdr ip;
 	__u8 extension[8];
 
-	if (load(skb, offset, &ip, sizeof(ip)) || ip.version != 6)
+	if (load(skb, p, offset, &ip, sizeof(ip)) || ip.version != 6)
 		return -1;
 	__builtin_memcpy(p->src, &ip.saddr, 16);
 	__builtin_memcpy(p->dst, &ip.daddr, 16);
@@ -154,19 +166,19 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 offset, struc
 		case 135: /* Mobility */
 		case 139: /* HIP */
 		case 140: /* Shim6 */
-			if (load(skb, offset, extension, 2))
+			if (load(skb, p, offset, extension, 2))
 				goto truncated;
 			next = extension[0];
 			offset += (extension[1] + 1) * 8;
 			break;
 		case IPPROTO_AH:
-			if (load(skb, offset, extension, 2))
+			if (load(skb, p, offset, extension, 2))
 				goto truncated;
 			next = extension[0];
 			offset += (extension[1] + 2) * 4;
 			break;
 		case IPPROTO_FRAGMENT:
-			if (load(skb, offset, extension, 8))
+			if (load(skb, p, offset, extension, 8))
 				goto truncated;
 			next = extension[0];
 			offset += 8;
@@ -271,11 +283,14 @@ static __always_inline int observe(struct __sk_buff *skb, int has_ethernet)
 {
 	struct packet p = {};
 	__u32 offset = 0;
+
+	p.data = (void *)(long)skb->data;
+	p.data_end = (void *)(long)skb->data_end;
 	__u16 ether_type;
 
 	if (has_ethernet) {
 		struct ethhdr eth;
-		if (load(skb, 0, &eth, sizeof(eth))) {
+		if (load(skb, &p, 0, &eth, sizeof(eth))) {
 			count(FLOWMESH_NOT_IP);
 			return TC_ACT_UNSPEC;
 		}
@@ -286,7 +301,7 @@ static __always_inline int observe(struct __sk_buff *skb, int has_ethernet)
 			if (ether_type != ETH_P_8021Q && ether_type != ETH_P_8021AD)
 				break;
 			__u8 tag[4];
-			if (load(skb, offset, tag, 4)) {
+			if (load(skb, &p, offset, tag, 4)) {
 				count(FLOWMESH_NOT_IP);
 				return TC_ACT_UNSPEC;
 			}

@@ -26,7 +26,9 @@ internal sealed partial class TcpdumpRecording : IDisposable
     public static TcpdumpRecording Start(string device, string path)
     {
         // Snap length 128: headers are all the comparison needs; -B 32 MB so bursts are not dropped.
-        Process process = Command.Start("tcpdump", "-i", device, "-n", "-s", "128", "-B", "32768", "-w", path);
+        // Immediate mode: otherwise packets wait in a partly filled TPACKET_V3 block, and the last ones
+        // are silently lost (not even counted as drops) when tcpdump is stopped.
+        Process process = Command.Start("tcpdump", "-i", device, "-n", "--immediate-mode", "-s", "128", "-B", "32768", "-w", path);
         var recording = new TcpdumpRecording(path, process);
         process.ErrorDataReceived += (_, e) =>
         {
