@@ -180,7 +180,11 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
         if (bpfObject == 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new EbpfUnavailableException($"libbpf could not open {options.ObjectPath}: {Errno.Describe(errno)}", NullIfEmpty(LibbpfLog.Text()));
+            string log = LibbpfLog.Text();
+            // libbpf does not always set errno here; its own last message then says what was wrong.
+            string why = errno != 0 ? Errno.Describe(errno)
+                : log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "unknown error";
+            throw new EbpfUnavailableException($"libbpf could not open {options.ObjectPath}: {why}", NullIfEmpty(log));
         }
         nint flowMap = Libbpf.bpf_object__find_map_by_name(bpfObject, FlowMapName);
         if (flowMap == 0 || Libbpf.bpf_map__set_max_entries(flowMap, (uint)options.MaxFlows) != 0)

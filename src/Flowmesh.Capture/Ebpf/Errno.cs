@@ -12,9 +12,19 @@ internal static class Errno
     public const int NotSupported = 95; // EOPNOTSUPP
     public const int KernelNotSupported = 524; // ENOTSUPP (kernel-internal, leaks out of the bpf syscall)
 
-    public static string Describe(int negativeErrno)
+    /// <summary>libbpf's private error numbers start here (LIBBPF_ERRNO__START).</summary>
+    private const int LibbpfErrorStart = 4000;
+
+    public static unsafe string Describe(int negativeErrno)
     {
         int errno = Math.Abs(negativeErrno);
-        return errno == KernelNotSupported ? "operation not supported (ENOTSUPP)" : $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+        if (errno == KernelNotSupported) return "operation not supported (ENOTSUPP)";
+        if (errno >= LibbpfErrorStart)
+        {
+            byte* text = stackalloc byte[256];
+            if (Libbpf.libbpf_strerror(errno, text, 256) == 0)
+                return $"{Marshal.PtrToStringUTF8((nint)text)} (libbpf error {errno})";
+        }
+        return $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Flowmesh.Core.Flows;
 using Flowmesh.Core.Packets;
@@ -42,20 +41,6 @@ public unsafe struct KernelFlowKey
     public readonly byte Protocol => _protocol;
 
     public readonly FlowKey ToFlowKey() => new(LowAddress, LowPort, HighAddress, HighPort, Protocol);
-
-    /// <summary>For tests and tools that build keys themselves (e.g. to compare with another source).</summary>
-    public static KernelFlowKey Create(IpAddress128 low, ushort lowPort, IpAddress128 high, ushort highPort, byte protocol)
-    {
-        KernelFlowKey key = default;
-        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(key._lowAddress, 8), low.High);
-        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(key._lowAddress + 8, 8), low.Low);
-        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(key._highAddress, 8), high.High);
-        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(key._highAddress + 8, 8), high.Low);
-        key._lowPort = lowPort;
-        key._highPort = highPort;
-        key._protocol = protocol;
-        return key;
-    }
 
     public override readonly string ToString() => ToFlowKey().ToString();
 }

@@ -82,6 +82,10 @@ internal static unsafe partial class Libbpf
     [LibraryImport(LibraryName)]
     public static partial int libbpf_num_possible_cpus();
 
+    /// <summary>Text for libbpf's own error numbers (4000 and up, e.g. "Invalid ELF format") as well as errno.</summary>
+    [LibraryImport(LibraryName)]
+    public static partial int libbpf_strerror(int error, byte* buffer, nuint size);
+
     [LibraryImport(LibraryName)]
     public static partial nint libbpf_set_print(delegate* unmanaged[Cdecl]<int, byte*, nint, int> print);
 

@@ -54,6 +54,25 @@ public sealed class EbpfAvailabilityTests
     }
 
     [Fact]
+    public void A_file_that_is_not_a_bpf_object_is_refused_with_libbpfs_reason()
+    {
+        EbpfPrerequisites.SkipUnlessAvailable();
+        string path = Path.Combine(Path.GetTempPath(), $"fmebpf-not-elf-{Environment.ProcessId}.o");
+        File.WriteAllText(path, "this is not an ELF file");
+        try
+        {
+            var failure = Assert.Throws<EbpfUnavailableException>(() => EbpfFlowCollector.Open(new EbpfCaptureOptions { ObjectPath = path }));
+            Assert.StartsWith($"libbpf could not open {path}: ", failure.Reason);
+            Assert.DoesNotContain('\n', failure.Reason);
+            Assert.Contains("BPF object format invalid", failure.Reason); // libbpf's own error number, translated
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void An_interface_that_does_not_exist_is_a_capture_error_naming_it()
     {
         EbpfPrerequisites.SkipUnlessAvailable();
