@@ -4,10 +4,13 @@
 #   scripts/setup.sh --test    also the tools the tests compare against and drive traffic with
 set -euo pipefail
 
-runtime_packages=(libpcap0.8 libpcap0.8-dev iproute2)
-test_packages=(tshark tcpdump iperf3 nmap hping3 softflowd iputils-ping curl procps time)
+runtime_packages=(libpcap0.8 libpcap0.8-dev iproute2 libbpf1)
+# Building: clang compiles the eBPF flow program (with libbpf's BPF headers and the kernel UAPI
+# headers) and links the native (AOT) flowmesh binary, which also needs zlib.
+build_packages=(clang libbpf-dev linux-libc-dev zlib1g-dev)
+test_packages=(tshark tcpdump iperf3 nmap hping3 softflowd iputils-ping curl procps time bpftool libc6-dev)
 
-want=("${runtime_packages[@]}")
+want=("${runtime_packages[@]}" "${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_packages[@]}")
 
 missing=()

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# What does watching traffic cost the traffic? iperf3 between two network namespaces over a veth pair,
+# with nothing watching, with the Flowmesh eBPF flow program attached to the sender's interface, and with
+# libpcap (tcpdump -w /dev/null as a stand-in for a packet-copying capture) on the same interface.
+#   1. TCP throughput, ROUNDS rounds of SECONDS each, modes interleaved so drift hits all alike.
+#   2. 64-byte UDP flood: packets per second, and the flow program's own kernel time per packet from
+#      the kernel's BPF run-time statistics (kernel.bpf_stats_enabled=1 during those runs only).
+# Usage (root): bench/ebpf-overhead.sh [ROUNDS=3] [SECONDS=5]
+# A benchmark, not a test: on a shared or small VM the spread between runs is several percent.
+set -euo pipefail
+
+ROUNDS=${1:-3}
+SECONDS_PER_RUN=${2:-5}
+NS_A=fmebpf-bench-a
+NS_B=fmebpf-bench-b
+DEV_A=fmebpfb0
+DEV_B=fmebpfb1
+ADDR_A=10.254.217.17
+ADDR_B=10.254.217.18
+PORT=5311
+
+[[ $EUID -eq 0 ]] || { echo "ebpf-overhead: needs root (namespaces, eBPF)" >&2; exit 1; }
+for tool in iperf3 tcpdump bpftool ip awk dotnet; do
+    command -v "$tool" >/dev/null || { echo "ebpf-overhead: $tool is missing (scripts/setup.sh --test)" >&2; exit 1; }
+done
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/fmebpf-bench.XXXXXX)
+echo "building the eBPF runner (Release)..." >&2
+dotnet build "$repo/tests/Flowmesh.Capture.EbpfRunner" -c Release -o "$work/runner" -v q -nologo >"$work/build.log" 2>&1 \
+    || { cat "$work/build.log" >&2; exit 1; }
+runner="$work/runner/Flowmesh.Capture.EbpfRunner"
+
+stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    sysctl -qw kernel.bpf_stats_enabled="$stats_before"
+    ip netns del "$NS_A" 2>/dev/null || true
+    ip netns del "$NS_B" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+ip netns del "$NS_A" 2>/dev/null || true
+ip netns del "$NS_B" 2>/dev/null || true
+ip netns add "$NS_A"
+ip netns add "$NS_B"
+ip link add "$DEV_A" netns "$NS_A" type veth peer name "$DEV_B" netns "$NS_B"
+ip -n "$NS_A" addr add "$ADDR_A/30" dev "$DEV_A"
+ip -n "$NS_B" addr add "$ADDR_B/30" dev "$DEV_B"
+for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
+ip -n "$NS_A" link set "$DEV_A" up
+ip -n "$NS_B" link set "$DEV_B" up
+
+ip netns exec "$NS_B" iperf3 -s -p "$PORT" >/dev/null 2>&1 &
+pids+=($!)
+sleep 1
+
+monitor_pid=""
+start_monitor() { # $1 = none | ebpf | pcap
+    monitor_pid=""
+    case $1 in
+        ebpf)
+            ip netns exec "$NS_A" "$runner" --interfaces "$DEV_A" >"$work/runner.out" 2>&1 </dev/null &
+            monitor_pid=$!
+            for _ in $(seq 100); do grep -q '^attached' "$work/runner.out" && break; sleep 0.1; done
+            grep -q '^attached' "$work/runner.out" || { cat "$work/runner.out" >&2; exit 1; }
+            ;;
+        pcap)
+            ip netns exec "$NS_A" tcpdump -i "$DEV_A" -n -s 128 -B 32768 -w /dev/null >"$work/tcpdump.out" 2>&1 </dev/null &
+            monitor_pid=$!
+            for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.out" && break; sleep 0.1; done
+            ;;
+    esac
+    [[ -n $monitor_pid ]] && pids+=("$monitor_pid")
+    return 0
+}
+stop_monitor() {
+    [[ -n $monitor_pid ]] || return 0
+    kill -TERM "$monitor_pid"
+    wait "$monitor_pid" 2>/dev/null || true
+}
+
+# The program's kernel time: sum run_time_ns / run_cnt over flowmesh_in and flowmesh_out.
+bpf_ns_per_packet() {
+    bpftool prog show 2>/dev/null | awk '
+        /^[0-9]+: / { ours = ($4 == "flowmesh_in" || $4 == "flowmesh_out") }
+        ours { for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t += $(i+1); if ($i == "run_cnt") c += $(i+1) } }
+        END { if (c > 0) printf "%.1f ns/pkt over %d runs", t / c, c; else printf "no run statistics" }'
+}
+
+tcp_gbps() { # receiver-side Gbit/s
+    ip netns exec "$NS_A" iperf3 -c "$ADDR_B" -p "$PORT" -t "$SECONDS_PER_RUN" -f g \
+        | awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") v = $(i-1) } END { print v }'
+}
+
+udp_pps() { # sender datagrams per second, 64-byte payloads, unlimited rate
+    ip netns exec "$NS_A" iperf3 -c "$ADDR_B" -p "$PORT" -u -b 0 -l 64 -t "$SECONDS_PER_RUN" \
+        | awk -v s="$SECONDS_PER_RUN" '/sender/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, a, "/"); v = a[2] / s } } END { printf "%.0f", v }'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+declare -A tcp udp
+modes=(none ebpf pcap)
+echo "TCP throughput, $ROUNDS rounds x $SECONDS_PER_RUN s (Gbit/s received):"
+for round in $(seq "$ROUNDS"); do
+    for mode in "${modes[@]}"; do
+        start_monitor "$mode"
+        value=$(tcp_gbps)
+        stop_monitor
+        tcp[$mode]+="$value "
+        printf '  round %d %-5s %s\n' "$round" "$mode" "$value"
+    done
+done
+
+echo "UDP 64-byte flood, $ROUNDS rounds x $SECONDS_PER_RUN s (sender packets/s):"
+for round in $(seq "$ROUNDS"); do
+    for mode in "${modes[@]}"; do
+        note=""
+        [[ $mode == ebpf ]] && sysctl -qw kernel.bpf_stats_enabled=1
+        start_monitor "$mode"
+        value=$(udp_pps)
+        [[ $mode == ebpf ]] && note="  kernel: $(bpf_ns_per_packet)"
+        stop_monitor
+        [[ $mode == ebpf ]] && sysctl -qw kernel.bpf_stats_enabled="$stats_before"
+        udp[$mode]+="$value "
+        printf '  round %d %-5s %s%s\n' "$round" "$mode" "$value" "$note"
+    done
+done
+
+echo
+echo "Summary (median of $ROUNDS; ratio to the unmonitored baseline):"
+base_tcp=$(tr ' ' '\n' <<<"${tcp[none]}" | grep . | median)
+base_udp=$(tr ' ' '\n' <<<"${udp[none]}" | grep . | median)
+for mode in "${modes[@]}"; do
+    m_tcp=$(tr ' ' '\n' <<<"${tcp[$mode]}" | grep . | median)
+    m_udp=$(tr ' ' '\n' <<<"${udp[$mode]}" | grep . | median)
+    awk -v m="$mode" -v t="$m_tcp" -v bt="$base_tcp" -v u="$m_udp" -v bu="$base_udp" \
+        'BEGIN { printf "  %-5s TCP %6.2f Gbit/s (%.3f)   UDP-64 %8.0f pps (%.3f)\n", m, t, t / bt, u, u / bu }'
+done
+echo "(ebpf UDP runs had kernel.bpf_stats_enabled=1, which adds two clock reads per program run)"

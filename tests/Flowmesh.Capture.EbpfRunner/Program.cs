@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Flowmesh.Capture;
+using Flowmesh.Capture.Ebpf;
+
+// Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N]
+// Prints "attached <name>:<mode> ..." once hooked in, then waits for SIGTERM or SIGINT,
+// drains once and prints "flows <n> packets <p> bytes <b> segments <s> map_full <m>".
+var options = new EbpfCaptureOptions();
+for (int i = 0; i < args.Length; i++)
+{
+    string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
+    switch (args[i])
+    {
+        case "--interfaces": options = options with { Interfaces = value.Split(',', StringSplitOptions.RemoveEmptyEntries) }; break;
+        case "--mode": options = options with { AttachMode = Enum.Parse<EbpfAttachMode>(value, ignoreCase: true) }; break;
+        case "--max-flows": options = options with { MaxFlows = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+    i++;
+}
+
+EbpfFlowCollector collector;
+try
+{
+    collector = EbpfFlowCollector.Open(options);
+}
+catch (Exception e) when (e is EbpfUnavailableException or CaptureException)
+{
+    Console.Error.WriteLine($"ebpf unavailable: {e.Message}");
+    return 3;
+}
+
+using (collector)
+{
+    using var stop = new CancellationTokenSource();
+    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+
+    foreach (string leftover in collector.RemovedLeftovers) Console.WriteLine($"removed leftover {leftover}");
+    Console.WriteLine("attached " + string.Join(' ', collector.Interfaces.Select(a => $"{a.Name}:{a.Mode}")));
+    Console.Out.Flush();
+    stop.Token.WaitHandle.WaitOne();
+
+    long flows = 0, packets = 0, bytes = 0, segments = 0;
+    foreach (KernelFlowEntry entry in collector.Drain())
+    {
+        flows++;
+        packets += entry.Value.LowToHigh.Packets + entry.Value.HighToLow.Packets;
+        bytes += entry.Value.LowToHigh.Bytes + entry.Value.HighToLow.Bytes;
+        segments += entry.Value.LowToHigh.Segments + entry.Value.HighToLow.Segments;
+    }
+    KernelCounters counters = collector.ReadCounters();
+    Console.WriteLine($"flows {flows} packets {packets} bytes {bytes} segments {segments} map_full {counters.MapFullMisses} update_failed {counters.UpdateFailures}");
+}
+return 0;
