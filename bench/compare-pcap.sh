@@ -10,13 +10,13 @@ runs=${2:-3}
 packets=$(capinfos -M -c "$file" 2>/dev/null | awk -F: '/Number of packets/{gsub(/ /,"",$2); print $2}')
 
 "$repo/flowmesh" --help >/dev/null   # build once, outside the timings
-dll="$repo/.build/agent/flowmesh.dll"
+binary="$repo/.build/agent/flowmesh"
 cat "$file" >/dev/null               # warm the page cache
 
 # softflowd 1.1.0 hangs in accept() on its control socket after -r unless given -c none
 # (../shared/reference/capture-from-dotnet.md 2.2); its NetFlow export goes to a loopback port nobody reads.
 declare -A commands=(
-    [flowmesh]="dotnet $dll flows --pcap $file --format json"
+    [flowmesh]="$binary flows --pcap $file --format json"
     [softflowd]="softflowd -d -r $file -n 127.0.0.1:9995 -v 9 -6 -m 262144 -c none"
     [tshark]="tshark -n -r $file -q -z conv,tcp -z conv,udp"
 )

@@ -25,7 +25,7 @@ try
 {
     collector = EbpfFlowCollector.Open(options);
 }
-catch (Exception e) when (e is EbpfUnavailableException or CaptureException)
+catch (Exception e) when (e is EbpfUnavailableException or CaptureSetupException)
 {
     Console.Error.WriteLine($"ebpf unavailable: {e.Message}");
     return 3;

@@ -49,7 +49,7 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
 
     /// <summary>
     /// Loads and attaches. Throws <see cref="EbpfUnavailableException"/> when eBPF cannot be used here (fall back
-    /// to libpcap), <see cref="CaptureException"/> for a named interface that does not exist.
+    /// to libpcap), <see cref="CaptureSetupException"/> for a named interface that does not exist.
     /// </summary>
     public static EbpfFlowCollector Open(EbpfCaptureOptions options)
     {
@@ -151,9 +151,9 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
             foreach (string name in names.Distinct(StringComparer.Ordinal))
             {
                 LinuxNetworkInterface target = LinuxNetworkInterface.TryRead(name)
-                    ?? throw new CaptureException($"no network interface named '{name}' (see ip link)");
+                    ?? throw new CaptureSetupException($"no network interface named '{name}' (see ip link)");
                 if (!target.HasKnownFraming)
-                    throw new CaptureException($"interface '{name}' has link type {target.HardwareType}; eBPF capture understands Ethernet and raw-IP interfaces only (use libpcap for it)");
+                    throw new CaptureSetupException($"interface '{name}' has link type {target.HardwareType}; eBPF capture understands Ethernet and raw-IP interfaces only (use libpcap for it)");
                 targets.Add(target);
             }
             return targets;
@@ -169,7 +169,7 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
             targets.Add(candidate);
         }
         if (targets.Count == 0)
-            throw new CaptureException("no network interface to watch: none is up besides loopback");
+            throw new CaptureSetupException("no network interface to watch: none is up besides loopback");
         return targets;
     }
 

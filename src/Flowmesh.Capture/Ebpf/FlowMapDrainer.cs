@@ -64,7 +64,7 @@ internal sealed unsafe class FlowMapDrainer : IDisposable
                     _batchUnsupported = true;
                     return false;
                 }
-                throw new CaptureException($"draining the eBPF flow map failed: {Errno.Describe(result)}");
+                throw new CaptureSetupException($"draining the eBPF flow map failed: {Errno.Describe(result)}");
             }
             Append(count);
             if (result == -Errno.NoEntry) return true; // end of map; may come with the last entries
@@ -86,7 +86,7 @@ internal sealed unsafe class FlowMapDrainer : IDisposable
             result = Libbpf.bpf_map_get_next_key(_mapFd, &key, &next);
         }
         if (result != -Errno.NoEntry)
-            throw new CaptureException($"walking the eBPF flow map failed: {Errno.Describe(result)}");
+            throw new CaptureSetupException($"walking the eBPF flow map failed: {Errno.Describe(result)}");
 
         foreach (KernelFlowKey walked in _walkedKeys)
         {
@@ -108,7 +108,7 @@ internal sealed unsafe class FlowMapDrainer : IDisposable
             if (result == 0) return true;
             if (result == -Errno.NoEntry) return false;
             if (result is not (-Errno.InvalidArgument or -Errno.NotSupported or -Errno.KernelNotSupported))
-                throw new CaptureException($"taking a flow out of the eBPF flow map failed: {Errno.Describe(result)}");
+                throw new CaptureSetupException($"taking a flow out of the eBPF flow map failed: {Errno.Describe(result)}");
             _lookupAndDeleteUnsupported = true;
         }
         if (Libbpf.bpf_map_lookup_elem(_mapFd, key, value) != 0) return false;

@@ -76,7 +76,7 @@ public sealed class EbpfAvailabilityTests
     public void An_interface_that_does_not_exist_is_a_capture_error_naming_it()
     {
         EbpfPrerequisites.SkipUnlessAvailable();
-        var failure = Assert.Throws<CaptureException>(() => EbpfFlowCollector.Open(new EbpfCaptureOptions { Interfaces = ["fmebpf-none"], ObjectPath = EbpfPrerequisites.ObjectPath }));
+        var failure = Assert.Throws<CaptureSetupException>(() => EbpfFlowCollector.Open(new EbpfCaptureOptions { Interfaces = ["fmebpf-none"], ObjectPath = EbpfPrerequisites.ObjectPath }));
         Assert.Contains("'fmebpf-none'", failure.Message);
     }
 }

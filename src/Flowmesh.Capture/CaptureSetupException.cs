@@ -1,7 +1,7 @@
-namespace Flowmesh.Capture.Live;
+namespace Flowmesh.Capture;
 
 /// <summary>
-/// A live capture could not start: unknown interface, missing privileges, a filter libpcap rejects.
+/// A capture could not start: a missing or unreadable file, an unknown interface, missing privileges, a filter libpcap rejects.
 /// The message is written for the person at the command line and says what to do.
 /// </summary>
 public sealed class CaptureSetupException : Exception
