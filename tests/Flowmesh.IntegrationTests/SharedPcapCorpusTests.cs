@@ -17,10 +17,6 @@ public sealed class SharedPcapCorpusTests
     /// <summary>Relative path under shared/pcaps -> why flowmesh and tshark legitimately differ on it.</summary>
     public static readonly IReadOnlyDictionary<string, string> Exclusions = new Dictionary<string, string>
     {
-        // 12 of 38 frames are Cisco FabricPath (EtherType 0x8903, a data-centre fabric encapsulation
-        // wrapping a whole inner Ethernet frame); tshark unwraps it, the decoder deliberately does not
-        // (counted as "not IP"). The 26 plain VLAN frames of the same TCP flow match.
-        ["nfstream/ajp.pcap"] = "Cisco FabricPath encapsulation (EtherType 0x8903) is not decoded",
     };
 
     /// <summary>Files whose packets and bytes are compared but not their flow times, with the reason.</summary>

@@ -17,6 +17,7 @@ internal static class EtherTypeDecoder
     public const ushort MplsUnicast = 0x8847;
     public const ushort MplsMulticast = 0x8848;
     public const ushort PppoeSession = 0x8864;
+    public const ushort CiscoFabricPath = 0x8903;
 
     /// <summary>Values up to 1500 in the type field are an 802.3 payload length: an LLC header follows.</summary>
     public const ushort MaxLengthField = 1500;
@@ -57,6 +58,13 @@ internal static class EtherTypeDecoder
                     if (frame.Length - offset < 4) return DecodeFailure.TruncatedLinkHeader;
                     type = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 2)..]);
                     offset += 4;
+                    continue;
+                case CiscoFabricPath:
+                    // FTag and TTL (2 bytes), then the whole original Ethernet frame: its two MAC
+                    // addresses (12) and its EtherType, which the walk continues with.
+                    if (frame.Length - offset < 16) return DecodeFailure.TruncatedLinkHeader;
+                    type = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 14)..]);
+                    offset += 16;
                     continue;
                 case MplsUnicast or MplsMulticast:
                     return DecodeMpls(frame, offset, out networkOffset);

@@ -246,6 +246,11 @@ internal static class DecoderSamples
             Sll2(0x0800).Ipv4(40, 6, A4, B4).Tcp(25, 40001, 0x01),
             Expect(4, A4, B4, 6, 40, 25, 40001, tcpFlags: 0x01), 20, 40, 40);
 
+        // Cisco FabricPath: outer MACs, 0x8903, FTag/TTL, inner MACs, 802.1Q tag, IPv4/TCP (as in nfstream/ajp.pcap).
+        Add("eth-fabricpath-vlan-ipv4-tcp", LinkType.Ethernet,
+            new FrameBuilder().Ethernet(0x8903).U16(0x4020).Fill(12, 0x00).U16(0x8100).U16(0x0007).U16(0x0800).Ipv4(40, 6, A4, B4).Tcp(8009, 38856, 0x18),
+            Expect(4, A4, B4, 6, 40, 8009, 38856, tcpFlags: 0x18), 34, 54, 54);
+
         // ---- Serial links ----
         // PPP in HDLC-like framing: FF 03, protocol 0x0021 (IPv4).
         Add("ppp-hdlc-ipv4", LinkType.Ppp,
