@@ -10,6 +10,9 @@ namespace Flowmesh.Core.Epochs;
 /// </summary>
 public sealed class EpochRecord
 {
+    /// <summary>No valid encoding is longer; decoders refuse longer input before looking at it.</summary>
+    public const int MaxEncodedLength = EpochContents.MaxEncodedLength;
+
     private readonly byte[] _bytes;
 
     private EpochRecord(EpochId id, EpochContents contents, byte[] bytes)
