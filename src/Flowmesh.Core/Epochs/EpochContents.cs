@@ -182,30 +182,31 @@ internal sealed class EpochContents
             counters[i] = new TrafficCounters(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64());
         var health = new CaptureHealth(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64());
 
+        int inflateBudget = MaxEncodedLength;
         var top = new SpaceSavingSummary[8];
         for (int i = 0; i < top.Length; i++)
         {
             string name = $"top {TopNames[i / 2]} by {(TrafficMeasure)(i % 2)}";
-            top[i] = Section(reader.ReadSection(name), name, key, SpaceSavingSummary.Deserialize);
+            top[i] = Section(reader.ReadSection(name, ref inflateBudget), name, key, SpaceSavingSummary.Deserialize);
             if (top[i].KeyLength != TopKeyLengths[i / 2] || (i > 0 && top[i].Capacity != top[0].Capacity))
                 throw reader.Invalid($"section {name} has key length {top[i].KeyLength} and capacity {top[i].Capacity}, inconsistent with the layout");
         }
         var distinct = new HyperLogLog[4];
         for (int i = 0; i < distinct.Length; i++)
         {
-            distinct[i] = Section(reader.ReadSection(DistinctNames[i]), DistinctNames[i], key, HyperLogLog.Deserialize);
+            distinct[i] = Section(reader.ReadSection(DistinctNames[i], ref inflateBudget), DistinctNames[i], key, HyperLogLog.Deserialize);
             if (distinct[i].Precision != distinct[0].Precision)
                 throw reader.Invalid($"section {DistinctNames[i]} has precision {distinct[i].Precision}, unlike the other distinct counters");
         }
         var spread = new SpreadSketch[3];
         for (int i = 0; i < spread.Length; i++)
         {
-            spread[i] = Section(reader.ReadSection(SpreadNames[i]), SpreadNames[i], key, SpreadSketch.Deserialize);
+            spread[i] = Section(reader.ReadSection(SpreadNames[i], ref inflateBudget), SpreadNames[i], key, SpreadSketch.Deserialize);
             var s = spread[i];
             if (s.KeyLength != SpreadKeyLengths[i] || s.Depth != spread[0].Depth || s.Width != spread[0].Width || s.RegistersPerBucket != spread[0].RegistersPerBucket)
                 throw reader.Invalid($"section {SpreadNames[i]} has a shape inconsistent with the layout");
         }
-        var matrixReader = new EpochRecordReader(reader.ReadSection("matrix"));
+        var matrixReader = new EpochRecordReader(reader.ReadSection("matrix", ref inflateBudget));
         var matrix = SubnetMatrix.Read(ref matrixReader);
         if (matrixReader.Remaining != 0)
             throw matrixReader.Invalid($"{matrixReader.Remaining} unexpected bytes after the matrix");

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Compression;
 
 namespace Flowmesh.Core.Epochs;
 
@@ -35,11 +36,29 @@ internal sealed class EpochRecordWriter
 
     public void WriteBytes(ReadOnlySpan<byte> bytes) => _buffer.Write(bytes);
 
-    /// <summary>A section: u32 length, then the bytes.</summary>
+    /// <summary>
+    /// A section: u8 encoding, u32 length of the sketch bytes, then either the bytes (encoding 0) or u32 stored
+    /// length and their raw DEFLATE stream (encoding 1), whichever is smaller. Spread sketches and lightly used
+    /// summaries are mostly zeros and shrink several-fold; dense HyperLogLog registers do not and stay raw.
+    /// </summary>
     public void WriteSection(ReadOnlySpan<byte> bytes)
     {
-        WriteUInt32((uint)bytes.Length);
-        WriteBytes(bytes);
+        using var compressed = new MemoryStream();
+        using (var deflate = new DeflateStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            deflate.Write(bytes);
+        if (compressed.Length + 4 < bytes.Length)
+        {
+            WriteByte(1);
+            WriteUInt32((uint)bytes.Length);
+            WriteUInt32((uint)compressed.Length);
+            WriteBytes(compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+        }
+        else
+        {
+            WriteByte(0);
+            WriteUInt32((uint)bytes.Length);
+            WriteBytes(bytes);
+        }
     }
 
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
