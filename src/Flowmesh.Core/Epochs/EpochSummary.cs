@@ -40,6 +40,8 @@ public sealed class EpochSummary
         if (_sealed) throw new InvalidOperationException($"Epoch {Id} is sealed.");
         if (flow.Packets < 0 || flow.ReversePackets < 0 || flow.Bytes < 0 || flow.ReverseBytes < 0)
             throw new ArgumentException("Flow deltas never have negative counters.", nameof(flow));
+        if ((flow.Packets == 0 && flow.Bytes != 0) || (flow.ReversePackets == 0 && flow.ReverseBytes != 0))
+            throw new ArgumentException("A direction without packets cannot carry bytes.", nameof(flow));
         if (!_ownership.Owns(in flow))
         {
             _foreignPackets += (ulong)(flow.Packets + flow.ReversePackets);
