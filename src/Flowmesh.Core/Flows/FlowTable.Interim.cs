@@ -50,8 +50,10 @@ public sealed partial class FlowTable
     /// <summary>Called just before a record ends: hands out what was not exported yet and clears the mark for the next record.</summary>
     private void EmitRemainder(int slot, ref FlowEntry entry)
     {
-        if (_deltaSink is null) return;
-        EmitDelta(slot, ref entry, endsRecord: true);
+        if (_marks is null) return;
+        // A sink detached for now still needs the mark cleared: the next record restarts its counters at zero.
+        if (_deltaSink is null) _marks[slot] = default;
+        else EmitDelta(slot, ref entry, endsRecord: true);
     }
 
     private void EmitDelta(int slot, ref FlowEntry entry, bool endsRecord)

@@ -90,6 +90,22 @@ public sealed class FlowTableInterimExportTests
     }
 
     [Fact]
+    public void DetachingAndReattachingTheSinkNeverYieldsNegativeDeltas()
+    {
+        var deltas = new List<FlowTableDelta>();
+        var table = new FlowTable(new FlowTableOptions { ActiveTimeout = TimeSpan.FromSeconds(5) }, _ => { }) { DeltaSink = deltas.Add };
+        for (int i = 0; i < 4; i++) table.Observe(Udp("10.0.0.1", 5000, "10.0.0.2", 53, i * Second, 500));
+        table.ExportInterim();
+        table.DeltaSink = null;
+        // Active timeout restarts the record at zero while no sink listens.
+        table.Observe(Udp("10.0.0.1", 5000, "10.0.0.2", 53, 6 * Second, 100));
+        table.DeltaSink = deltas.Add;
+        table.ExportInterim();
+        Assert.All(deltas, d => Assert.True(d.Packets >= 0 && d.Bytes >= 0));
+        Assert.Equal((1L, 100L, true), (deltas[^1].Packets, deltas[^1].Bytes, deltas[^1].StartsRecord));
+    }
+
+    [Fact]
     public void ExportWithoutASinkIsAnError()
     {
         var table = new FlowTable(new FlowTableOptions(), _ => { });
