@@ -26,7 +26,7 @@ public sealed class EpochRecordSet
         if (_byId.TryGetValue(record.Id, out var present))
         {
             if (present.ContentHash == record.ContentHash) return EpochRecordAddResult.Duplicate;
-            throw new EpochConflictException($"Two different records claim id {record.Id} (content {present.ContentHash[..16]} vs {record.ContentHash[..16]}); refusing both-merge.");
+            throw new EpochConflictException($"Two different records claim id {record.Id} (content {present.ContentHash[..16]} vs {record.ContentHash[..16]}); merging either would make the answer depend on which arrived first.");
         }
         string parameters = record.Contents.Parameters;
         if (_parameters is not null && parameters != _parameters)
