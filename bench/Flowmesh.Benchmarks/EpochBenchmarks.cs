@@ -52,8 +52,9 @@ public class EpochBenchmarks
     {
         var source = IpAddress128.FromIPv4(0x0A000000u + (uint)random.Next(hosts));
         var destination = IpAddress128.FromIPv4(0xC0A80000u + (uint)random.Next(hosts));
+        int reversePackets = random.Next(0, 100);
         return new FlowTableDelta(IpProtocol.Tcp, source, (ushort)random.Next(1024, 65535), destination, (ushort)random.Next(1, 1024),
-            random.Next(1, 100), random.Next(40, 150_000), random.Next(0, 100), random.Next(0, 150_000), random.Next(2) == 0, 0, 0);
+            random.Next(1, 100), random.Next(40, 150_000), reversePackets, reversePackets == 0 ? 0 : random.Next(40, 150_000), random.Next(2) == 0, 0, 0);
     }
 
     [Benchmark(OperationsPerInvoke = Deltas)]
