@@ -78,4 +78,24 @@ public sealed class EpochSummarizerTests
         Assert.Equal(busyEpochs, records.Select(r => r.Id.StartMicros));
         Assert.Equal((ulong)(2 * packets.Count), (ulong)records.Sum(r => (long)r.Totals.All.Packets));
     }
+
+    [Fact]
+    public void IdleTimeSealsTheOpenEpochAndDropsAreChargedToIt()
+    {
+        var records = new List<EpochRecord>();
+        var summarizer = new EpochSummarizer(new EpochSummarizerOptions { Origin = "live", Key = Key }, records.Add);
+        var packet = new SyntheticPacket(Start, "10.1.0.1", 40000, "10.2.0.1", 443, IpProtocol.Tcp, 60, 0x02);
+        summarizer.AdvanceTime(Start - Second); // idle before any packet opens nothing
+        summarizer.ObservePacket(LinkType.Ethernet, packet.Micros, packet.Frame());
+        summarizer.ObservePacket(LinkType.Ethernet, packet.Micros + 1, [0x00, 0x01]); // undecodable
+        summarizer.AddKernelDrops(7);
+        summarizer.AdvanceTime(Start + 5 * Second);
+        Assert.Empty(records);
+        summarizer.AdvanceTime(EpochRollup.AlignDown(Start, 10 * Second) + 10 * Second);
+        var record = Assert.Single(records);
+        Assert.Equal(new CaptureHealth(2, 7, 1, 0, 0), record.Health);
+        Assert.Equal(new TrafficCounters(60, 1, 1), record.Totals.All);
+        summarizer.Finish(); // nothing open: nothing more
+        Assert.Single(records);
+    }
 }
