@@ -80,7 +80,11 @@ internal static class QueryAnswers
 
     private static QueryRow TotalsRow(string name, TrafficCounters c) => new(name, "B", c.Bytes, 0)
     {
-        Extra = [new("packets", c.Packets), new("flows", c.Flows)],
+        Extra =
+        [
+            new("packets", c.Packets, TableText: HumanUnits.Bounded(c.Packets, 0, "packets")),
+            new("flows", c.Flows, TableText: HumanUnits.Bounded(c.Flows, 0, "flows")),
+        ],
     };
 
     /// <summary>"coverage: 2 origins, 14 records: a (6 x 10 s, 2026-... .. 2026-...), b (...)" plus capture health.</summary>
