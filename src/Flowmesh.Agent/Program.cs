@@ -10,6 +10,8 @@ public static class Program
         var root = new RootCommand("Flowmesh: a decentralized flow monitor. Every PC runs one agent; together they replace the central collector.")
         {
             FlowsCommand.Create(),
+            SummarizeCommand.Create(),
+            QueryCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

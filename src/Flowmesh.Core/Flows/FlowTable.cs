@@ -34,7 +34,7 @@ namespace Flowmesh.Core.Flows;
 /// victim is the oldest of the five tails. Only an ended flow allocates (its <see cref="FlowRecord"/>).</para>
 /// <para>Not thread-safe, and the callback must not call back into the table.</para>
 /// </remarks>
-public sealed class FlowTable
+public sealed partial class FlowTable
 {
     private const int None = -1;
     private const int ListCount = 5;
@@ -114,6 +114,7 @@ public sealed class FlowTable
         if (pureSyn && (entry.TcpState & (FlowEntry.FinFromLow | FlowEntry.FinFromHigh | FlowEntry.RstSeen)) != 0)
         {
             // A new connection on a reused port: the old one is over.
+            EmitRemainder(slot, ref entry);
             FlowRecord ended = ToRecord(ref entry, FlowEndReason.EndOfFlow);
             StartRecord(ref entry, fromLow, in packet);
             Account(ref entry, fromLow, in packet);
@@ -131,6 +132,7 @@ public sealed class FlowTable
         FlowRecord? expired = null;
         if (ts - entry.StartMicros >= _activeTimeoutMicros)
         {
+            EmitRemainder(slot, ref entry);
             expired = ToRecord(ref entry, FlowEndReason.ActiveTimeout);
             RestartCounters(ref entry, ts);
         }
@@ -181,6 +183,7 @@ public sealed class FlowTable
         int slot = AllocateSlot();
         ref FlowEntry entry = ref _entries[slot];
         entry = default;
+        if (_marks is not null) _marks[slot] = default;
         entry.Key = key;
         StartRecord(ref entry, fromLow, in packet);
         Account(ref entry, fromLow, in packet);
@@ -201,6 +204,7 @@ public sealed class FlowTable
         {
             int grown = (int)Math.Min((long)_entries.Length * 2, _maxFlows);
             Array.Resize(ref _entries, grown);
+            if (_marks is not null) Array.Resize(ref _marks, grown);
         }
         return _highWater++;
     }
@@ -226,6 +230,7 @@ public sealed class FlowTable
     private void End(int slot, FlowEndReason reason)
     {
         ref FlowEntry entry = ref _entries[slot];
+        EmitRemainder(slot, ref entry);
         FlowRecord record = ToRecord(ref entry, reason);
         Unlink(slot, ref entry);
         _index.Remove(entry.Key);

@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using Flowmesh.Core.Sketches;
+
+namespace Flowmesh.Core.Epochs;
+
+/// <summary>
+/// One origin's summary of one epoch, sealed: immutable, identified by <see cref="Id"/>, versioned and
+/// checksummed (layout in docs/epoch-records.md). Records are combined only through <see cref="EpochRecordSet"/>
+/// (across origins, each record exactly once) and <see cref="EpochRollup"/> (longer epochs of one origin).
+/// </summary>
+public sealed class EpochRecord
+{
+    /// <summary>No valid encoding is longer; decoders refuse longer input before looking at it.</summary>
+    public const int MaxEncodedLength = EpochContents.MaxEncodedLength;
+
+    private readonly byte[] _bytes;
+
+    private EpochRecord(EpochId id, EpochContents contents, byte[] bytes)
+    {
+        Id = id;
+        Contents = contents;
+        _bytes = bytes;
+        ContentHash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        Totals = new EpochTotals(contents.ByProtocol);
+    }
+
+    public EpochId Id { get; }
+
+    /// <summary>SHA-256 of the encoding (hex). The encoding is canonical, so equal content means equal hash.</summary>
+    public string ContentHash { get; }
+
+    public ulong KeyFingerprint => Contents.Key.Fingerprint;
+    public EpochTotals Totals { get; }
+    public CaptureHealth Health => Contents.Health;
+    public int EncodedLength => _bytes.Length;
+
+    /// <summary>Never mutated: merges read it and write into fresh instances.</summary>
+    internal EpochContents Contents { get; }
+
+    /// <summary>The record's bytes (a copy).</summary>
+    public byte[] Encode() => (byte[])_bytes.Clone();
+
+    /// <summary>
+    /// Decodes and validates a record. Throws <see cref="EpochRecordFormatException"/> for truncated, oversized,
+    /// corrupted, wrong-version, wrong-key or inconsistent input.
+    /// </summary>
+    public static EpochRecord Decode(ReadOnlySpan<byte> data, SketchHashKey key)
+    {
+        var (id, contents) = EpochContents.Decode(data, key);
+        return new EpochRecord(id, contents, data.ToArray());
+    }
+
+    internal static EpochRecord FromContents(EpochId id, EpochContents contents) => Decode(contents.Encode(id), contents.Key);
+
+    public override string ToString() => $"{Id} ({_bytes.Length} B, {ContentHash[..12]})";
+}

@@ -1,0 +1,55 @@
+using Flowmesh.Core.Flows;
+using Flowmesh.Core.Packets;
+
+namespace Flowmesh.Core.Epochs;
+
+/// <summary>
+/// Which agent counts a flow, so that a flow seen by the agents of both its endpoints is counted once fleet-wide.
+/// </summary>
+/// <remarks>
+/// <para><b>Rule.</b> Among the flow's two endpoint addresses, take those that are <i>monitored</i> (some agent
+/// captures that host's traffic). If there is none, the observing agent counts the flow (nobody else sees it).
+/// Otherwise the flow belongs to the agent of the <b>lowest</b> monitored address (address order of
+/// <see cref="IpAddress128"/>); an agent counts the flow exactly when that address is one of its <i>local</i>
+/// addresses.</para>
+/// <para><b>Why the lower address and not the initiator.</b> Both agents must reach the same verdict from what
+/// each saw on its own. The address pair is identical at both ends; the initiator is not always: an agent that
+/// started capturing mid-flow, or lost the first packet, may name the other side (for UDP and for TCP without a
+/// SYN), and then both agents or neither would count the flow. The address rule depends on nothing but the
+/// flow key, so the two verdicts always agree (NAT between the two agents breaks this, as it breaks any
+/// tuple-based rule; see ../shared/reference/capture-from-dotnet.md 3.3).</para>
+/// <para>Packets left to another agent are counted in <see cref="CaptureHealth.ForeignPackets"/>.</para>
+/// </remarks>
+public sealed class FlowOwnership
+{
+    private readonly Func<IpAddress128, bool> _isLocal;
+    private readonly Func<IpAddress128, bool> _isMonitored;
+
+    /// <param name="isLocal">This agent's own addresses.</param>
+    /// <param name="isMonitored">Addresses of every host that runs an agent (a CIDR list now; gossip membership later). Local addresses count as monitored whether or not it says so.</param>
+    public FlowOwnership(Func<IpAddress128, bool> isLocal, Func<IpAddress128, bool> isMonitored)
+    {
+        ArgumentNullException.ThrowIfNull(isLocal);
+        ArgumentNullException.ThrowIfNull(isMonitored);
+        _isLocal = isLocal;
+        _isMonitored = isMonitored;
+    }
+
+    /// <summary>A lone agent: every flow it sees is its own.</summary>
+    public static FlowOwnership Everything { get; } = new(_ => false, _ => false);
+
+    public bool Owns(in FlowTableDelta flow) => Owns(flow.SourceAddress, flow.DestinationAddress);
+
+    public bool Owns(IpAddress128 a, IpAddress128 b)
+    {
+        IpAddress128 low = a <= b ? a : b;
+        IpAddress128 high = a <= b ? b : a;
+        bool lowLocal = _isLocal(low);
+        if (lowLocal || _isMonitored(low))
+            return lowLocal;
+        bool highLocal = _isLocal(high);
+        if (highLocal || _isMonitored(high))
+            return highLocal;
+        return true;
+    }
+}

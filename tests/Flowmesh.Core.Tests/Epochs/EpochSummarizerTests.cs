@@ -1,0 +1,101 @@
+using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Packets;
+using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
+
+namespace Flowmesh.Core.Tests.Epochs;
+
+[Collection(nameof(Flows.InterimExportCollection))]
+public sealed class EpochSummarizerTests
+{
+    [Fact]
+    public void PacketsLandInTheEpochInWhichTheyWereObserved()
+    {
+        var packets = Generate(seed: 1);
+        var records = Summarize(packets, TimeSpan.FromSeconds(10));
+
+        var truth = packets.GroupBy(p => EpochRollup.AlignDown(p.Micros, 10 * Second))
+            .ToDictionary(g => g.Key, g => (Bytes: (ulong)g.Sum(p => p.IpLength), Packets: (ulong)g.Count()));
+        Assert.Equal(truth.Keys.Order(), records.Select(r => r.Id.StartMicros));
+        foreach (var record in records)
+        {
+            Assert.Equal(10 * Second, record.Id.LengthMicros);
+            Assert.Equal(truth[record.Id.StartMicros], (record.Totals.All.Bytes, record.Totals.All.Packets));
+            Assert.Equal(record.Totals.All.Packets, record.Health.Frames);
+        }
+        // The long TCP flows are counted as started once, in their first epoch, though they live in every epoch.
+        Assert.True(records[0].Totals[ProtocolClass.Tcp].Flows >= 30);
+        Assert.Equal((ulong)packets.Count(p => p.Protocol == IpProtocol.Tcp), (ulong)records.Sum(r => (long)r.Totals[ProtocolClass.Tcp].Packets));
+    }
+
+    [Fact]
+    public void AnswersMatchExactTruthWithinTheirBounds()
+    {
+        var packets = Generate(seed: 2);
+        var set = new EpochRecordSet();
+        foreach (var r in Summarize(packets, TimeSpan.FromSeconds(10))) set.Add(r);
+        var view = set.Merge();
+
+        // Top talkers: every true sender weight lies within the reported bounds, and the heaviest senders are listed.
+        var talkers = packets.GroupBy(p => p.Source).ToDictionary(g => g.Key, g => (ulong)g.Sum(p => p.IpLength));
+        var top = view.Top(TopDimension.Talkers, TrafficMeasure.Bytes, 100);
+        foreach (var entry in top)
+        {
+            ulong exact = talkers[entry.Key.Source.ToString()];
+            Assert.InRange(exact, entry.Lower, entry.Upper);
+            Assert.InRange((double)exact, entry.Estimate - entry.ErrorBound, entry.Estimate + entry.ErrorBound);
+        }
+        var heaviest = talkers.OrderByDescending(t => t.Value).First();
+        Assert.Equal(heaviest.Key, top[0].Key.Source.ToString());
+
+        // Distinct sources: exact count within the bound.
+        var sources = view.Distinct(DistinctKind.Sources);
+        double exactSources = packets.Select(p => p.Source).Distinct().Count();
+        Assert.InRange(exactSources, sources.Estimate - sources.ErrorBound, sources.Estimate + sources.ErrorBound);
+
+        // Fan-out of the scanner (ports of one target) and fan-in of the flooded host.
+        var scan = Assert.Single(view.Spread(SpreadKind.PortsPerPair, 50), e => e.Key.Source.ToString() == Scanner);
+        Assert.InRange((double)ScannedPorts, scan.Estimate - scan.ErrorBound, scan.Estimate + scan.ErrorBound);
+        var flood = Assert.Single(view.Spread(SpreadKind.SourcesPerDestination, 100), e => e.Key.Source.ToString() == FloodTarget);
+        Assert.InRange((double)FloodSources, flood.Estimate - flood.ErrorBound, flood.Estimate + flood.ErrorBound);
+
+        // Matrix: the exact cells equal the exact subnet-to-subnet bytes.
+        foreach (var cell in view.Matrix(1000).Where(c => c.BytesLower == c.BytesUpper))
+        {
+            ulong exact = (ulong)packets.Where(p => cell.Source.Contains(IpAddress128.Parse(p.Source)) && cell.Destination.Contains(IpAddress128.Parse(p.Destination))).Sum(p => p.IpLength);
+            Assert.InRange(exact, cell.BytesLower, cell.BytesUpper);
+        }
+        Assert.Equal((ulong)packets.Sum(p => p.IpLength), view.Totals.All.Bytes);
+    }
+
+    [Fact]
+    public void EpochsWithoutTrafficProduceNoRecord()
+    {
+        var packets = Generate(seed: 3, seconds: 12);
+        var late = packets.Select(p => p with { Micros = p.Micros + 600 * Second }).ToList();
+        var records = Summarize(packets.Concat(late), TimeSpan.FromSeconds(10));
+        Assert.All(records, r => Assert.True(r.Totals.All.Packets > 0, $"{r.Id} {r.Totals.All} {r.Health}"));
+        var busyEpochs = packets.Concat(late).Select(p => EpochRollup.AlignDown(p.Micros, 10 * Second)).Distinct().Order();
+        Assert.Equal(busyEpochs, records.Select(r => r.Id.StartMicros));
+        Assert.Equal((ulong)(2 * packets.Count), (ulong)records.Sum(r => (long)r.Totals.All.Packets));
+    }
+
+    [Fact]
+    public void IdleTimeSealsTheOpenEpochAndDropsAreChargedToIt()
+    {
+        var records = new List<EpochRecord>();
+        var summarizer = new EpochSummarizer(new EpochSummarizerOptions { Origin = "live", Key = Key }, records.Add);
+        var packet = new SyntheticPacket(Start, "10.1.0.1", 40000, "10.2.0.1", 443, IpProtocol.Tcp, 60, 0x02);
+        summarizer.AdvanceTime(Start - Second); // idle before any packet opens nothing
+        summarizer.ObservePacket(LinkType.Ethernet, packet.Micros, packet.Frame());
+        summarizer.ObservePacket(LinkType.Ethernet, packet.Micros + 1, [0x00, 0x01]); // undecodable
+        summarizer.AddKernelDrops(7);
+        summarizer.AdvanceTime(Start + 5 * Second);
+        Assert.Empty(records);
+        summarizer.AdvanceTime(EpochRollup.AlignDown(Start, 10 * Second) + 10 * Second);
+        var record = Assert.Single(records);
+        Assert.Equal(new CaptureHealth(2, 7, 1, 0, 0), record.Health);
+        Assert.Equal(new TrafficCounters(60, 1, 1), record.Totals.All);
+        summarizer.Finish(); // nothing open: nothing more
+        Assert.Single(records);
+    }
+}
