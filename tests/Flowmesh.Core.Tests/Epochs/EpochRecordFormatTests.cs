@@ -10,7 +10,7 @@ namespace Flowmesh.Core.Tests.Epochs;
 /// The record decoder on hostile input: the only acceptable outcomes are <see cref="EpochRecordFormatException"/>
 /// or a valid record that re-encodes to the same bytes.
 /// </summary>
-[Collection(nameof(Flows.InterimExportCollection))]
+[Collection(nameof(RunsAloneCollection))]
 public sealed class EpochRecordFormatTests
 {
     private static readonly Lazy<byte[]> Sample = new(() => Summarize(Generate(seed: 40, seconds: 10), TimeSpan.FromSeconds(10))[0].Encode());

@@ -6,7 +6,7 @@ using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
 namespace Flowmesh.Core.Tests.Epochs;
 
 /// <summary>The record budget (docs/epoch-records.md): a busy PC's record stays within 64 KiB at the default sizes.</summary>
-[Collection(nameof(Flows.InterimExportCollection))]
+[Collection(nameof(RunsAloneCollection))]
 public sealed class EpochRecordSizeTests
 {
     private const int Budget = 64 * 1024;

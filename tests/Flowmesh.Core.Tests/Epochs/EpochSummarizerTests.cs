@@ -4,7 +4,7 @@ using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
 
 namespace Flowmesh.Core.Tests.Epochs;
 
-[Collection(nameof(Flows.InterimExportCollection))]
+[Collection(nameof(RunsAloneCollection))]
 public sealed class EpochSummarizerTests
 {
     [Fact]

@@ -4,7 +4,7 @@ using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
 
 namespace Flowmesh.Core.Tests.Epochs;
 
-[Collection(nameof(Flows.InterimExportCollection))]
+[Collection(nameof(RunsAloneCollection))]
 public sealed class FlowOwnershipTests
 {
     private static readonly AddressPrefixSet Monitored = AddressPrefixSet.Parse("10.1.0.0/24,10.2.0.0/24");

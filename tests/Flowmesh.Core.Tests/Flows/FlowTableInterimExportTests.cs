@@ -8,7 +8,7 @@ namespace Flowmesh.Core.Tests.Flows;
 /// Interim export: deltas put every packet in the window (between two exports) in which it was observed, sum to
 /// the records the table delivers anyway, and leave those records unchanged.
 /// </summary>
-[Collection(nameof(InterimExportCollection))]
+[Collection(nameof(RunsAloneCollection))]
 public sealed class FlowTableInterimExportTests
 {
     private const long Second = 1_000_000;

@@ -5,6 +5,7 @@ using static Flowmesh.Core.Tests.Flows.TestPacket;
 namespace Flowmesh.Core.Tests.Flows;
 
 /// <summary>Memory and allocation bounds: a flood cannot grow the table, and updating known flows allocates nothing.</summary>
+[Collection(nameof(RunsAloneCollection))]
 public sealed class FlowTableResourceTests
 {
     [Fact]
