@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Flowmesh.Agent.Output;
 using Flowmesh.Capture.Files;
+using Flowmesh.Capture;
 using Flowmesh.Capture.Live;
 using Flowmesh.Core.Epochs;
 
