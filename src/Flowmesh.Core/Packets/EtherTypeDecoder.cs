@@ -22,9 +22,6 @@ internal static class EtherTypeDecoder
     /// <summary>Values up to 1500 in the type field are an 802.3 payload length: an LLC header follows.</summary>
     public const ushort MaxLengthField = 1500;
 
-    private const ushort PppIpv4 = 0x0021;
-    private const ushort PppIpv6 = 0x0057;
-
     /// <summary>
     /// Bound on VLAN tags plus LLC/SNAP headers, so a frame of nothing but tags cannot keep us walking.
     /// Real networks use at most two or three tags; a frame with more is not decoded (NotIp).
@@ -146,18 +143,8 @@ internal static class EtherTypeDecoder
         if (frame.Length - offset < 8) return DecodeFailure.TruncatedLinkHeader;
         if (frame[offset] != 0x11 || frame[offset + 1] != 0x00) return DecodeFailure.NotIp;
         ushort pppProtocol = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 6)..]);
+        if (!PointToPointDecoder.TryIpLayer(pppProtocol, out layer)) return DecodeFailure.NotIp;
         networkOffset = offset + 8;
-        switch (pppProtocol)
-        {
-            case PppIpv4:
-                layer = NetworkLayer.Ipv4;
-                return DecodeFailure.None;
-            case PppIpv6:
-                layer = NetworkLayer.Ipv6;
-                return DecodeFailure.None;
-            default:
-                networkOffset = 0;
-                return DecodeFailure.NotIp; // LCP, IPCP, CHAP...
-        }
+        return DecodeFailure.None;
     }
 }

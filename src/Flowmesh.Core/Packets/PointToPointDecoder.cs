@@ -38,16 +38,23 @@ internal static class PointToPointDecoder
             offset += 2;
         }
         networkOffset = offset;
-        switch (protocol)
+        return TryIpLayer(protocol, out layer) ? DecodeFailure.None : DecodeFailure.NotIp;
+    }
+
+    /// <summary>The IP version a PPP protocol number carries (PPP, PPPoE); false for LCP, IPCP, CHAP and the rest.</summary>
+    public static bool TryIpLayer(ushort pppProtocol, out NetworkLayer layer)
+    {
+        switch (pppProtocol)
         {
             case PppIpv4:
                 layer = NetworkLayer.Ipv4;
-                return DecodeFailure.None;
+                return true;
             case PppIpv6:
                 layer = NetworkLayer.Ipv6;
-                return DecodeFailure.None;
+                return true;
             default:
-                return DecodeFailure.NotIp; // LCP, IPCP, CHAP...
+                layer = NetworkLayer.ByVersionNibble;
+                return false;
         }
     }
 
