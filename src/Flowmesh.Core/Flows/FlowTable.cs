@@ -34,7 +34,7 @@ namespace Flowmesh.Core.Flows;
 /// victim is the oldest of the five tails. Only an ended flow allocates (its <see cref="FlowRecord"/>).</para>
 /// <para>Not thread-safe, and the callback must not call back into the table.</para>
 /// </remarks>
-public sealed class FlowTable
+public sealed partial class FlowTable
 {
     private const int None = -1;
     private const int ListCount = 5;
