@@ -122,6 +122,8 @@ internal static class FlowsCommand
             using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
                 System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancellation.Cancel(); });
 
+            // Like tcpdump's "listening on": a live capture says once that it is running and on what.
+            if (pcapPath is null) Console.Error.WriteLine($"flowmesh: capturing with {source.Description}");
             var started = System.Diagnostics.Stopwatch.StartNew();
             try
             {
