@@ -44,10 +44,13 @@ public sealed partial class EbpfFlowsCommandTests
         network.InNamespace("ping", "-n", "-6", "-c", "5", "-i", "0.2", GlueNetwork.RootV6);
         foreach (string server in new[] { GlueNetwork.PeerV4, $"[{GlueNetwork.PeerV6}]" })
             Run("curl", "-sS", "-o", "/dev/null", "--max-time", "10", $"http://{server}:8081/blob");
+        var udpDatagrams = new Dictionary<string, long>();
         foreach ((string server, string port) in new[] { (GlueNetwork.PeerV4, "5401"), (GlueNetwork.PeerV6, "5402") })
         {
             Run("iperf3", "-c", server, "-p", port, "-t", "1");
-            Run("iperf3", "-c", server, "-p", port, "-t", "1", "-u", "-b", "50M");
+            string report = Run("iperf3", "-c", server, "-p", port, "-t", "1", "-u", "-b", "50M", "-l", "1200", "-J");
+            using JsonDocument json = JsonDocument.Parse(report);
+            udpDatagrams[server] = json.RootElement.GetProperty("end").GetProperty("sum").GetProperty("packets").GetInt64();
         }
         // Spoofed SYN burst: a new flow per packet; strict rp_filter drops them after TC and tcpdump saw them.
         // hping3 exits 1 when nothing answers, which is the point here.
@@ -75,6 +78,9 @@ public sealed partial class EbpfFlowsCommandTests
         Assert.True(read.Success, flowmesh.StandardError);
         Assert.Equal(flows.Packets, long.Parse(read.Groups[1].Value.Replace(",", ""), CultureInfo.InvariantCulture));
         AssertSegmentsCoverPackets(flowmesh.StandardOutput);
+        // iperf3 also sends a 4-byte "connect" datagram on the same socket first: its count + 1.
+        Assert.Equal(udpDatagrams[GlueNetwork.PeerV4] + 1, UdpSegmentsTo(flowmesh.StandardOutput, GlueNetwork.PeerV4, 5401));
+        Assert.Equal(udpDatagrams[GlueNetwork.PeerV6] + 1, UdpSegmentsTo(flowmesh.StandardOutput, GlueNetwork.PeerV6, 5402));
     }
 
     [Fact]
@@ -132,10 +138,26 @@ public sealed partial class EbpfFlowsCommandTests
         return ExternalTool.RequireOrSkip("tshark");
     }
 
-    private static void Run(string file, params string[] arguments)
+    private static string Run(string file, params string[] arguments)
     {
         ProcessResult result = ChildProcess.Run(file, arguments, StepTimeout);
         Assert.True(result.ExitCode == 0, $"{file} {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.StandardError}");
+        return result.StandardOutput;
+    }
+
+    /// <summary>Segments the sender sent in the UDP flow(s) to <paramref name="server"/>:<paramref name="port"/>, over all its records.</summary>
+    private static long UdpSegmentsTo(string jsonLines, string server, int port)
+    {
+        long segments = 0;
+        foreach (string line in jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var document = JsonDocument.Parse(line);
+            JsonElement r = document.RootElement;
+            if (r.GetProperty("proto").GetInt32() != 17) continue;
+            if (r.GetProperty("dst_addr").GetString() == server && r.GetProperty("dst_port").GetInt32() == port) segments += r.GetProperty("segments").GetInt64();
+            else if (r.GetProperty("src_addr").GetString() == server && r.GetProperty("src_port").GetInt32() == port) segments += r.GetProperty("rev_segments").GetInt64();
+        }
+        return segments;
     }
 
     private static void WaitForListeners(GlueNetwork network, params string[] ports)
