@@ -1,4 +1,5 @@
 using Flowmesh.Capture;
+using Flowmesh.Capture.Ebpf;
 using Flowmesh.Capture.Files;
 using Flowmesh.Capture.Live;
 
@@ -35,10 +36,44 @@ internal static class CaptureSources
         }
     }
 
-    public static ICaptureSource OpenLive(LiveCaptureRequest request) =>
-        new LibpcapLiveSource(new LiveCaptureOptions
+    /// <summary>
+    /// eBPF when asked for, or by default on Linux unless a filter asks for libpcap; when eBPF cannot run
+    /// and was not demanded, libpcap, after one line on <paramref name="diagnostics"/> saying why.
+    /// </summary>
+    public static ICaptureSource OpenLive(LiveCaptureRequest request, TextWriter diagnostics)
+    {
+        bool tryEbpf = request.Backend == CaptureBackend.Ebpf
+            || (request.Backend == CaptureBackend.Auto && OperatingSystem.IsLinux() && request.Filter is null);
+        if (tryEbpf)
         {
-            Interface = request.Interface,
+            try
+            {
+                var source = new EbpfCaptureSource(new EbpfCaptureOptions
+                {
+                    Interfaces = request.Interfaces.Count > 0 ? request.Interfaces : null,
+                    MaxFlows = request.EbpfMapSize,
+                });
+                foreach (string skipped in source.Skipped) diagnostics.WriteLine($"flowmesh: not watching {skipped}");
+                return source;
+            }
+            catch (EbpfUnavailableException e) when (request.Backend == CaptureBackend.Auto)
+            {
+                diagnostics.WriteLine($"flowmesh: eBPF unavailable ({e.Reason}); capturing with libpcap");
+            }
+            catch (EbpfUnavailableException e)
+            {
+                throw new CaptureSetupException($"eBPF capture unavailable: {e.Reason}" + (e.Details is null ? "" : Environment.NewLine + e.Details), e);
+            }
+        }
+        if (request.Interfaces.Count > 1)
+            throw new CaptureSetupException($"libpcap captures one interface; {request.Interfaces.Count} were given (eBPF capture takes several)");
+        return OpenLibpcap(request);
+    }
+
+    private static LibpcapLiveSource OpenLibpcap(LiveCaptureRequest request) =>
+        new(new LiveCaptureOptions
+        {
+            Interface = request.Interfaces.Count > 0 ? request.Interfaces[0] : null,
             Filter = request.Filter,
             SnapLength = request.SnapLength,
             KernelBufferBytes = request.BufferBytes,

@@ -14,9 +14,15 @@ internal static class FlowsCommand
     public static Command Create()
     {
         var pcap = new Option<string?>("--pcap", "-r") { Description = "Read a pcap or pcapng file ('-' for standard input)." };
-        var iface = new Option<string?>("--interface", "-i") { Description = "Capture live on this interface (default: the interface of the default route)." };
+        var iface = new Option<string[]>("--interface", "-i")
+        {
+            Description = "Capture live on this interface; repeat for several (eBPF only). Default: every interface that is up (eBPF), the interface of the default route (libpcap).",
+        };
+        var capture = new Option<string?>("--capture") { Description = "Live capture backend: ebpf (in-kernel flow counting, Linux, root) or pcap (libpcap). Default: ebpf on Linux, falling back to pcap when eBPF is unavailable." };
+        capture.AcceptOnlyFromAmong("ebpf", "pcap");
+        var mapSize = new Option<int>("--ebpf-map-size") { Description = "Flows the kernel map holds between two drains (every 5 s); packets of new flows beyond it are counted as map-full misses.", DefaultValueFactory = _ => 65536 };
         var seconds = new Option<double?>("--seconds") { Description = "Stop a live capture after this many seconds (default: until Ctrl-C)." };
-        var filter = new Option<string?>("--filter", "-f") { Description = "BPF filter for live capture, e.g. \"tcp or udp\"." };
+        var filter = new Option<string?>("--filter", "-f") { Description = "BPF filter for live capture, e.g. \"tcp or udp\" (libpcap only; implies --capture pcap)." };
         var snaplen = new Option<int>("--snaplen") { Description = "Bytes kept per packet in live capture; headers fit in 128.", DefaultValueFactory = _ => 128 };
         var bufferMiB = new Option<int>("--buffer-mib") { Description = "Kernel capture buffer in MiB.", DefaultValueFactory = _ => 32 };
         var promiscuous = new Option<bool>("--promiscuous") { Description = "Put the interface in promiscuous mode." };
@@ -29,15 +35,26 @@ internal static class FlowsCommand
         var active = new Option<double?>("--active-timeout") { Description = "Report long flows every this many seconds (default 1800)." };
         var maxFlows = new Option<int?>("--max-flows") { Description = "Cap on live flows; the least recently seen is evicted beyond it (default 262144)." };
 
-        var command = new Command("flows", "Turn packets into bidirectional flow records (from a file or a live interface).")
+        var command = new Command("flows", "Turn packets into bidirectional flow records (from a file or live interfaces).")
         {
-            pcap, iface, seconds, filter, snaplen, bufferMiB, promiscuous, format, sort, limit, idle, active, maxFlows,
+            pcap, iface, capture, mapSize, seconds, filter, snaplen, bufferMiB, promiscuous, format, sort, limit, idle, active, maxFlows,
         };
         command.SetAction(parse =>
         {
             // Checked here rather than in validators: validators see options before defaults apply.
+            string[] interfaces = parse.GetValue(iface) ?? [];
+            var backend = parse.GetValue(capture) switch
+            {
+                "ebpf" => CaptureBackend.Ebpf,
+                "pcap" => CaptureBackend.Pcap,
+                _ => CaptureBackend.Auto,
+            };
             string? invalid =
-                parse.GetValue(pcap) is not null && parse.GetValue(iface) is not null ? "--pcap and --interface exclude each other." :
+                parse.GetValue(pcap) is not null && interfaces.Length > 0 ? "--pcap and --interface exclude each other." :
+                parse.GetValue(pcap) is not null && backend != CaptureBackend.Auto ? "--capture chooses how to capture live; it does not apply to --pcap." :
+                backend == CaptureBackend.Ebpf && parse.GetValue(filter) is not null ? "--filter works with libpcap only (--capture pcap); eBPF capture counts every packet." :
+                backend == CaptureBackend.Pcap && interfaces.Length > 1 ? "libpcap captures one interface; give one --interface (eBPF capture takes several)." :
+                parse.GetValue(mapSize) is < 1 ? "--ebpf-map-size must be at least 1." :
                 parse.GetValue(limit) is < 0 ? "--limit must not be negative." :
                 parse.GetValue(seconds) is <= 0 ? "--seconds must be positive." :
                 parse.GetValue(maxFlows) is < 1 ? "--max-flows must be at least 1." :
@@ -65,7 +82,8 @@ internal static class FlowsCommand
             };
             var order = Enum.Parse<FlowSortOrder>(parse.GetValue(sort)!, ignoreCase: true);
 
-            var live = new LiveCaptureRequest(parse.GetValue(iface), parse.GetValue(filter), parse.GetValue(snaplen), parse.GetValue(bufferMiB) * 1024 * 1024, parse.GetValue(promiscuous));
+            var live = new LiveCaptureRequest(interfaces, parse.GetValue(filter), parse.GetValue(snaplen), parse.GetValue(bufferMiB) * 1024 * 1024,
+                parse.GetValue(promiscuous), backend, parse.GetValue(mapSize));
             return Run(parse.GetValue(pcap), live, parse.GetValue(seconds), options, outputFormat, order, parse.GetValue(limit));
         });
         return command;
@@ -76,7 +94,7 @@ internal static class FlowsCommand
         ICaptureSource source;
         try
         {
-            source = pcapPath is not null ? CaptureSources.OpenFile(pcapPath) : CaptureSources.OpenLive(live);
+            source = pcapPath is not null ? CaptureSources.OpenFile(pcapPath) : CaptureSources.OpenLive(live, Console.Error);
         }
         catch (CaptureSetupException e)
         {
@@ -104,6 +122,8 @@ internal static class FlowsCommand
             using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
                 System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancellation.Cancel(); });
 
+            // Like tcpdump's "listening on": a live capture says once that it is running and on what.
+            if (pcapPath is null) Console.Error.WriteLine($"flowmesh: capturing with {source.Description}");
             var started = System.Diagnostics.Stopwatch.StartNew();
             try
             {

@@ -1,4 +1,9 @@
 namespace Flowmesh.Agent.Cli;
 
-/// <summary>What the command line asked of a live capture; null interface means "the default one".</summary>
-internal sealed record LiveCaptureRequest(string? Interface, string? Filter, int SnapLength, int BufferBytes, bool Promiscuous);
+/// <summary>
+/// What the command line asked of a live capture. No interface means the default: every interface that is
+/// up for eBPF, the interface of the default route for libpcap.
+/// </summary>
+internal sealed record LiveCaptureRequest(
+    IReadOnlyList<string> Interfaces, string? Filter, int SnapLength, int BufferBytes, bool Promiscuous,
+    CaptureBackend Backend = CaptureBackend.Auto, int EbpfMapSize = 65536);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Flowmesh.Agent.Output;
 using Flowmesh.Capture;
+using Flowmesh.Capture.Ebpf;
 using Flowmesh.Core.Flows;
 using Flowmesh.Core.Packets;
 
@@ -20,7 +21,16 @@ internal static class RunSummary
         var reasons = meter.DecodeFailures.NonZero().Select(r => string.Create(c, $"{Describe(r.Key)} {r.Value:N0}")).ToList();
         if (reasons.Count > 0) text.Append(" (").AppendJoin(", ", reasons).Append(')');
         text.Append(c, $", {meter.Table.Evictions:N0} evicted; {HumanUnits.Duration(elapsed)}, {HumanUnits.Scaled(rate, "packets/s")}");
-        if (stats.KernelDrops is long drops) text.Append(c, $"; kernel drops {drops:N0}");
+        if (source is EbpfCaptureSource ebpf)
+        {
+            // The kernel program's losses have their own names: "kernel drops" would suggest a full buffer.
+            KernelCounters k = ebpf.Counters;
+            text.Append(c, $"; map-full misses {k.MapFullMisses:N0}");
+            if (k.UpdateFailures > 0) text.Append(c, $", map update failures {k.UpdateFailures:N0}");
+            if (k.NotIp > 0) text.Append(c, $", not IP {k.NotIp:N0}");
+            if (k.BadIpHeader > 0) text.Append(c, $", bad IP header {k.BadIpHeader:N0}");
+        }
+        else if (stats.KernelDrops is long drops) text.Append(c, $"; kernel drops {drops:N0}");
         if (stats.InterfaceDrops is long ifDrops && ifDrops > 0) text.Append(c, $", interface drops {ifDrops:N0}");
         if (stats.StoppedEarly is string where) text.Append('\n').Append("flowmesh: warning: ").Append(source.Description).Append(" stopped early: ").Append(where);
         return text.ToString();

@@ -13,7 +13,7 @@ internal static class FlowFields
     public static readonly string[] Names =
     [
         "proto", "src_addr", "src_port", "dst_addr", "dst_port",
-        "packets", "bytes", "rev_packets", "rev_bytes",
+        "packets", "bytes", "rev_packets", "rev_bytes", "segments", "rev_segments",
         "start", "end", "tcp_flags", "icmp_type", "icmp_code", "end_reason", "community_id",
     ];
 

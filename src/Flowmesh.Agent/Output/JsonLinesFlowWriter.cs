@@ -38,6 +38,8 @@ internal sealed class JsonLinesFlowWriter : IFlowRecordWriter
         _json.WriteNumber("bytes"u8, r.Bytes);
         _json.WriteNumber("rev_packets"u8, r.ReversePackets);
         _json.WriteNumber("rev_bytes"u8, r.ReverseBytes);
+        _json.WriteNumber("segments"u8, r.Segments);
+        _json.WriteNumber("rev_segments"u8, r.ReverseSegments);
         FlowFields.FormatTimestamp(r.StartMicros, text);
         _json.WriteString("start"u8, text[..FlowFields.TimestampLength]);
         FlowFields.FormatTimestamp(r.EndMicros, text);

@@ -21,7 +21,7 @@ public sealed class FlowMeter
     public FlowTable Table { get; }
     public DecodeCounters DecodeFailures { get; } = new();
 
-    /// <summary>Frames handed to <see cref="ObservePacket"/>.</summary>
+    /// <summary>Frames handed to <see cref="ObservePacket"/>, plus the packets of aggregates.</summary>
     public long FramesSeen { get; private set; }
     /// <summary>Frames that became flow observations.</summary>
     public long PacketsMetered { get; private set; }
@@ -44,6 +44,28 @@ public sealed class FlowMeter
         AdvanceTime(timestampMicros);
         Table.Observe(in _packet);
         PacketsMetered++;
+    }
+
+    /// <summary>
+    /// Adds one drain's pre-aggregated flows (see <see cref="FlowTable.ObserveAggregates"/>; sorts the span
+    /// in place). Does not move the clock: call <see cref="AdvanceTime"/> with the drain's time afterwards,
+    /// so no flow expires before every aggregate of the window has been applied.
+    /// </summary>
+    public void ObserveAggregates(Span<FlowAggregate> aggregates)
+    {
+        long packets = 0;
+        foreach (ref readonly FlowAggregate aggregate in aggregates) packets += aggregate.Packets;
+        FramesSeen += packets;
+        PacketsMetered += packets;
+        Table.ObserveAggregates(aggregates);
+    }
+
+    /// <summary>One pre-aggregated flow; as <see cref="ObserveAggregates"/>, without the sort.</summary>
+    public void ObserveAggregate(in FlowAggregate aggregate)
+    {
+        FramesSeen += aggregate.Packets;
+        PacketsMetered += aggregate.Packets;
+        Table.ObserveAggregate(in aggregate);
     }
 
     /// <summary>

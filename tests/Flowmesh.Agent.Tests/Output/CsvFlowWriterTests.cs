@@ -17,7 +17,7 @@ public sealed class CsvFlowWriterTests
         Assert.Equal(string.Join(',', FlowFields.Names), lines[0]);
         var cells = lines[1].Split(',');
         Assert.Equal(FlowFields.Names.Length, cells.Length);
-        Assert.Equal(["6", "10.0.0.1", "40000", "10.0.0.2", "80", "3", "1500", "2", "120"], cells[..9]);
+        Assert.Equal(["6", "10.0.0.1", "40000", "10.0.0.2", "80", "3", "1500", "2", "120", "7", "2"], cells[..11]);
         Assert.Equal("end", cells[Array.IndexOf(FlowFields.Names, "end_reason")]);
     }
 }

@@ -16,7 +16,7 @@ internal static class FlowRecordSamples
         Bytes = bytes,
         ReversePackets = 2,
         ReverseBytes = 120,
-        Segments = 3,
+        Segments = 7, // a GSO super-packet among them: segments differ from packets
         ReverseSegments = 2,
         StartMicros = startMicros,
         EndMicros = startMicros + 2_500_000,

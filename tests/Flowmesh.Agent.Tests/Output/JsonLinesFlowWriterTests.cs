@@ -29,6 +29,8 @@ public sealed class JsonLinesFlowWriterTests
         Assert.Equal(1500, o.GetProperty("bytes").GetInt64());
         Assert.Equal(2, o.GetProperty("rev_packets").GetInt64());
         Assert.Equal(120, o.GetProperty("rev_bytes").GetInt64());
+        Assert.Equal(7, o.GetProperty("segments").GetInt64());
+        Assert.Equal(2, o.GetProperty("rev_segments").GetInt64());
         Assert.Equal("2023-11-14T22:13:20.123456Z", o.GetProperty("start").GetString());
         Assert.Equal("2023-11-14T22:13:22.623456Z", o.GetProperty("end").GetString());
         Assert.Equal(0x1B, o.GetProperty("tcp_flags").GetInt32());

@@ -1,0 +1,124 @@
+using Flowmesh.Core.Flows;
+
+namespace Flowmesh.Capture.Ebpf;
+
+/// <summary>
+/// The eBPF flow map as a capture source: every <see cref="DrainInterval"/> (and once more when cancelled)
+/// the flows the kernel aggregated are drained, turned into <see cref="FlowAggregate"/>s and fed to the
+/// meter, whose clock then moves to the wall clock so idle flows end on time. Dispose detaches the program.
+/// </summary>
+public sealed class EbpfCaptureSource : ICaptureSource
+{
+    public static readonly TimeSpan DefaultDrainInterval = TimeSpan.FromSeconds(5);
+
+    private readonly EbpfFlowCollector _collector;
+    private FlowAggregate[] _aggregates = new FlowAggregate[1024];
+    private long _packets;
+    private long _bytes;
+    private KernelCounters _counters = new();
+    private int _running;
+
+    /// <summary>Loads and attaches (see <see cref="EbpfFlowCollector.Open"/> for what it throws).</summary>
+    public EbpfCaptureSource(EbpfCaptureOptions options, TimeSpan? drainInterval = null)
+        : this(EbpfFlowCollector.Open(options), drainInterval)
+    {
+    }
+
+    public EbpfCaptureSource(EbpfFlowCollector collector, TimeSpan? drainInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(collector);
+        DrainInterval = drainInterval ?? DefaultDrainInterval;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DrainInterval, TimeSpan.Zero, nameof(drainInterval));
+        _collector = collector;
+        Description = "eBPF " + string.Join(", ", collector.Interfaces
+            .GroupBy(i => i.Mode)
+            .Select(g => $"{(g.Key == EbpfAttachMode.Tcx ? "tcx" : "tc clsact")} on {string.Join(", ", g.Select(i => i.Name))}"));
+    }
+
+    /// <summary>"eBPF tcx on eth0, wlan0".</summary>
+    public string Description { get; }
+
+    public TimeSpan DrainInterval { get; }
+
+    /// <summary>Interfaces of the default selection left out, with why (see <see cref="EbpfFlowCollector.Skipped"/>).</summary>
+    public IReadOnlyList<string> Skipped => _collector.Skipped;
+
+    /// <summary>The kernel program's counters as of the last drain.</summary>
+    public KernelCounters Counters => Volatile.Read(ref _counters);
+
+    /// <summary>Frames: packets aggregated (a GSO super-packet is one); bytes: their IP lengths; kernel drops: packets that found the flow map full.</summary>
+    public CaptureStatistics Statistics => new()
+    {
+        Frames = Interlocked.Read(ref _packets),
+        CapturedBytes = Interlocked.Read(ref _bytes),
+        KernelDrops = Counters.MapFullMisses,
+    };
+
+    public void Run(FlowMeter meter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        if (Interlocked.Exchange(ref _running, 1) == 1) throw new InvalidOperationException($"{Description} is already running");
+        try
+        {
+            while (!cancellationToken.WaitHandle.WaitOne(DrainInterval))
+            {
+                DrainInto(meter);
+            }
+            // What the kernel counted since the last drain belongs in this run's records too.
+            DrainInto(meter);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    /// <summary>One drain: kernel flows into the meter, then the meter's clock to now. Public for callers with their own schedule.</summary>
+    public void DrainInto(FlowMeter meter)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        ReadOnlySpan<KernelFlowEntry> drained = _collector.Drain();
+        // One clock sample per drain: it follows wall-clock adjustments between drains, not within one.
+        KernelClock clock = KernelClock.Now();
+        if (_aggregates.Length < drained.Length) _aggregates = new FlowAggregate[Math.Max(drained.Length, _aggregates.Length * 2)];
+        long packets = 0, bytes = 0;
+        for (int i = 0; i < drained.Length; i++)
+        {
+            ref FlowAggregate aggregate = ref _aggregates[i];
+            KernelFlowEntry entry = drained[i];
+            aggregate.Key = entry.Key.ToFlowKey();
+            KernelFlowValue value = entry.Value;
+            Convert(value.LowToHigh, clock, ref aggregate.FromLow);
+            Convert(value.HighToLow, clock, ref aggregate.FromHigh);
+            packets += aggregate.Packets;
+            bytes += aggregate.FromLow.Bytes + aggregate.FromHigh.Bytes;
+        }
+        meter.ObserveAggregates(_aggregates.AsSpan(0, drained.Length));
+        Interlocked.Add(ref _packets, packets);
+        Interlocked.Add(ref _bytes, bytes);
+        Volatile.Write(ref _counters, _collector.ReadCounters());
+        meter.AdvanceTime(WallClockMicros());
+    }
+
+    public void Dispose() => _collector.Dispose();
+
+    private static void Convert(in KernelDirectionCounters kernel, KernelClock clock, ref FlowAggregateDirection direction)
+    {
+        direction.Packets = kernel.Packets;
+        direction.Bytes = kernel.Bytes;
+        direction.Segments = kernel.Segments;
+        direction.TcpFlags = kernel.TcpFlags;
+        direction.SentSynWithoutAck = kernel.SentSynWithoutAck;
+        direction.IcmpType = kernel.IcmpType;
+        direction.IcmpCode = kernel.IcmpCode;
+        if (kernel.Packets > 0)
+        {
+            direction.FirstMicros = clock.ToUnixMicros(kernel.FirstNanoseconds);
+            direction.LastMicros = clock.ToUnixMicros(kernel.LastNanoseconds);
+        }
+        else direction.FirstMicros = direction.LastMicros = 0;
+    }
+
+    // Same clock as the converted kernel times (CLOCK_REALTIME), so idle time is measured consistently.
+    private static long WallClockMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+}
