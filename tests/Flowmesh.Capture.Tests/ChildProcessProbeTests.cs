@@ -69,7 +69,8 @@ public sealed class ChildProcessProbeTests
 
     private static (int ExitCode, string Output) RunProbe(string probe, string? stdinFile = null, bool asNobody = false)
     {
-        string self = Path.Combine(AppContext.BaseDirectory, "Flowmesh.Capture.Tests");
+        using var unprivileged = asNobody ? Flowmesh.Tests.Shared.WorldReadableCopy.OfTestOutput() : null;
+        string self = unprivileged?.Combine("Flowmesh.Capture.Tests") ?? Path.Combine(AppContext.BaseDirectory, "Flowmesh.Capture.Tests");
         string results = Directory.CreateTempSubdirectory("fmcap-probe-").FullName;
         try
         {

@@ -10,7 +10,8 @@ public sealed class EbpfAvailabilityTests
     public void Without_privileges_the_reason_is_a_single_line_about_root()
     {
         EbpfPrerequisites.SkipUnlessAvailable("setpriv");
-        string runner = Path.Combine(AppContext.BaseDirectory, "Flowmesh.Capture.EbpfRunner");
+        using var unprivileged = Flowmesh.Tests.Shared.WorldReadableCopy.OfTestOutput();
+        string runner = unprivileged.Combine("Flowmesh.Capture.EbpfRunner");
         // The runner as user nobody with no capabilities: exactly an unprivileged agent.
         Command.Result result = Command.Run(TimeSpan.FromSeconds(60), "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", runner);
         Assert.Equal(3, result.ExitCode);

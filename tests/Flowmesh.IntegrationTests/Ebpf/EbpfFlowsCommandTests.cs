@@ -90,9 +90,10 @@ public sealed partial class EbpfFlowsCommandTests
         ExternalTool.RequireOrSkip("setpriv");
         using var home = new TemporaryDirectory();
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(home.Path, (UnixFileMode)0x1FF); // the unprivileged child's HOME
+        using var unprivileged = Flowmesh.Tests.Shared.WorldReadableCopy.OfTestOutput();
         ProcessResult result = ChildProcess.Run("setpriv",
             ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "env", "HOME=" + home.Path, "DOTNET_CLI_HOME=" + home.Path,
-             "dotnet", FlowmeshDll, "flows", "--capture", "ebpf", "--interface", "lo", "--seconds", "1", "--format", "json"], StepTimeout);
+             "dotnet", unprivileged.Combine(Path.GetFileName(FlowmeshDll)), "flows", "--capture", "ebpf", "--interface", "lo", "--seconds", "1", "--format", "json"], StepTimeout);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("flowmesh: eBPF capture unavailable: eBPF capture needs root (CAP_BPF and CAP_NET_ADMIN)", result.StandardError.Trim());
