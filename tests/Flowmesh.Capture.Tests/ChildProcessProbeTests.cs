@@ -67,6 +67,8 @@ public sealed class ChildProcessProbeTests
         Assert.Contains("Total: 1, Errors: 0, Failed: 0, Skipped: 0", output);
     }
 
+    private static string Quote(string argument) => "'" + argument.Replace("'", "'\\''") + "'";
+
     private static (int ExitCode, string Output) RunProbe(string probe, string? stdinFile = null, bool asNobody = false)
     {
         using var unprivileged = asNobody ? Flowmesh.Tests.Shared.WorldReadableCopy.OfTestOutput() : null;
@@ -80,7 +82,9 @@ public sealed class ChildProcessProbeTests
             if (asNobody) command.AddRange(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]);
             command.AddRange(["env", $"{ProbeVariable}={(asNobody ? "unprivileged" : "stdin")}", "HOME=" + results,
                 self, "-method", typeof(ChildProcessProbeTests).FullName + "." + probe, "-failSkips", "-noColor"]);
-            string shell = string.Join(' ', command.Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+            string shell = string.Join(' ', command.Select(Quote));
+            // The runner also touches its working directory, which must be one nobody can enter.
+            if (unprivileged is not null) shell = "cd " + Quote(unprivileged.Path) + " && " + shell;
             if (stdinFile is not null) shell += " < '" + stdinFile + "'";
             var (code, stdout, stderr) = TestEnvironment.Run("sh", "-c", shell);
             return (code, stdout + stderr);
