@@ -30,13 +30,12 @@ public sealed class EbpfCaptureSource : ICaptureSource
         DrainInterval = drainInterval ?? DefaultDrainInterval;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DrainInterval, TimeSpan.Zero, nameof(drainInterval));
         _collector = collector;
-        Description = "eBPF " + string.Join(", ", collector.Interfaces
-            .GroupBy(i => i.Mode)
-            .Select(g => $"{(g.Key == EbpfAttachMode.Tcx ? "tcx" : "tc clsact")} on {string.Join(", ", g.Select(i => i.Name))}"));
     }
 
-    /// <summary>"eBPF tcx on eth0, wlan0".</summary>
-    public string Description { get; }
+    /// <summary>"eBPF tcx on eth0, wlan0": every interface watched so far, including those that came up later.</summary>
+    public string Description => "eBPF " + string.Join(", ", _collector.Interfaces
+        .GroupBy(i => i.Mode)
+        .Select(g => $"{(g.Key == EbpfAttachMode.Tcx ? "tcx" : "tc clsact")} on {string.Join(", ", g.Select(i => i.Name))}"));
 
     public TimeSpan DrainInterval { get; }
 
@@ -62,6 +61,7 @@ public sealed class EbpfCaptureSource : ICaptureSource
         {
             while (!cancellationToken.WaitHandle.WaitOne(DrainInterval))
             {
+                _collector.AttachNewInterfaces();
                 DrainInto(meter);
             }
             // What the kernel counted since the last drain belongs in this run's records too.

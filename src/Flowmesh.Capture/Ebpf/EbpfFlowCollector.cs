@@ -19,26 +19,47 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
     private readonly FlowMapDrainer _drainer;
     private readonly int _counterMapFd;
     private readonly int _possibleCpus;
+    private readonly List<string> _skipped;
+    // Only the default selection ("every interface that is up") follows interfaces that appear later;
+    // an explicit list means exactly those.
+    private readonly bool _followNewInterfaces;
+    private readonly EbpfAttachMode _attachMode;
+    private readonly HashSet<int> _refused = [];
     private nint _object;
 
     private EbpfFlowCollector(nint bpfObject, int flowMapFd, int counterMapFd, List<IHookAttachment> attachments,
-        IReadOnlyList<string> skipped, IReadOnlyList<string> removedLeftovers, int maxFlows)
+        List<string> skipped, IReadOnlyList<string> removedLeftovers, int maxFlows, bool followNewInterfaces)
     {
         _object = bpfObject;
+        _skipped = skipped;
+        _followNewInterfaces = followNewInterfaces;
+        // Keep using the hook kind that worked at start: a kernel without TCX stays without it.
+        _attachMode = attachments[0].Interface.Mode;
         _counterMapFd = counterMapFd;
         _attachments = attachments;
         _drainer = new FlowMapDrainer(flowMapFd);
         _possibleCpus = Math.Max(1, Libbpf.libbpf_num_possible_cpus());
-        Skipped = skipped;
         RemovedLeftovers = removedLeftovers;
         MaxFlows = maxFlows;
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
-    public IReadOnlyList<EbpfAttachedInterface> Interfaces => _attachments.Select(a => a.Interface).ToList();
+    public IReadOnlyList<EbpfAttachedInterface> Interfaces
+    {
+        get
+        {
+            lock (_gate) return _attachments.Select(a => a.Interface).ToList();
+        }
+    }
 
     /// <summary>Interfaces of the default selection that were not watched, with the reason ("tun0: ...").</summary>
-    public IReadOnlyList<string> Skipped { get; }
+    public IReadOnlyList<string> Skipped
+    {
+        get
+        {
+            lock (_gate) return [.. _skipped];
+        }
+    }
 
     /// <summary>Leftover filters of a killed earlier agent removed at start ("eth0 ingress").</summary>
     public IReadOnlyList<string> RemovedLeftovers { get; }
@@ -83,7 +104,10 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
             if (counterMap == 0)
                 throw new EbpfUnavailableException($"{options.ObjectPath} has no map {CounterMapName}: not this version's flow program");
             Attach(bpfObject, targets, options.AttachMode, options.Interfaces is not null, attachments, skipped);
-            return new EbpfFlowCollector(bpfObject, flowMapFd, Libbpf.bpf_map__fd(counterMap), attachments, skipped, removed, options.MaxFlows);
+            if (attachments.Count == 0)
+                throw new EbpfUnavailableException(skipped.Count > 0 ? skipped[^1] : "the flow program could not be attached anywhere");
+            return new EbpfFlowCollector(bpfObject, flowMapFd, Libbpf.bpf_map__fd(counterMap), attachments, skipped, removed,
+                options.MaxFlows, followNewInterfaces: options.Interfaces is null);
         }
         catch
         {
@@ -251,8 +275,39 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
             if (explicitList) throw new EbpfUnavailableException(problem);
             skipped.Add(problem);
         }
-        if (attachments.Count == 0)
-            throw new EbpfUnavailableException(skipped.Count > 0 ? skipped[^1] : "the flow program could not be attached anywhere");
+    }
+
+    /// <summary>
+    /// With the default selection, hooks interfaces that came up since the start or the last call (a
+    /// docking station, a VPN, a new VLAN): a laptop's interfaces change while the agent runs. Returns
+    /// the newly watched ones. An interface that could not be hooked is reported in <see cref="Skipped"/>
+    /// once and not tried again.
+    /// </summary>
+    public IReadOnlyList<EbpfAttachedInterface> AttachNewInterfaces()
+    {
+        if (!_followNewInterfaces) return [];
+        lock (_gate)
+        {
+            if (_object == 0) return [];
+            var watched = _attachments.Select(a => a.Interface.Index).ToHashSet();
+            var fresh = new List<LinuxNetworkInterface>();
+            foreach (LinuxNetworkInterface candidate in LinuxNetworkInterface.ReadAll())
+            {
+                if (candidate.IsLoopback || !candidate.IsUp || watched.Contains(candidate.Index) || !_refused.Add(candidate.Index)) continue;
+                if (candidate.HasKnownFraming) fresh.Add(candidate);
+                else _skipped.Add($"{candidate.Name}: link type {candidate.HardwareType} is neither Ethernet nor raw IP");
+            }
+            if (fresh.Count == 0) return [];
+            var added = new List<IHookAttachment>();
+            lock (LibbpfLog.Gate)
+            {
+                LibbpfLog.Capture();
+                Attach(_object, fresh, _attachMode, explicitList: false, added, _skipped);
+            }
+            foreach (IHookAttachment attachment in added) _refused.Remove(attachment.Interface.Index);
+            _attachments.AddRange(added);
+            return added.Select(a => a.Interface).ToList();
+        }
     }
 
     private static int ProgramFd(nint bpfObject, string name)

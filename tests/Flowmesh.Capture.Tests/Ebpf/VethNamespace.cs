@@ -116,7 +116,7 @@ internal sealed class VethNamespace : IDisposable
 
     public void Dispose() => Remove(Name, RootInterface);
 
-    private static void Remove(string name, string rootInterface)
+    internal static void Remove(string name, string rootInterface)
     {
         Command.Run("ip", "netns", "del", name);
         if (Directory.Exists($"/sys/class/net/{rootInterface}")) Command.Run("ip", "link", "del", rootInterface);
