@@ -31,7 +31,7 @@ public sealed class FlowMeter
     public void ObservePacket(LinkType linkType, long timestampMicros, ReadOnlySpan<byte> frame)
     {
         FramesSeen++;
-        _packet.Clear();
+        // The decoder resets every field of _packet itself.
         DecodeFailure failure = PacketDecoder.Decode(linkType, frame, ref _packet);
         if (failure != DecodeFailure.None)
         {

@@ -34,6 +34,4 @@ public struct PacketInfo
     public bool TransportTruncated;
     /// <summary>Wire segments this observation stands for (GSO/TSO super-packets count several); 1 for pcap.</summary>
     public uint Segments;
-
-    public void Clear() => this = default;
 }
