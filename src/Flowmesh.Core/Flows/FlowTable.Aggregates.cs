@@ -170,32 +170,7 @@ public sealed partial class FlowTable
         if (sent.FirstMicros < entry.StartMicros) entry.StartMicros = sent.FirstMicros;
         if (sent.LastMicros > entry.EndMicros) entry.EndMicros = sent.LastMicros;
 
-        switch (protocol)
-        {
-            case IpProtocol.Tcp:
-                entry.TcpFlags |= sent.TcpFlags;
-                if ((sent.TcpFlags & Fin) != 0) entry.TcpState |= fromLow ? FlowEntry.FinFromLow : FlowEntry.FinFromHigh;
-                if ((sent.TcpFlags & Rst) != 0) entry.TcpState |= FlowEntry.RstSeen;
-                break;
-            case IpProtocol.Icmp:
-            case IpProtocol.Icmpv6:
-                byte side = fromLow ? FlowEntry.IcmpSeenFromLow : FlowEntry.IcmpSeenFromHigh;
-                if ((entry.IcmpSeen & side) == 0)
-                {
-                    entry.IcmpSeen |= side;
-                    if (fromLow)
-                    {
-                        entry.IcmpTypeFromLow = sent.IcmpType;
-                        entry.IcmpCodeFromLow = sent.IcmpCode;
-                    }
-                    else
-                    {
-                        entry.IcmpTypeFromHigh = sent.IcmpType;
-                        entry.IcmpCodeFromHigh = sent.IcmpCode;
-                    }
-                }
-                break;
-        }
+        NoteControl(ref entry, protocol, fromLow, sent.TcpFlags, sent.IcmpType, sent.IcmpCode);
     }
 
     /// <summary>Whether the low endpoint's first packet is the aggregate's earliest (ties go to low: the order inside a window is unknown).</summary>

@@ -302,13 +302,22 @@ public sealed partial class FlowTable
         if (ts < entry.StartMicros) entry.StartMicros = ts;
         if (ts > entry.EndMicros) entry.EndMicros = ts;
 
-        switch (packet.Protocol)
+        NoteControl(ref entry, packet.Protocol, fromLow, packet.TcpFlags, packet.IcmpType, packet.IcmpCode);
+    }
+
+    /// <summary>
+    /// What packets and kernel aggregates both tell about a flow's state: TCP flags (FIN per side, RST)
+    /// and each side's first ICMP type and code.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void NoteControl(ref FlowEntry entry, byte protocol, bool fromLow, byte tcpFlags, byte icmpType, byte icmpCode)
+    {
+        switch (protocol)
         {
             case IpProtocol.Tcp:
-                byte flags = packet.TcpFlags;
-                entry.TcpFlags |= flags;
-                if ((flags & Fin) != 0) entry.TcpState |= fromLow ? FlowEntry.FinFromLow : FlowEntry.FinFromHigh;
-                if ((flags & Rst) != 0) entry.TcpState |= FlowEntry.RstSeen;
+                entry.TcpFlags |= tcpFlags;
+                if ((tcpFlags & Fin) != 0) entry.TcpState |= fromLow ? FlowEntry.FinFromLow : FlowEntry.FinFromHigh;
+                if ((tcpFlags & Rst) != 0) entry.TcpState |= FlowEntry.RstSeen;
                 break;
             case IpProtocol.Icmp:
             case IpProtocol.Icmpv6:
@@ -318,13 +327,13 @@ public sealed partial class FlowTable
                     entry.IcmpSeen |= side;
                     if (fromLow)
                     {
-                        entry.IcmpTypeFromLow = packet.IcmpType;
-                        entry.IcmpCodeFromLow = packet.IcmpCode;
+                        entry.IcmpTypeFromLow = icmpType;
+                        entry.IcmpCodeFromLow = icmpCode;
                     }
                     else
                     {
-                        entry.IcmpTypeFromHigh = packet.IcmpType;
-                        entry.IcmpCodeFromHigh = packet.IcmpCode;
+                        entry.IcmpTypeFromHigh = icmpType;
+                        entry.IcmpCodeFromHigh = icmpCode;
                     }
                 }
                 break;
