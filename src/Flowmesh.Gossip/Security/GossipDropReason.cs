@@ -1,0 +1,18 @@
+namespace Flowmesh.Gossip.Security;
+
+/// <summary>Why an incoming sealed packet was dropped. Each reason has its own counter.</summary>
+public enum GossipDropReason
+{
+    /// <summary>Header parsed, key found, but the tag did not verify: wrong key content, tampering or corruption.</summary>
+    NotAuthenticated,
+    /// <summary>No installed key has the packet's key id (a foreign cluster, or a key already removed).</summary>
+    UnknownKey,
+    /// <summary>Authentic, but this sender's sequence number was already seen (or is too far behind to tell).</summary>
+    Replayed,
+    /// <summary>Authentic, but the sender's timestamp is outside the replay window (too old, or too far ahead).</summary>
+    TooOld,
+    /// <summary>Too short, unknown version, or an invalid sender id.</summary>
+    Malformed,
+    /// <summary>Longer than the configured maximum: refused before any work is done on it.</summary>
+    Oversized,
+}

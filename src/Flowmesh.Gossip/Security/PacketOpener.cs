@@ -1,0 +1,121 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Flowmesh.Gossip.Security;
+
+/// <summary>
+/// Opens sealed gossip packets: checks size and header, picks the key by id, verifies and decrypts, then
+/// refuses stale and replayed packets. Any input is answered with a result or a counted drop reason; nothing
+/// is thrown, because one hostile datagram must never take the receive loop down. Thread-safe.
+/// </summary>
+public sealed class PacketOpener
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly Keyring _keyring;
+    private readonly SealedPacketOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ReplayGuard _replay;
+    private readonly object _replayLock = new();
+
+    public PacketOpener(Keyring keyring, SealedPacketOptions? options = null, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(keyring);
+        _keyring = keyring;
+        _options = options ?? new SealedPacketOptions();
+        _options.Validate();
+        _clock = clock ?? TimeProvider.System;
+        _replay = new ReplayGuard(_options.ReplayWindow, _options.MaxTrackedSenders);
+    }
+
+    public GossipDropCounters Drops { get; } = new();
+
+    /// <summary>Senders whose sequence numbers are currently remembered (bounded by the options).</summary>
+    public int TrackedSenders
+    {
+        get { lock (_replayLock) return _replay.TrackedSenders; }
+    }
+
+    /// <summary>Opens a packet; on failure <paramref name="dropped"/> says why and the matching counter was incremented.</summary>
+    public bool TryOpen(ReadOnlySpan<byte> packet, out OpenedPacket? opened, out GossipDropReason dropped)
+    {
+        opened = null;
+        var reason = TryOpenCore(packet, out opened);
+        if (reason is { } r)
+        {
+            Drops.Count(r);
+            dropped = r;
+            return false;
+        }
+        dropped = default;
+        return true;
+    }
+
+    public OpenedPacket? Open(ReadOnlySpan<byte> packet) => TryOpen(packet, out var opened, out _) ? opened : null;
+
+    private GossipDropReason? TryOpenCore(ReadOnlySpan<byte> packet, out OpenedPacket? opened)
+    {
+        opened = null;
+        if (packet.Length > _options.MaxPacketLength) return GossipDropReason.Oversized;
+        if (packet.Length < SealedPacketLayout.MinimumLength) return GossipDropReason.Malformed;
+        if (packet[0] != SealedPacketLayout.Version) return GossipDropReason.Malformed;
+
+        var keyId = BinaryPrimitives.ReadUInt32BigEndian(packet[1..]);
+        int senderLength = packet[5];
+        if (senderLength is < 1 or > NodeId.MaxLength) return GossipDropReason.Malformed;
+        var headerLength = SealedPacketLayout.FixedHeaderLength + senderLength;
+        var plaintextLength = packet.Length - headerLength - SealedPacketLayout.NonceLength - SealedPacketLayout.TagLength;
+        if (plaintextLength < SealedPacketLayout.PlaintextHeaderLength) return GossipDropReason.Malformed;
+
+        var header = packet[..headerLength];
+        var nonce = packet.Slice(headerLength, SealedPacketLayout.NonceLength);
+        var ciphertext = packet.Slice(headerLength + SealedPacketLayout.NonceLength, plaintextLength);
+        var tag = packet[^SealedPacketLayout.TagLength..];
+
+        var plaintext = new byte[plaintextLength];
+        var anyKey = false;
+        var authenticated = false;
+        foreach (var key in _keyring.Matching(keyId))
+        {
+            anyKey = true;
+            using var cipher = key.CreateCipher();
+            try
+            {
+                cipher.Decrypt(nonce, ciphertext, tag, plaintext, header);
+                authenticated = true;
+                break;
+            }
+            catch (AuthenticationTagMismatchException)
+            {
+                // Try the next key with this id (only on an id collision); otherwise fall through to the drop.
+            }
+        }
+        if (!anyKey) return GossipDropReason.UnknownKey;
+        if (!authenticated) return GossipDropReason.NotAuthenticated;
+
+        // Authenticated, so the sender bytes came from a key holder; still validate them before building a NodeId.
+        string senderText;
+        try
+        {
+            senderText = StrictUtf8.GetString(packet.Slice(SealedPacketLayout.FixedHeaderLength, senderLength));
+        }
+        catch (DecoderFallbackException)
+        {
+            return GossipDropReason.Malformed;
+        }
+        var sender = new NodeId(senderText);
+
+        var timestampMs = BinaryPrimitives.ReadInt64BigEndian(plaintext);
+        var sequence = BinaryPrimitives.ReadUInt64BigEndian(plaintext.AsSpan(SealedPacketLayout.TimestampLength));
+        var nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_replayLock)
+        {
+            if (_replay.Check(sender, timestampMs, sequence, nowMs) is { } stale) return stale;
+        }
+
+        opened = new OpenedPacket(sender, DateTimeOffset.FromUnixTimeMilliseconds(timestampMs), sequence,
+            plaintext[SealedPacketLayout.PlaintextHeaderLength..]);
+        return null;
+    }
+}
