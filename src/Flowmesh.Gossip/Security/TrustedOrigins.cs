@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+
+namespace Flowmesh.Gossip.Security;
+
+/// <summary>
+/// Which public key each origin signs with, and the check that a record comes from the key bound to its origin.
+/// Binding is trust on first use (TOFU): the first validly signed record of an origin binds that NodeId to its
+/// key; any later record of the origin signed by another key is refused and counted, so once bound, a node
+/// cannot forge another node's records. The first contact itself is not protected (an insider who speaks first
+/// for a not-yet-seen NodeId wins that name); <see cref="Pin"/> pre-binds keys distributed out of band, and the
+/// caller persists the bindings (<see cref="Bindings"/>) so a restart does not reopen the TOFU window.
+/// Bounded: at most MaxOrigins bindings. Thread-safe.
+/// </summary>
+public sealed class TrustedOrigins
+{
+    private readonly Dictionary<NodeId, byte[]> _keys = [];
+    private readonly object _lock = new();
+
+    public TrustedOrigins(int maxOrigins = 100_000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxOrigins, 1);
+        MaxOrigins = maxOrigins;
+    }
+
+    public int MaxOrigins { get; }
+
+    public RecordRejectCounters Rejections { get; } = new();
+
+    public int Count
+    {
+        get { lock (_lock) return _keys.Count; }
+    }
+
+    /// <summary>A snapshot of every binding (origin → SubjectPublicKeyInfo), for persisting.</summary>
+    public IReadOnlyDictionary<NodeId, byte[]> Bindings
+    {
+        get { lock (_lock) return _keys.ToDictionary(kv => kv.Key, kv => (byte[])kv.Value.Clone()); }
+    }
+
+    /// <summary>
+    /// Binds an origin to a key known out of band (this node's own identity, a persisted binding, an operator
+    /// list). Throws if the origin is already bound to a different key: that conflict needs a human.
+    /// </summary>
+    public void Pin(NodeId origin, ReadOnlySpan<byte> publicKey)
+    {
+        using (var key = SigningAlgorithm.TryImportPublicKey(publicKey))
+            if (key is null) throw new ArgumentException("not a P-256 SubjectPublicKeyInfo", nameof(publicKey));
+        lock (_lock)
+        {
+            if (_keys.TryGetValue(origin, out var bound))
+            {
+                if (!CryptographicOperations.FixedTimeEquals(bound, publicKey))
+                    throw new InvalidOperationException($"origin {origin} is already bound to a different key");
+                return;
+            }
+            if (_keys.Count >= MaxOrigins) throw new InvalidOperationException($"at most {MaxOrigins} origins can be bound");
+            _keys[origin] = publicKey.ToArray();
+        }
+    }
+
+    public bool TryGetKey(NodeId origin, out byte[]? publicKey)
+    {
+        lock (_lock)
+        {
+            var found = _keys.TryGetValue(origin, out var key);
+            publicKey = found ? (byte[])key!.Clone() : null;
+            return found;
+        }
+    }
+
+    /// <summary>Decodes and verifies an envelope from the network. Never throws; a refusal is counted.</summary>
+    public bool TryAccept(ReadOnlySpan<byte> encoded, out SignedRecord? record, out RecordRejection rejection)
+    {
+        if (!SignedRecord.TryDecode(encoded, out record, out rejection))
+        {
+            Rejections.Count(rejection);
+            return false;
+        }
+        if (TryAccept(record!, out rejection)) return true;
+        record = null;
+        return false;
+    }
+
+    /// <summary>Verifies the signature, then the binding of its key to the origin (binding it on first use).</summary>
+    public bool TryAccept(SignedRecord record, out RecordRejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var verdict = Check(record);
+        if (verdict is { } refused)
+        {
+            Rejections.Count(refused);
+            rejection = refused;
+            return false;
+        }
+        rejection = default;
+        return true;
+    }
+
+    private RecordRejection? Check(SignedRecord record)
+    {
+        // Signature first: an unsigned claim must never create a binding.
+        if (!record.HasValidSignature()) return RecordRejection.BadSignature;
+        lock (_lock)
+        {
+            if (_keys.TryGetValue(record.Origin, out var bound))
+                return CryptographicOperations.FixedTimeEquals(bound, record.PublicKey) ? null : RecordRejection.KeyMismatch;
+            if (_keys.Count >= MaxOrigins) return RecordRejection.TooManyOrigins;
+            _keys[record.Origin] = (byte[])record.PublicKey.Clone();
+            return null;
+        }
+    }
+}
