@@ -7,7 +7,9 @@ namespace Flowmesh.Gossip.Security;
 /// Memory is bounded: <see cref="SequenceWindow"/> bits per sender and at most MaxTrackedSenders senders, the
 /// least recently heard forgotten first. Forgetting a sender must not reopen its old packets to replay, so the
 /// guard keeps a floor: packets from an untracked sender no newer than the newest timestamp it ever forgot are
-/// refused. Not thread-safe: the opener serialises calls.
+/// refused. The price: while senders are being forgotten (more active senders than the cap), a new sender whose
+/// clock lags the forgotten ones is refused until its clock passes the floor, so the cap must exceed the cluster.
+/// Not thread-safe: the opener serialises calls.
 /// </summary>
 internal sealed class ReplayGuard
 {
