@@ -12,6 +12,21 @@ internal static class SigningAlgorithm
 
     private const string P256Oid = "1.2.840.10045.3.1.7";
 
+    /// <summary>DER length of a P-256 SubjectPublicKeyInfo with an uncompressed point.</summary>
+    public const int PublicKeyLength = 91;
+
+    // The 27 bytes every such key starts with (SEQUENCE, algorithm id-ecPublicKey + prime256v1, BIT STRING, 0x04).
+    // Requiring them exactly means a hostile key never reaches the platform's curve lookup (which throws
+    // PlatformNotSupportedException, not CryptographicException, for a mangled curve OID), and one key has one
+    // encoding, so comparing bound keys byte for byte is sound.
+    private static readonly byte[] P256Prefix = CanonicalPrefix();
+
+    private static byte[] CanonicalPrefix()
+    {
+        using var sample = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return sample.ExportSubjectPublicKeyInfo()[..(PublicKeyLength - 64)];
+    }
+
     public static bool IsP256(ECDsa key)
     {
         var curve = key.ExportParameters(includePrivateParameters: false).Curve;
@@ -21,11 +36,17 @@ internal static class SigningAlgorithm
     /// <summary>Imports a peer's public key; null for anything that is not exactly one P-256 SubjectPublicKeyInfo.</summary>
     public static ECDsa? TryImportPublicKey(ReadOnlySpan<byte> spki)
     {
+        if (spki.Length != PublicKeyLength || !spki.StartsWith(P256Prefix)) return null;
         var key = ECDsa.Create();
         try
         {
-            key.ImportSubjectPublicKeyInfo(spki, out var read);
-            if (read == spki.Length && IsP256(key)) return key;
+            // Explicit parameters: the point is validated on import (not on the curve -> CryptographicException).
+            key.ImportParameters(new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint { X = spki.Slice(P256Prefix.Length, 32).ToArray(), Y = spki[^32..].ToArray() },
+            });
+            return key;
         }
         catch (CryptographicException)
         {
