@@ -12,6 +12,7 @@ public static class Program
             FlowsCommand.Create(),
             SummarizeCommand.Create(),
             QueryCommand.Create(),
+            KeygenCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
