@@ -73,12 +73,12 @@ public sealed class PacketOpener
         var ciphertext = packet.Slice(headerLength + SealedPacketLayout.NonceLength, plaintextLength);
         var tag = packet[^SealedPacketLayout.TagLength..];
 
-        var plaintext = new byte[plaintextLength];
-        var anyKey = false;
+        // Allocated only once a key matches: packets of foreign clusters cost no more than a header read.
+        byte[]? plaintext = null;
         var authenticated = false;
         foreach (var key in _keyring.Matching(keyId))
         {
-            anyKey = true;
+            plaintext ??= new byte[plaintextLength];
             using var cipher = key.CreateCipher();
             try
             {
@@ -91,7 +91,7 @@ public sealed class PacketOpener
                 // Try the next key with this id (only on an id collision); otherwise fall through to the drop.
             }
         }
-        if (!anyKey) return GossipDropReason.UnknownKey;
+        if (plaintext is null) return GossipDropReason.UnknownKey;
         if (!authenticated) return GossipDropReason.NotAuthenticated;
 
         // Authenticated, so the sender bytes came from a key holder; still validate them before building a NodeId.
