@@ -12,7 +12,7 @@ public sealed class MembershipNode
     private readonly IGossipClock _clock;
     private readonly Random _random;
     private readonly Dictionary<NodeId, Member> _members = [];
-    private readonly Dictionary<NodeId, (Suspicion Suspicion, IDisposable Timer)> _suspicions = [];
+    private readonly Dictionary<NodeId, HeldSuspicion> _suspicions = [];
     private readonly Dictionary<uint, RelayedProbe> _relays = [];
     private readonly BroadcastQueue _broadcasts;
     private readonly Awareness _awareness;
@@ -22,6 +22,7 @@ public sealed class MembershipNode
     private PendingProbe? _probe;
     private IDisposable? _probeTimer, _gossipTimer, _pushPullTimer, _joinTimer, _stopTimer;
     private bool _leaving;
+    private bool _suspectTurn;
 
     public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random)
     {
@@ -133,7 +134,12 @@ public sealed class MembershipNode
                 Counters.MisdirectedPings++;
                 break;
             case Ack a:
-                if (_probe is { } probe && probe.Sequence == a.Sequence) probe.Acked = true;
+                if (_probe is { } probe && probe.Sequence == a.Sequence)
+                {
+                    probe.Acked = true;
+                    // The ping carried the suspicion (buddy system), so the suspect has it now and will refute.
+                    if (probe.Target.State == MemberState.Suspect && _suspicions.TryGetValue(probe.Target.Id, out var held)) held.Told = true;
+                }
                 else if (_relays.Remove(a.Sequence, out var relay))
                 {
                     relay.Timer.Dispose();
@@ -166,9 +172,24 @@ public sealed class MembershipNode
     {
         if (!IsRunning || _leaving) return;
         ConcludeProbe();
-        var target = _probeOrder.Next(_members.Values, Id);
+        var target = NextSuspectToTell() ?? _probeOrder.Next(_members.Values, Id);
         if (target is not null) StartProbe(target);
         ScheduleProbe();
+    }
+
+    /// <summary>
+    /// Every other probe goes to a suspect that has not yet acked a ping carrying its suspicion. Without this a
+    /// lone, stale suspicion (held by a node whose own suspect broadcast was lost, e.g. while it was cut off) can
+    /// run out its timer before the round-robin reaches the suspect, and a live node is declared dead without
+    /// ever hearing the accusation. Dead suspects fail these probes too, which confirms the suspicion sooner.
+    /// </summary>
+    private Member? NextSuspectToTell()
+    {
+        _suspectTurn = !_suspectTurn;
+        if (!_suspectTurn) return null;
+        foreach (var (node, held) in _suspicions)
+            if (!held.Told && _members.TryGetValue(node, out var m) && m.State == MemberState.Suspect) return m;
+        return null;
     }
 
     private void StartProbe(Member target)
@@ -260,7 +281,7 @@ public sealed class MembershipNode
             if (_suspicions.TryGetValue(s.Node, out var entry) && entry.Suspicion.Confirm(s.From))
             {
                 entry.Timer.Dispose();
-                _suspicions[s.Node] = (entry.Suspicion, ScheduleSuspicionTimer(s.Node, entry.Suspicion));
+                entry.Timer = ScheduleSuspicionTimer(s.Node, entry.Suspicion);
                 Broadcast(s.Node, s);
             }
             return;
@@ -270,7 +291,7 @@ public sealed class MembershipNode
         var expected = _options.SuspicionMultiplier - 2;
         if (n - 2 < expected) expected = 0; // too few peers to ever confirm: don't wait for them
         var suspicion = new Suspicion(s.From, expected, _options.SuspicionMinTimeout(n), _options.SuspicionMaxTimeout(n), _clock.Now);
-        _suspicions[s.Node] = (suspicion, ScheduleSuspicionTimer(s.Node, suspicion));
+        _suspicions[s.Node] = new HeldSuspicion(suspicion, ScheduleSuspicionTimer(s.Node, suspicion));
         SetMember(m with { Incarnation = s.Incarnation }, MemberState.Suspect);
         Broadcast(s.Node, s);
     }
@@ -447,6 +468,15 @@ public sealed class MembershipNode
         public bool Acked { get; set; }
         public int ExpectedNacks { get; set; }
         public int Nacks { get; set; }
+    }
+
+    private sealed class HeldSuspicion(Suspicion suspicion, IDisposable timer)
+    {
+        public Suspicion Suspicion { get; } = suspicion;
+        public IDisposable Timer { get; set; } = timer;
+
+        /// <summary>A ping carrying this suspicion was acked by the suspect.</summary>
+        public bool Told { get; set; }
     }
 
     private sealed record RelayedProbe(GossipAddress Requester, uint RequesterSequence, IDisposable Timer);
