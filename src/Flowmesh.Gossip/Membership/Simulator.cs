@@ -66,6 +66,39 @@ public sealed class Simulator
         sim.Node.Stop();
     }
 
+    /// <summary>
+    /// Restarts a stopped node as a new process would: same name and address, fresh state at incarnation 0, joining
+    /// through <paramref name="seed"/>. It learns it was considered dead or left and outbids that with a new incarnation.
+    /// </summary>
+    public MembershipNode Restart(string name, string seed)
+    {
+        var sim = _byAddress[new GossipAddress(name)];
+        if (sim.Node.IsRunning) throw new InvalidOperationException($"{name} is running");
+        sim.Node = new MembershipNode(new NodeId(name), Membership, new SimulatedTransport(this, sim.Node.Address), Clock, new Random(++_nodeSeed));
+        sim.Node.Start();
+        sim.Node.Join(new GossipAddress(seed));
+        return sim.Node;
+    }
+
+    /// <summary>Churn: every <paramref name="period"/> one random running node crashes or leaves and one stopped node restarts.</summary>
+    public void Churn(TimeSpan duration, TimeSpan period, string seed, double leaveFraction = 0.5)
+    {
+        var end = Clock.Now + duration;
+        while (Clock.Now + period <= end)
+        {
+            Clock.RunFor(period);
+            var stopped = _nodes.Where(n => !n.Node.IsRunning).ToList();
+            var running = _nodes.Where(n => n.Node.IsRunning && n.Node.Address.Value != seed).ToList();
+            if (running.Count > 1)
+            {
+                var victim = running[_network.Next(running.Count)].Node;
+                if (_network.NextDouble() < leaveFraction) victim.Leave(); else victim.Stop();
+            }
+            if (stopped.Count > 0) Restart(stopped[_network.Next(stopped.Count)].Node.Address.Value, seed);
+        }
+        Clock.RunUntil(end);
+    }
+
     /// <summary>A paused or unreachable node: all its traffic is lost while isolated, but it keeps running.</summary>
     public void SetIsolated(string name, bool isolated) => _byAddress[new GossipAddress(name)].Isolated = isolated;
 
