@@ -14,7 +14,17 @@ public sealed class ConvergenceMeasurementTests(ITestOutputHelper output)
     [InlineData(50, 101)]
     [InlineData(100, 102)]
     [InlineData(200, 103)]
-    public void RoundsToConvergenceAndTrafficPerNode(int n, int seed)
+    public void RoundsToConvergenceAndTrafficPerNode(int n, int seed) => Measure(n, seed);
+
+    /// <summary>Opt-in (about 30 s of CPU): FLOWMESH_SIM_LARGE=1.</summary>
+    [Fact]
+    public void ThousandNodes()
+    {
+        if (Environment.GetEnvironmentVariable("FLOWMESH_SIM_LARGE") != "1") Assert.Skip("set FLOWMESH_SIM_LARGE=1 to run the 1000-node simulation");
+        Measure(1000, 104);
+    }
+
+    private void Measure(int n, int seed)
     {
         var (sim, joined) = Converged(n, seed);
         var o = sim.Membership;
