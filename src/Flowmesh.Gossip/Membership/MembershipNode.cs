@@ -14,6 +14,7 @@ public sealed class MembershipNode
     private readonly Dictionary<NodeId, Member> _members = [];
     private readonly Dictionary<NodeId, HeldSuspicion> _suspicions = [];
     private readonly Dictionary<uint, RelayedProbe> _relays = [];
+    private readonly Dictionary<uint, NodeId> _buddyPings = [];
     private readonly BroadcastQueue _broadcasts;
     private readonly Awareness _awareness;
     private readonly ProbeOrder _probeOrder;
@@ -22,7 +23,6 @@ public sealed class MembershipNode
     private PendingProbe? _probe;
     private IDisposable? _probeTimer, _gossipTimer, _pushPullTimer, _joinTimer, _stopTimer;
     private bool _leaving;
-    private bool _suspectTurn;
 
     public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random)
     {
@@ -140,6 +140,10 @@ public sealed class MembershipNode
                     // The ping carried the suspicion (buddy system), so the suspect has it now and will refute.
                     if (probe.Target.State == MemberState.Suspect && _suspicions.TryGetValue(probe.Target.Id, out var held)) held.Told = true;
                 }
+                else if (_buddyPings.Remove(a.Sequence, out var told))
+                {
+                    if (_suspicions.TryGetValue(told, out var heldTold)) heldTold.Told = true;
+                }
                 else if (_relays.Remove(a.Sequence, out var relay))
                 {
                     relay.Timer.Dispose();
@@ -172,24 +176,30 @@ public sealed class MembershipNode
     {
         if (!IsRunning || _leaving) return;
         ConcludeProbe();
-        var target = NextSuspectToTell() ?? _probeOrder.Next(_members.Values, Id);
+        var target = _probeOrder.Next(_members.Values, Id);
         if (target is not null) StartProbe(target);
+        TellSuspects(target?.Id);
         ScheduleProbe();
     }
 
     /// <summary>
-    /// Every other probe goes to a suspect that has not yet acked a ping carrying its suspicion. Without this a
-    /// lone, stale suspicion (held by a node whose own suspect broadcast was lost, e.g. while it was cut off) can
-    /// run out its timer before the round-robin reaches the suspect, and a live node is declared dead without
-    /// ever hearing the accusation. Dead suspects fail these probes too, which confirms the suspicion sooner.
+    /// Every probe tick, each suspect that has not yet acked a ping carrying its suspicion gets one (the buddy
+    /// system beyond the probe target). Without this a lone, stale suspicion (held by a node whose own suspect
+    /// broadcasts were lost, e.g. while it was cut off) can run out its timer before the round-robin reaches the
+    /// suspect, and a live node is declared dead without ever hearing the accusation. These pings are not probes:
+    /// a missing ack changes nothing, so they cost one packet per held suspicion per tick and nothing else.
     /// </summary>
-    private Member? NextSuspectToTell()
+    private void TellSuspects(NodeId? probed)
     {
-        _suspectTurn = !_suspectTurn;
-        if (!_suspectTurn) return null;
+        _buddyPings.Clear(); // acks older than one tick are late anyway
         foreach (var (node, held) in _suspicions)
-            if (!held.Told && _members.TryGetValue(node, out var m) && m.State == MemberState.Suspect) return m;
-        return null;
+        {
+            if (held.Told || node == probed || !_members.TryGetValue(node, out var m) || m.State != MemberState.Suspect) continue;
+            var sequence = ++_sequence;
+            _buddyPings[sequence] = node;
+            SendPacket(m.Address, MessageCodec.Pack([MessageCodec.Encode(new Ping(sequence, node, Id)),
+                MessageCodec.Encode(new Suspect(node, m.Incarnation, Id))]));
+        }
     }
 
     private void StartProbe(Member target)

@@ -80,8 +80,11 @@ public sealed class Simulator
         return sim.Node;
     }
 
-    /// <summary>Churn: every <paramref name="period"/> one random running node crashes or leaves and one stopped node restarts.</summary>
-    public void Churn(TimeSpan duration, TimeSpan period, string seed, double leaveFraction = 0.5)
+    /// <summary>
+    /// Churn: every <paramref name="period"/> one random running node (not the seed) crashes or leaves, and with
+    /// probability <paramref name="restartFraction"/> one stopped node restarts.
+    /// </summary>
+    public void Churn(TimeSpan duration, TimeSpan period, string seed, double leaveFraction = 0.5, double restartFraction = 0.5)
     {
         var end = Clock.Now + duration;
         while (Clock.Now + period <= end)
@@ -94,7 +97,7 @@ public sealed class Simulator
                 var victim = running[_network.Next(running.Count)].Node;
                 if (_network.NextDouble() < leaveFraction) victim.Leave(); else victim.Stop();
             }
-            if (stopped.Count > 0) Restart(stopped[_network.Next(stopped.Count)].Node.Address.Value, seed);
+            if (stopped.Count > 0 && _network.NextDouble() < restartFraction) Restart(stopped[_network.Next(stopped.Count)].Node.Address.Value, seed);
         }
         Clock.RunUntil(end);
     }
