@@ -74,8 +74,12 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         var (sim, _) = Converged(n, seed: 41);
         var changes = RecordChanges(sim);
         var leaver = sim[Name(13)];
+        var leftAt = sim.Clock.Now;
         leaver.Leave();
         sim.Clock.RunFor(TimeSpan.FromSeconds(60));
+        // The time of the change is when each observer heard it: right after the leave, not at the end of the run.
+        Assert.All(sim.Nodes.Where(x => x.IsRunning), x =>
+            Assert.InRange(x.Find(leaver.Id)!.StateChangedAt, leftAt, leftAt + TimeSpan.FromSeconds(3)));
         Assert.False(leaver.IsRunning);
         Assert.Equal(n - 1, Seeing(sim, leaver.Id, MemberState.Left));
         Assert.DoesNotContain(changes, c => c.Member.State is MemberState.Dead or MemberState.Suspect);
@@ -118,6 +122,26 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         var took = sim.Clock.RunUntil(() => AllSeeAllAlive(sim), TimeSpan.FromSeconds(60), Step);
         output.WriteLine($"partition of {n} healed and reconciled after {took?.TotalSeconds:F1} s");
         Assert.NotNull(took);
+    }
+
+    [Fact]
+    public void CutOffNodeDoubtsItselfAndSlowsDownWhileOthersStayHealthy()
+    {
+        const int n = 20;
+        var (sim, _) = Converged(n, seed: 91);
+        sim.Clock.RunFor(TimeSpan.FromSeconds(10));
+        var cut = sim[Name(5)];
+        sim.SetIsolated(cut.Address.Value, true);
+        var sentBefore = cut.Counters.PacketsSent;
+        sim.Clock.RunFor(TimeSpan.FromSeconds(20));
+        // Lifeguard LHA: no acks and no nacks mean the problem is local; the score rises and probing slows.
+        Assert.True(cut.AwarenessScore >= 4, $"score {cut.AwarenessScore}");
+        Assert.All(sim.Nodes.Where(x => x != cut), x => Assert.True(x.AwarenessScore <= 1, $"{x.Id} score {x.AwarenessScore}"));
+        var healthyRate = sim.Nodes.Where(x => x != cut).Average(x => x.Counters.PacketsSent) / sim.Clock.Now.TotalSeconds;
+        Assert.True((cut.Counters.PacketsSent - sentBefore) / 20.0 < healthyRate, "a node in doubt should send less than a healthy one");
+        sim.SetIsolated(cut.Address.Value, false);
+        sim.Clock.RunFor(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, cut.AwarenessScore);
     }
 
     private static int CountIn(Simulator sim, List<string> observers, string subject, MemberState state) =>
