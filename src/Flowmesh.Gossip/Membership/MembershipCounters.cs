@@ -1,0 +1,19 @@
+namespace Flowmesh.Gossip.Membership;
+
+/// <summary>What a node sent, received and dropped; the agent exports these and the simulator sums them.</summary>
+public sealed class MembershipCounters
+{
+    public long PacketsSent { get; internal set; }
+    public long BytesSent { get; internal set; }
+    public long PacketsReceived { get; internal set; }
+    public long BytesReceived { get; internal set; }
+
+    /// <summary>Packets the decoder rejected (truncated, oversized, garbage); they were dropped whole.</summary>
+    public long MalformedPackets { get; internal set; }
+
+    /// <summary>Pings for a different node id, e.g. an address reused after a restart.</summary>
+    public long MisdirectedPings { get; internal set; }
+
+    public long Refutations { get; internal set; }
+    public long PushPulls { get; internal set; }
+}

@@ -1,0 +1,493 @@
+namespace Flowmesh.Gossip.Membership;
+
+/// <summary>
+/// One member of the cluster: SWIM failure detection with the Lifeguard refinements, piggybacked dissemination and
+/// push-pull anti-entropy. It owns no socket and no thread: the owner feeds received packets to
+/// <see cref="HandlePacket"/> and the clock runs its timers, all on one logical thread.
+/// </summary>
+public sealed class MembershipNode
+{
+    private readonly MembershipOptions _options;
+    private readonly IGossipTransport _transport;
+    private readonly IGossipClock _clock;
+    private readonly Random _random;
+    private readonly Dictionary<NodeId, Member> _members = [];
+    private readonly Dictionary<NodeId, HeldSuspicion> _suspicions = [];
+    private readonly Dictionary<uint, RelayedProbe> _relays = [];
+    private readonly Dictionary<uint, NodeId> _buddyPings = [];
+    private readonly BroadcastQueue _broadcasts;
+    private readonly Awareness _awareness;
+    private readonly ProbeOrder _probeOrder;
+    private readonly List<GossipMessage> _decoded = [];
+    private uint _sequence;
+    private PendingProbe? _probe;
+    private IDisposable? _probeTimer, _gossipTimer, _pushPullTimer, _joinTimer, _stopTimer;
+    private bool _leaving;
+
+    public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random)
+    {
+        Id = id;
+        _options = options;
+        _transport = transport;
+        _clock = clock;
+        _random = random;
+        _broadcasts = new BroadcastQueue(options);
+        _awareness = new Awareness(options.AwarenessMaxMultiplier);
+        _probeOrder = new ProbeOrder(random);
+        _members[id] = new Member(id, transport.LocalAddress, 0, MemberState.Alive, clock.Now);
+    }
+
+    public NodeId Id { get; }
+    public GossipAddress Address => _transport.LocalAddress;
+    public uint Incarnation { get; private set; }
+    public bool IsRunning { get; private set; }
+    public int AwarenessScore => _awareness.Score;
+    public MembershipCounters Counters { get; } = new();
+
+    /// <summary>Raised after a member is added or changes state (also for incarnation-only changes of Alive).</summary>
+    public event Action<Member>? MemberChanged;
+
+    /// <summary>Snapshot of every known member, self included.</summary>
+    public IReadOnlyList<Member> Members => [.. _members.Values];
+
+    public Member? Find(NodeId id) => _members.GetValueOrDefault(id);
+
+    /// <summary>Alive and suspect members, self included: the N in every log N formula.</summary>
+    public int LiveCount => _members.Values.Count(m => m.State is MemberState.Alive or MemberState.Suspect);
+
+    public void Start()
+    {
+        if (IsRunning) return;
+        IsRunning = true;
+        Broadcast(Id, new Alive(Id, Incarnation, Address));
+        ScheduleProbe();
+        _gossipTimer = _clock.Schedule(_options.GossipInterval, GossipRound);
+        SchedulePushPull();
+    }
+
+    /// <summary>Joins through a known member: a push-pull gives us its whole view and it learns of us. Retried until answered.</summary>
+    public void Join(GossipAddress seed)
+    {
+        if (!IsRunning) throw new InvalidOperationException("start the node before joining");
+        SendPushPull(seed, isReply: false);
+        _joinTimer?.Dispose();
+        _joinTimer = _clock.Schedule(_options.JoinRetryInterval, () =>
+        {
+            if (IsRunning && !_leaving && _members.Count == 1) Join(seed);
+        });
+    }
+
+    /// <summary>
+    /// Leaves on purpose (shutdown, sleep): announces Left with a fresh incarnation, stops probing others, keeps
+    /// gossiping for <see cref="MembershipOptions.LeavePropagateTime"/> so the news gets out, then stops.
+    /// </summary>
+    public void Leave()
+    {
+        if (!IsRunning || _leaving) return;
+        _leaving = true;
+        _probeTimer?.Dispose();
+        Incarnation++;
+        SetMember(_members[Id] with { Incarnation = Incarnation }, MemberState.Left);
+        Broadcast(Id, new Leave(Id, Incarnation));
+        GossipRound();
+        _stopTimer = _clock.Schedule(_options.LeavePropagateTime, Stop);
+    }
+
+    /// <summary>Stops all activity at once (a crash from the others' point of view, unless <see cref="Leave"/> came first).</summary>
+    public void Stop()
+    {
+        IsRunning = false;
+        foreach (var t in new[] { _probeTimer, _gossipTimer, _pushPullTimer, _joinTimer, _stopTimer }) t?.Dispose();
+        foreach (var (_, s) in _suspicions) s.Timer.Dispose();
+        _suspicions.Clear();
+        foreach (var r in _relays.Values) r.Timer.Dispose();
+        _relays.Clear();
+    }
+
+    /// <summary>Handles one received packet. Malformed packets are counted and dropped whole.</summary>
+    public void HandlePacket(GossipAddress from, ReadOnlySpan<byte> packet)
+    {
+        if (!IsRunning) return;
+        Counters.PacketsReceived++;
+        Counters.BytesReceived += packet.Length;
+        _decoded.Clear();
+        if (!MessageCodec.TryDecodePacket(packet, _decoded, out _))
+        {
+            Counters.MalformedPackets++;
+            return;
+        }
+        foreach (var message in _decoded.ToArray())
+        {
+            if (!IsRunning) return;
+            Handle(from, message);
+        }
+    }
+
+    private void Handle(GossipAddress from, GossipMessage message)
+    {
+        switch (message)
+        {
+            case Ping p when p.Target == Id:
+                SendWithPiggyback(from, new Ack(p.Sequence, Id));
+                break;
+            case Ping:
+                Counters.MisdirectedPings++;
+                break;
+            case Ack a:
+                if (_probe is { } probe && probe.Sequence == a.Sequence)
+                {
+                    probe.Acked = true;
+                    // The ping carried the suspicion (buddy system), so the suspect has it now and will refute.
+                    if (probe.Target.State == MemberState.Suspect && _suspicions.TryGetValue(probe.Target.Id, out var held)) held.Told = true;
+                }
+                else if (_buddyPings.Remove(a.Sequence, out var told))
+                {
+                    if (_suspicions.TryGetValue(told, out var heldTold)) heldTold.Told = true;
+                }
+                else if (_relays.Remove(a.Sequence, out var relay))
+                {
+                    relay.Timer.Dispose();
+                    Send(relay.Requester, new Ack(relay.RequesterSequence, a.Source));
+                }
+                break;
+            case Nack n:
+                if (_probe is { } p2 && p2.Sequence == n.Sequence) p2.Nacks++;
+                break;
+            case PingRequest r:
+                Relay(from, r);
+                break;
+            case Alive a: OnAlive(a); break;
+            case Suspect s: OnSuspect(s); break;
+            case Dead d: OnDead(d); break;
+            case Leave l: OnLeave(l); break;
+            case PushPull pp:
+                Merge(pp);
+                if (!pp.IsReply) SendPushPull(from, isReply: true);
+                break;
+        }
+    }
+
+    // ---- probing (SWIM) ----
+
+    private void ScheduleProbe() =>
+        _probeTimer = _clock.Schedule(_awareness.Scale(_options.ProbeInterval), ProbeTick);
+
+    private void ProbeTick()
+    {
+        if (!IsRunning || _leaving) return;
+        ConcludeProbe();
+        var target = _probeOrder.Next(_members.Values, Id);
+        if (target is not null) StartProbe(target);
+        TellSuspects(target?.Id);
+        ScheduleProbe();
+    }
+
+    /// <summary>
+    /// Every probe tick, each suspect that has not yet acked a ping carrying its suspicion gets one (the buddy
+    /// system beyond the probe target). Without this a lone, stale suspicion (held by a node whose own suspect
+    /// broadcasts were lost, e.g. while it was cut off) can run out its timer before the round-robin reaches the
+    /// suspect, and a live node is declared dead without ever hearing the accusation. These pings are not probes:
+    /// a missing ack changes nothing, so they cost one packet per held suspicion per tick and nothing else.
+    /// </summary>
+    private void TellSuspects(NodeId? probed)
+    {
+        _buddyPings.Clear(); // acks older than one tick are late anyway
+        foreach (var (node, held) in _suspicions)
+        {
+            if (held.Told || node == probed || !_members.TryGetValue(node, out var m) || m.State != MemberState.Suspect) continue;
+            var sequence = ++_sequence;
+            _buddyPings[sequence] = node;
+            SendPacket(m.Address, MessageCodec.Pack([MessageCodec.Encode(new Ping(sequence, node, Id)),
+                MessageCodec.Encode(new Suspect(node, m.Incarnation, Id))]));
+        }
+    }
+
+    private void StartProbe(Member target)
+    {
+        var probe = new PendingProbe(++_sequence, target);
+        _probe = probe;
+        var ping = new Ping(probe.Sequence, target.Id, Id);
+        // Lifeguard's buddy system: tell a suspect at once that it is suspected, so it can refute within one probe.
+        if (target.State == MemberState.Suspect)
+            SendWithPiggyback(target.Address, ping, MessageCodec.Encode(new Suspect(target.Id, target.Incarnation, Id)));
+        else
+            SendWithPiggyback(target.Address, ping);
+        _clock.Schedule(_awareness.Scale(_options.ProbeTimeout), () => IndirectProbe(probe));
+    }
+
+    private void IndirectProbe(PendingProbe probe)
+    {
+        if (!IsRunning || _probe != probe || probe.Acked) return;
+        var helpers = _members.Values
+            .Where(m => m.State == MemberState.Alive && m.Id != Id && m.Id != probe.Target.Id)
+            .OrderBy(_ => _random.Next())
+            .Take(_options.IndirectChecks)
+            .ToList();
+        probe.ExpectedNacks = helpers.Count;
+        foreach (var h in helpers)
+            Send(h.Address, new PingRequest(probe.Sequence, probe.Target.Id, probe.Target.Address, Id));
+    }
+
+    /// <summary>Runs at the start of the next probe tick: the full probe interval was the deadline for any ack.</summary>
+    private void ConcludeProbe()
+    {
+        if (_probe is not { } probe) return;
+        _probe = null;
+        if (probe.Acked)
+        {
+            _awareness.ApplyDelta(-1);
+            return;
+        }
+        // Helpers that did not even nack point at our own network: count each missing nack against our health.
+        _awareness.ApplyDelta(probe.ExpectedNacks > 0 ? probe.ExpectedNacks - probe.Nacks : 1);
+        if (_members.TryGetValue(probe.Target.Id, out var current) && current.Incarnation == probe.Target.Incarnation)
+            OnSuspect(new Suspect(current.Id, current.Incarnation, Id));
+    }
+
+    private void Relay(GossipAddress requester, PingRequest request)
+    {
+        var sequence = ++_sequence;
+        Send(request.TargetAddress, new Ping(sequence, request.Target, Id));
+        var timer = _clock.Schedule(_options.ProbeTimeout, () =>
+        {
+            if (_relays.Remove(sequence)) Send(requester, new Nack(request.Sequence, Id));
+        });
+        _relays[sequence] = new RelayedProbe(requester, request.Sequence, timer);
+    }
+
+    // ---- state changes ----
+
+    private void OnAlive(Alive a)
+    {
+        if (a.Node == Id)
+        {
+            // An older life of ours, or a stale view, claims a newer incarnation: outbid it.
+            if (a.Incarnation > Incarnation && !_leaving) Refute(a.Incarnation);
+            return;
+        }
+        if (!_members.TryGetValue(a.Node, out var m))
+        {
+            SetMember(new Member(a.Node, a.Address, a.Incarnation, MemberState.Alive, _clock.Now), MemberState.Alive, force: true);
+            Broadcast(a.Node, a);
+            return;
+        }
+        if (a.Incarnation <= m.Incarnation) return;
+        CancelSuspicion(a.Node);
+        SetMember(m with { Incarnation = a.Incarnation, Address = a.Address }, MemberState.Alive, force: true);
+        Broadcast(a.Node, a);
+    }
+
+    private void OnSuspect(Suspect s)
+    {
+        if (!_members.TryGetValue(s.Node, out var m) || s.Incarnation < m.Incarnation) return;
+        if (m.State is MemberState.Dead or MemberState.Left) return;
+        if (s.Node == Id)
+        {
+            if (!_leaving) Refute(s.Incarnation);
+            return;
+        }
+        if (m.State == MemberState.Suspect && s.Incarnation == m.Incarnation)
+        {
+            if (_suspicions.TryGetValue(s.Node, out var entry) && entry.Suspicion.Confirm(s.From))
+            {
+                entry.Timer.Dispose();
+                entry.Timer = ScheduleSuspicionTimer(s.Node, entry.Suspicion);
+                Broadcast(s.Node, s);
+            }
+            return;
+        }
+        CancelSuspicion(s.Node);
+        var n = LiveCount;
+        var expected = _options.SuspicionMultiplier - 2;
+        if (n - 2 < expected) expected = 0; // too few peers to ever confirm: don't wait for them
+        var suspicion = new Suspicion(s.From, expected, _options.SuspicionMinTimeout(n), _options.SuspicionMaxTimeout(n), _clock.Now);
+        _suspicions[s.Node] = new HeldSuspicion(suspicion, ScheduleSuspicionTimer(s.Node, suspicion));
+        SetMember(m with { Incarnation = s.Incarnation }, MemberState.Suspect);
+        Broadcast(s.Node, s);
+    }
+
+    private IDisposable ScheduleSuspicionTimer(NodeId node, Suspicion suspicion)
+    {
+        var delay = suspicion.Deadline - _clock.Now;
+        return _clock.Schedule(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, () =>
+        {
+            if (!IsRunning || !_suspicions.TryGetValue(node, out var e) || e.Suspicion != suspicion) return;
+            var m = _members[node];
+            if (m.State == MemberState.Suspect) OnDead(new Dead(node, m.Incarnation, Id));
+        });
+    }
+
+    private void OnDead(Dead d)
+    {
+        if (!_members.TryGetValue(d.Node, out var m) || d.Incarnation < m.Incarnation) return;
+        if (m.State is MemberState.Dead or MemberState.Left) return;
+        if (d.Node == Id)
+        {
+            if (!_leaving) Refute(d.Incarnation);
+            return;
+        }
+        CancelSuspicion(d.Node);
+        SetMember(m with { Incarnation = d.Incarnation }, MemberState.Dead);
+        Broadcast(d.Node, d);
+    }
+
+    private void OnLeave(Leave l)
+    {
+        if (!_members.TryGetValue(l.Node, out var m) || l.Incarnation < m.Incarnation || m.State == MemberState.Left) return;
+        if (l.Node == Id)
+        {
+            // Only a previous life of ours (restarted with a lower incarnation) can have left: we are back.
+            if (!_leaving) Refute(l.Incarnation);
+            return;
+        }
+        CancelSuspicion(l.Node);
+        SetMember(m with { Incarnation = l.Incarnation }, MemberState.Left);
+        Broadcast(l.Node, l);
+    }
+
+    /// <summary>SWIM refutation: outbid the accusation with a higher incarnation. Being accused also lowers our health score.</summary>
+    private void Refute(uint accusedIncarnation)
+    {
+        Incarnation = Math.Max(Incarnation, accusedIncarnation) + 1;
+        Counters.Refutations++;
+        _awareness.ApplyDelta(1);
+        SetMember(_members[Id] with { Incarnation = Incarnation }, MemberState.Alive, force: true);
+        Broadcast(Id, new Alive(Id, Incarnation, Address));
+    }
+
+    private void CancelSuspicion(NodeId node)
+    {
+        if (_suspicions.Remove(node, out var e)) e.Timer.Dispose();
+    }
+
+    private void SetMember(Member member, MemberState state, bool force = false)
+    {
+        var old = _members.GetValueOrDefault(member.Id);
+        var changed = old is null || old.State != state;
+        var updated = member with { State = state, StateChangedAt = changed ? _clock.Now : old!.StateChangedAt };
+        _members[member.Id] = updated;
+        if (changed || force) MemberChanged?.Invoke(updated);
+    }
+
+    // ---- dissemination ----
+
+    private void Broadcast(NodeId subject, GossipMessage message) => _broadcasts.Enqueue(subject, MessageCodec.Encode(message));
+
+    /// <summary>Dedicated gossip: every GossipInterval, pending broadcasts go to a few random peers, dead ones included for a while so they can refute.</summary>
+    private void GossipRound()
+    {
+        if (!IsRunning) return;
+        _gossipTimer?.Dispose();
+        _gossipTimer = _clock.Schedule(_options.GossipInterval, GossipRound);
+        if (_broadcasts.Count == 0) return;
+        var now = _clock.Now;
+        var targets = _members.Values
+            .Where(m => m.Id != Id && (m.State is MemberState.Alive or MemberState.Suspect
+                || (m.State == MemberState.Dead && now - m.StateChangedAt < _options.GossipToTheDeadTime)))
+            .OrderBy(_ => _random.Next())
+            .Take(_options.GossipNodes)
+            .ToList();
+        var n = LiveCount;
+        foreach (var t in targets)
+        {
+            var messages = _broadcasts.Take(_options.MaxPacketBytes - MessageCodec.PacketHeaderBytes, MessageCodec.MaxMessagesPerPacket, n);
+            if (messages.Count == 0) return;
+            SendPacket(t.Address, MessageCodec.Pack(messages));
+        }
+    }
+
+    private void SendWithPiggyback(GossipAddress to, GossipMessage primary, byte[]? extra = null)
+    {
+        var messages = new List<byte[]> { MessageCodec.Encode(primary) };
+        if (extra is not null) messages.Add(extra);
+        var used = MessageCodec.PacketHeaderBytes + messages.Sum(m => m.Length);
+        messages.AddRange(_broadcasts.Take(_options.MaxPacketBytes - used, MessageCodec.MaxMessagesPerPacket - messages.Count, LiveCount));
+        SendPacket(to, MessageCodec.Pack(messages));
+    }
+
+    private void Send(GossipAddress to, GossipMessage message) => SendPacket(to, MessageCodec.EncodePacket(message));
+
+    private void SendPacket(GossipAddress to, byte[] packet)
+    {
+        Counters.PacketsSent++;
+        Counters.BytesSent += packet.Length;
+        _transport.Send(to, packet);
+    }
+
+    // ---- push-pull anti-entropy ----
+
+    private void SchedulePushPull()
+    {
+        // Jitter so a cluster started at once does not sync in lockstep.
+        var interval = _options.PushPullIntervalFor(LiveCount);
+        var delay = interval * (0.5 + _random.NextDouble());
+        _pushPullTimer = _clock.Schedule(delay, () =>
+        {
+            if (!IsRunning || _leaving) return;
+            // Serf's reconnect folded in: dead members are candidates too, so a healed partition merges even after
+            // gossip to the dead has stopped. They are rare, so this costs little.
+            var candidates = _members.Values.Where(m => m.Id != Id && m.State is not MemberState.Left).ToList();
+            if (candidates.Count > 0) SendPushPull(candidates[_random.Next(candidates.Count)].Address, isReply: false);
+            SchedulePushPull();
+        });
+    }
+
+    /// <summary>The full state as one message (also what <c>flowmesh members</c> of a remote agent would read).</summary>
+    public PushPull LocalState(bool isReply) =>
+        new(Id, isReply, _members.Values.Select(m => new PushPullEntry(m.Id, m.Address, m.Incarnation, m.State)).ToList());
+
+    private void SendPushPull(GossipAddress to, bool isReply)
+    {
+        Counters.PushPulls++;
+        Send(to, LocalState(isReply));
+    }
+
+    /// <summary>
+    /// Merges a remote full state. Remote "dead" only makes the member suspect here, as in memberlist: the member
+    /// gets a suspicion period to refute rather than being killed by one possibly stale view.
+    /// </summary>
+    public void Merge(PushPull state)
+    {
+        foreach (var e in state.Entries)
+        {
+            var known = _members.ContainsKey(e.Node);
+            switch (e.State)
+            {
+                case MemberState.Alive:
+                    OnAlive(new Alive(e.Node, e.Incarnation, e.Address));
+                    break;
+                case MemberState.Suspect:
+                case MemberState.Dead:
+                    if (!known && e.Node != Id) OnAlive(new Alive(e.Node, e.Incarnation, e.Address));
+                    OnSuspect(new Suspect(e.Node, e.Incarnation, state.Source));
+                    break;
+                case MemberState.Left:
+                    if (!known && e.Node != Id)
+                        SetMember(new Member(e.Node, e.Address, e.Incarnation, MemberState.Left, _clock.Now), MemberState.Left, force: true);
+                    else
+                        OnLeave(new Leave(e.Node, e.Incarnation));
+                    break;
+            }
+        }
+    }
+
+    private sealed class PendingProbe(uint sequence, Member target)
+    {
+        public uint Sequence { get; } = sequence;
+        public Member Target { get; } = target;
+        public bool Acked { get; set; }
+        public int ExpectedNacks { get; set; }
+        public int Nacks { get; set; }
+    }
+
+    private sealed class HeldSuspicion(Suspicion suspicion, IDisposable timer)
+    {
+        public Suspicion Suspicion { get; } = suspicion;
+        public IDisposable Timer { get; set; } = timer;
+
+        /// <summary>A ping carrying this suspicion was acked by the suspect.</summary>
+        public bool Told { get; set; }
+    }
+
+    private sealed record RelayedProbe(GossipAddress Requester, uint RequesterSequence, IDisposable Timer);
+}

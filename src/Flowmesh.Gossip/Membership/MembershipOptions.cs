@@ -1,0 +1,89 @@
+namespace Flowmesh.Gossip.Membership;
+
+/// <summary>
+/// Every tunable of the membership protocol. Defaults are memberlist's LAN profile (see docs/membership.md
+/// for where each comes from); <see cref="WifiLaptop"/> trades detection speed for tolerance of sleep and loss.
+/// </summary>
+public sealed record MembershipOptions
+{
+    /// <summary>How often a node probes one peer. Lifeguard scales it by the local awareness score.</summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a direct ping waits for its ack before indirect probes start (the RTT's 99th percentile).</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Peers asked to ping a silent target on our behalf (k). Any single ack clears it.</summary>
+    public int IndirectChecks { get; init; } = 3;
+
+    /// <summary>Minimum suspicion = this · max(1, log10 N) · ProbeInterval. Also sets the expected confirmations (mult − 2).</summary>
+    public int SuspicionMultiplier { get; init; } = 4;
+
+    /// <summary>Maximum suspicion = this · minimum; a lone accuser must wait this long before declaring dead.</summary>
+    public int SuspicionMaxTimeoutMultiplier { get; init; } = 6;
+
+    /// <summary>Each broadcast is sent this · ceil(log10(N+1)) times, enough to reach everyone with high probability.</summary>
+    public int RetransmitMultiplier { get; init; } = 4;
+
+    /// <summary>Dedicated gossip period, separate from probing, so news travels faster than one probe per second.</summary>
+    public TimeSpan GossipInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Peers each gossip round goes to (the fan-out).</summary>
+    public int GossipNodes { get; init; } = 3;
+
+    /// <summary>Dead members still receive gossip this long, so a node that was only cut off hears of it and refutes.</summary>
+    public TimeSpan GossipToTheDeadTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Full-state sync period, scaled up above 32 members so the cluster-wide sync load stays flat.</summary>
+    public TimeSpan PushPullInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Lifeguard: a node that doubts its own health stretches its probe interval and timeout up to this factor.</summary>
+    public int AwarenessMaxMultiplier { get; init; } = 8;
+
+    /// <summary>Largest datagram we send: fits an Ethernet MTU with room for the encryption envelope.</summary>
+    public int MaxPacketBytes { get; init; } = 1400;
+
+    /// <summary>Bound on queued broadcasts; the most-transmitted are dropped first when it overflows.</summary>
+    public int MaxQueuedBroadcasts { get; init; } = 4096;
+
+    /// <summary>After <c>Leave</c>, the node keeps gossiping this long so the "left" news gets out before it stops.</summary>
+    public TimeSpan LeavePropagateTime { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A join whose push-pull got no answer is retried after this.</summary>
+    public TimeSpan JoinRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>memberlist's LAN profile: detection in seconds on a wired network.</summary>
+    public static MembershipOptions Lan() => new();
+
+    /// <summary>
+    /// PCs on Wi-Fi: power saving delays frames by hundreds of milliseconds and bursts of loss are common, so
+    /// probes wait 2 s / 1 s (memberlist's WAN-ish values) and suspicion lasts longer (mult 5) before "dead".
+    /// Dead nodes hear gossip for 60 s, so a laptop that dozed off a minute refutes instead of staying dead.
+    /// Sleeping on purpose is not covered by timeouts at all: the agent calls <c>Leave</c> on suspend.
+    /// </summary>
+    public static MembershipOptions WifiLaptop() => new()
+    {
+        ProbeInterval = TimeSpan.FromSeconds(2),
+        ProbeTimeout = TimeSpan.FromSeconds(1),
+        SuspicionMultiplier = 5,
+        GossipToTheDeadTime = TimeSpan.FromSeconds(60),
+        PushPullInterval = TimeSpan.FromSeconds(60),
+    };
+
+    /// <summary>memberlist's retransmitLimit: RetransmitMultiplier · ceil(log10(N+1)).</summary>
+    public int RetransmitLimit(int members) => RetransmitMultiplier * (int)Math.Ceiling(Math.Log10(members + 1));
+
+    /// <summary>memberlist's suspicionTimeout: SuspicionMultiplier · max(1, log10 N) · ProbeInterval.</summary>
+    public TimeSpan SuspicionMinTimeout(int members) =>
+        ProbeInterval * (SuspicionMultiplier * Math.Max(1.0, Math.Log10(Math.Max(1, members))));
+
+    public TimeSpan SuspicionMaxTimeout(int members) => SuspicionMinTimeout(members) * SuspicionMaxTimeoutMultiplier;
+
+    /// <summary>Above 32 members the push-pull interval grows by ceil(log2 N − log2 32) + 1, as memberlist does.</summary>
+    public TimeSpan PushPullIntervalFor(int members)
+    {
+        const int threshold = 32;
+        if (members <= threshold) return PushPullInterval;
+        var scale = (int)Math.Ceiling(Math.Log2(members) - Math.Log2(threshold)) + 1;
+        return PushPullInterval * scale;
+    }
+}

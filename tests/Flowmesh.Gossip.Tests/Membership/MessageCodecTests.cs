@@ -1,0 +1,151 @@
+using Flowmesh.Gossip.Membership;
+
+namespace Flowmesh.Gossip.Tests.Membership;
+
+public sealed class MessageCodecTests
+{
+    private static readonly NodeId A = new("pc-a"), B = new("pc-b"), Unicode = new("büro-ß-πc");
+    private static readonly GossipAddress Addr = new("10.0.0.5:7946");
+
+    public static TheoryData<GossipMessage> Messages() =>
+    [
+        new Ping(1, A, B), new Ack(uint.MaxValue, B), new PingRequest(7, A, Addr, B), new Nack(9, A),
+        new Alive(Unicode, 3, Addr), new Suspect(A, 4, B), new Dead(A, 5, Unicode), new Leave(B, 6),
+        new PushPull(A, true, [new PushPullEntry(A, Addr, 1, MemberState.Alive), new PushPullEntry(B, new GossipAddress("x"), 2, MemberState.Left)]),
+        new PushPull(B, false, []),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void EveryMessageRoundTrips(GossipMessage message)
+    {
+        var decoded = Decode(MessageCodec.EncodePacket(message));
+        var single = Assert.Single(decoded);
+        if (message is PushPull pp)
+        {
+            var back = Assert.IsType<PushPull>(single);
+            Assert.Equal((pp.Source, pp.IsReply), (back.Source, back.IsReply));
+            Assert.Equal(pp.Entries, back.Entries);
+        }
+        else Assert.Equal(message, single);
+    }
+
+    [Fact]
+    public void PiggybackedPacketKeepsOrder()
+    {
+        GossipMessage[] messages = [new Ping(1, A, B), new Alive(A, 1, Addr), new Suspect(B, 2, A), new Leave(A, 3)];
+        Assert.Equal(messages, Decode(MessageCodec.EncodePacket(messages)));
+    }
+
+    [Fact]
+    public void EncodingIsCompact()
+    {
+        // version + count + type + seq + 2 × (len + 4 bytes): 1 + 1 + 1 + 4 + 5 + 5.
+        Assert.Equal(17, MessageCodec.EncodePacket(new Ping(1, A, B)).Length);
+    }
+
+    [Fact]
+    public void EveryTruncationIsRejectedWithoutThrowing()
+    {
+        var packet = MessageCodec.EncodePacket(new Ping(1, A, B), new Alive(Unicode, 3, Addr),
+            new PushPull(A, false, [new PushPullEntry(B, Addr, 2, MemberState.Suspect)]));
+        Assert.NotEmpty(Decode(packet));
+        for (var n = 0; n < packet.Length; n++)
+        {
+            var into = new List<GossipMessage>();
+            Assert.False(MessageCodec.TryDecodePacket(packet.AsSpan(0, n), into, out var error));
+            Assert.NotNull(error);
+            Assert.Empty(into);
+        }
+    }
+
+    [Fact]
+    public void TrailingBytesAndBadHeadersAreRejected()
+    {
+        var packet = MessageCodec.EncodePacket(new Ack(1, A));
+        Assert.False(MessageCodec.TryDecodePacket([.. packet, 0], [], out _));
+        var wrongVersion = (byte[])packet.Clone(); wrongVersion[0] = 2;
+        Assert.False(MessageCodec.TryDecodePacket(wrongVersion, [], out _));
+        var zeroCount = (byte[])packet.Clone(); zeroCount[1] = 0;
+        Assert.False(MessageCodec.TryDecodePacket(zeroCount, [], out _));
+        var badType = (byte[])packet.Clone(); badType[2] = 200;
+        Assert.False(MessageCodec.TryDecodePacket(badType, [], out _));
+    }
+
+    [Fact]
+    public void HostileFieldsAreRejected()
+    {
+        var alive = MessageCodec.EncodePacket(new Alive(A, 1, Addr));
+        var zeroLengthId = (byte[])alive.Clone(); zeroLengthId[3] = 0;
+        Assert.False(MessageCodec.TryDecodePacket(zeroLengthId, [], out _));
+        var overlongId = (byte[])alive.Clone(); overlongId[3] = NodeId.MaxLength + 1;
+        Assert.False(MessageCodec.TryDecodePacket(overlongId, [], out _));
+        var badUtf8 = (byte[])alive.Clone(); badUtf8[4] = 0xFF;
+        Assert.False(MessageCodec.TryDecodePacket(badUtf8, [], out _));
+
+        // A push-pull that claims 65535 members in a few bytes must not allocate for them.
+        var pp = MessageCodec.EncodePacket(new PushPull(A, false, []));
+        pp[^2] = 0xFF; pp[^1] = 0xFF;
+        Assert.False(MessageCodec.TryDecodePacket(pp, [], out _));
+        var badState = MessageCodec.EncodePacket(new PushPull(A, false, [new PushPullEntry(B, Addr, 1, MemberState.Alive)]));
+        badState[^1] = 9;
+        Assert.False(MessageCodec.TryDecodePacket(badState, [], out _));
+        var badFlag = MessageCodec.EncodePacket(new PushPull(A, false, []));
+        badFlag[3 + 1 + A.Value.Length] = 2;
+        Assert.False(MessageCodec.TryDecodePacket(badFlag, [], out _));
+    }
+
+    [Fact]
+    public void OversizedInputIsRejectedUnread()
+    {
+        var huge = new byte[MessageCodec.MaxPacketBytes + 1];
+        huge[0] = MessageCodec.Version; huge[1] = 1;
+        Assert.False(MessageCodec.TryDecodePacket(huge, [], out var error));
+        Assert.Equal("oversized packet", error);
+    }
+
+    [Fact]
+    public void RandomGarbageNeverThrows()
+    {
+        var random = new Random(42);
+        var accepted = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var bytes = new byte[random.Next(0, 200)];
+            random.NextBytes(bytes);
+            if (i % 2 == 0 && bytes.Length > 2) { bytes[0] = MessageCodec.Version; bytes[1] = (byte)random.Next(1, 4); }
+            if (MessageCodec.TryDecodePacket(bytes, [], out _)) accepted++;
+        }
+        // Random bytes essentially never form a valid packet; if many do, the decoder checks too little.
+        Assert.True(accepted < 20, $"{accepted} random packets accepted");
+    }
+
+    [Fact]
+    public void MutatedValidPacketsNeverThrow()
+    {
+        var random = new Random(7);
+        var packet = MessageCodec.EncodePacket(new Ping(1, A, B), new Suspect(Unicode, 2, A), new PingRequest(3, B, Addr, A));
+        for (var i = 0; i < 20_000; i++)
+        {
+            var copy = (byte[])packet.Clone();
+            for (var k = random.Next(1, 4); k > 0; k--) copy[random.Next(copy.Length)] = (byte)random.Next(256);
+            MessageCodec.TryDecodePacket(copy, [], out _);
+        }
+    }
+
+    [Fact]
+    public void MalformedPacketIsCountedByTheNode()
+    {
+        var sim = new Simulator(new SimulatorOptions(), MembershipOptions.Lan());
+        var node = sim.AddNode("n1");
+        node.HandlePacket(new GossipAddress("evil"), [1, 1, 200]);
+        Assert.Equal(1, node.Counters.MalformedPackets);
+    }
+
+    private static List<GossipMessage> Decode(byte[] packet)
+    {
+        var list = new List<GossipMessage>();
+        Assert.True(MessageCodec.TryDecodePacket(packet, list, out var error), error);
+        return list;
+    }
+}
