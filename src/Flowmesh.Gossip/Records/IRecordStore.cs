@@ -1,0 +1,28 @@
+using Flowmesh.Core.Epochs;
+
+namespace Flowmesh.Gossip.Records;
+
+/// <summary>
+/// Where a node keeps signed epoch records: its own and every peer's. Records are immutable and single-writer, so
+/// the store is a set keyed by <see cref="EpochId"/>: the first copy of an id wins and later copies are duplicates.
+/// Thread-safe: the capture loop writes own records while replication sessions read and write.
+/// </summary>
+public interface IRecordStore
+{
+    /// <summary>One summary per origin held (records inside retention only).</summary>
+    IReadOnlyList<OriginDigest> Digest();
+
+    /// <summary>Every record id held for <paramref name="origin"/>, newest first.</summary>
+    IReadOnlyList<EpochId> IdsOf(string origin);
+
+    bool Contains(EpochId id);
+
+    /// <summary>The signed envelope (<c>SignedRecord.Encode()</c>) of a held record, or null.</summary>
+    byte[]? Read(EpochId id);
+
+    /// <summary>
+    /// Stores an already verified record; durable when this returns. False when the id is already held (a duplicate,
+    /// whatever its content: the first copy stays).
+    /// </summary>
+    bool Write(VerifiedRecord record);
+}
