@@ -8,7 +8,10 @@ runtime_packages=(libpcap0.8 libpcap0.8-dev iproute2 libbpf1)
 # Building: clang compiles the eBPF flow program (with libbpf's BPF headers and the kernel UAPI
 # headers) and links the native (AOT) flowmesh binary, which also needs zlib.
 build_packages=(clang libbpf-dev linux-libc-dev zlib1g-dev)
-test_packages=(tshark tcpdump iperf3 nmap hping3 softflowd iputils-ping curl procps time bpftool libc6-dev)
+# The dashboard is bundled with Node.js and npm during the agent's build. Machines of this kind ship
+# Node.js already; Debian's packages are installed only when npm is missing.
+command -v npm >/dev/null 2>&1 || build_packages+=(nodejs npm)
+test_packages=(tshark tcpdump iperf3 nmap hping3 softflowd iputils-ping curl procps time bpftool libc6-dev chromium)
 
 want=("${runtime_packages[@]}" "${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_packages[@]}")

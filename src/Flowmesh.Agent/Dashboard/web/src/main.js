@@ -1,0 +1,98 @@
+// The dashboard: every panel reads the agent's JSON API and redraws every few seconds.
+import { getJson } from './api.js';
+import { lineChart, barChart, replaceData } from './charts.js';
+import { age, bytes, clock, count, element } from './format.js';
+
+const refreshMs = 5000;
+const $ = (id) => document.getElementById(id);
+let trafficChart, talkersChart;
+
+function selectedWindow() { return $('window').value; }
+
+function showCoverage(coverage) {
+  const c = $('coverage');
+  if (!coverage) { c.textContent = ''; return; }
+  c.textContent = coverage.summary ?? '';
+  c.classList.toggle('partial', coverage.complete === false);
+  c.title = coverage.missing?.length ? `missing: ${coverage.missing.join(', ')}` : '';
+}
+
+async function members() {
+  const data = await getJson('/api/v1/members');
+  $('self').textContent = `on ${data.self}`;
+  const body = $('members').tBodies[0];
+  body.replaceChildren(...data.members
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((m) => element('tr', {},
+      element('td', {}, element('a', { onclick: () => node(m.name) }, m.name)),
+      element('td', { class: `state-${m.state}` }, m.state),
+      element('td', { class: 'num' }, age(m.sinceSeconds)),
+      element('td', { class: 'muted' }, m.address))));
+}
+
+async function traffic() {
+  const data = await getJson('/api/v1/traffic', { window: selectedWindow() });
+  showCoverage(data.coverage);
+  replaceData(trafficChart,
+    data.series.map((p) => clock(p.start)),
+    data.series.map((p) => p.bytes / Math.max(p.seconds ?? 1, 1e-9)));
+}
+
+async function talkers() {
+  const data = await getJson('/api/v1/top', { by: 'talkers', window: selectedWindow(), limit: 10 });
+  replaceData(talkersChart, data.entries.map((e) => e.key), data.entries.map((e) => e.bytes));
+  $('talkers').tBodies[0].replaceChildren(...data.entries.map((e) => element('tr', {},
+    element('td', {}, e.key),
+    element('td', { class: `num${e.exact ? '' : ' inexact'}` }, bytes(e.bytes)),
+    element('td', { class: 'num muted' }, e.bytesError ? bytes(e.bytesError) : '0'),
+    element('td', { class: 'num' }, count(e.packets)))));
+}
+
+async function alerts() {
+  const data = await getJson('/api/v1/alerts', { window: selectedWindow() });
+  const list = $('alerts');
+  if (data.alerts.length === 0) { list.replaceChildren(element('li', { class: 'muted' }, 'no alerts in this window')); return; }
+  list.replaceChildren(...data.alerts.map((a) => element('li', {},
+    element('strong', {}, a.kind), ' ', a.subject, ' ', element('span', { class: 'muted' }, a.summary ?? ''),
+    element('div', { class: 'muted' }, `seen by ${(a.origins ?? []).join(', ')}`))));
+}
+
+async function matrix() {
+  const data = await getJson('/api/v1/matrix', { by: $('matrix-by').value, window: selectedWindow() });
+  const rows = [...new Set(data.cells.map((c) => c.from))].sort();
+  const cols = [...new Set(data.cells.map((c) => c.to))].sort();
+  const value = new Map(data.cells.map((c) => [`${c.from}\u0000${c.to}`, c.bytes]));
+  const max = Math.max(1, ...data.cells.map((c) => c.bytes));
+  const table = element('table', { class: 'matrix' },
+    element('thead', {}, element('tr', {}, element('th', {}, 'from \\ to'), ...cols.map((c) => element('th', {}, c)))),
+    element('tbody', {}, ...rows.map((r) => element('tr', {}, element('th', {}, r), ...cols.map((c) => {
+      const v = value.get(`${r}\u0000${c}`);
+      const cell = element('td', {}, v === undefined ? '' : bytes(v));
+      if (v !== undefined) cell.style.background = `rgba(74,163,255,${(0.1 + 0.7 * v / max).toFixed(2)})`;
+      return cell;
+    })))));
+  $('matrix').replaceChildren(rows.length ? table : element('p', { class: 'muted' }, 'no traffic in this window'));
+}
+
+async function node(name) {
+  const data = await getJson(`/api/v1/nodes/${encodeURIComponent(name)}`, { window: selectedWindow() });
+  $('panel-node').hidden = false;
+  $('node-name').textContent = name;
+  $('node-detail').textContent = JSON.stringify(data, null, 2);
+}
+
+async function refresh() {
+  const results = await Promise.allSettled([members(), traffic(), talkers(), alerts(), matrix()]);
+  const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
+  $('status').textContent = failed.length ? `update failed: ${failed[0]}` : `updated ${new Date().toLocaleTimeString('en-GB', { hour12: false })}`;
+  document.body.dataset.loaded = 'true';
+}
+
+window.addEventListener('DOMContentLoaded', () => {
+  trafficChart = lineChart($('traffic-chart'));
+  talkersChart = barChart($('talkers-chart'));
+  $('window').addEventListener('change', refresh);
+  $('matrix-by').addEventListener('change', refresh);
+  refresh();
+  setInterval(refresh, refreshMs);
+});
