@@ -8,12 +8,13 @@ Chart.defaults.borderColor = '#26303a';
 Chart.defaults.animation = false;
 
 const byteAxis = { beginAtZero: true, ticks: { callback: (v) => bytes(v) } };
+const rateAxis = { beginAtZero: true, ticks: { callback: (v) => `${bytes(v)}/s` } };
 
 export function lineChart(canvas) {
   return new Chart(canvas, {
     type: 'line',
     data: { labels: [], datasets: [{ label: 'bytes per second', data: [], fill: true, borderColor: '#4aa3ff', backgroundColor: 'rgba(74,163,255,.15)', pointRadius: 0, tension: 0.2 }] },
-    options: { maintainAspectRatio: false, scales: { y: byteAxis }, plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `${bytes(c.parsed.y)}/s` } } } },
+    options: { maintainAspectRatio: false, scales: { y: rateAxis }, plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `${bytes(c.parsed.y)}/s` } } } },
   });
 }
 

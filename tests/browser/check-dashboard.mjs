@@ -1,0 +1,51 @@
+// Loads an agent's dashboard in headless Chromium and checks what a person would look for: the cluster's members,
+// top talkers, and a chart that actually drew something. Saves a screenshot. Prints one JSON line of findings;
+// exits 1 with the reason when a check fails.
+// Usage: node check-dashboard.mjs <url> <screenshot.png> [expected member ...]
+import { chromium } from 'playwright-core';
+
+const [url, screenshot, ...expectedMembers] = process.argv.slice(2);
+if (!url || !screenshot) {
+  console.error('usage: node check-dashboard.mjs <url> <screenshot.png> [expected member ...]');
+  process.exit(2);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  // Without the background-networking flags Chromium keeps trying to reach its vendor's hosts.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const findings = { url, errors: [] };
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (e) => findings.errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') findings.errors.push(`console: ${m.text()}`); });
+  await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+
+  await page.waitForFunction((names) => {
+    const cells = [...document.querySelectorAll('#members tbody tr td:first-child')].map((td) => td.textContent);
+    return names.every((n) => cells.includes(n)) && cells.length > 0;
+  }, expectedMembers, { timeout: 60_000 });
+  await page.waitForSelector('#talkers tbody tr', { timeout: 60_000 });
+
+  findings.members = await page.$$eval('#members tbody tr', (rows) => rows.map((r) => ({
+    name: r.cells[0].textContent, state: r.cells[1].textContent })));
+  findings.talkers = await page.$$eval('#talkers tbody tr', (rows) => rows.map((r) => r.cells[0].textContent));
+  findings.coverage = await page.textContent('#coverage');
+  // A chart "renders" when its canvas holds painted pixels, not just when the element exists.
+  findings.paintedPixels = await page.$eval('#talkers-chart', (canvas) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) painted++;
+    return painted;
+  });
+  await page.screenshot({ path: screenshot, fullPage: true });
+} catch (e) {
+  findings.errors.push(e.message.split('\n')[0]);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(findings));
+const ok = findings.errors.length === 0 && findings.paintedPixels > 0;
+process.exit(ok ? 0 : 1);
