@@ -18,6 +18,7 @@ public sealed class MembershipNode
     private readonly BroadcastQueue _broadcasts;
     private readonly Awareness _awareness;
     private readonly ProbeOrder _probeOrder;
+    private readonly NameConflictDetector _conflicts;
     private readonly List<GossipMessage> _decoded = [];
     private uint _sequence;
     private PendingProbe? _probe;
@@ -34,6 +35,7 @@ public sealed class MembershipNode
         _broadcasts = new BroadcastQueue(options);
         _awareness = new Awareness(options.AwarenessMaxMultiplier);
         _probeOrder = new ProbeOrder(random);
+        _conflicts = new NameConflictDetector(options);
         _members[id] = new Member(id, transport.LocalAddress, 0, MemberState.Alive, clock.Now);
     }
 
@@ -46,6 +48,12 @@ public sealed class MembershipNode
 
     /// <summary>Raised after a member is added or changes state (also for incarnation-only changes of Alive).</summary>
     public event Action<Member>? MemberChanged;
+
+    /// <summary>Raised when a dead or left member is removed after <see cref="MembershipOptions.DeadMemberRetention"/>; carries its last state.</summary>
+    public event Action<Member>? MemberReaped;
+
+    /// <summary>Raised when another node claims a known member's name (or ours) from a different address; see <see cref="NameConflictDetector"/>.</summary>
+    public event Action<NameConflict>? NameConflictDetected;
 
     /// <summary>Snapshot of every known member, self included.</summary>
     public IReadOnlyList<Member> Members => [.. _members.Values];
@@ -175,6 +183,7 @@ public sealed class MembershipNode
     private void ProbeTick()
     {
         if (!IsRunning || _leaving) return;
+        ReapExpired();
         ConcludeProbe();
         var target = _probeOrder.Next(_members.Values, Id);
         if (target is not null) StartProbe(target);
@@ -259,6 +268,12 @@ public sealed class MembershipNode
 
     private void OnAlive(Alive a)
     {
+        if (_members.TryGetValue(a.Node, out var known) && _conflicts.Refuses(known, a.Node == Id, a, _clock.Now, out var conflict))
+        {
+            Counters.NameConflicts++;
+            if (conflict is not null) NameConflictDetected?.Invoke(conflict);
+            return;
+        }
         if (a.Node == Id)
         {
             // An older life of ours, or a stale view, claims a newer incarnation: outbid it.
@@ -353,6 +368,16 @@ public sealed class MembershipNode
         _awareness.ApplyDelta(1);
         SetMember(_members[Id] with { Incarnation = Incarnation }, MemberState.Alive, force: true);
         Broadcast(Id, new Alive(Id, Incarnation, Address));
+    }
+
+    private void ReapExpired()
+    {
+        foreach (var m in MemberReaper.Expired(_members.Values, Id, _clock.Now, _options.DeadMemberRetention))
+        {
+            _members.Remove(m.Id);
+            Counters.MembersReaped++;
+            MemberReaped?.Invoke(m);
+        }
     }
 
     private void CancelSuspicion(NodeId node)
@@ -457,15 +482,17 @@ public sealed class MembershipNode
                     OnAlive(new Alive(e.Node, e.Incarnation, e.Address));
                     break;
                 case MemberState.Suspect:
-                case MemberState.Dead:
                     if (!known && e.Node != Id) OnAlive(new Alive(e.Node, e.Incarnation, e.Address));
                     OnSuspect(new Suspect(e.Node, e.Incarnation, state.Source));
                     break;
+                // Dead and Left of a member we do not know (never did, or already reaped) are not added, as in
+                // memberlist: otherwise peers whose retention ends at different times hand reaped members back and
+                // forth forever and the list never shrinks. A known one is only suspected, not killed.
+                case MemberState.Dead:
+                    if (known) OnSuspect(new Suspect(e.Node, e.Incarnation, state.Source));
+                    break;
                 case MemberState.Left:
-                    if (!known && e.Node != Id)
-                        SetMember(new Member(e.Node, e.Address, e.Incarnation, MemberState.Left, _clock.Now), MemberState.Left, force: true);
-                    else
-                        OnLeave(new Leave(e.Node, e.Incarnation));
+                    if (known) OnLeave(new Leave(e.Node, e.Incarnation));
                     break;
             }
         }
