@@ -161,7 +161,14 @@ public sealed class LanDiscovery : IDisposable
             hasPeers = false; // a failing callback must not stop beaconing
         }
         var delay = _schedule.NextDelay(_time.GetElapsedTime(_startedAt), hasPeers);
-        if (!_stopped) _timer?.Change(delay, Timeout.InfiniteTimeSpan);
+        try
+        {
+            if (!_stopped) _timer?.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed between the check and the change: nothing left to schedule.
+        }
     }
 
     private void ReceiveLoop()
@@ -183,6 +190,7 @@ public sealed class LanDiscovery : IDisposable
             catch (SocketException) when (!_stopped)
             {
                 Counters.CountReceiveError();
+                Thread.Sleep(100); // a persistent error must not spin a core
                 continue;
             }
             catch (Exception) when (_stopped)
@@ -224,7 +232,15 @@ public sealed class LanDiscovery : IDisposable
         if (!_peers.ShouldReport(opened.Sender, endpoint!, isMember, _time.GetElapsedTime(_startedAt))) return;
         Counters.CountReported();
         var nic = Interfaces.FirstOrDefault(i => i.Index == interfaceIndex)?.Name ?? "";
-        Discovered?.Invoke(new DiscoveredPeer(opened.Sender, endpoint!, nic));
+        try
+        {
+            Discovered?.Invoke(new DiscoveredPeer(opened.Sender, endpoint!, nic));
+        }
+        catch (Exception)
+        {
+            // A failing handler must not end the receive loop (one bad join attempt would stop discovery for good).
+            Counters.CountHandlerFailure();
+        }
     }
 
     /// <summary>Nodes currently remembered (bounded by <see cref="LanDiscoveryOptions.MaxTrackedNodes"/>).</summary>

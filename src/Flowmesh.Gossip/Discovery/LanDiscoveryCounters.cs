@@ -6,7 +6,7 @@ namespace Flowmesh.Gossip.Discovery;
 /// </summary>
 public sealed class LanDiscoveryCounters
 {
-    private long _beaconsSent, _sendFailures, _beaconsAccepted, _ownBeacons, _malformedBeacons, _peersReported, _receiveErrors;
+    private long _beaconsSent, _sendFailures, _beaconsAccepted, _ownBeacons, _malformedBeacons, _peersReported, _receiveErrors, _handlerFailures;
 
     public long BeaconsSent => Interlocked.Read(ref _beaconsSent);
 
@@ -27,6 +27,9 @@ public sealed class LanDiscoveryCounters
 
     public long ReceiveErrors => Interlocked.Read(ref _receiveErrors);
 
+    /// <summary>Times a <see cref="LanDiscovery.Discovered"/> handler threw; the exception is swallowed so receiving goes on.</summary>
+    public long HandlerFailures => Interlocked.Read(ref _handlerFailures);
+
     internal void CountSent() => Interlocked.Increment(ref _beaconsSent);
     internal void CountSendFailure() => Interlocked.Increment(ref _sendFailures);
     internal void CountAccepted() => Interlocked.Increment(ref _beaconsAccepted);
@@ -34,8 +37,9 @@ public sealed class LanDiscoveryCounters
     internal void CountMalformed() => Interlocked.Increment(ref _malformedBeacons);
     internal void CountReported() => Interlocked.Increment(ref _peersReported);
     internal void CountReceiveError() => Interlocked.Increment(ref _receiveErrors);
+    internal void CountHandlerFailure() => Interlocked.Increment(ref _handlerFailures);
 
     public override string ToString() =>
         $"sent {BeaconsSent}, send-failures {SendFailures}, accepted {BeaconsAccepted}, own {OwnBeaconsIgnored}, " +
-        $"malformed {MalformedBeacons}, reported {PeersReported}, receive-errors {ReceiveErrors}";
+        $"malformed {MalformedBeacons}, reported {PeersReported}, receive-errors {ReceiveErrors}, handler-failures {HandlerFailures}";
 }

@@ -74,6 +74,20 @@ public sealed class LanDiscoveryInputTests
         Assert.Equal(2, reports);
     }
 
+    [Fact]
+    public void AThrowingHandlerIsCountedAndReceivingGoesOn()
+    {
+        var keyring = new Keyring(ClusterKey.Generate());
+        using var discovery = new LanDiscovery(new NodeId("me"), new IPEndPoint(IPAddress.Any, 7946), keyring);
+        var calls = 0;
+        discovery.Discovered += _ => { calls++; throw new InvalidOperationException("join failed"); };
+        var beacon = DiscoveryBeacon.Encode(new IPEndPoint(IPAddress.Any, 7946));
+        discovery.Handle(new PacketSealer(keyring, new NodeId("p1")).Seal(beacon), Source, 0);
+        discovery.Handle(new PacketSealer(keyring, new NodeId("p2")).Seal(beacon), Source, 0);
+        Assert.Equal(2, calls);
+        Assert.Equal(2, discovery.Counters.HandlerFailures);
+    }
+
     private sealed class ManualTime : TimeProvider
     {
         private DateTimeOffset _now = DateTimeOffset.UnixEpoch.AddYears(56);
