@@ -53,7 +53,8 @@ public sealed class LanDiscoveryNamespaceTests
         if (NamespaceLab.SkipReason() is { } reason) Assert.Skip(reason);
         using var lab = new NamespaceLab(3);
         var key = ClusterKey.Generate();
-        var nodes = Enumerable.Range(0, 3).Select(i => StartNode(lab, i, key)).ToList();
+        // Nodes a and b pick their interfaces themselves; c is told which one to use.
+        var nodes = Enumerable.Range(0, 3).Select(i => StartNode(lab, i, key, i == 2 ? Fast with { Interfaces = [lab.Interface(2)] } : null)).ToList();
         try
         {
             Assert.True(WaitFor(() => nodes.All(n => n.Found.Count == 2), TimeSpan.FromSeconds(10)),
@@ -78,6 +79,17 @@ public sealed class LanDiscoveryNamespaceTests
         {
             foreach (var n in nodes) n.Dispose();
         }
+    }
+
+    [Fact]
+    public void AnInterfaceThatDoesNotExistIsAClearErrorAtStart()
+    {
+        if (NamespaceLab.SkipReason() is { } reason) Assert.Skip(reason);
+        using var lab = new NamespaceLab(1);
+        using var discovery = new LanDiscovery(new NodeId("a"), new IPEndPoint(IPAddress.Any, GossipPort), new Keyring(ClusterKey.Generate()),
+            Fast with { Interfaces = ["fmdnosuch0"] });
+        var error = Assert.Throws<InvalidOperationException>(() => lab.Run(0, () => { discovery.Start(); return 0; }));
+        Assert.Contains("no network interface named 'fmdnosuch0'", error.Message);
     }
 
     [Fact]
