@@ -37,6 +37,11 @@ public sealed class LanDiscovery : IDisposable
     /// once (and again if its endpoint changes).
     /// </param>
     /// <param name="hasPeers">Whether we have peers (picks the slow beacon period after the fast phase). Null: never.</param>
+    /// <remarks>
+    /// <paramref name="isMember"/> runs on the receive thread and <paramref name="hasPeers"/> on a timer thread, not on
+    /// the membership event loop: give them a thread-safe view (e.g. a snapshot the loop publishes), since
+    /// <see cref="Membership.MembershipNode"/> itself is single-threaded. An exception from either counts as "no".
+    /// </remarks>
     public LanDiscovery(NodeId self, IPEndPoint gossipEndpoint, Keyring keyring, LanDiscoveryOptions? options = null,
         Func<NodeId, bool>? isMember = null, Func<bool>? hasPeers = null, TimeProvider? time = null, Random? random = null)
     {
