@@ -69,12 +69,15 @@ public sealed class AgentDatabase : IDisposable
             connections = new DatabaseConnections(path);
             var writer = connections.Writer;
             writer.Open();
-            DatabaseSchema.CreateOrCheck(writer, path);
+            bool isNew = DatabaseSchema.Check(writer, path);
+            // WAL before the first write, so even the schema is created through the log (and a hot rollback journal
+            // never exists). Persistent: set once, recorded in the file.
             if (!string.Equals(writer.Text("PRAGMA journal_mode = WAL"), "wal", StringComparison.OrdinalIgnoreCase))
                 throw new AgentDatabaseException($"{path}: SQLite refused write-ahead logging (is the file system read-only?)");
             // FULL: every commit fsyncs the log, so a record is on disk when Write returns (NORMAL would lose the
             // last commits on power loss). Checkpoints stay automatic.
             writer.Execute("PRAGMA synchronous = FULL");
+            if (isNew) DatabaseSchema.Create(writer);
             if (options.CheckOnOpen && writer.Text("PRAGMA quick_check") is var verdict && verdict != "ok")
                 throw DatabaseFile.Damaged(path, $"SQLite's check says: {verdict}");
             return new AgentDatabase(path, directoryLock, connections, options, time, self);

@@ -37,10 +37,12 @@ internal static class DatabaseFile
         }
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & GroupOrOther) != 0)
             File.SetUnixFileMode(path, OwnerOnlyFile);
-        CheckHeader(path, walPresent: new FileInfo(path + "-wal") is { Exists: true, Length: > 0 });
+        CheckHeader(path, journalPresent: NonEmpty(path + "-wal") || NonEmpty(path + "-journal"));
     }
 
-    private static void CheckHeader(string path, bool walPresent)
+    private static bool NonEmpty(string path) => new FileInfo(path) is { Exists: true, Length: > 0 };
+
+    private static void CheckHeader(string path, bool journalPresent)
     {
         Span<byte> header = stackalloc byte[100];
         long length;
@@ -61,9 +63,9 @@ internal static class DatabaseFile
         uint changeCounter = BinaryPrimitives.ReadUInt32BigEndian(header[24..]);
         uint pages = BinaryPrimitives.ReadUInt32BigEndian(header[28..]);
         uint validFor = BinaryPrimitives.ReadUInt32BigEndian(header[92..]);
-        // The header's page count is only authoritative when it is marked valid and no write-ahead log is pending:
-        // a checkpoint interrupted by a crash rewrites page 1 before the file grows, and the log then rules.
-        if (!walPresent && pages != 0 && changeCounter == validFor && length < (long)pages * pageSize)
+        // The header's page count is only authoritative when it is marked valid and no log is pending: a checkpoint
+        // interrupted by a crash rewrites page 1 before the file grows, and the log then rules.
+        if (!journalPresent && pages != 0 && changeCounter == validFor && length < (long)pages * pageSize)
             throw Damaged(path, $"it is truncated: its header says {pages} pages of {pageSize} bytes, the file has {length} bytes");
     }
 

@@ -50,8 +50,11 @@ internal static class DatabaseSchema
         ) WITHOUT ROWID;
         """;
 
-    /// <summary>Creates the tables in a new file, or checks that an existing file is ours and of a version we read.</summary>
-    public static void CreateOrCheck(SqliteConnection connection, string path)
+    /// <summary>
+    /// Reads only: true for a new (empty) database, false for a flowmesh database of a version this build reads;
+    /// throws for anything else, before anything is written to the file.
+    /// </summary>
+    public static bool Check(SqliteConnection connection, string path)
     {
         long applicationId = connection.Int64("PRAGMA application_id") ?? 0;
         long version = connection.Int64("PRAGMA user_version") ?? 0;
@@ -60,12 +63,7 @@ internal static class DatabaseSchema
             if (connection.Int64("SELECT count(*) FROM sqlite_schema") != 0)
                 throw new AgentDatabaseException(
                     $"{path} is an SQLite database of another program, not flowmesh's. It was left untouched: move it away, or point --data-dir elsewhere.");
-            using var transaction = connection.BeginTransaction();
-            connection.Execute(Tables, transaction);
-            connection.Execute($"PRAGMA application_id = {ApplicationId}", transaction);
-            connection.Execute($"PRAGMA user_version = {Version}", transaction);
-            transaction.Commit();
-            return;
+            return true;
         }
         if (applicationId != ApplicationId)
             throw new AgentDatabaseException(
@@ -76,5 +74,16 @@ internal static class DatabaseSchema
                 "Upgrade flowmesh (the file was left untouched).");
         if (version < 1)
             throw DatabaseFile.Damaged(path, $"its schema version is {version}");
+        return false;
+    }
+
+    /// <summary>Creates the tables in one transaction: a crash leaves either a new empty file or a complete schema.</summary>
+    public static void Create(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        connection.Execute(Tables, transaction);
+        connection.Execute($"PRAGMA application_id = {ApplicationId}", transaction);
+        connection.Execute($"PRAGMA user_version = {Version}", transaction);
+        transaction.Commit();
     }
 }

@@ -38,7 +38,7 @@ public sealed class SqliteRecordStore : IRecordStore
         _self = self;
         var writer = connections.Writer;
         _horizon = writer.Int64($"SELECT value FROM meta WHERE key = '{HorizonKey}'") ?? long.MinValue;
-        _totalBytes = writer.Int64("SELECT total(size) FROM records") is { } total ? total : 0;
+        _totalBytes = writer.Int64("SELECT coalesce(sum(size), 0) FROM records") ?? 0;
         using (var command = writer.Command("SELECT origin, start_us, length_us FROM records"))
         using (var reader = command.ExecuteReader())
         {
