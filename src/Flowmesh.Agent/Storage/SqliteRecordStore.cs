@@ -203,11 +203,11 @@ public sealed class SqliteRecordStore : IRecordStore
     {
         using var connection = _connections.OpenReader();
         using var command = connection.Command(
-            "SELECT origin, count(*), total(size), min(start_us), max(start_us) FROM records GROUP BY origin ORDER BY origin");
+            "SELECT origin, count(*), sum(size), min(start_us), max(start_us) FROM records GROUP BY origin ORDER BY origin");
         using var reader = command.ExecuteReader();
         var usage = new List<OriginUsage>();
         while (reader.Read())
-            usage.Add(new OriginUsage(reader.GetString(0), reader.GetInt32(1), (long)reader.GetDouble(2), reader.GetInt64(3), reader.GetInt64(4)));
+            usage.Add(new OriginUsage(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
         return usage;
     }
 
