@@ -238,8 +238,8 @@ public sealed class AgentDatabase : IDisposable
             if (_disposed) return;
             _disposed = true;
             Records.DisposeCommands();
+            _connections.Dispose(); // inside the lock (it is reentrant): no write can slip in between
         }
-        _connections.Dispose();
         Identity.Dispose();
         _lock.Dispose();
     }

@@ -32,6 +32,9 @@ internal sealed class DatabaseConnections : IDisposable
 
     public Lock WriteLock { get; } = new();
 
+    /// <summary>Read under <see cref="WriteLock"/> by writers: after Dispose every write throws ObjectDisposedException.</summary>
+    public bool IsDisposed => _disposed;
+
     public SqliteConnection OpenReader()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

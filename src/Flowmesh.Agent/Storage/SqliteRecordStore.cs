@@ -111,6 +111,7 @@ public sealed class SqliteRecordStore : IRecordStore
         record.Id.Validate();
         lock (_connections.WriteLock)
         {
+            ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
             if (record.Id.StartMicros < _horizon)
             {
                 Interlocked.Increment(ref _refusedBelowHorizon);
@@ -141,6 +142,7 @@ public sealed class SqliteRecordStore : IRecordStore
     {
         lock (_connections.WriteLock)
         {
+            ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
             var writer = _connections.Writer;
             long cutoff = Math.Max(_horizon, SaturatingSubtract(Micros(now), _options.MaxRecordAge.Ticks / TimeSpan.TicksPerMicrosecond));
             cutoff = Math.Max(cutoff, ByteBudgetCutoff(writer, cutoff));

@@ -123,6 +123,19 @@ public sealed class RecordStoreTests : IDisposable
         Assert.Empty(database.Records.Digest());
     }
 
+    [Fact]
+    public void UseAfterDisposeThrowsInsteadOfWritingSomewhere()
+    {
+        var database = _fixture.Open();
+        var store = database.Records;
+        database.Dispose();
+        database.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => store.Write(StorageFixture.Record("a", 0)));
+        Assert.Throws<ObjectDisposedException>(() => store.Contains(new EpochId("a", 0, Minute)));
+        Assert.Throws<ObjectDisposedException>(() => store.Prune(DateTimeOffset.UnixEpoch));
+        Assert.Throws<ObjectDisposedException>(() => database.SaveIncarnation(3));
+    }
+
     internal static void AssertMatches(SqliteRecordStore store, IReadOnlyCollection<EpochId> held)
     {
         var expected = held.GroupBy(id => id.Origin).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => OriginDigest.Of(g.Key, g)).ToList();
