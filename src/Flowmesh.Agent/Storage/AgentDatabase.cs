@@ -117,7 +117,12 @@ public sealed class AgentDatabase : IDisposable
         using var command = connection.Command("SELECT origin, public_key FROM origin_keys");
         using var reader = command.ExecuteReader();
         var keys = new Dictionary<NodeId, byte[]>();
-        while (reader.Read()) keys[new NodeId(reader.GetString(0))] = (byte[])reader.GetValue(1);
+        while (reader.Read())
+        {
+            // A row that is not a valid name and a blob binds nothing (PinOriginKeys also skips keys that do not parse).
+            if (reader.GetValue(0) is string name && reader.GetValue(1) is byte[] key && IsValidName(name, NodeId.MaxLength))
+                keys[new NodeId(name)] = key;
+        }
         return keys;
     }
 
@@ -250,12 +255,14 @@ public sealed class AgentDatabase : IDisposable
         if (reader.GetValue(0) is not string name || reader.GetValue(1) is not string address
             || reader.GetValue(2) is not long incarnation || reader.GetValue(3) is not long state || reader.GetValue(4) is not long since)
             return null;
-        if (name.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(name) > NodeId.MaxLength) return null;
-        if (address.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(address) > GossipAddress.MaxLength) return null;
+        if (!IsValidName(name, NodeId.MaxLength) || !IsValidName(address, GossipAddress.MaxLength)) return null;
         if (incarnation is < 0 or > uint.MaxValue || !Enum.IsDefined((MemberState)(byte)state) || state is < 0 or > byte.MaxValue) return null;
         if (since < MinMicros || since > MaxMicros) return null;
         return new PersistedMember(new NodeId(name), new GossipAddress(address), (uint)incarnation, (MemberState)state, FromMicros(since));
     }
+
+    private static bool IsValidName(string value, int maxBytes) =>
+        value.Length > 0 && System.Text.Encoding.UTF8.GetByteCount(value) <= maxBytes;
 
     private static readonly long MinMicros = SqliteRecordStore.Micros(DateTimeOffset.MinValue);
     private static readonly long MaxMicros = SqliteRecordStore.Micros(DateTimeOffset.MaxValue);

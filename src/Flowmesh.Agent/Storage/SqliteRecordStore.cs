@@ -1,5 +1,6 @@
 using Flowmesh.Core.Epochs;
 using Flowmesh.Gossip.Records;
+using Flowmesh.Gossip.Security;
 using Microsoft.Data.Sqlite;
 
 namespace Flowmesh.Agent.Storage;
@@ -18,6 +19,9 @@ namespace Flowmesh.Agent.Storage;
 public sealed class SqliteRecordStore : IRecordStore
 {
     private const string HorizonKey = "horizon_us";
+
+    /// <summary>Room for any hex or base64 digest up to SHA-512 with a prefix.</summary>
+    public const int MaxContentHashLength = 160;
 
     private readonly DatabaseConnections _connections;
     private readonly StorageOptions _options;
@@ -109,6 +113,11 @@ public sealed class SqliteRecordStore : IRecordStore
         ArgumentNullException.ThrowIfNull(record.ContentHash);
         ArgumentNullException.ThrowIfNull(record.SignedEnvelope);
         record.Id.Validate();
+        // Bounds that hold for every valid record, so a bug upstream cannot fill the disk through this door.
+        if (record.SignedEnvelope.Length is 0 or > SignedRecord.MaxEncodedLength)
+            throw new ArgumentException($"a signed envelope is 1..{SignedRecord.MaxEncodedLength} bytes, got {record.SignedEnvelope.Length}", nameof(record));
+        if (record.ContentHash.Length is 0 or > MaxContentHashLength)
+            throw new ArgumentException($"a content hash is 1..{MaxContentHashLength} characters, got {record.ContentHash.Length}", nameof(record));
         lock (_connections.WriteLock)
         {
             ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
@@ -175,15 +184,19 @@ public sealed class SqliteRecordStore : IRecordStore
         }
     }
 
-    /// <summary>Records whose epoch overlaps [fromMicros, toMicros), oldest first; of one origin when given.</summary>
-    public IReadOnlyList<StoredRecord> RecordsBetween(long fromMicros, long toMicros, string? origin = null)
+    /// <summary>
+    /// Records whose epoch overlaps [fromMicros, toMicros), oldest first; of one origin when given; at most
+    /// <paramref name="limit"/> of them (envelopes are in memory at once: page with a later fromMicros).
+    /// </summary>
+    public IReadOnlyList<StoredRecord> RecordsBetween(long fromMicros, long toMicros, string? origin = null, int limit = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         using var connection = _connections.OpenReader();
         using var command = connection.Command(
             "SELECT origin, start_us, length_us, content_hash, envelope, received_us, own FROM records " +
             "WHERE start_us < $to AND start_us + length_us > $from" + (origin is null ? "" : " AND origin = $origin") +
-            " ORDER BY start_us, origin, length_us");
-        command.With("$from", fromMicros).With("$to", toMicros);
+            " ORDER BY start_us, origin, length_us LIMIT $limit");
+        command.With("$from", fromMicros).With("$to", toMicros).With("$limit", (long)limit);
         if (origin is not null) command.With("$origin", origin);
         return ReadRecords(command);
     }

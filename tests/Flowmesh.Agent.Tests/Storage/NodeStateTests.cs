@@ -149,5 +149,44 @@ public sealed class NodeStateTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ADamagedStoredIdentityIsAClearErrorNotANewKey()
+    {
+        using (_fixture.Open()) { }
+        Execute("UPDATE identity SET pkcs8 = x'3000'");
+        var error = Assert.Throws<AgentDatabaseException>(() => _fixture.Open());
+        Assert.Contains("node identity", error.Message);
+        using var raw = Raw();
+        using var command = raw.CreateCommand();
+        command.CommandText = "SELECT hex(pkcs8) FROM identity";
+        Assert.Equal("3000", command.ExecuteScalar()); // not replaced by a fresh key
+    }
+
+    [Fact]
+    public void OriginKeyRowsThatDoNotDecodeAreLeftOut()
+    {
+        using (var database = _fixture.Open())
+            database.SaveOriginKeys(new Dictionary<NodeId, byte[]> { [new("ok")] = [1] });
+        Execute("INSERT INTO origin_keys VALUES ('', x'01', 0); INSERT INTO origin_keys VALUES ('text-key', 'abc', 0); " +
+                $"INSERT INTO origin_keys VALUES ('{new string('n', 65)}', x'01', 0)");
+        using var reopened = _fixture.Open();
+        Assert.Equal(["ok"], reopened.LoadOriginKeys().Keys.Select(k => k.Value));
+    }
+
+    private SqliteConnection Raw()
+    {
+        var connection = new SqliteConnection($"Data Source={_fixture.DatabasePath};Mode=ReadWrite;Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    private void Execute(string sql)
+    {
+        using var raw = Raw();
+        using var command = raw.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     public void Dispose() => _fixture.Dispose();
 }

@@ -85,6 +85,7 @@ public sealed class RecordStoreTests : IDisposable
         foreach (var stored in got) Assert.Equal(records.Single(r => r.Id == stored.Id).SignedEnvelope, stored.SignedEnvelope);
         Assert.Equal(expected.Where(id => id.Origin == "b"), database.Records.RecordsBetween(from, to, "b").Select(r => r.Id));
         Assert.Empty(database.Records.RecordsBetween(100 * Minute, 200 * Minute));
+        Assert.Equal(expected.Take(4), database.Records.RecordsBetween(from, to, limit: 4).Select(r => r.Id));
     }
 
     [Fact]
@@ -120,6 +121,10 @@ public sealed class RecordStoreTests : IDisposable
         Assert.Throws<ArgumentException>(() => database.Records.Write(new VerifiedRecord(new EpochId("", 0, Minute), "h", [1])));
         Assert.Throws<ArgumentNullException>(() => database.Records.Write(new VerifiedRecord(new EpochId("x", 0, Minute), "h", null!)));
         Assert.Throws<ArgumentNullException>(() => database.Records.Write(null!));
+        Assert.Throws<ArgumentException>(() => database.Records.Write(new VerifiedRecord(new EpochId("x", 0, Minute), "h", [])));
+        Assert.Throws<ArgumentException>(() => database.Records.Write(
+            new VerifiedRecord(new EpochId("x", 0, Minute), "h", new byte[Flowmesh.Gossip.Security.SignedRecord.MaxEncodedLength + 1])));
+        Assert.Throws<ArgumentException>(() => database.Records.Write(new VerifiedRecord(new EpochId("x", 0, Minute), new string('h', 161), [1])));
         Assert.Empty(database.Records.Digest());
     }
 
