@@ -33,6 +33,7 @@ public sealed class SqliteRecordStore : IRecordStore
     private long _horizon;
     private long _totalBytes;
     private long _refusedBelowHorizon;
+    private long _longestEpoch;
 
     internal SqliteRecordStore(DatabaseConnections connections, StorageOptions options, TimeProvider time, string self)
     {
@@ -43,6 +44,7 @@ public sealed class SqliteRecordStore : IRecordStore
         var writer = connections.Writer;
         _horizon = writer.Int64($"SELECT value FROM meta WHERE key = '{HorizonKey}'") ?? long.MinValue;
         _totalBytes = writer.Int64("SELECT coalesce(sum(size), 0) FROM records") ?? 0;
+        _longestEpoch = writer.Int64("SELECT coalesce(max(length_us), 0) FROM records") ?? 0;
         using (var command = writer.Command("SELECT origin, start_us, length_us FROM records"))
         using (var reader = command.ExecuteReader())
         {
@@ -137,6 +139,7 @@ public sealed class SqliteRecordStore : IRecordStore
             p[7].Value = string.Equals(record.Id.Origin, _self, StringComparison.Ordinal) ? 1L : 0L;
             if (_insert.ExecuteNonQuery() == 0) return false;
             Interlocked.Add(ref _totalBytes, record.SignedEnvelope.Length);
+            if (record.Id.LengthMicros > Volatile.Read(ref _longestEpoch)) Volatile.Write(ref _longestEpoch, record.Id.LengthMicros);
             lock (_digestLock) Add(record.Id);
             return true;
         }
@@ -194,9 +197,12 @@ public sealed class SqliteRecordStore : IRecordStore
         using var connection = _connections.OpenReader();
         using var command = connection.Command(
             "SELECT origin, start_us, length_us, content_hash, envelope, received_us, own FROM records " +
-            "WHERE start_us < $to AND start_us + length_us > $from" + (origin is null ? "" : " AND origin = $origin") +
+            // The lower bound on start_us lets the index skip everything that ends before fromMicros: no epoch held is
+            // longer than the longest one ever written.
+            "WHERE start_us >= $lowest AND start_us < $to AND start_us + length_us > $from" + (origin is null ? "" : " AND origin = $origin") +
             " ORDER BY start_us, origin, length_us LIMIT $limit");
-        command.With("$from", fromMicros).With("$to", toMicros).With("$limit", (long)limit);
+        long lowest = fromMicros < long.MinValue + Volatile.Read(ref _longestEpoch) ? long.MinValue : fromMicros - Volatile.Read(ref _longestEpoch);
+        command.With("$lowest", lowest).With("$from", fromMicros).With("$to", toMicros).With("$limit", (long)limit);
         if (origin is not null) command.With("$origin", origin);
         return ReadRecords(command);
     }
