@@ -29,6 +29,7 @@ public sealed class AgentDatabase : IDisposable
     private AgentDatabase(string path, FileStream directoryLock, DatabaseConnections connections, StorageOptions options, TimeProvider time, NodeId self)
     {
         Path = path;
+        Self = self;
         _lock = directoryLock;
         _connections = connections;
         _time = time;
@@ -39,6 +40,9 @@ public sealed class AgentDatabase : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>The node this database belongs to: records of this origin are marked own.</summary>
+    public NodeId Self { get; }
 
     /// <summary>This node's signing key pair: generated and stored on the first open, the same on every later one.</summary>
     public NodeIdentity Identity { get; }
@@ -160,10 +164,10 @@ public sealed class AgentDatabase : IDisposable
     /// window) and saves this node's own binding. Returns how many saved bindings were pinned; a saved key that is
     /// not a P-256 key is skipped. Throws if <paramref name="origins"/> already binds an origin to another key.
     /// </summary>
-    public int PinOriginKeys(TrustedOrigins origins, NodeId self)
+    public int PinOriginKeys(TrustedOrigins origins)
     {
         ArgumentNullException.ThrowIfNull(origins);
-        SaveOriginKeys(new Dictionary<NodeId, byte[]> { [self] = Identity.PublicKey });
+        SaveOriginKeys(new Dictionary<NodeId, byte[]> { [Self] = Identity.PublicKey });
         int pinned = 0;
         foreach (var (origin, key) in LoadOriginKeys())
         {

@@ -63,7 +63,7 @@ public sealed class NodeStateTests : IDisposable
             Assert.Equal(b.PublicKey, keys[new NodeId("b")]);
 
             var trusted = new TrustedOrigins();
-            Assert.Equal(3, database.PinOriginKeys(trusted, StorageFixture.Self)); // a, b and this node's own key
+            Assert.Equal(3, database.PinOriginKeys(trusted)); // a, b and this node's own key
             Assert.True(trusted.TryGetKey(StorageFixture.Self, out var own));
             Assert.Equal(database.Identity.PublicKey, own);
             // Re-pinned: a record of "a" signed by another key is refused after the restart.
@@ -81,7 +81,7 @@ public sealed class NodeStateTests : IDisposable
         using (var database = _fixture.Open())
         {
             var trusted = new TrustedOrigins();
-            Assert.Equal(1, database.PinOriginKeys(trusted, StorageFixture.Self));
+            Assert.Equal(1, database.PinOriginKeys(trusted));
             Assert.False(trusted.TryGetKey(new NodeId("junk"), out _));
         }
     }
