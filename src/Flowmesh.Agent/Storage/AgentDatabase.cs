@@ -74,6 +74,9 @@ public sealed class AgentDatabase : IDisposable
             var writer = connections.Writer;
             writer.Open();
             bool isNew = DatabaseSchema.Check(writer, path);
+            // Only settable before anything is written to a new file (switching to WAL writes the header): lets
+            // Prune hand freed pages back to the file system, so the file follows the retention budget down too.
+            if (isNew) writer.Execute("PRAGMA auto_vacuum = INCREMENTAL");
             // WAL before the first write, so even the schema is created through the log (and a hot rollback journal
             // never exists). Persistent: set once, recorded in the file.
             if (!string.Equals(writer.Text("PRAGMA journal_mode = WAL"), "wal", StringComparison.OrdinalIgnoreCase))
@@ -81,6 +84,8 @@ public sealed class AgentDatabase : IDisposable
             // FULL: every commit fsyncs the log, so a record is on disk when Write returns (NORMAL would lose the
             // last commits on power loss). Checkpoints stay automatic.
             writer.Execute("PRAGMA synchronous = FULL");
+            // The log is reset after each checkpoint; without a limit it keeps its largest size forever.
+            writer.Execute("PRAGMA journal_size_limit = 16777216");
             if (isNew) DatabaseSchema.Create(writer);
             if (options.CheckOnOpen && writer.Text("PRAGMA quick_check") is var verdict && verdict != "ok")
                 throw DatabaseFile.Damaged(path, $"SQLite's check says: {verdict}");

@@ -178,6 +178,7 @@ public sealed class SqliteRecordStore : IRecordStore
             using (var horizon = writer.Command("INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value", transaction))
                 horizon.With("$key", HorizonKey).With("$value", cutoff).ExecuteNonQuery();
             transaction.Commit();
+            writer.Execute("PRAGMA incremental_vacuum");
 
             Volatile.Write(ref _horizon, cutoff);
             Interlocked.Add(ref _totalBytes, -bytes);

@@ -84,6 +84,23 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    public void TheFileShrinksAfterPruning()
+    {
+        long before;
+        using (var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(10) }))
+        {
+            for (int i = 0; i < 200; i++) database.Records.Write(StorageFixture.Record("a", i * Minute, size: 10_000));
+            database.Records.Write(StorageFixture.Record("a", 1000 * Minute, size: 10_000));
+        }
+        before = new FileInfo(_fixture.DatabasePath).Length;
+        Assert.True(before > 2_000_000, $"{before} bytes");
+        using (var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(10) }))
+            Assert.Equal(200, database.Records.Prune(Epoch0 + TimeSpan.FromMinutes(1005)).RecordsDeleted);
+        long after = new FileInfo(_fixture.DatabasePath).Length;
+        Assert.True(after < before / 10, $"{before} bytes before pruning, {after} after");
+    }
+
+    [Fact]
     public void AnOriginWhoseRecordsAreAllPrunedLeavesTheDigest()
     {
         using var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(10) });
