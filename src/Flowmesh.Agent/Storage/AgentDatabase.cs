@@ -119,7 +119,7 @@ public sealed class AgentDatabase : IDisposable
         }
     }
 
-    /// <summary>Every saved origin → public key (SubjectPublicKeyInfo) binding.</summary>
+    /// <summary>Every saved origin → public key (SubjectPublicKeyInfo) binding; rows that do not decode are left out.</summary>
     public IReadOnlyDictionary<NodeId, byte[]> LoadOriginKeys()
     {
         using var connection = _connections.OpenReader();
