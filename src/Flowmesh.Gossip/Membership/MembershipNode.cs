@@ -24,9 +24,15 @@ public sealed class MembershipNode
     private IDisposable? _probeTimer, _gossipTimer, _pushPullTimer, _joinTimer, _stopTimer;
     private bool _leaving;
 
-    public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random)
+    /// <param name="initialIncarnation">
+    /// Where this life's incarnation starts: a restarted agent passes its stored incarnation + 1, so its first Alive
+    /// already outbids what the cluster remembers of its previous life (dead or left) without a refutation round.
+    /// </param>
+    public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random,
+        uint initialIncarnation = 0)
     {
         Id = id;
+        Incarnation = initialIncarnation;
         _options = options;
         _transport = transport;
         _clock = clock;
@@ -34,7 +40,7 @@ public sealed class MembershipNode
         _broadcasts = new BroadcastQueue(options);
         _awareness = new Awareness(options.AwarenessMaxMultiplier);
         _probeOrder = new ProbeOrder(random);
-        _members[id] = new Member(id, transport.LocalAddress, 0, MemberState.Alive, clock.Now);
+        _members[id] = new Member(id, transport.LocalAddress, initialIncarnation, MemberState.Alive, clock.Now);
     }
 
     public NodeId Id { get; }
@@ -436,10 +442,14 @@ public sealed class MembershipNode
     public PushPull LocalState(bool isReply) =>
         new(Id, isReply, _members.Values.Select(m => new PushPullEntry(m.Id, m.Address, m.Incarnation, m.State)).ToList());
 
+    /// <summary>Full state is too big for a datagram past a few dozen members and must arrive whole: reliable path (TCP).</summary>
     private void SendPushPull(GossipAddress to, bool isReply)
     {
         Counters.PushPulls++;
-        Send(to, LocalState(isReply));
+        var packet = MessageCodec.EncodePacket(LocalState(isReply));
+        Counters.PacketsSent++;
+        Counters.BytesSent += packet.Length;
+        _transport.SendReliable(to, packet);
     }
 
     /// <summary>
