@@ -10,8 +10,8 @@ namespace Flowmesh.Gossip.Transport;
 /// Gossip datagrams over one UDP socket. Every outgoing packet is sealed (cluster key + our NodeId), every incoming one
 /// opened; anything that does not open is dropped and counted by reason, and the receive thread never stops for bad
 /// input (only <see cref="Dispose"/> ends it). Opened payloads go to the event loop, so the node sees them on its own
-/// thread. Without an attached reliable path <see cref="SendReliable"/> degrades to a datagram; the overlay attaches
-/// TCP (see <see cref="OverlayTransport"/>).
+/// thread. On its own, <see cref="SendReliable"/> is just a datagram; <see cref="OverlayTransport"/> puts the
+/// reliable path on TCP for the node.
 /// </summary>
 public sealed class UdpGossipTransport : IGossipTransport, IDisposable
 {
@@ -62,9 +62,6 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
     public IPEndPoint BoundEndpoint { get; }
     public TransportCounters Counters { get; }
 
-    /// <summary>Where <see cref="SendReliable"/> goes when set (the overlay's TCP push-pull); otherwise a datagram.</summary>
-    public Action<GossipAddress, byte[]>? ReliablePath { get; set; }
-
     /// <summary>Starts receiving; <paramref name="onPacket"/> runs on the event loop with each opened payload.</summary>
     public void Start(Action<GossipAddress, byte[]> onPacket)
     {
@@ -95,11 +92,7 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
         }
     }
 
-    public void SendReliable(GossipAddress to, byte[] packet)
-    {
-        if (ReliablePath is { } reliable) reliable(to, packet);
-        else Send(to, packet);
-    }
+    public void SendReliable(GossipAddress to, byte[] packet) => Send(to, packet);
 
     /// <summary>Parsed endpoints are cached: the node sends to the same few addresses over and over.</summary>
     private IPEndPoint? Resolve(GossipAddress to)
