@@ -124,7 +124,7 @@ public sealed class TcpGossipStreamsTests : IDisposable
         garbage[0] = SealedPacketLayout.Version;
         Assert.True(await SendRawAndSeeClosed([.. Prefix(500), .. garbage]));
         // A genuine sealed request, replayed byte for byte.
-        var sealedRequest = new PacketSealer(new Keyring(_key), ClientId).Seal([(byte)GossipStreamKind.RecordSync, 1, 2, 3]);
+        var sealedRequest = new PacketSealer(new Keyring(_key), new NodeId("raw-client")).Seal([(byte)GossipStreamKind.RecordSync, 1, 2, 3]);
         var frame = (byte[])[.. Prefix((uint)sealedRequest.Length), .. sealedRequest];
         Assert.False(await SendRawAndSeeClosed(frame)); // answered
         Assert.True(await SendRawAndSeeClosed(frame));  // replay: refused
