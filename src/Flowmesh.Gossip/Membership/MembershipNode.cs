@@ -232,6 +232,12 @@ public sealed class MembershipNode
         probe.ExpectedNacks = helpers.Count;
         foreach (var h in helpers)
             Send(h.Address, new PingRequest(probe.Sequence, probe.Target.Id, probe.Target.Address, Id));
+        // memberlist's TCP fallback ping: when only UDP to the target is broken (a firewall, a full socket buffer), the
+        // reliable path still reaches it and its ack, returned on that path, clears the probe instead of a suspicion.
+        var fallback = MessageCodec.EncodePacket(new Ping(probe.Sequence, probe.Target.Id, Id));
+        Counters.PacketsSent++;
+        Counters.BytesSent += fallback.Length;
+        _transport.SendReliable(probe.Target.Address, fallback);
     }
 
     /// <summary>Runs at the start of the next probe tick: the full probe interval was the deadline for any ack.</summary>

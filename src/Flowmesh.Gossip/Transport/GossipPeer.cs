@@ -64,9 +64,15 @@ public sealed class GossipPeer : IDisposable
     /// <summary>The protocol's own counters (written on the loop; reads from elsewhere may lag a little).</summary>
     public MembershipCounters MembershipCounters => _node.Counters;
 
-    /// <summary>Push-pulls started over TCP and answered (proof that full-state sync is not on UDP).</summary>
-    public long PushPullsOverTcp => _overlay.ReliableSent;
-    public long PushPullsAnswered => _overlay.ReliableAnswered;
+    /// <summary>
+    /// Reliable sends started over TCP (push-pulls, joins, fallback pings) and how many were answered: proof that
+    /// full-state sync is not on UDP. Push-pulls alone are in <see cref="MembershipCounters"/>.PushPulls.
+    /// </summary>
+    public long ReliableSendsOverTcp => _overlay.ReliableSent;
+    public long ReliableRepliesOverTcp => _overlay.ReliableAnswered;
+
+    /// <summary>The UDP side, for tests that cut it to exercise the TCP fallback ping.</summary>
+    internal UdpGossipTransport Datagrams => _udp;
 
     /// <summary>Callbacks on the loop that threw (logged through <see cref="CallbackFailed"/>).</summary>
     public long CallbackFailures => _loop.CallbackFailures;

@@ -3,10 +3,12 @@ using Flowmesh.Gossip.Membership;
 namespace Flowmesh.Gossip.Transport;
 
 /// <summary>
-/// What a real <see cref="MembershipNode"/> sends through: datagrams over UDP, the reliable path (push-pull and join)
-/// as a <see cref="GossipStreamKind.PushPull"/> request over TCP. The request carries our full state; the peer's node
-/// merges it on its loop and its push-pull reply becomes the TCP response, which is posted back onto our loop as an
-/// ordinary received packet. So the protocol code is the simulator's, and full state is never limited to one datagram.
+/// What a real <see cref="MembershipNode"/> sends through: datagrams over UDP, the reliable path (push-pull, join and
+/// the fallback ping) as a <see cref="GossipStreamKind.PushPull"/> request over TCP. The peer's node handles the
+/// packet on its loop; the first packet it sends back to the requester while doing so (its push-pull reply, or the ack
+/// of a fallback ping) becomes the TCP response, posted back onto our loop as an ordinary received packet. So the
+/// protocol code is the simulator's, full state is never limited to one datagram, and a node whose UDP is filtered
+/// still answers probes.
 /// </summary>
 public sealed class OverlayTransport : IGossipTransport
 {
@@ -26,7 +28,7 @@ public sealed class OverlayTransport : IGossipTransport
 
     public GossipAddress LocalAddress => _udp.LocalAddress;
 
-    /// <summary>Push-pulls this node started over TCP, and how many came back with the peer's state.</summary>
+    /// <summary>Reliable sends (push-pulls, joins, fallback pings) this node started over TCP, and how many were answered.</summary>
     public long ReliableSent => Interlocked.Read(ref _reliableSent);
     public long ReliableAnswered => Interlocked.Read(ref _reliableAnswered);
 
@@ -36,19 +38,18 @@ public sealed class OverlayTransport : IGossipTransport
         ArgumentNullException.ThrowIfNull(node);
         if (_node is not null) throw new InvalidOperationException("a node is already attached");
         _node = node;
-        _streams.Register(GossipStreamKind.PushPull, ServePushPull);
+        _streams.Register(GossipStreamKind.PushPull, ServeReliable);
     }
 
-    public void Send(GossipAddress to, ReadOnlySpan<byte> packet) => _udp.Send(to, packet);
+    public void Send(GossipAddress to, ReadOnlySpan<byte> packet)
+    {
+        if (TryCapture(to, packet)) return;
+        _udp.Send(to, packet);
+    }
 
     public void SendReliable(GossipAddress to, byte[] packet)
     {
-        // Inside ServePushPull the node answers the requester: that answer is the TCP response, not a new connection.
-        if (_capture is { } capture && _loop.IsOnLoop)
-        {
-            capture.Reply = packet;
-            return;
-        }
+        if (TryCapture(to, packet)) return;
         var node = _node ?? throw new InvalidOperationException("attach the node first");
         Interlocked.Increment(ref _reliableSent);
         _ = Task.Run(async () =>
@@ -60,7 +61,15 @@ public sealed class OverlayTransport : IGossipTransport
         });
     }
 
-    private async ValueTask<byte[]?> ServePushPull(NodeId sender, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    /// <summary>Inside <see cref="ServeReliable"/> the node answers the requester: that answer is the TCP response.</summary>
+    private bool TryCapture(GossipAddress to, ReadOnlySpan<byte> packet)
+    {
+        if (_capture is not { } capture || capture.Requester != to || !_loop.IsOnLoop) return false;
+        capture.Reply ??= packet.ToArray();
+        return true;
+    }
+
+    private async ValueTask<byte[]?> ServeReliable(NodeId sender, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
         var node = _node!;
         var copy = request.ToArray();
@@ -68,7 +77,7 @@ public sealed class OverlayTransport : IGossipTransport
         var from = new GossipAddress("stream:" + sender.Value);
         return await _loop.InvokeAsync(() =>
         {
-            var capture = new ReplyCapture();
+            var capture = new ReplyCapture(from);
             _capture = capture;
             try
             {
@@ -82,8 +91,9 @@ public sealed class OverlayTransport : IGossipTransport
         }).WaitAsync(cancellationToken);
     }
 
-    private sealed class ReplyCapture
+    private sealed class ReplyCapture(GossipAddress requester)
     {
+        public GossipAddress Requester { get; } = requester;
         public byte[]? Reply { get; set; }
     }
 }

@@ -7,6 +7,7 @@ using Flowmesh.Gossip.Transport;
 namespace Flowmesh.Gossip.Tests.Transport;
 
 /// <summary>Real peers on loopback (UDP + TCP sockets, one event loop each) running the production protocol.</summary>
+[Collection(RealSocketsCollection.Name)]
 public sealed class GossipPeerClusterTests : IDisposable
 {
     /// <summary>LAN defaults scaled down 5x so the tests take seconds; the bounds below use the same options.</summary>
@@ -78,8 +79,9 @@ public sealed class GossipPeerClusterTests : IDisposable
 
         foreach (var p in peers.Skip(1))
         {
-            Assert.True(p.PushPullsOverTcp >= 1, $"{p.Id} started no push-pull over TCP");
-            Assert.True(p.PushPullsAnswered >= 1, $"{p.Id} got no push-pull reply over TCP");
+            Assert.True(p.MembershipCounters.PushPulls >= 1, $"{p.Id} made no push-pull");
+            Assert.True(p.ReliableSendsOverTcp >= 1, $"{p.Id} started no push-pull over TCP");
+            Assert.True(p.ReliableRepliesOverTcp >= 1, $"{p.Id} got no push-pull reply over TCP");
         }
         Assert.True(seed.Counters.StreamRequestsServed >= 3, $"seed served {seed.Counters.StreamRequestsServed} push-pulls");
         Assert.True(peers.Sum(p => p.Counters.StreamRepliesReceived) >= 4);
@@ -153,7 +155,7 @@ public sealed class GossipPeerClusterTests : IDisposable
         Assert.All(peers, p => Assert.DoesNotContain(p.Members, m => m.Id == stranger.Id));
         Assert.Equal([stranger.Id], stranger.Members.Select(m => m.Id));
         Assert.True(peers[0].Counters.StreamDrops.UnknownKey >= 3, peers[0].Counters.ToString());
-        Assert.Equal(0, stranger.PushPullsAnswered);
+        Assert.Equal(0, stranger.ReliableRepliesOverTcp);
     }
 
     [Fact]
@@ -177,6 +179,26 @@ public sealed class GossipPeerClusterTests : IDisposable
         Assert.Equal(stored + 1, restarted.Incarnation);
         Assert.All(peers.Take(2), p => Assert.Equal(stored + 1, p.Members.Single(m => m.Id == restarted.Id).Incarnation));
         Assert.Equal(0, restarted.MembershipCounters.Refutations);
+    }
+
+    [Fact]
+    public async Task A_peer_whose_udp_is_cut_answers_the_tcp_fallback_ping_and_is_never_declared_dead()
+    {
+        var peers = Cluster(3);
+        await Eventually.True(TimeSpan.FromSeconds(20), () => AllSeeAllAlive(peers), "converged");
+        var cut = peers[2];
+        var others = peers.Take(2).ToList();
+        var sawDead = false;
+        foreach (var p in others) p.MemberChanged += m => { if (m.Id == cut.Id && m.State == MemberState.Dead) sawDead = true; };
+        var repliesBefore = others.Sum(p => p.ReliableRepliesOverTcp);
+
+        cut.Datagrams.Dispose(); // no UDP in or out any more; its TCP listener still answers
+        // Without the fallback it would be dead within the crash bound (see the crash test); wait well past it.
+        await Task.Delay(2 * Fast.ProbeInterval + Fast.SuspicionMaxTimeout(3) + TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+
+        Assert.False(sawDead, "a peer reachable over TCP was declared dead");
+        Assert.All(others, p => Assert.NotEqual(MemberState.Dead, StateOf(p, cut)));
+        Assert.True(others.Sum(p => p.ReliableRepliesOverTcp) - repliesBefore >= 10, "fallback pings were answered over TCP");
     }
 
     [Fact]

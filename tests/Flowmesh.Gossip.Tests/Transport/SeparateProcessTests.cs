@@ -11,6 +11,7 @@ namespace Flowmesh.Gossip.Tests.Transport;
 /// Peers as separate OS processes: the test assembly re-runs itself (xunit's own console runner, one method) as a
 /// child peer, configured through environment variables. Each child writes its member view to a status file.
 /// </summary>
+[Collection(RealSocketsCollection.Name)]
 public sealed class SeparateProcessTests
 {
     private const string ChildVariable = "FLOWMESH_TEST_PEER_CHILD";
@@ -34,7 +35,7 @@ public sealed class SeparateProcessTests
         {
             var lines = new List<string> { $"self {peer.LocalAddress}" };
             lines.AddRange(peer.Members.Select(m => $"member {m.Id} {m.State} {m.Incarnation}"));
-            lines.Add($"pushpull-tcp {peer.PushPullsAnswered}");
+            lines.Add($"pushpull-tcp {peer.ReliableRepliesOverTcp}");
             File.WriteAllLines(path + ".tmp", lines);
             File.Move(path + ".tmp", path, overwrite: true);
             Thread.Sleep(100);

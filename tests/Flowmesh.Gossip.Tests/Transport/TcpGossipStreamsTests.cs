@@ -8,6 +8,7 @@ using Flowmesh.Gossip.Transport;
 
 namespace Flowmesh.Gossip.Tests.Transport;
 
+[Collection(RealSocketsCollection.Name)]
 public sealed class TcpGossipStreamsTests : IDisposable
 {
     private static readonly NodeId ServerId = new("server");

@@ -7,6 +7,7 @@ using Flowmesh.Gossip.Transport;
 
 namespace Flowmesh.Gossip.Tests.Transport;
 
+[Collection(RealSocketsCollection.Name)]
 public sealed class UdpGossipTransportTests : IDisposable
 {
     private static readonly NodeId Receiver = new("receiver");
