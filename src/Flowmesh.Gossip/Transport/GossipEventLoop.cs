@@ -16,6 +16,7 @@ public sealed class GossipEventLoop : IGossipClock, IDisposable
     private readonly object _lock = new();
     private readonly Queue<Action> _posted = new();
     private readonly PriorityQueue<Timer, (TimeSpan Due, long Order)> _timers = new();
+    private readonly HashSet<Action> _cancelOnDispose = [];
     private readonly Thread _thread;
     private long _timerOrder;
     private long _callbackFailures;
@@ -50,18 +51,30 @@ public sealed class GossipEventLoop : IGossipClock, IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="func"/> on the loop and returns its result (the way other threads read node state).</summary>
+    /// <summary>
+    /// Runs <paramref name="func"/> on the loop and returns its result (the way other threads read node state).
+    /// The task is cancelled if the loop is disposed before it ran, so no caller waits forever on a stopped peer.
+    /// </summary>
     public Task<T> InvokeAsync<T>(Func<T> func)
     {
+        ArgumentNullException.ThrowIfNull(func);
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(() =>
-        {
-            try { done.SetResult(func()); }
-            catch (Exception e) { done.SetException(e); }
-        });
+        Action cancel = () => done.TrySetCanceled();
         lock (_lock)
         {
-            if (_disposed) done.TrySetCanceled();
+            if (_disposed)
+            {
+                cancel();
+                return done.Task;
+            }
+            _cancelOnDispose.Add(cancel);
+            _posted.Enqueue(() =>
+            {
+                lock (_lock) _cancelOnDispose.Remove(cancel);
+                try { done.SetResult(func()); }
+                catch (Exception e) { done.SetException(e); }
+            });
+            Monitor.Pulse(_lock);
         }
         return done.Task;
     }
@@ -82,14 +95,18 @@ public sealed class GossipEventLoop : IGossipClock, IDisposable
 
     public void Dispose()
     {
+        Action[] cancels;
         lock (_lock)
         {
             if (_disposed) return;
             _disposed = true;
             _posted.Clear();
             _timers.Clear();
+            cancels = [.. _cancelOnDispose];
+            _cancelOnDispose.Clear();
             Monitor.Pulse(_lock);
         }
+        foreach (var cancel in cancels) cancel();
         if (!IsOnLoop) _thread.Join(TimeSpan.FromSeconds(5));
     }
 

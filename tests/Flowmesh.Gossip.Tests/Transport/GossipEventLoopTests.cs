@@ -69,4 +69,20 @@ public sealed class GossipEventLoopTests
         Assert.Equal(42, await loop.InvokeAsync(() => 42).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
         lock (logged) Assert.Equal(["boom", "timer boom"], logged.Select(e => e.Message).Order());
     }
+
+    [Fact]
+    public async Task Invocations_pending_at_dispose_are_cancelled_not_left_hanging()
+    {
+        var loop = new GossipEventLoop();
+        var gate = new ManualResetEventSlim();
+        loop.Post(() => gate.Wait(TimeSpan.FromSeconds(5))); // keeps the loop busy while we queue behind it
+        var pending = loop.InvokeAsync(() => 1);
+        var disposing = Task.Run(loop.Dispose, TestContext.Current.CancellationToken);
+        await Eventually.True(TimeSpan.FromSeconds(5), () => pending.IsCompleted, "pending invocation completed");
+        gate.Set();
+        await disposing.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.True(pending.IsCanceled);
+        Assert.True(loop.InvokeAsync(() => 2).IsCanceled);
+    }
 }
