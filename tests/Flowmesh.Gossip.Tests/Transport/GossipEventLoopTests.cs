@@ -2,6 +2,7 @@ using Flowmesh.Gossip.Transport;
 
 namespace Flowmesh.Gossip.Tests.Transport;
 
+[Collection(RealSocketsCollection.Name)]
 public sealed class GossipEventLoopTests
 {
     [Fact]

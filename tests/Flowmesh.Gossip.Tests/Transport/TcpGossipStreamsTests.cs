@@ -163,7 +163,8 @@ public sealed class TcpGossipStreamsTests : IDisposable
             Assert.NotNull(await Client().RequestAsync(At(server), GossipStreamKind.RecordSync, "fast"u8.ToArray(), Ct));
             Assert.True(started.Elapsed < TimeSpan.FromSeconds(1.5), $"served after {started.Elapsed}");
 
-            // Fill the last slot: the next connection is refused at once and counted.
+            // Fill the last slot (once the fast exchange has released its own): the next connection is refused at once and counted.
+            await Eventually.True(TimeSpan.FromSeconds(5), () => server.ActiveInbound == 3, "fast exchange released its slot");
             var fourth = await Connect(server);
             slow.Add(fourth);
             await Eventually.True(TimeSpan.FromSeconds(5), () => server.ActiveInbound == 4, "four held");
