@@ -2,7 +2,7 @@ using Flowmesh.Gossip.Transport;
 
 namespace Flowmesh.Gossip.Tests.Transport;
 
-[Collection(RealSocketsCollection.Name)]
+[Collection(RunsAloneCollection.Name)]
 public sealed class GossipEventLoopTests
 {
     [Fact]

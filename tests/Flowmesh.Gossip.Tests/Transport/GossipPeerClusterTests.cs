@@ -7,7 +7,7 @@ using Flowmesh.Gossip.Transport;
 namespace Flowmesh.Gossip.Tests.Transport;
 
 /// <summary>Real peers on loopback (UDP + TCP sockets, one event loop each) running the production protocol.</summary>
-[Collection(RealSocketsCollection.Name)]
+[Collection(RunsAloneCollection.Name)]
 public sealed class GossipPeerClusterTests : IDisposable
 {
     /// <summary>LAN defaults scaled down 5x so the tests take seconds; the bounds below use the same options.</summary>

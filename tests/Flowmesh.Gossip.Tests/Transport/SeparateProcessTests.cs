@@ -11,7 +11,7 @@ namespace Flowmesh.Gossip.Tests.Transport;
 /// Peers as separate OS processes: the test assembly re-runs itself (xunit's own console runner, one method) as a
 /// child peer, configured through environment variables. Each child writes its member view to a status file.
 /// </summary>
-[Collection(RealSocketsCollection.Name)]
+[Collection(RunsAloneCollection.Name)]
 public sealed class SeparateProcessTests
 {
     private const string ChildVariable = "FLOWMESH_TEST_PEER_CHILD";

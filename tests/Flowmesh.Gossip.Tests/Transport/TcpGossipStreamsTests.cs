@@ -8,7 +8,7 @@ using Flowmesh.Gossip.Transport;
 
 namespace Flowmesh.Gossip.Tests.Transport;
 
-[Collection(RealSocketsCollection.Name)]
+[Collection(RunsAloneCollection.Name)]
 public sealed class TcpGossipStreamsTests : IDisposable
 {
     private static readonly NodeId ServerId = new("server");

@@ -7,7 +7,7 @@ using Flowmesh.Gossip.Transport;
 
 namespace Flowmesh.Gossip.Tests.Transport;
 
-[Collection(RealSocketsCollection.Name)]
+[Collection(RunsAloneCollection.Name)]
 public sealed class UdpGossipTransportTests : IDisposable
 {
     private static readonly NodeId Receiver = new("receiver");
