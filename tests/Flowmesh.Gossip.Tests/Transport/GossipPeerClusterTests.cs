@@ -75,7 +75,9 @@ public sealed class GossipPeerClusterTests : IDisposable
             peers.Add(p);
         }
 
-        await Eventually.True(TimeSpan.FromSeconds(20), () => AllSeeAllAlive(peers), "five peers see each other alive");
+        var converged = await Eventually.Within(TimeSpan.FromSeconds(20), () => AllSeeAllAlive(peers));
+        Assert.True(converged.HasValue, "five peers did not see each other alive within 20 s");
+        TestContext.Current.TestOutputHelper?.WriteLine($"five peers converged {converged.Value.TotalSeconds:0.00} s after the last join");
 
         foreach (var p in peers.Skip(1))
         {
@@ -112,6 +114,7 @@ public sealed class GossipPeerClusterTests : IDisposable
 
         Assert.True(took.HasValue, "the stopped peer was never declared dead");
         Assert.True(took <= bound, $"declared dead after {took.Value.TotalSeconds:0.0} s, bound {bound.TotalSeconds:0.0} s");
+        TestContext.Current.TestOutputHelper?.WriteLine($"stopped peer declared dead after {took.Value.TotalSeconds:0.0} s (bound {bound.TotalSeconds:0.0} s)");
         Assert.All(rest, p => Assert.Equal(3, p.Members.Count(m => m.State == MemberState.Alive)));
     }
 
