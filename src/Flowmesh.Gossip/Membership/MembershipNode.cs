@@ -25,9 +25,15 @@ public sealed class MembershipNode
     private IDisposable? _probeTimer, _gossipTimer, _pushPullTimer, _joinTimer, _stopTimer;
     private bool _leaving;
 
-    public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random)
+    /// <param name="initialIncarnation">
+    /// Where this life's incarnation starts: a restarted agent passes its stored incarnation + 1, so its first Alive
+    /// already outbids what the cluster remembers of its previous life (dead or left) without a refutation round.
+    /// </param>
+    public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random,
+        uint initialIncarnation = 0)
     {
         Id = id;
+        Incarnation = initialIncarnation;
         _options = options;
         _transport = transport;
         _clock = clock;
@@ -36,7 +42,7 @@ public sealed class MembershipNode
         _awareness = new Awareness(options.AwarenessMaxMultiplier);
         _probeOrder = new ProbeOrder(random);
         _conflicts = new NameConflictDetector(options);
-        _members[id] = new Member(id, transport.LocalAddress, 0, MemberState.Alive, clock.Now);
+        _members[id] = new Member(id, transport.LocalAddress, initialIncarnation, MemberState.Alive, clock.Now);
     }
 
     public NodeId Id { get; }
@@ -235,6 +241,12 @@ public sealed class MembershipNode
         probe.ExpectedNacks = helpers.Count;
         foreach (var h in helpers)
             Send(h.Address, new PingRequest(probe.Sequence, probe.Target.Id, probe.Target.Address, Id));
+        // memberlist's TCP fallback ping: when only UDP to the target is broken (a firewall, a full socket buffer), the
+        // reliable path still reaches it and its ack, returned on that path, clears the probe instead of a suspicion.
+        var fallback = MessageCodec.EncodePacket(new Ping(probe.Sequence, probe.Target.Id, Id));
+        Counters.PacketsSent++;
+        Counters.BytesSent += fallback.Length;
+        _transport.SendReliable(probe.Target.Address, fallback);
     }
 
     /// <summary>Runs at the start of the next probe tick: the full probe interval was the deadline for any ack.</summary>
@@ -461,10 +473,14 @@ public sealed class MembershipNode
     public PushPull LocalState(bool isReply) =>
         new(Id, isReply, _members.Values.Select(m => new PushPullEntry(m.Id, m.Address, m.Incarnation, m.State)).ToList());
 
+    /// <summary>Full state is too big for a datagram past a few dozen members and must arrive whole: reliable path (TCP).</summary>
     private void SendPushPull(GossipAddress to, bool isReply)
     {
         Counters.PushPulls++;
-        Send(to, LocalState(isReply));
+        var packet = MessageCodec.EncodePacket(LocalState(isReply));
+        Counters.PacketsSent++;
+        Counters.BytesSent += packet.Length;
+        _transport.SendReliable(to, packet);
     }
 
     /// <summary>

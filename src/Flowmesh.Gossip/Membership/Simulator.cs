@@ -167,5 +167,7 @@ public sealed class Simulator
         public GossipAddress LocalAddress { get; } = local;
 
         public void Send(GossipAddress to, ReadOnlySpan<byte> packet) => simulator.Deliver(LocalAddress, to, packet);
+
+        public void SendReliable(GossipAddress to, byte[] packet) => simulator.Deliver(LocalAddress, to, packet);
     }
 }
