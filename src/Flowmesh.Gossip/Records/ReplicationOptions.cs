@@ -53,8 +53,11 @@ public sealed record ReplicationOptions
     /// <summary>Most ids in one message overall (bounds the reply to a digest and the want list).</summary>
     public int MaxIdsPerMessage { get; init; } = 262_144;
 
-    /// <summary>Sessions a responder serves per sender within one <see cref="Interval"/> (a per-peer rate limit).</summary>
-    public int MaxSessionsPerPeerPerInterval { get; init; } = 4;
+    /// <summary>Requests a responder serves per sender within one <see cref="Interval"/> (a session is two; a per-peer rate limit).</summary>
+    public int MaxRequestsPerPeerPerInterval { get; init; } = 8;
+
+    /// <summary>Most ids one session asks for (the responder sends what fits the budget, newest first).</summary>
+    public int MaxWantsPerSession { get; init; } = 2048;
 
     public void Validate()
     {
@@ -64,7 +67,7 @@ public sealed record ReplicationOptions
         if (FullPassEvery < 1) throw new ArgumentException("FullPassEvery must be at least 1");
         if (MinEpochLength <= TimeSpan.Zero || MaxEpochLength < MinEpochLength) throw new ArgumentException("epoch length range is empty");
         if (MaxEnvelopeBytes < 1 || MaxMessageBytes < MaxEnvelopeBytes) throw new ArgumentException("MaxMessageBytes must hold at least one envelope");
-        if (MaxOrigins < 1 || MaxIdsPerOrigin < 1 || MaxIdsPerMessage < 1 || MaxSessionsPerPeerPerInterval < 1)
+        if (MaxOrigins < 1 || MaxIdsPerOrigin < 1 || MaxIdsPerMessage < 1 || MaxRequestsPerPeerPerInterval < 1 || MaxWantsPerSession < 1)
             throw new ArgumentException("caps must be positive");
     }
 }
