@@ -108,7 +108,7 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
         var size = sim.Replicas[0].Store.Read(sim.Replicas[0].Store.IdsOf(Name(0))[0])!.Length;
         var perNode = (double)sim.TotalBytesSent / n / took.Value.TotalSeconds;
         var line = $"batch N={n} S={size} B: every node holds all {n} records after {took.Value.TotalSeconds:F1} s ({rounds:F1} rounds); " +
-            $"{perNode / 1000:F1} kB sent per node per s while converging; total {(double)sim.TotalBytesSent / n / 1000:F0} kB per node (ideal {(double)n * size / 1000:F0})";
+            $"{perNode / 1000:F1} kB sent per node per s while converging; total {(double)sim.TotalBytesSent / n / 1000:F0} kB per node (ideal (N-1)·S = {(double)(n - 1) * size / 1000:F0})";
         Report(line);
         foreach (var r in sim.Replicas) Assert.Equal(n, r.Store.Count);
         AssertWithinBudget(sim);
