@@ -47,6 +47,7 @@ internal static class TestRecords
 
     private const int WorstFlows = 600;
 
+    /// <summary>Epoch <paramref name="epoch"/> of <paramref name="origin"/>: epoch 0 starts 110 s before <see cref="Now"/>, inside the default recent window.</summary>
     public static EpochId Id(string origin, int epoch, long lengthSeconds = 10) =>
-        new(origin, NowMicros - 600 * Second + epoch * lengthSeconds * Second, lengthSeconds * Second);
+        new(origin, NowMicros - 110 * Second + epoch * lengthSeconds * Second, lengthSeconds * Second);
 }
