@@ -109,8 +109,8 @@ public sealed class RecordReplicator
 
         // 1. Digests out, differing origins' ids back.
         var digest = _store.Digest();
-        if (await AskAsync(peer, new DigestRequest(since, digest), cancellationToken).ConfigureAwait(false) is not IdListReply listed)
-            return Failed();
+        var first = await AskAsync(peer, new DigestRequest(since, digest), cancellationToken).ConfigureAwait(false);
+        if (first is not IdListReply listed) return Failed(first);
 
         // 2. Compare id by id, only inside the span both sides used.
         var wants = new List<EpochId>();
@@ -150,15 +150,17 @@ public sealed class RecordReplicator
         // 3. Pull and push in one exchange.
         var reply = await AskAsync(peer, new ExchangeRequest(wants, pushes), cancellationToken).ConfigureAwait(false);
         Counters.Pushed(pushes.Count);
-        if (reply is not RecordsReply records) return Failed();
+        if (reply is not RecordsReply records) return Failed(reply);
         foreach (var envelope in records.Envelopes)
             RecordIntake.Admit(_store, _verifier, envelope, Counters, pulled: true);
         Counters.SessionCompleted();
         return true;
     }
 
-    private bool Failed()
+    private bool Failed(SyncMessage? wrongReply)
     {
+        // Null: no reply or one that did not decode (already counted); otherwise a well-formed reply of the wrong kind.
+        if (wrongReply is not null) Counters.Drops.Count(SyncDropReason.UnexpectedType);
         Counters.SessionFailed();
         return false;
     }

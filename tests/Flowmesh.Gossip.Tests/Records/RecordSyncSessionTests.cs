@@ -257,4 +257,49 @@ public sealed class RecordSyncSessionTests : IDisposable
         Assert.Equal(1, b.Counters.Drops[SyncDropReason.Malformed]);
         Assert.Equal(1, b.Counters.Drops[SyncDropReason.UnexpectedType]);
     }
+
+    [Fact]
+    public async Task The_run_loop_replicates_on_real_time_and_stops_when_cancelled()
+    {
+        var options = new ReplicationOptions { Interval = TimeSpan.FromMilliseconds(20) };
+        var store = new MemoryRecordStore();
+        var peerStore = new MemoryRecordStore();
+        var records = Enumerable.Range(0, 4).Select(i => Sealed(new EpochId("p", RecordValidatorNow() - (50 - i) * Second, 10 * Second))).ToList();
+        records.ForEach(r => peerStore.Write(r));
+        var peerServer = new RecordSyncServer(peerStore, new RecordValidator(new TrustedOrigins(), Key, options, TimeProvider.System), options, TimeProvider.System);
+        var streams = new DirectStreams(_ => peerServer, "me");
+        var replicator = new RecordReplicator(store, new RecordValidator(new TrustedOrigins(), Key, options, TimeProvider.System), streams,
+            () => [new GossipAddress("peer")], options, TimeProvider.System);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var loop = replicator.RunAsync(stop.Token);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (store.Count < 4 && DateTime.UtcNow < deadline) await Task.Delay(10, TestContext.Current.CancellationToken);
+        await stop.CancelAsync();
+        await loop.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+        Assert.Equal(4, store.Count);
+        Assert.True(loop.IsCompletedSuccessfully);
+        Assert.Null(replicator.LastError);
+
+        static long RecordValidatorNow() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+    }
+
+    [Fact]
+    public async Task A_reply_of_the_wrong_kind_fails_the_session_and_is_counted()
+    {
+        var store = new MemoryRecordStore();
+        var wrong = new FixedReplyStreams(SyncCodec.Encode(new RecordsReply([])));
+        var replicator = new RecordReplicator(store, new RecordValidator(new TrustedOrigins(), Key, new ReplicationOptions(), _time), wrong,
+            () => [new GossipAddress("peer")], new ReplicationOptions(), _time);
+        Assert.False(await replicator.RunSessionAsync(new GossipAddress("peer"), TestContext.Current.CancellationToken));
+        Assert.Equal(1, replicator.Counters.SessionsFailed);
+        Assert.Equal(1, replicator.Counters.Drops[SyncDropReason.UnexpectedType]);
+    }
+
+    private sealed class FixedReplyStreams(byte[] reply) : IGossipStreams
+    {
+        public Task<byte[]?> RequestAsync(GossipAddress to, GossipStreamKind kind, ReadOnlyMemory<byte> request, CancellationToken cancellationToken) =>
+            Task.FromResult<byte[]?>(reply);
+    }
 }

@@ -31,6 +31,19 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Same_seed_same_run()
+    {
+        (TimeSpan?, long, long) Run()
+        {
+            var sim = Cluster(20, 212, loss: 0.05);
+            SealOneEach(sim, 0);
+            var took = sim.Clock.RunUntil(sim.AllHoldAll, TimeSpan.FromSeconds(60), Step);
+            return (took, sim.TotalBytesSent, sim.Replicas.Sum(r => r.Counters.SessionsFailed));
+        }
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
     public void ConvergesUnderTenPercentLoss()
     {
         var sim = Cluster(50, 207, loss: 0.10);
