@@ -95,8 +95,20 @@ public sealed class RecordSyncServer
 
     private RecordsReply Exchange(ExchangeRequest request)
     {
-        foreach (var envelope in request.Pushes)
+        // The initiator keeps its pushes within the budget; one that does not gets only the budget's worth processed
+        // (each push costs a signature verification here).
+        long pushed = 0;
+        for (var i = 0; i < request.Pushes.Count; i++)
+        {
+            var envelope = request.Pushes[i];
+            if (pushed > 0 && pushed + envelope.Length > _options.RoundByteBudget)
+            {
+                Counters.OverBudget(request.Pushes.Count - i);
+                break;
+            }
+            pushed += envelope.Length;
             RecordIntake.Admit(_store, _verifier, envelope, Counters, pulled: false);
+        }
 
         var horizon = RecordValidator.RetentionHorizonMicros(RecordValidator.NowMicros(_time), _options);
         var wanted = request.Wants.Where(id => id.EndMicros >= horizon).Take(_options.MaxWantsPerSession).ToList();

@@ -5,7 +5,7 @@ public sealed class ReplicationCounters
 {
     private long _sessionsStarted, _sessionsCompleted, _sessionsFailed, _sessionErrors, _requestsServed;
     private long _recordsPulled, _recordsPushed, _recordsReceivedByPush, _duplicates, _rejected;
-    private long _bytesSent, _bytesReceived;
+    private long _bytesSent, _bytesReceived, _pushesOverBudget;
 
     /// <summary>Sessions this node initiated.</summary>
     public long SessionsStarted => Interlocked.Read(ref _sessionsStarted);
@@ -26,6 +26,8 @@ public sealed class ReplicationCounters
     public long Duplicates => Interlocked.Read(ref _duplicates);
     /// <summary>Received records the validator refused (reasons in RecordValidator.Rejections).</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
+    /// <summary>Pushed records a responder ignored because the push exceeded its budget (a misbehaving initiator).</summary>
+    public long PushesOverBudget => Interlocked.Read(ref _pushesOverBudget);
     /// <summary>Sync message bytes this node sent (requests as initiator, replies as responder).</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
@@ -43,11 +45,12 @@ public sealed class ReplicationCounters
     internal void ReceivedByPush() => Interlocked.Increment(ref _recordsReceivedByPush);
     internal void Duplicate() => Interlocked.Increment(ref _duplicates);
     internal void RejectedOne() => Interlocked.Increment(ref _rejected);
+    internal void OverBudget(int count) => Interlocked.Add(ref _pushesOverBudget, count);
     internal void Sent(int bytes) => Interlocked.Add(ref _bytesSent, bytes);
     internal void Received(int bytes) => Interlocked.Add(ref _bytesReceived, bytes);
 
     public override string ToString() =>
         $"sessions {SessionsStarted} ({SessionsCompleted} ok, {SessionsFailed} failed, {SessionErrors} errors), served {RequestsServed}, " +
-        $"pulled {RecordsPulled}, pushed {RecordsPushed}, received by push {RecordsReceivedByPush}, duplicates {Duplicates}, rejected {Rejected}, " +
+        $"pulled {RecordsPulled}, pushed {RecordsPushed}, received by push {RecordsReceivedByPush}, duplicates {Duplicates}, rejected {Rejected}, over budget {PushesOverBudget}, " +
         $"sent {BytesSent} B, received {BytesReceived} B, drops: {Drops}";
 }

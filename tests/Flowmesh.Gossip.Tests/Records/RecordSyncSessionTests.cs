@@ -123,21 +123,24 @@ public sealed class RecordSyncSessionTests : IDisposable
     [Fact]
     public async Task The_budget_caps_a_session_and_the_newest_records_come_first()
     {
-        var probe = Sealed(Id("b", 0));
-        var options = new ReplicationOptions { RoundByteBudget = 3 * probe.SignedEnvelope.Length + 100 };
+        var records = Enumerable.Range(0, 20).Select(i => Sealed(Id("b", i))).ToList();
+        var options = new ReplicationOptions { RoundByteBudget = records.Skip(17).Sum(r => r.SignedEnvelope.Length) + 10 };
         var a = NewNode("a", options);
         var b = NewNode("b", options);
-        var records = Enumerable.Range(0, 20).Select(i => Sealed(Id("b", i))).ToList();
         records.ForEach(r => b.Store.Write(r));
 
         await a.Replicator.RunSessionAsync(new GossipAddress("b"), TestContext.Current.CancellationToken);
         Assert.Equal(records.Skip(17).Select(r => r.Id).ToHashSet(), Held(a));
 
-        // Further sessions continue from the newest still missing; seven sessions move all twenty.
-        for (var i = 0; i < 6; i++)
+        // Further sessions continue from the newest still missing, a budget's worth (2 or 3 records) each.
+        for (var i = 0; i < 12 && a.Store.Count < 20; i++)
         {
             _time.Now += options.Interval; // the responder's per-peer rate limit counts requests per interval
+            var before = a.Store.Count;
             await a.Replicator.RunSessionAsync(new GossipAddress("b"), TestContext.Current.CancellationToken);
+            Assert.InRange(a.Store.Count - before, 1, 3);
+            var newestMissing = records.Where(r => !a.Store.Contains(r.Id)).Select(r => r.Id.StartMicros).DefaultIfEmpty(long.MinValue).Max();
+            Assert.True(a.Store.IdsOf("b").Min(x => x.StartMicros) > newestMissing, "pulled out of order");
         }
         Assert.Equal(20, a.Store.Count);
     }
@@ -295,6 +298,16 @@ public sealed class RecordSyncSessionTests : IDisposable
         Assert.False(await replicator.RunSessionAsync(new GossipAddress("peer"), TestContext.Current.CancellationToken));
         Assert.Equal(1, replicator.Counters.SessionsFailed);
         Assert.Equal(1, replicator.Counters.Drops[SyncDropReason.UnexpectedType]);
+    }
+
+    [Fact]
+    public async Task A_push_beyond_the_responders_budget_is_ignored_and_counted()
+    {
+        var pushes = Enumerable.Range(0, 5).Select(i => Sealed(Id("p", i)).SignedEnvelope).ToList();
+        var b = NewNode("b", new ReplicationOptions { RoundByteBudget = pushes[0].Length + pushes[1].Length + 10 });
+        Assert.NotNull(await b.Server.HandleAsync(new NodeId("a"), SyncCodec.Encode(new ExchangeRequest([], pushes)), CancellationToken.None));
+        Assert.Equal(2, b.Store.Count);
+        Assert.Equal(3, b.Counters.PushesOverBudget);
     }
 
     private sealed class FixedReplyStreams(byte[] reply) : IGossipStreams

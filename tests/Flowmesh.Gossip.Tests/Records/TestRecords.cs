@@ -2,6 +2,7 @@ using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Flows;
 using Flowmesh.Core.Packets;
 using Flowmesh.Core.Sketches;
+using Flowmesh.Gossip.Records;
 
 namespace Flowmesh.Gossip.Tests.Records;
 
@@ -19,8 +20,8 @@ internal static class TestRecords
     public static EpochRecord Typical(EpochId id)
     {
         var summary = new EpochSummary(id, Key);
-        var random = new Random(HashCode.Combine(id.Origin.Length, id.StartMicros));
-        var me = IpAddress128.FromIPv4(0xC0A80100u + (uint)(id.Origin.GetHashCode() & 0xff));
+        var random = new Random(StableSeed(id));
+        var me = IpAddress128.FromIPv4(0xC0A80100u + (uint)(StableSeed(id) & 0xff));
         for (var i = 0; i < 60; i++)
         {
             var server = IpAddress128.FromIPv4(0x5DB8D800u + (uint)random.Next(40));
@@ -34,7 +35,7 @@ internal static class TestRecords
     public static EpochRecord Worst(EpochId id)
     {
         var summary = new EpochSummary(id, Key);
-        var random = new Random(HashCode.Combine(id.Origin.Length, id.StartMicros));
+        var random = new Random(StableSeed(id));
         for (var i = 0; i < WorstFlows; i++)
         {
             var source = new IpAddress128(0x2001_0db8_0000_0000UL | (uint)random.Next(), (ulong)random.NextInt64());
@@ -46,6 +47,9 @@ internal static class TestRecords
     }
 
     private const int WorstFlows = 600;
+
+    /// <summary>string.GetHashCode is randomized per process; records must be the same in every run.</summary>
+    private static int StableSeed(EpochId id) => (int)(OriginDigest.IdHash(id with { StartMicros = 0 }) & 0x7fff_ffff) ^ (int)(id.StartMicros / Second);
 
     /// <summary>Epoch <paramref name="epoch"/> of <paramref name="origin"/>: epoch 0 starts 110 s before <see cref="Now"/>, inside the default recent window.</summary>
     public static EpochId Id(string origin, int epoch, long lengthSeconds = 10) =>
