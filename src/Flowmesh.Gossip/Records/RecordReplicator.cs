@@ -54,7 +54,7 @@ public sealed class RecordReplicator
     /// <summary>The last unexpected exception a session ended with (a store failure), for the status API.</summary>
     public Exception? LastError { get; private set; }
 
-    /// <summary>Runs a session every interval (with ±10 % jitter so nodes do not synchronise) until cancelled.</summary>
+    /// <summary>Runs a session every interval, ±10 % jitter so nodes do not synchronise, until cancelled. One loop per replicator: its sessions never overlap.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
@@ -137,9 +137,9 @@ public sealed class RecordReplicator
             }
         }
 
-        RecordSelection.NewestFirst(wants, _random);
+        RecordSelection.NewestFirst(wants, (ulong)_random.NextInt64());
         if (wants.Count > _options.MaxWantsPerSession) wants.RemoveRange(_options.MaxWantsPerSession, wants.Count - _options.MaxWantsPerSession);
-        RecordSelection.NewestFirst(lacks, _random);
+        RecordSelection.NewestFirst(lacks, (ulong)_random.NextInt64());
         var pushes = RecordSelection.WithinBudget(_store, lacks, _options.RoundByteBudget);
         if (wants.Count == 0 && pushes.Count == 0)
         {

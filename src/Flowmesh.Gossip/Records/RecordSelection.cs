@@ -33,9 +33,8 @@ internal static class RecordSelection
     /// Newest first; ties (same epoch, many origins) in an order that changes every session, so a budget that cuts
     /// the list does not starve the same origins every time (Scuttlebutt's fairness concern).
     /// </summary>
-    public static void NewestFirst(List<EpochId> ids, Random random)
+    public static void NewestFirst(List<EpochId> ids, ulong salt)
     {
-        var salt = (ulong)random.NextInt64();
         ids.Sort((a, b) => a.StartMicros != b.StartMicros
             ? b.StartMicros.CompareTo(a.StartMicros)
             : (OriginDigest.IdHash(a) ^ salt).CompareTo(OriginDigest.IdHash(b) ^ salt));

@@ -112,7 +112,9 @@ public sealed class RecordSyncServer
 
         var horizon = RecordValidator.RetentionHorizonMicros(RecordValidator.NowMicros(_time), _options);
         var wanted = request.Wants.Where(id => id.EndMicros >= horizon).Take(_options.MaxWantsPerSession).ToList();
-        RecordSelection.NewestFirst(wanted, _random);
+        ulong salt;
+        lock (_random) salt = (ulong)_random.NextInt64(); // handlers run concurrently; Random is not thread-safe
+        RecordSelection.NewestFirst(wanted, salt);
         return new RecordsReply(RecordSelection.WithinBudget(_store, wanted, _options.RoundByteBudget));
     }
 
