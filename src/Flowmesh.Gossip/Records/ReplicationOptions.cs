@@ -50,8 +50,8 @@ public sealed record ReplicationOptions
     /// <summary>Most ids listed for one origin in one message (a week of 10 s epochs is 60 480).</summary>
     public int MaxIdsPerOrigin { get; init; } = 65_536;
 
-    /// <summary>Most ids in one message overall (bounds the reply to a digest and the want list).</summary>
-    public int MaxIdsPerMessage { get; init; } = 262_144;
+    /// <summary>Most ids in one message overall (bounds the reply to a digest: 131 072 × 16 B = 2 MiB, under MaxMessageBytes).</summary>
+    public int MaxIdsPerMessage { get; init; } = 131_072;
 
     /// <summary>Requests a responder serves per sender within one <see cref="Interval"/> (a session is two; a per-peer rate limit).</summary>
     public int MaxRequestsPerPeerPerInterval { get; init; } = 8;
