@@ -15,7 +15,9 @@ internal static class RecordSelection
         truncated = false;
         foreach (var id in store.IdsOf(origin))
         {
-            if (id.StartMicros < sinceMicros || id.EndMicros < horizonMicros) continue;
+            // IdsOf is newest first (the store contract), so everything after this is older still.
+            if (id.StartMicros < sinceMicros) break;
+            if (id.EndMicros < horizonMicros) continue;
             if (result.Count == cap)
             {
                 truncated = true;
