@@ -42,10 +42,10 @@ public sealed class DetectionEngine
         }
 
         var alerts = new List<Alert>();
-        alerts.AddRange(Detections.Scans(View(Options.ScanWindow), Options));
-        alerts.AddRange(Detections.Floods(View(Options.FloodWindow), Options));
-        alerts.AddRange(Detections.HeavyHitters(View(Options.HeavyHitterWindow), Options));
-        alerts.AddRange(Detections.FirstContacts(View(Options.FirstContactWindow), Options, History));
+        alerts.AddRange(Detectors.Scans(View(Options.ScanWindow), Options));
+        alerts.AddRange(Detectors.Floods(View(Options.FloodWindow), Options));
+        alerts.AddRange(Detectors.HeavyHitters(View(Options.HeavyHitterWindow), Options));
+        alerts.AddRange(Detectors.FirstContacts(View(Options.FirstContactWindow), Options, History));
         foreach (var alert in alerts) Log.Record(alert, nowMicros);
         return alerts;
     }

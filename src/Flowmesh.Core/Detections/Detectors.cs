@@ -10,7 +10,7 @@ namespace Flowmesh.Core.Detections;
 /// on the merged view, never per origin: a scan spread thinly over many PCs, none of which sees enough of it, adds up
 /// in the merged spread sketch (an exact union) and crosses the threshold there.
 /// </summary>
-public static class Detections
+public static class Detectors
 {
     /// <summary>Host scans (distinct hosts per source) and port scans (distinct ports per source-host pair).</summary>
     public static IReadOnlyList<Alert> Scans(GlobalView view, DetectionOptions options)
