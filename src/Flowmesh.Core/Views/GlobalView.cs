@@ -6,9 +6,8 @@ namespace Flowmesh.Core.Views;
 /// <summary>
 /// The whole network over one time window, built from the records a node holds: every origin's records merged
 /// exactly once (<see cref="WindowSelection"/>), and answers that each carry their error bound and the window's
-/// <see cref="ViewCoverage"/>. Pure computation: no I/O, no clock (the caller passes "now"). Immutable once built;
-/// safe to query from several threads only if the caller serializes the first call of <see cref="ObservedBy"/>-based
-/// answers (per-origin merges are cached lazily).
+/// <see cref="ViewCoverage"/>. Pure computation: no I/O, no clock (the caller passes "now"). Immutable once built and
+/// safe to query from several threads.
 /// </summary>
 public sealed class GlobalView
 {
@@ -22,7 +21,6 @@ public sealed class GlobalView
     private readonly Dictionary<string, MemberState> _expected;
     private readonly long _firstSlot;
     private readonly long _settledEnd;
-    private readonly object _lock = new();
 
     private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, MemberState> expected)
     {
@@ -32,7 +30,15 @@ public sealed class GlobalView
         _expected = expected;
         Records = selection.Chosen;
         _byOrigin = selection.Chosen.GroupBy(r => r.Id.Origin, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        _merged = selection.Chosen.Count > 0 ? EpochRecordSet.MergeContents(selection.Chosen) : null;
+        // Each origin's records are merged first (the per-origin sketches answer "observed by"), then the origins:
+        // every record is still summed exactly once, and the per-origin work is not done twice.
+        foreach (var (origin, records) in _byOrigin.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            var contents = EpochRecordSet.MergeContents(records);
+            _originContents[origin] = contents;
+            _merged ??= contents.CreateEmptyLike();
+            _merged.MergeFrom(contents);
+        }
         _byProtocol = _merged is null ? new TrafficCounters[ProtocolClasses.Count] : (TrafficCounters[])_merged.ByProtocol.Clone();
         foreach (var c in _byProtocol) _all += c;
 
@@ -371,15 +377,7 @@ public sealed class GlobalView
 
     internal EpochContents? Merged => _merged;
 
-    private EpochContents OriginContents(string origin)
-    {
-        lock (_lock)
-        {
-            if (!_originContents.TryGetValue(origin, out var contents))
-                _originContents[origin] = contents = EpochRecordSet.MergeContents(_byOrigin[origin]);
-            return contents;
-        }
-    }
+    private EpochContents OriginContents(string origin) => _originContents[origin];
 
     private ViewCoverage BuildCoverage(WindowSelection selection)
     {
