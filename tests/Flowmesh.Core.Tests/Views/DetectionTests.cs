@@ -228,6 +228,12 @@ public sealed class DetectionTests
         Assert.Equal(scan.Id, new DetectionEngine().Evaluate(records, Alive(1), T0 + 60 * Second).Single(a => a.Kind == AlertKind.HostScan).Id);
         Assert.NotEqual(scan.Id, Alert.StableId(AlertKind.HostScan, Scanner, T0 + 4000 * Second, TimeSpan.FromHours(1)));
         Assert.Equal(32, scan.Id.Length);
+
+        // Views built by the caller (shared with the API) give the same alerts.
+        Assert.Equal([TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)], engine.WindowLengths);
+        long now = T0 + 60 * Second;
+        var viaViews = new DetectionEngine().Evaluate(length => GlobalView.Build(records, Alive(1), now, ViewWindow.Last(length, now, Epoch)), now);
+        Assert.Equal(first.Select(a => a.Id), viaViews.Select(a => a.Id));
     }
 
     [Fact]
