@@ -71,7 +71,6 @@ public static class Detectors
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var alerts = new List<Alert>();
-        var cav = view.Coverage.Caveats;
         foreach (var (kind, dimension, role) in new[] { (TopKind.Talkers, TopDimension.Talkers, "sender"), (TopKind.Destinations, TopDimension.Destinations, "receiver") })
         {
             var top = view.Top(kind, TrafficMeasure.Bytes, int.MaxValue);
@@ -79,7 +78,7 @@ public static class Detectors
             if (total <= 0 || total < options.HeavyHitterMinimumBytes) continue;
             foreach (var item in top.Items)
             {
-                var share = Measured.Of(item.Weight.Value / total, item.Weight.ErrorBound / total, cav);
+                var share = item.Share;
                 if (share.Value < options.HeavyHitterShare) continue;
                 string subject = $"{role} {item.Label}";
                 byte[] raw = AddressBytes(item.Key.Source);

@@ -190,7 +190,7 @@ public sealed class GlobalView
             {
                 var key = TrafficKey.Decode(h.Key);
                 var weight = Measured.Between(h.Lower, h.Upper, cav);
-                return new TopItem(key.ToString(), key, weight, total > 0 ? weight.Value / total : 0);
+                return new TopItem(key.ToString(), key, weight, Share(weight, total, cav));
             })
             .OrderByDescending(i => i.Weight.Value).ThenBy(i => i.Label, StringComparer.Ordinal)
             .Take(limit).ToList();
@@ -215,12 +215,15 @@ public sealed class GlobalView
                 double lower = g.Sum(f => (double)f.Lower);
                 var key = new TrafficKey(TrafficKeyShape.FiveTuple, default, default, g.Key.Protocol, 0, g.Key.DestinationPort);
                 var weight = Measured.Between(lower, Math.Min(total, lower + unattributed), cav);
-                return new TopItem($"{ProtocolName(g.Key.Protocol)}/{g.Key.DestinationPort}", key, weight, total > 0 ? weight.Value / total : 0);
+                return new TopItem($"{ProtocolName(g.Key.Protocol)}/{g.Key.DestinationPort}", key, weight, Share(weight, total, cav));
             })
             .OrderByDescending(i => i.Weight.Value).ThenBy(i => i.Label, StringComparer.Ordinal)
             .Take(limit).ToList();
         return new TopAnswer(TopKind.Ports, measure, items, totalMeasured, unattributed, Coverage);
     }
+
+    private static Measured Share(Measured weight, double total, Caveats cav) =>
+        total > 0 ? Measured.Of(weight.Value / total, weight.ErrorBound / total, cav) : Measured.Of(0, 0, cav);
 
     private static string ProtocolName(byte protocol) => protocol switch
     {

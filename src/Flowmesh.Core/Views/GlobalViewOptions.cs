@@ -16,7 +16,7 @@ public sealed record GlobalViewOptions
     /// </summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>At most this many points in a time series; longer windows use longer buckets (from <see cref="BucketLadder"/>).</summary>
+    /// <summary>At most this many points (1..100,000) in a time series; longer windows use longer buckets (from <see cref="BucketLadder"/>).</summary>
     public int MaxSeriesPoints { get; init; } = 360;
 
     /// <summary>
@@ -39,7 +39,7 @@ public sealed record GlobalViewOptions
     {
         if (EpochMicros <= 0) throw new ArgumentOutOfRangeException(nameof(EpochLength), EpochLength, "must be positive");
         if (SettleDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(SettleDelay), SettleDelay, "must not be negative");
-        if (MaxSeriesPoints < 1) throw new ArgumentOutOfRangeException(nameof(MaxSeriesPoints), MaxSeriesPoints, "at least 1");
+        if (MaxSeriesPoints is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(MaxSeriesPoints), MaxSeriesPoints, "1..100,000");
         if (BucketLadder.Count == 0 || BucketLadder.Any(b => b <= TimeSpan.Zero))
             throw new ArgumentOutOfRangeException(nameof(BucketLadder), "needs at least one positive bucket length");
     }
