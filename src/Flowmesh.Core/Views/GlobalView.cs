@@ -271,13 +271,16 @@ public sealed class GlobalView
             var m = _merged.Matrix;
             unattributedBytes = m.RemainderBytes;
             unattributedPackets = m.RemainderPackets;
+            // At the matrix's own prefixes a block is one cell with its own bounds. A wider block may also hold cells the
+            // merged matrix no longer lists, whose traffic is somewhere in the remainder: its bound is [sum of lower, that + remainder].
+            bool ownPrefixes = ipv4Prefix == 24 && ipv6Prefix == 64;
             cells = m.Cells.GroupBy(c => (Source: Block(c.Source.Network), Destination: Block(c.Destination.Network)))
                 .Select(g =>
                 {
-                    double bl = g.Sum(c => (double)c.BytesLower), bu = g.Sum(c => (double)c.BytesUpper);
-                    double pl = g.Sum(c => (double)c.PacketsLower), pu = g.Sum(c => (double)c.PacketsUpper);
-                    return new MatrixItem(g.Key.Source, g.Key.Destination,
-                        Measured.Between(bl, Math.Min(bu, bl + m.RemainderBytes), cav), Measured.Between(pl, Math.Min(pu, pl + m.RemainderPackets), cav));
+                    double bl = g.Sum(c => (double)c.BytesLower), pl = g.Sum(c => (double)c.PacketsLower);
+                    double bu = ownPrefixes ? g.Sum(c => (double)c.BytesUpper) : bl + m.RemainderBytes;
+                    double pu = ownPrefixes ? g.Sum(c => (double)c.PacketsUpper) : pl + m.RemainderPackets;
+                    return new MatrixItem(g.Key.Source, g.Key.Destination, Measured.Between(bl, bu, cav), Measured.Between(pl, pu, cav));
                 }).ToList();
         }
         else

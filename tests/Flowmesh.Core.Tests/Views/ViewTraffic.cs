@@ -22,7 +22,7 @@ internal static class ViewTraffic
     /// Normal traffic of origin <paramref name="origin"/>: 8 clients 10.(o+1).0.c, each with 3 long TCP flows to the 8
     /// shared servers 10.100.0.s, a DNS query to 10.100.0.53 every few seconds (a new flow each), and HTTPS to one of 4
     /// fixed external servers. With <paramref name="manySmallFlows"/>, also 80 one-exchange UDP flows per 10 s to random
-    /// external addresses, so every top list overflows its 64 slots and the bounds are exercised.
+    /// external addresses, so every top list overflows its 64 slots and the bounds are exercised, and some IPv6 traffic.
     /// </summary>
     public static List<SyntheticPacket> Normal(Random random, int origin, long start, int seconds, bool manySmallFlows = false)
     {
@@ -56,6 +56,18 @@ internal static class ViewTraffic
         }
         if (manySmallFlows)
         {
+            // IPv6 too: two hosts of the origin's /64 query a resolver in another /64 and reach random external /64s.
+            for (int h = 1; h <= 2; h++)
+            {
+                string host = $"2001:db8:{origin + 1:x}::{h:x}";
+                for (long t = start + random.Next(0, 2_000_000); t < end; t += random.Next(1_000_000, 4_000_000))
+                {
+                    int clientPort = 30000 + random.Next(20_000);
+                    packets.Add(new(t, host, clientPort, "2001:db8:100::53", 53, IpProtocol.Udp, random.Next(80, 120), 0));
+                    packets.Add(new(t + 700, "2001:db8:100::53", 53, host, clientPort, IpProtocol.Udp, random.Next(120, 400), 0));
+                    packets.Add(new(t + 2_000, host, clientPort + 1, $"2001:db8:{random.Next(0x200, 0x208):x}::{random.Next(1, 50):x}", 443, IpProtocol.Udp, random.Next(100, 1300), 0));
+                }
+            }
             for (long epoch = start; epoch < end; epoch += 10 * Second)
             {
                 for (int i = 0; i < 80; i++)
