@@ -23,8 +23,15 @@ public readonly record struct ViewWindow(long FromMicros, long ToMicros)
         long epochMicros = epochLength.Ticks / TimeSpan.TicksPerMicrosecond;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lengthMicros, 0, nameof(length));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(epochMicros, 0, nameof(epochLength));
-        long to = Epochs.EpochRollup.AlignDown(nowMicros, epochMicros) + epochMicros;
-        return new ViewWindow(to - lengthMicros, to);
+        try
+        {
+            long to = checked(Epochs.EpochRollup.AlignDown(nowMicros, epochMicros) + epochMicros);
+            return new ViewWindow(checked(to - lengthMicros), to);
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "the window reaches beyond representable time");
+        }
     }
 
     /// <summary>An explicit interval; throws unless from &lt; to.</summary>

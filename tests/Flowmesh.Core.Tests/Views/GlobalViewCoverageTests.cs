@@ -230,6 +230,9 @@ public sealed class GlobalViewCoverageTests
         var last = ViewWindow.Last(TimeSpan.FromMinutes(5), T0 + 3 * Second, TimeSpan.FromSeconds(10));
         Assert.Equal((T0 + 10 * Second - 300 * Second, T0 + 10 * Second), (last.FromMicros, last.ToMicros));
         Assert.Throws<ArgumentException>(() => ViewWindow.Between(T0, T0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ViewWindow.Last(TimeSpan.MaxValue, long.MinValue + 10_000_000_000, TimeSpan.FromSeconds(10)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ViewWindow.Last(TimeSpan.Zero, T0, TimeSpan.FromSeconds(10)));
+        Assert.Throws<ArgumentException>(() => GlobalView.Build([], [], T0, new ViewWindow(T0, T0 - 1)));
     }
 
     [Fact]
