@@ -55,6 +55,8 @@ internal sealed class AgentApi : IAsyncDisposable
         return api;
     }
 
+    private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records"];
+
     private static void Map(WebApplication app, IAgentReadModel model)
     {
         app.MapGet("/api/v1/members", context =>
@@ -68,18 +70,14 @@ internal sealed class AgentApi : IAsyncDisposable
             if (query is null) return Error(context, StatusCodes.Status400BadRequest, error!);
             return Write(context, StatusCodes.Status200OK, model.Records(query.Origin, query.FromMicros, query.ToMicros, query.Limit), ApiJsonContext.Default.RecordsResponse);
         });
+        // Anything else, including a known path with another method (the fallback matches every method).
         app.MapFallback(context =>
         {
             string path = context.Request.Path.Value ?? "/";
+            if (Endpoints.Contains(path.TrimEnd('/'), StringComparer.Ordinal))
+                return Error(context, StatusCodes.Status405MethodNotAllowed, $"{Printable(context.Request.Method)} is not allowed here; the API is read-only (GET)");
             return Error(context, StatusCodes.Status404NotFound,
-                $"no such endpoint: {Printable(path)}; see docs/api.md (GET /api/v1/members, /api/v1/status, /api/v1/records)");
-        });
-        // A known path with another method: routing answers 405 itself; give it a body like every other error.
-        app.Use(async (context, next) =>
-        {
-            await next(context).ConfigureAwait(false);
-            if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && !context.Response.HasStarted)
-                await Error(context, StatusCodes.Status405MethodNotAllowed, $"{Printable(context.Request.Method)} is not allowed here; the API is read-only (GET)").ConfigureAwait(false);
+                $"no such endpoint: {Printable(path)}; see docs/api.md (GET {string.Join(", ", Endpoints)})");
         });
     }
 

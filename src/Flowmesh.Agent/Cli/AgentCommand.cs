@@ -8,10 +8,10 @@ namespace Flowmesh.Agent.Cli;
 /// <summary>`flowmesh agent`: runs this PC's agent (capture, epoch records, gossip, local API) until SIGTERM/SIGINT.</summary>
 internal static class AgentCommand
 {
-    public static Command Create() => Create(AgentHost.Run);
+    public static Command Create() => Create(AgentHost.Run, message => Console.Error.WriteLine($"flowmesh: {message}"));
 
-    /// <summary>The command with another runner, so tests see exactly the options the command line produced.</summary>
-    public static Command Create(Func<AgentOptions, int> run)
+    /// <summary>The command with another runner and error sink, so tests see exactly what the command line produced.</summary>
+    public static Command Create(Func<AgentOptions, int> run, Action<string> reportError)
     {
         var name = new Option<string?>("--name") { Description = "This node's name in the cluster and the origin of its records (default: the host name)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Database, identity and cluster key (default: /var/lib/flowmesh as root, else ~/.local/share/flowmesh)." };
@@ -19,16 +19,16 @@ internal static class AgentCommand
         var capture = new Option<string?>("--capture") { Description = "Capture backend: ebpf, pcap, or none (gossip and API only). Default: ebpf on Linux, else libpcap." };
         capture.AcceptOnlyFromAmong("ebpf", "pcap", "none");
         var join = new Option<string[]>("--join") { Description = "Join the cluster through this peer (host or host:port, port 7946 by default); repeatable. Default: the peers this node knew when it last ran." };
-        var bind = new Option<string>("--bind") { Description = "Gossip UDP and TCP address.", DefaultValueFactory = _ => $"0.0.0.0:{AgentOptions.DefaultGossipPort}" };
+        var bind = new Option<string>("--bind") { Description = "Gossip UDP and TCP address (port 0: any free port, printed at start).", DefaultValueFactory = _ => $"0.0.0.0:{AgentOptions.DefaultGossipPort}" };
         var advertise = new Option<string?>("--advertise") { Description = "Address peers reach this node at (default: the --bind address, or this host's primary address when binding to 0.0.0.0)." };
         var keyFile = new Option<string?>("--key-file") { Description = "Cluster key file (from 'flowmesh keygen'). Default: <data-dir>/cluster.key, created with a fresh key on first run." };
-        var api = new Option<string>("--api") { Description = "Local JSON API address, or 'none'. Loopback unless you say otherwise.", DefaultValueFactory = _ => $"127.0.0.1:{AgentOptions.DefaultApiPort}" };
+        var api = new Option<string>("--api") { Description = "Local JSON API address, or 'none'. Loopback unless you say otherwise (port 0: any free port, printed at start).", DefaultValueFactory = _ => $"127.0.0.1:{AgentOptions.DefaultApiPort}" };
         var epoch = new Option<string>("--epoch") { Description = "Epoch length (1s..1h); every node of a cluster should use the same.", DefaultValueFactory = _ => "10s" };
         var profile = new Option<string>("--profile") { Description = "Failure detection timing: lan (wired) or wifi (laptops on Wi-Fi).", DefaultValueFactory = _ => "lan" };
         profile.AcceptOnlyFromAmong("lan", "wifi");
         var noDiscovery = new Option<bool>("--no-discovery") { Description = "Do not look for peers by LAN multicast." };
         var retention = new Option<string>("--retention") { Description = "Delete records older than this (1h..3650d).", DefaultValueFactory = _ => "7d" };
-        var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest records go first.", DefaultValueFactory = _ => 1024 };
+        var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest records go first.", DefaultValueFactory = _ => 512 };
 
         var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
         {
@@ -43,7 +43,7 @@ internal static class AgentCommand
                 parse.GetValue(retention)!, parse.GetValue(retentionMib), out string? error);
             if (options is null)
             {
-                Console.Error.WriteLine($"flowmesh: {error}");
+                reportError(error!);
                 return ExitCodes.UsageError;
             }
             return run(options);
@@ -72,7 +72,7 @@ internal static class AgentCommand
             if (EndpointText.ParseJoin(text, out error) is not { } seed) return null;
             seeds.Add(seed);
         }
-        if (EndpointText.ParseAddressAndPort(bind, "--bind", AgentOptions.DefaultGossipPort, out error) is not { } bindEndpoint) return null;
+        if (EndpointText.ParseAddressAndPort(bind, "--bind", AgentOptions.DefaultGossipPort, out error, allowAnyPort: true) is not { } bindEndpoint) return null;
         IPEndPoint? advertiseEndpoint = null;
         if (advertise is not null)
         {
@@ -84,12 +84,18 @@ internal static class AgentCommand
                 return null;
             }
         }
+        bool wildcard = bindEndpoint.Address.Equals(IPAddress.Any) || bindEndpoint.Address.Equals(IPAddress.IPv6Any);
+        if (wildcard && bindEndpoint.Port == 0 && advertiseEndpoint is null)
+        {
+            error = $"--bind {bind}: with a wildcard address give a port (or --advertise), so peers know where to reach this node.";
+            return null;
+        }
         IPEndPoint? apiEndpoint = null;
         if (!api.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
         {
-            apiEndpoint = EndpointText.ParseAddressAndPort(api, "--api", AgentOptions.DefaultApiPort, out error);
+            apiEndpoint = EndpointText.ParseAddressAndPort(api, "--api", AgentOptions.DefaultApiPort, out error, allowAnyPort: true);
             if (apiEndpoint is null) return null;
-            if (apiEndpoint.Address.Equals(bindEndpoint.Address) && apiEndpoint.Port == bindEndpoint.Port)
+            if (apiEndpoint.Port != 0 && apiEndpoint.Address.Equals(bindEndpoint.Address) && apiEndpoint.Port == bindEndpoint.Port)
             {
                 error = $"--api and --bind both use {apiEndpoint}; give them different ports.";
                 return null;

@@ -11,7 +11,7 @@ namespace Flowmesh.Agent.Cli;
 internal static class EndpointText
 {
     /// <summary>An IP address and a port; <paramref name="defaultPort"/> applies when the text has no port (null = port required).</summary>
-    public static IPEndPoint? ParseAddressAndPort(string text, string option, int? defaultPort, out string? error)
+    public static IPEndPoint? ParseAddressAndPort(string text, string option, int? defaultPort, out string? error, bool allowAnyPort = false)
     {
         error = null;
         if (!Split(text.Trim(), out string host, out string? portText) || host.Length == 0)
@@ -24,7 +24,7 @@ internal static class EndpointText
             error = $"{option} '{text}': '{host}' is not an IP address (ADDRESS:PORT, e.g. 0.0.0.0:7946).";
             return null;
         }
-        int? port = portText is null ? defaultPort : ParsePort(portText);
+        int? port = portText is null ? defaultPort : allowAnyPort && portText == "0" ? 0 : ParsePort(portText);
         if (port is null)
         {
             error = portText is null

@@ -51,8 +51,8 @@ internal sealed record AgentOptions
     /// <summary>Records (own and received) older than this are deleted. Default 7 days.</summary>
     public TimeSpan RetentionAge { get; init; } = TimeSpan.FromDays(7);
 
-    /// <summary>Upper bound on the record store's size; the oldest records go first beyond it. Default 1 GiB.</summary>
-    public long RetentionBytes { get; init; } = 1L << 30;
+    /// <summary>Upper bound on the record store's size; the oldest records go first beyond it. Default 512 MiB.</summary>
+    public long RetentionBytes { get; init; } = 512L << 20;
 
     /// <summary>How long a graceful leave may take on SIGTERM before the agent stops anyway.</summary>
     public TimeSpan LeaveTimeout { get; init; } = TimeSpan.FromSeconds(5);
