@@ -23,7 +23,9 @@ internal sealed class AgentApi : IAsyncDisposable
     public Uri? BaseAddress { get; private set; }
 
     /// <summary>Starts listening. Throws <see cref="IOException"/> with a clear message when the address cannot be bound.</summary>
-    public static async Task<AgentApi> StartAsync(IPEndPoint endpoint, IAgentReadModel model, CancellationToken cancellationToken)
+    /// <param name="mapMore">Maps further endpoints (the global view, metrics, the dashboard) before the 404 fallback.</param>
+    public static async Task<AgentApi> StartAsync(IPEndPoint endpoint, IAgentReadModel model, CancellationToken cancellationToken,
+        Action<WebApplication>? mapMore = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         // The agent prints its own lines; the framework's logs would only repeat them (or leak request details).
@@ -38,7 +40,7 @@ internal sealed class AgentApi : IAsyncDisposable
             kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
-        Map(app, model);
+        Map(app, model, mapMore);
         var api = new AgentApi(app);
         try
         {
@@ -57,8 +59,22 @@ internal sealed class AgentApi : IAsyncDisposable
 
     private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records"];
 
-    private static void Map(WebApplication app, IAgentReadModel model)
+    private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore)
     {
+        // A failure inside the agent (a store error while reading) is the agent's trouble, not a bad request and not
+        // an unexplained 500: 503 with what went wrong, so a client knows to retry or look at the agent.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+            {
+                context.Response.Clear();
+                await Error(context, StatusCodes.Status503ServiceUnavailable, $"the agent could not answer: {e.GetType().Name}: {Printable(e.Message)}").ConfigureAwait(false);
+            }
+        });
         app.MapGet("/api/v1/members", context =>
             RejectQuery(context, []) ?? Write(context, StatusCodes.Status200OK, model.Members(), ApiJsonContext.Default.MembersResponse));
         app.MapGet("/api/v1/status", context =>
@@ -70,6 +86,7 @@ internal sealed class AgentApi : IAsyncDisposable
             if (query is null) return Error(context, StatusCodes.Status400BadRequest, error!);
             return Write(context, StatusCodes.Status200OK, model.Records(query.Origin, query.FromMicros, query.ToMicros, query.Limit), ApiJsonContext.Default.RecordsResponse);
         });
+        mapMore?.Invoke(app);
         // Anything else, including a known path with another method (the fallback matches every method).
         app.MapFallback(context =>
         {
@@ -82,7 +99,7 @@ internal sealed class AgentApi : IAsyncDisposable
     }
 
     /// <summary>Unknown or repeated query parameters are refused: a typo ("orgin=") must not silently widen an answer.</summary>
-    private static Task? RejectQuery(HttpContext context, IReadOnlyCollection<string> allowed)
+    internal static Task? RejectQuery(HttpContext context, IReadOnlyCollection<string> allowed)
     {
         foreach (var (key, values) in context.Request.Query)
         {
@@ -95,7 +112,7 @@ internal sealed class AgentApi : IAsyncDisposable
         return null;
     }
 
-    private static Task Write<T>(HttpContext context, int status, T value, JsonTypeInfo<T> type)
+    internal static Task Write<T>(HttpContext context, int status, T value, JsonTypeInfo<T> type)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -103,7 +120,7 @@ internal sealed class AgentApi : IAsyncDisposable
         return System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, value, type, context.RequestAborted);
     }
 
-    private static Task Error(HttpContext context, int status, string message) =>
+    internal static Task Error(HttpContext context, int status, string message) =>
         Write(context, status, new ApiError(message), ApiJsonContext.Default.ApiError);
 
     /// <summary>Echoed request text, cut short and stripped of control characters.</summary>

@@ -166,6 +166,17 @@ public sealed class AgentApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFailureInsideTheAgentIs503WithTheReasonNot500()
+    {
+        _model.FailStatus = true;
+        var (status, json) = await Get("/api/v1/status");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("disk I/O error", json.RootElement.GetProperty("error").GetString());
+        _model.FailStatus = false;
+        Assert.Equal(HttpStatusCode.OK, (await Get("/api/v1/status")).Status);
+    }
+
+    [Fact]
     public async Task AnAddressInUseIsAClearError()
     {
         var port = _api!.BaseAddress!.Port;

@@ -15,7 +15,10 @@ internal sealed class FakeReadModel : IAgentReadModel
         new MemberEntry("d", "10.0.0.4:7946", "left", 2, 90061),
     ]);
 
-    public StatusResponse Status() => new("a", 3, 60, 10,
+    /// <summary>Makes Status throw, as a store failure would.</summary>
+    public bool FailStatus { get; set; }
+
+    public StatusResponse Status() => FailStatus ? throw new IOException("disk I/O error") : new("a", 3, 60, 10,
         new CaptureStatus("libpcap eth0", 1234, 5, null),
         new RecordCounts(6, 20, 1, 0),
         [new OriginStatus("a", 6, "2026-11-24T01:00:00.000000Z", 4.5)],
