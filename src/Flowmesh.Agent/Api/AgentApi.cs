@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
+using Flowmesh.Agent.Dashboard;
+using Flowmesh.Agent.Metrics;
 
 namespace Flowmesh.Agent.Api;
 
@@ -57,7 +59,7 @@ internal sealed class AgentApi : IAsyncDisposable
         return api;
     }
 
-    private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records"];
+    private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records", MetricsEndpoint.Path, "/"];
 
     private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore)
     {
@@ -87,11 +89,13 @@ internal sealed class AgentApi : IAsyncDisposable
             return Write(context, StatusCodes.Status200OK, model.Records(query.Origin, query.FromMicros, query.ToMicros, query.Limit), ApiJsonContext.Default.RecordsResponse);
         });
         mapMore?.Invoke(app);
+        app.MapMetrics(model.Metrics);
+        app.MapDashboard(DashboardAssets.Embedded);
         // Anything else, including a known path with another method (the fallback matches every method).
         app.MapFallback(context =>
         {
             string path = context.Request.Path.Value ?? "/";
-            if (Endpoints.Contains(path.TrimEnd('/'), StringComparer.Ordinal))
+            if (Endpoints.Contains(path.Length > 1 ? path.TrimEnd('/') : path, StringComparer.Ordinal))
                 return Error(context, StatusCodes.Status405MethodNotAllowed, $"{Printable(context.Request.Method)} is not allowed here; the API is read-only (GET)");
             return Error(context, StatusCodes.Status404NotFound,
                 $"no such endpoint: {Printable(path)}; see docs/api.md (GET {string.Join(", ", Endpoints)})");

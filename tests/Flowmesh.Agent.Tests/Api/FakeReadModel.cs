@@ -24,6 +24,14 @@ internal sealed class FakeReadModel : IAgentReadModel
         [new OriginStatus("a", 6, "2026-11-24T01:00:00.000000Z", 4.5)],
         new GossipStatus(4, 2, 100, 10_000, 90, 9_000, 1, 2, 0, 3, 14, 0));
 
+    public Flowmesh.Agent.Metrics.AgentMetricsSnapshot Metrics() => new()
+    {
+        Node = "a",
+        CapturePackets = 1234,
+        Members = new Dictionary<string, int> { ["alive"] = 2, ["dead"] = 1 },
+        GossipDrops = new Dictionary<string, long> { ["replayed"] = 3 },
+    };
+
     public RecordsResponse Records(string? origin, long fromMicros, long toMicros, int limit)
     {
         lock (RecordQueries) RecordQueries.Add((origin, fromMicros, toMicros, limit));

@@ -1,0 +1,61 @@
+namespace Flowmesh.Agent.Metrics;
+
+/// <summary>
+/// Renders a snapshot as Prometheus metrics. Names follow Prometheus conventions (base units, _total for counters)
+/// and are the ones deploy/grafana/flowmesh-dashboard.json queries; the metrics test checks that every expression
+/// there returns data, so a rename here without the dashboard fails.
+/// </summary>
+public static class AgentMetricsExposition
+{
+    private static readonly string[] MemberStates = ["alive", "suspect", "dead", "left"];
+
+    /// <summary>The envelope's drop reasons, snake_case: the label values of flowmesh_gossip_dropped_packets_total.</summary>
+    public static readonly string[] GossipDropReasons = [.. Enum.GetNames<Gossip.Security.GossipDropReason>().Select(SnakeCase)];
+
+    public static string SnakeCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
+
+    public static string Render(AgentMetricsSnapshot s)
+    {
+        var w = new PrometheusTextWriter();
+        w.Family("flowmesh_agent_info", MetricType.Gauge, "Always 1; the node name as a label.");
+        w.Sample("flowmesh_agent_info", 1, ("node", s.Node));
+
+        w.Single("flowmesh_capture_packets_total", MetricType.Counter, "Packets counted by this agent's capture.", s.CapturePackets);
+        w.Single("flowmesh_capture_bytes_total", MetricType.Counter, "Bytes counted by this agent's capture.", s.CaptureBytes);
+        Labelled(w, "flowmesh_capture_drops_total", MetricType.Counter, "Packets lost before counting, by reason.", "reason", s.CaptureDrops, ["kernel", "map_full", "undecodable"]);
+        w.Single("flowmesh_flow_table_flows", MetricType.Gauge, "Flows in the flow table now.", s.FlowTableFlows);
+        w.Single("flowmesh_flow_evictions_total", MetricType.Counter, "Flows evicted because the flow table was full.", s.FlowEvictions);
+        w.Single("flowmesh_ebpf_map_fill_ratio", MetricType.Gauge, "Fill of the eBPF flow map at its last drain (0 with libpcap).", s.EbpfMapFill);
+        Labelled(w, "flowmesh_local_traffic_bytes_total", MetricType.Counter, "Bytes this agent observed, by protocol.", "protocol", s.LocalTrafficBytes, ["tcp", "udp", "icmp", "other"]);
+        Labelled(w, "flowmesh_local_traffic_packets_total", MetricType.Counter, "Packets this agent observed, by protocol.", "protocol", s.LocalTrafficPackets, ["tcp", "udp", "icmp", "other"]);
+
+        w.Family("flowmesh_gossip_members", MetricType.Gauge, "Members as this node sees them, by state.");
+        foreach (string state in MemberStates) w.Sample("flowmesh_gossip_members", s.Members.GetValueOrDefault(state), ("state", state));
+        w.Single("flowmesh_gossip_sent_bytes_total", MetricType.Counter, "Gossip bytes sent (UDP and TCP, sealed).", s.GossipBytesSent);
+        w.Single("flowmesh_gossip_received_bytes_total", MetricType.Counter, "Gossip bytes received (UDP and TCP, sealed).", s.GossipBytesReceived);
+        Labelled(w, "flowmesh_gossip_dropped_packets_total", MetricType.Counter, "Gossip packets and frames refused, by reason.", "reason", s.GossipDrops, GossipDropReasons);
+
+        w.Single("flowmesh_records_sealed_total", MetricType.Counter, "Epoch records this agent sealed.", s.RecordsSealed);
+        w.Single("flowmesh_records_stored", MetricType.Gauge, "Epoch records held, all origins.", s.RecordsStored);
+        w.Single("flowmesh_records_stored_bytes", MetricType.Gauge, "Bytes of epoch records held, all origins.", s.RecordsStoredBytes);
+        w.Single("flowmesh_records_rejected_total", MetricType.Counter, "Records from peers refused (signature, origin, plausibility).", s.RecordsRejected);
+        w.Single("flowmesh_record_lag_seconds", MetricType.Gauge, "Age of the oldest newest-record among live members.", s.RecordLagSeconds);
+        w.Single("flowmesh_coverage_ratio", MetricType.Gauge, "Live members with a record in the last two epochs, as a share of live members.", s.Coverage);
+        if (s.ClusterBytesPerSecond is double cluster)
+            w.Single("flowmesh_cluster_traffic_bytes_per_second", MetricType.Gauge, "Whole-network traffic over the last minute, from the merged view.", cluster);
+
+        w.Single("process_cpu_seconds_total", MetricType.Counter, "CPU time of the agent process.", s.ProcessCpuSeconds);
+        w.Single("process_resident_memory_bytes", MetricType.Gauge, "Resident memory of the agent process.", s.ProcessResidentBytes);
+        w.Single("process_start_time_seconds", MetricType.Gauge, "Start time of the agent process, Unix seconds.", s.ProcessStartTimeSeconds);
+        return w.ToString();
+    }
+
+    /// <summary>Known label values are always written (0 included) so rate() and dashboards see a series from the start.</summary>
+    private static void Labelled(PrometheusTextWriter w, string name, MetricType type, string help, string label, IReadOnlyDictionary<string, long> values, string[] always)
+    {
+        w.Family(name, type, help);
+        foreach (string key in always.Union(values.Keys.Order(StringComparer.Ordinal)))
+            w.Sample(name, values.GetValueOrDefault(key), (label, key));
+    }
+}

@@ -1,0 +1,51 @@
+namespace Flowmesh.Agent.Metrics;
+
+/// <summary>
+/// Everything /metrics shows, read from the running agent at scrape time. Every label set is fixed and small (reasons,
+/// states, protocols): per-host or per-peer labels would grow with the network and are left to the JSON API.
+/// </summary>
+public sealed record AgentMetricsSnapshot
+{
+    public string Node { get; init; } = "";
+    public long CapturePackets { get; init; }
+    public long CaptureBytes { get; init; }
+
+    /// <summary>Packets lost before counting, by reason (kernel buffer, flow map full, undecodable).</summary>
+    public IReadOnlyDictionary<string, long> CaptureDrops { get; init; } = new Dictionary<string, long>();
+
+    public long FlowTableFlows { get; init; }
+    public long FlowEvictions { get; init; }
+
+    /// <summary>Fill of the eBPF flow map at its last drain, 0..1; 0 when capturing with libpcap.</summary>
+    public double EbpfMapFill { get; init; }
+
+    public IReadOnlyDictionary<string, long> LocalTrafficBytes { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyDictionary<string, long> LocalTrafficPackets { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Members as this node sees them, by state (alive, suspect, dead, left).</summary>
+    public IReadOnlyDictionary<string, int> Members { get; init; } = new Dictionary<string, int>();
+
+    public long GossipBytesSent { get; init; }
+    public long GossipBytesReceived { get; init; }
+
+    /// <summary>Gossip packets and frames refused, by reason (bad key, replay, malformed...).</summary>
+    public IReadOnlyDictionary<string, long> GossipDrops { get; init; } = new Dictionary<string, long>();
+
+    public long RecordsSealed { get; init; }
+    public long RecordsStored { get; init; }
+    public long RecordsStoredBytes { get; init; }
+    public long RecordsRejected { get; init; }
+
+    /// <summary>The oldest "newest record" among live members: how far behind the freshest global view is.</summary>
+    public double RecordLagSeconds { get; init; }
+
+    /// <summary>Live members with a record in the last two epochs, as a share of live members.</summary>
+    public double Coverage { get; init; }
+
+    /// <summary>Whole-network traffic of the last minute from the merged view; null while no view exists yet.</summary>
+    public double? ClusterBytesPerSecond { get; init; }
+
+    public double ProcessCpuSeconds { get; init; } = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+    public long ProcessResidentBytes { get; init; } = Environment.WorkingSet;
+    public double ProcessStartTimeSeconds { get; init; } = new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
+}

@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Flowmesh.Agent.Metrics;
+
+/// <summary>GET /metrics in the Prometheus text format, rendered from a fresh snapshot per scrape.</summary>
+internal static class MetricsEndpoint
+{
+    public const string Path = "/metrics";
+
+    public static void MapMetrics(this IEndpointRouteBuilder app, Func<AgentMetricsSnapshot> snapshot) =>
+        app.MapGet(Path, async context =>
+        {
+            if (context.Request.Query.Count > 0)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsync("/metrics takes no query parameters\n", context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+            string text = AgentMetricsExposition.Render(snapshot());
+            context.Response.ContentType = PrometheusTextWriter.ContentType;
+            context.Response.Headers.CacheControl = "no-store";
+            await context.Response.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
+        });
+}
