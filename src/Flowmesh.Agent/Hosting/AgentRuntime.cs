@@ -22,7 +22,7 @@ namespace Flowmesh.Agent.Hosting;
 /// API, started in dependency order and stopped in reverse. It is also the API's read model. Start failures are
 /// <see cref="AgentStartException"/>s with a message for the operator; whatever was started is stopped again.
 /// </summary>
-internal sealed class AgentRuntime : IAgentReadModel, IAsyncDisposable
+internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
 {
     private readonly AgentOptions _options;
     private readonly TextWriter _log;
@@ -195,6 +195,7 @@ internal sealed class AgentRuntime : IAgentReadModel, IAsyncDisposable
                 _log.WriteLine($"flowmesh: epoch {FormatMicros(record.Id.StartMicros)} was already sealed before a restart; its remainder is not recorded");
                 return;
             }
+            CountLocalTraffic(record);
             if (_database.Records.Write(_sealer!.Seal(record))) Interlocked.Increment(ref _sealed);
             else Interlocked.Increment(ref _skippedAlreadyStored);
         }

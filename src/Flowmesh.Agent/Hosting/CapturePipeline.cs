@@ -53,6 +53,16 @@ internal sealed class CapturePipeline : IDisposable
     /// <summary>Set when the capture stopped on its own (the interface went away, a libpcap error).</summary>
     public string? Error => _error ?? _source.Statistics.StoppedEarly;
 
+    /// <summary>eBPF: share of the flow map the last drain found filled; 0 with libpcap.</summary>
+    public double EbpfMapFill => _source is EbpfCaptureSource ebpf ? ebpf.LastDrainFill : 0;
+
+    /// <summary>Flows in the table now (read from another thread: a recent value, not a synchronized one).</summary>
+    public int FlowTableFlows => _summarizer.Meter.Table.Count;
+
+    public long FlowEvictions => _summarizer.Meter.Table.Evictions;
+
+    public long Undecodable => _summarizer.Meter.DecodeFailures.Total;
+
     public void Start()
     {
         if (_thread is not null) throw new InvalidOperationException("the capture pipeline starts once");

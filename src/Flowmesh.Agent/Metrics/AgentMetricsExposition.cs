@@ -22,7 +22,6 @@ public static class AgentMetricsExposition
         w.Sample("flowmesh_agent_info", 1, ("node", s.Node));
 
         w.Single("flowmesh_capture_packets_total", MetricType.Counter, "Packets counted by this agent's capture.", s.CapturePackets);
-        w.Single("flowmesh_capture_bytes_total", MetricType.Counter, "Bytes counted by this agent's capture.", s.CaptureBytes);
         Labelled(w, "flowmesh_capture_drops_total", MetricType.Counter, "Packets lost before counting, by reason.", "reason", s.CaptureDrops, ["kernel", "map_full", "undecodable"]);
         w.Single("flowmesh_flow_table_flows", MetricType.Gauge, "Flows in the flow table now.", s.FlowTableFlows);
         w.Single("flowmesh_flow_evictions_total", MetricType.Counter, "Flows evicted because the flow table was full.", s.FlowEvictions);

@@ -8,7 +8,6 @@ public sealed record AgentMetricsSnapshot
 {
     public string Node { get; init; } = "";
     public long CapturePackets { get; init; }
-    public long CaptureBytes { get; init; }
 
     /// <summary>Packets lost before counting, by reason (kernel buffer, flow map full, undecodable).</summary>
     public IReadOnlyDictionary<string, long> CaptureDrops { get; init; } = new Dictionary<string, long>();

@@ -37,6 +37,8 @@ public sealed class EbpfCaptureSource : ICaptureSource
         .GroupBy(i => i.Mode)
         .Select(g => $"{(g.Key == EbpfAttachMode.Tcx ? "tcx" : "tc clsact")} on {string.Join(", ", g.Select(i => i.Name))}"));
 
+    private double _lastDrainFill;
+
     public TimeSpan DrainInterval { get; }
 
     /// <summary>Interfaces of the default selection left out, with why (see <see cref="EbpfFlowCollector.Skipped"/>).</summary>
@@ -46,6 +48,9 @@ public sealed class EbpfCaptureSource : ICaptureSource
     public KernelCounters Counters => Volatile.Read(ref _counters);
 
     /// <summary>Frames: packets aggregated (a GSO super-packet is one); bytes: their IP lengths; kernel drops: packets that found the flow map full.</summary>
+    /// <summary>Flows the last drain took out of the kernel map, as a share of its capacity: how close the map came to full.</summary>
+    public double LastDrainFill => Volatile.Read(ref _lastDrainFill);
+
     public CaptureStatistics Statistics => new()
     {
         Frames = Interlocked.Read(ref _packets),
@@ -97,6 +102,7 @@ public sealed class EbpfCaptureSource : ICaptureSource
         Interlocked.Add(ref _packets, packets);
         Interlocked.Add(ref _bytes, bytes);
         Volatile.Write(ref _counters, _collector.ReadCounters());
+        Volatile.Write(ref _lastDrainFill, _collector.MaxFlows > 0 ? (double)drained.Length / _collector.MaxFlows : 0);
         meter.AdvanceTime(WallClockMicros());
     }
 

@@ -1,0 +1,69 @@
+using Flowmesh.Agent.Metrics;
+using Flowmesh.Core.Epochs;
+using Flowmesh.Gossip.Membership;
+
+namespace Flowmesh.Agent.Hosting;
+
+/// <summary>The agent's health as Prometheus metrics (docs/metrics.md).</summary>
+internal sealed partial class AgentRuntime
+{
+    private static readonly string[] ProtocolLabels = ["tcp", "udp", "icmp", "other"];
+    private readonly long[] _localBytes = new long[4], _localPackets = new long[4];
+
+    /// <summary>Own traffic by protocol, from each sealed record's exact totals (so it equals what the records say).</summary>
+    private void CountLocalTraffic(EpochRecord record)
+    {
+        foreach (ProtocolClass protocol in Enum.GetValues<ProtocolClass>())
+        {
+            var counters = record.Totals[protocol];
+            Interlocked.Add(ref _localBytes[(int)protocol], (long)counters.Bytes);
+            Interlocked.Add(ref _localPackets[(int)protocol], (long)counters.Packets);
+        }
+    }
+
+    public AgentMetricsSnapshot Metrics()
+    {
+        var store = _database!.Records;
+        var members = _peer?.Members ?? [];
+        var transport = _peer?.Counters;
+        long nowMicros = WallClockMicros();
+        var newest = store.NewestPerOrigin().ToDictionary(r => r.Id.Origin, r => r.Id.EndMicros, StringComparer.Ordinal);
+        var live = members.Where(m => m.State is MemberState.Alive or MemberState.Suspect).ToList();
+        long recentMicros = 2 * _options.EpochLength.Ticks / TimeSpan.TicksPerMicrosecond;
+        int covered = live.Count(m => newest.TryGetValue(m.Id.Value, out long end) && nowMicros - end <= recentMicros);
+        double lag = live.Select(m => newest.TryGetValue(m.Id.Value, out long end) ? (nowMicros - end) / 1e6 : _uptime.Elapsed.TotalSeconds)
+            .DefaultIfEmpty(0).Max();
+
+        var gossipDrops = AgentMetricsExposition.GossipDropReasons.ToDictionary(r => r, _ => 0L, StringComparer.Ordinal);
+        if (transport is not null)
+        {
+            foreach (Gossip.Security.GossipDropReason reason in Enum.GetValues<Gossip.Security.GossipDropReason>())
+                gossipDrops[AgentMetricsExposition.SnakeCase(reason.ToString())] = transport.DatagramDrops[reason] + transport.StreamDrops[reason];
+        }
+        return new AgentMetricsSnapshot
+        {
+            Node = _self.Value,
+            CapturePackets = _capture?.Packets ?? 0,
+            CaptureDrops = new Dictionary<string, long>
+            {
+                [_capture?.Description.StartsWith("eBPF", StringComparison.Ordinal) == true ? "map_full" : "kernel"] = _capture?.Drops ?? 0,
+                ["undecodable"] = _capture?.Undecodable ?? 0,
+            },
+            FlowTableFlows = _capture?.FlowTableFlows ?? 0,
+            FlowEvictions = _capture?.FlowEvictions ?? 0,
+            EbpfMapFill = _capture?.EbpfMapFill ?? 0,
+            LocalTrafficBytes = ProtocolLabels.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => Interlocked.Read(ref _localBytes[x.i])),
+            LocalTrafficPackets = ProtocolLabels.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => Interlocked.Read(ref _localPackets[x.i])),
+            Members = members.GroupBy(m => StateName(m.State)).ToDictionary(g => g.Key, g => g.Count()),
+            GossipBytesSent = (transport?.DatagramBytesSent ?? 0) + (transport?.StreamBytesSent ?? 0),
+            GossipBytesReceived = (transport?.DatagramBytesReceived ?? 0) + (transport?.StreamBytesReceived ?? 0),
+            GossipDrops = gossipDrops,
+            RecordsSealed = RecordsSealed,
+            RecordsStored = store.Digest().Sum(d => (long)d.Count),
+            RecordsStoredBytes = store.TotalBytes,
+            RecordsRejected = _validator?.Rejections.Total ?? 0,
+            RecordLagSeconds = Math.Round(lag, 3),
+            Coverage = live.Count == 0 ? 0 : (double)covered / live.Count,
+        };
+    }
+}
