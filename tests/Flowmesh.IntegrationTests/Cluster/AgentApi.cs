@@ -29,9 +29,14 @@ internal sealed class AgentApi
 
     public MembersReply Members() => MembersReply.Parse(Get("/api/v1/members"));
 
-    /// <summary>Every record the agent holds, or only <paramref name="origin"/>'s.</summary>
+    /// <summary>
+    /// Every record the agent holds, or only <paramref name="origin"/>'s. Asks for the API's largest page
+    /// (limit=10000); a truncated answer fails rather than passing as a smaller set.
+    /// </summary>
     public IReadOnlyDictionary<RecordKey, string> Records(string? origin = null) =>
-        RecordListing.Parse(Get(origin is null ? "/api/v1/records" : $"/api/v1/records?origin={Uri.EscapeDataString(origin)}"));
+        RecordListing.Parse(Get(origin is null ? $"/api/v1/records?limit={MaxRecords}" : $"/api/v1/records?origin={Uri.EscapeDataString(origin)}&limit={MaxRecords}"));
+
+    public const int MaxRecords = 10_000;
 
     public string Status() => Get("/api/v1/status");
 

@@ -160,6 +160,9 @@ public sealed class ClusterHarnessTests
         var snake = RecordListing.Parse("""{"records":[{"origin":"a","start_micros":"10","length_micros":5,"content_hash":"x"}]}""");
         Assert.Equal("x", snake[new RecordKey("a", 10, 5)]);
         Assert.Empty(RecordListing.Parse("[]"));
+        var api = RecordListing.Parse("""{"records":[{"origin":"n1","start":"2026-11-24T01:00:00Z","startMicros":7,"lengthMicros":2,"bytes":3,"contentHash":"h"}],"truncated":false}""");
+        Assert.Equal("h", api[new RecordKey("n1", 7, 2)]);
+        Assert.Throws<FormatException>(() => RecordListing.Parse("""{"records":[],"truncated":true}"""));
         Assert.Throws<FormatException>(() => RecordListing.Parse("""[{"origin":"a","start":1,"length":2},{"origin":"a","start":1,"length":2}]"""));
         Assert.Throws<FormatException>(() => RecordListing.Parse("""[{"origin":"a","length":2}]"""));
         Assert.Throws<FormatException>(() => RecordListing.Parse("""[{"start":1,"length":2}]"""));

@@ -21,6 +21,8 @@ internal static class RecordListing
         using var document = JsonDocument.Parse(json);
         JsonElement root = document.RootElement;
         JsonElement rows = root.ValueKind == JsonValueKind.Array ? root : root.GetProperty("records");
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("truncated", out JsonElement truncated) && truncated.ValueKind == JsonValueKind.True)
+            throw new FormatException("the record listing is truncated (more records than the limit asked for)");
         var records = new Dictionary<RecordKey, string>();
         foreach (JsonElement row in rows.EnumerateArray())
         {
