@@ -51,7 +51,7 @@ echo "== flowmesh members --agent $(fmc_api_url 1)"
 "${FMC_FLOWMESH[@]}" members --agent "$(fmc_api_url 1)"
 echo "== per node: members alive, records held per origin"
 for i in $(fmc_nodes); do
-    records=$(curl -fsS --max-time 5 "$(fmc_api_url "$i")/api/v1/records" | python3 -c '
+    records=$(curl -fsS --max-time 5 "$(fmc_api_url "$i")/api/v1/records?limit=10000" | python3 -c '
 import collections, json, sys
 doc = json.load(sys.stdin)
 rows = doc["records"] if isinstance(doc, dict) else doc
