@@ -14,6 +14,12 @@ public sealed class MembershipCounters
     /// <summary>Pings for a different node id, e.g. an address reused after a restart.</summary>
     public long MisdirectedPings { get; internal set; }
 
+    /// <summary>Dead/left members removed after DeadMemberRetention.</summary>
+    public long MembersReaped { get; internal set; }
+
+    /// <summary>Alive claims refused because another node already uses that name from another address.</summary>
+    public long NameConflicts { get; internal set; }
+
     public long Refutations { get; internal set; }
     public long PushPulls { get; internal set; }
 }

@@ -18,15 +18,22 @@ public sealed class MembershipNode
     private readonly BroadcastQueue _broadcasts;
     private readonly Awareness _awareness;
     private readonly ProbeOrder _probeOrder;
+    private readonly NameConflictDetector _conflicts;
     private readonly List<GossipMessage> _decoded = [];
     private uint _sequence;
     private PendingProbe? _probe;
     private IDisposable? _probeTimer, _gossipTimer, _pushPullTimer, _joinTimer, _stopTimer;
     private bool _leaving;
 
-    public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random)
+    /// <param name="initialIncarnation">
+    /// Where this life's incarnation starts: a restarted agent passes its stored incarnation + 1, so its first Alive
+    /// already outbids what the cluster remembers of its previous life (dead or left) without a refutation round.
+    /// </param>
+    public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random,
+        uint initialIncarnation = 0)
     {
         Id = id;
+        Incarnation = initialIncarnation;
         _options = options;
         _transport = transport;
         _clock = clock;
@@ -34,7 +41,8 @@ public sealed class MembershipNode
         _broadcasts = new BroadcastQueue(options);
         _awareness = new Awareness(options.AwarenessMaxMultiplier);
         _probeOrder = new ProbeOrder(random);
-        _members[id] = new Member(id, transport.LocalAddress, 0, MemberState.Alive, clock.Now);
+        _conflicts = new NameConflictDetector(options);
+        _members[id] = new Member(id, transport.LocalAddress, initialIncarnation, MemberState.Alive, clock.Now);
     }
 
     public NodeId Id { get; }
@@ -46,6 +54,12 @@ public sealed class MembershipNode
 
     /// <summary>Raised after a member is added or changes state (also for incarnation-only changes of Alive).</summary>
     public event Action<Member>? MemberChanged;
+
+    /// <summary>Raised when a dead or left member is removed after <see cref="MembershipOptions.DeadMemberRetention"/>; carries its last state.</summary>
+    public event Action<Member>? MemberReaped;
+
+    /// <summary>Raised when another node claims a known member's name (or ours) from a different address; see <see cref="NameConflictDetector"/>.</summary>
+    public event Action<NameConflict>? NameConflictDetected;
 
     /// <summary>Snapshot of every known member, self included.</summary>
     public IReadOnlyList<Member> Members => [.. _members.Values];
@@ -175,6 +189,7 @@ public sealed class MembershipNode
     private void ProbeTick()
     {
         if (!IsRunning || _leaving) return;
+        ReapExpired();
         ConcludeProbe();
         var target = _probeOrder.Next(_members.Values, Id);
         if (target is not null) StartProbe(target);
@@ -226,6 +241,12 @@ public sealed class MembershipNode
         probe.ExpectedNacks = helpers.Count;
         foreach (var h in helpers)
             Send(h.Address, new PingRequest(probe.Sequence, probe.Target.Id, probe.Target.Address, Id));
+        // memberlist's TCP fallback ping: when only UDP to the target is broken (a firewall, a full socket buffer), the
+        // reliable path still reaches it and its ack, returned on that path, clears the probe instead of a suspicion.
+        var fallback = MessageCodec.EncodePacket(new Ping(probe.Sequence, probe.Target.Id, Id));
+        Counters.PacketsSent++;
+        Counters.BytesSent += fallback.Length;
+        _transport.SendReliable(probe.Target.Address, fallback);
     }
 
     /// <summary>Runs at the start of the next probe tick: the full probe interval was the deadline for any ack.</summary>
@@ -259,6 +280,12 @@ public sealed class MembershipNode
 
     private void OnAlive(Alive a)
     {
+        if (_members.TryGetValue(a.Node, out var known) && _conflicts.Refuses(known, a.Node == Id, a, _clock.Now, out var conflict))
+        {
+            Counters.NameConflicts++;
+            if (conflict is not null) NameConflictDetected?.Invoke(conflict);
+            return;
+        }
         if (a.Node == Id)
         {
             // An older life of ours, or a stale view, claims a newer incarnation: outbid it.
@@ -355,6 +382,16 @@ public sealed class MembershipNode
         Broadcast(Id, new Alive(Id, Incarnation, Address));
     }
 
+    private void ReapExpired()
+    {
+        foreach (var m in MemberReaper.Expired(_members.Values, Id, _clock.Now, _options.DeadMemberRetention))
+        {
+            _members.Remove(m.Id);
+            Counters.MembersReaped++;
+            MemberReaped?.Invoke(m);
+        }
+    }
+
     private void CancelSuspicion(NodeId node)
     {
         if (_suspicions.Remove(node, out var e)) e.Timer.Dispose();
@@ -436,10 +473,14 @@ public sealed class MembershipNode
     public PushPull LocalState(bool isReply) =>
         new(Id, isReply, _members.Values.Select(m => new PushPullEntry(m.Id, m.Address, m.Incarnation, m.State)).ToList());
 
+    /// <summary>Full state is too big for a datagram past a few dozen members and must arrive whole: reliable path (TCP).</summary>
     private void SendPushPull(GossipAddress to, bool isReply)
     {
         Counters.PushPulls++;
-        Send(to, LocalState(isReply));
+        var packet = MessageCodec.EncodePacket(LocalState(isReply));
+        Counters.PacketsSent++;
+        Counters.BytesSent += packet.Length;
+        _transport.SendReliable(to, packet);
     }
 
     /// <summary>
@@ -457,15 +498,17 @@ public sealed class MembershipNode
                     OnAlive(new Alive(e.Node, e.Incarnation, e.Address));
                     break;
                 case MemberState.Suspect:
-                case MemberState.Dead:
                     if (!known && e.Node != Id) OnAlive(new Alive(e.Node, e.Incarnation, e.Address));
                     OnSuspect(new Suspect(e.Node, e.Incarnation, state.Source));
                     break;
+                // Dead and Left of a member we do not know (never did, or already reaped) are not added, as in
+                // memberlist: otherwise peers whose retention ends at different times hand reaped members back and
+                // forth forever and the list never shrinks. A known one is only suspected, not killed.
+                case MemberState.Dead:
+                    if (known) OnSuspect(new Suspect(e.Node, e.Incarnation, state.Source));
+                    break;
                 case MemberState.Left:
-                    if (!known && e.Node != Id)
-                        SetMember(new Member(e.Node, e.Address, e.Incarnation, MemberState.Left, _clock.Now), MemberState.Left, force: true);
-                    else
-                        OnLeave(new Leave(e.Node, e.Incarnation));
+                    if (known) OnLeave(new Leave(e.Node, e.Incarnation));
                     break;
             }
         }

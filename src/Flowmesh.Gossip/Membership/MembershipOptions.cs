@@ -33,6 +33,24 @@ public sealed record MembershipOptions
     /// <summary>Dead members still receive gossip this long, so a node that was only cut off hears of it and refutes.</summary>
     public TimeSpan GossipToTheDeadTime { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Dead and left members are removed from the list this long after they entered that state (see MemberReaper),
+    /// so the list stays bounded under churn. Longer than GossipToTheDeadTime (a cut-off node must still hear of its
+    /// death) and than a LAN push-pull period (stale views in flight), and long enough for <c>flowmesh members</c> to
+    /// show recent departures.
+    /// </summary>
+    public TimeSpan DeadMemberRetention { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// After this long Dead or Left, a member's name may be claimed from a new address (memberlist's
+    /// DeadNodeReclaimTime, same default 0: a dead node may come back at once with a new DHCP lease). Before that, and
+    /// always while it is alive or suspect, a claim from another address is a name conflict.
+    /// </summary>
+    public TimeSpan DeadNodeReclaimTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>A name conflict (same name, same claimed address) is reported again at most this often; every refused claim is counted.</summary>
+    public TimeSpan NameConflictReportInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Full-state sync period, scaled up above 32 members so the cluster-wide sync load stays flat.</summary>
     public TimeSpan PushPullInterval { get; init; } = TimeSpan.FromSeconds(30);
 

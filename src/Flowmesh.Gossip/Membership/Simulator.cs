@@ -59,6 +59,20 @@ public sealed class Simulator
         return sim.Node;
     }
 
+    /// <summary>
+    /// Starts a node with id <paramref name="id"/> at address <paramref name="address"/>, which may differ from its
+    /// id: e.g. a second node that claims an existing node's name (a name conflict).
+    /// </summary>
+    public MembershipNode AddNode(string address, NodeId id)
+    {
+        var sim = new SimulatedNode();
+        sim.Node = new MembershipNode(id, Membership, new SimulatedTransport(this, new GossipAddress(address)), Clock, new Random(++_nodeSeed));
+        _byAddress[new GossipAddress(address)] = sim;
+        _nodes.Add(sim);
+        sim.Node.Start();
+        return sim.Node;
+    }
+
     /// <summary>Crash: the node stops and its packets vanish, without saying goodbye.</summary>
     public void Kill(string name)
     {
@@ -153,5 +167,7 @@ public sealed class Simulator
         public GossipAddress LocalAddress { get; } = local;
 
         public void Send(GossipAddress to, ReadOnlySpan<byte> packet) => simulator.Deliver(LocalAddress, to, packet);
+
+        public void SendReliable(GossipAddress to, byte[] packet) => simulator.Deliver(LocalAddress, to, packet);
     }
 }

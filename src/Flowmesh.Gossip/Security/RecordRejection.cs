@@ -13,4 +13,14 @@ public enum RecordRejection
     KeyMismatch,
     /// <summary>A new origin while the trust map is full: refused rather than grow without bound.</summary>
     TooManyOrigins,
+    /// <summary>The signed body is not a valid epoch record for this cluster (corrupt, wrong version, other sketch key).</summary>
+    UndecodableRecord,
+    /// <summary>The record's own origin differs from the envelope's signer origin: a node signing someone else's record.</summary>
+    OriginMismatch,
+    /// <summary>The epoch length is outside the plausible range (ReplicationOptions.MinEpochLength..MaxEpochLength).</summary>
+    ImplausibleEpochLength,
+    /// <summary>The epoch starts later than now plus the allowed clock skew.</summary>
+    FromTheFuture,
+    /// <summary>The epoch ended before the retention horizon: pruned data must not come back.</summary>
+    Expired,
 }

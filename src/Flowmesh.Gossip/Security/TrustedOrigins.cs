@@ -24,6 +24,13 @@ public sealed class TrustedOrigins
 
     public int MaxOrigins { get; }
 
+    /// <summary>
+    /// Raised (outside the lock, on the accepting thread) when a record binds a new origin on first use, with the
+    /// origin and its key. The agent persists it and re-pins every persisted binding at start, so a restart never
+    /// reopens the TOFU window. Not raised by <see cref="Pin"/>: pinned keys already come from somewhere durable.
+    /// </summary>
+    public event Action<NodeId, byte[]>? OriginBound;
+
     public RecordRejectCounters Rejections { get; } = new();
 
     public int Count
@@ -85,19 +92,21 @@ public sealed class TrustedOrigins
     public bool TryAccept(SignedRecord record, out RecordRejection rejection)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var verdict = Check(record);
+        var verdict = Check(record, out var newlyBound);
         if (verdict is { } refused)
         {
             Rejections.Count(refused);
             rejection = refused;
             return false;
         }
+        if (newlyBound) OriginBound?.Invoke(record.Origin, (byte[])record.PublicKey.Clone());
         rejection = default;
         return true;
     }
 
-    private RecordRejection? Check(SignedRecord record)
+    private RecordRejection? Check(SignedRecord record, out bool newlyBound)
     {
+        newlyBound = false;
         // Signature first: an unsigned claim must never create a binding.
         if (!record.HasValidSignature()) return RecordRejection.BadSignature;
         lock (_lock)
@@ -106,6 +115,7 @@ public sealed class TrustedOrigins
                 return CryptographicOperations.FixedTimeEquals(bound, record.PublicKey) ? null : RecordRejection.KeyMismatch;
             if (_keys.Count >= MaxOrigins) return RecordRejection.TooManyOrigins;
             _keys[record.Origin] = (byte[])record.PublicKey.Clone();
+            newlyBound = true;
             return null;
         }
     }

@@ -3,6 +3,8 @@ using Flowmesh.Gossip.Security;
 
 namespace Flowmesh.Gossip.Tests.Security;
 
+// Alone: Memory_stays_bounded_under_a_flood_of_distinct_senders measures the whole process's heap.
+[Collection(RunsAloneCollection.Name)]
 public sealed class ReplayProtectionTests
 {
     private static readonly NodeId A = new("node-a");

@@ -1,0 +1,294 @@
+using Flowmesh.Core.Epochs;
+using Flowmesh.Gossip.Records;
+using Flowmesh.Gossip.Security;
+using Microsoft.Data.Sqlite;
+
+namespace Flowmesh.Agent.Storage;
+
+/// <summary>
+/// The records table of <see cref="AgentDatabase"/>. Writes are durable when <see cref="Write"/> returns (WAL with
+/// synchronous=FULL: the commit is fsynced). Per-origin digests live in memory, loaded once at open and updated on
+/// every write and prune, so anti-entropy rounds never scan the table.
+/// <para>
+/// Retention: <see cref="Prune"/> deletes whole epochs, oldest first, until records are younger than the maximum
+/// age and within the byte budget, and raises <see cref="HorizonMicros"/> to the oldest start still retained.
+/// Records starting before the horizon are refused by <see cref="Write"/>, so replication never pulls back what
+/// was pruned (a peer with longer retention would otherwise re-send it every round).
+/// </para>
+/// </summary>
+public sealed class SqliteRecordStore : IRecordStore
+{
+    private const string HorizonKey = "horizon_us";
+
+    /// <summary>Room for any hex or base64 digest up to SHA-512 with a prefix.</summary>
+    public const int MaxContentHashLength = 160;
+
+    private readonly DatabaseConnections _connections;
+    private readonly StorageOptions _options;
+    private readonly TimeProvider _time;
+    private readonly string _self;
+    private readonly SqliteCommand _insert;
+    private readonly Lock _digestLock = new();
+    private readonly Dictionary<string, OriginDigest> _digests = new(StringComparer.Ordinal);
+    private long _horizon;
+    private long _totalBytes;
+    private long _refusedBelowHorizon;
+    private long _longestEpoch;
+
+    internal SqliteRecordStore(DatabaseConnections connections, StorageOptions options, TimeProvider time, string self)
+    {
+        _connections = connections;
+        _options = options;
+        _time = time;
+        _self = self;
+        var writer = connections.Writer;
+        _horizon = writer.Int64($"SELECT value FROM meta WHERE key = '{HorizonKey}'") ?? long.MinValue;
+        _totalBytes = writer.Int64("SELECT coalesce(sum(size), 0) FROM records") ?? 0;
+        _longestEpoch = writer.Int64("SELECT coalesce(max(length_us), 0) FROM records") ?? 0;
+        using (var command = writer.Command("SELECT origin, start_us, length_us FROM records"))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read()) Add(new EpochId(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+        _insert = writer.Command("""
+            INSERT INTO records(origin, start_us, length_us, content_hash, envelope, size, received_us, own)
+            VALUES ($origin, $start, $length, $hash, $envelope, $size, $received, $own)
+            ON CONFLICT (origin, start_us, length_us) DO NOTHING
+            """);
+        foreach (var name in new[] { "$origin", "$start", "$length", "$hash", "$envelope", "$size", "$received", "$own" })
+            _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+    }
+
+    /// <summary>Records starting before this (µs since the Unix epoch) were pruned and are refused; long.MinValue until the first prune.</summary>
+    public long HorizonMicros => Volatile.Read(ref _horizon);
+
+    /// <summary>Envelope bytes held.</summary>
+    public long TotalBytes => Volatile.Read(ref _totalBytes);
+
+    /// <summary>Writes refused because the record starts before the horizon.</summary>
+    public long RefusedBelowHorizon => Volatile.Read(ref _refusedBelowHorizon);
+
+    public IReadOnlyList<OriginDigest> Digest()
+    {
+        lock (_digestLock) return [.. _digests.Values.OrderBy(d => d.Origin, StringComparer.Ordinal)];
+    }
+
+    public IReadOnlyList<EpochId> IdsOf(string origin)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command(
+            "SELECT start_us, length_us FROM records WHERE origin = $origin ORDER BY start_us DESC, length_us DESC").With("$origin", origin);
+        using var reader = command.ExecuteReader();
+        var ids = new List<EpochId>();
+        while (reader.Read()) ids.Add(new EpochId(origin, reader.GetInt64(0), reader.GetInt64(1)));
+        return ids;
+    }
+
+    public bool Contains(EpochId id)
+    {
+        ArgumentNullException.ThrowIfNull(id.Origin);
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command(
+            "SELECT 1 FROM records WHERE origin = $origin AND start_us = $start AND length_us = $length");
+        command.With("$origin", id.Origin).With("$start", id.StartMicros).With("$length", id.LengthMicros);
+        return command.ExecuteScalar() is not null;
+    }
+
+    public byte[]? Read(EpochId id)
+    {
+        ArgumentNullException.ThrowIfNull(id.Origin);
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command(
+            "SELECT envelope FROM records WHERE origin = $origin AND start_us = $start AND length_us = $length");
+        command.With("$origin", id.Origin).With("$start", id.StartMicros).With("$length", id.LengthMicros);
+        return command.ExecuteScalar() as byte[];
+    }
+
+    /// <summary>
+    /// Stores a verified record, durably. False for a duplicate id (the first copy stays) and for a record that
+    /// starts before <see cref="HorizonMicros"/> (already pruned by retention).
+    /// </summary>
+    public bool Write(VerifiedRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(record.ContentHash);
+        ArgumentNullException.ThrowIfNull(record.SignedEnvelope);
+        record.Id.Validate();
+        // Bounds that hold for every valid record, so a bug upstream cannot fill the disk through this door.
+        if (record.SignedEnvelope.Length is 0 or > SignedRecord.MaxEncodedLength)
+            throw new ArgumentException($"a signed envelope is 1..{SignedRecord.MaxEncodedLength} bytes, got {record.SignedEnvelope.Length}", nameof(record));
+        if (record.ContentHash.Length is 0 or > MaxContentHashLength)
+            throw new ArgumentException($"a content hash is 1..{MaxContentHashLength} characters, got {record.ContentHash.Length}", nameof(record));
+        lock (_connections.WriteLock)
+        {
+            ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
+            if (record.Id.StartMicros < _horizon)
+            {
+                Interlocked.Increment(ref _refusedBelowHorizon);
+                return false;
+            }
+            var p = _insert.Parameters;
+            p[0].Value = record.Id.Origin;
+            p[1].Value = record.Id.StartMicros;
+            p[2].Value = record.Id.LengthMicros;
+            p[3].Value = record.ContentHash;
+            p[4].Value = record.SignedEnvelope;
+            p[5].Value = (long)record.SignedEnvelope.Length;
+            p[6].Value = Micros(_time.GetUtcNow());
+            p[7].Value = string.Equals(record.Id.Origin, _self, StringComparison.Ordinal) ? 1L : 0L;
+            if (_insert.ExecuteNonQuery() == 0) return false;
+            Interlocked.Add(ref _totalBytes, record.SignedEnvelope.Length);
+            if (record.Id.LengthMicros > Volatile.Read(ref _longestEpoch)) Volatile.Write(ref _longestEpoch, record.Id.LengthMicros);
+            lock (_digestLock) Add(record.Id);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Applies retention at <paramref name="now"/>: deletes epochs that started before now − MaxRecordAge, then the
+    /// oldest epochs until the held envelopes fit MaxRecordBytes. Whole epochs (all records with one start) go
+    /// together so the horizon is exact. One transaction: a crash keeps either all or none of one prune.
+    /// </summary>
+    public PruneResult Prune(DateTimeOffset now)
+    {
+        lock (_connections.WriteLock)
+        {
+            ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
+            var writer = _connections.Writer;
+            long cutoff = Math.Max(_horizon, SaturatingSubtract(Micros(now), _options.MaxRecordAge.Ticks / TimeSpan.TicksPerMicrosecond));
+            cutoff = Math.Max(cutoff, ByteBudgetCutoff(writer, cutoff));
+            if (cutoff == _horizon) return new PruneResult(0, 0, _horizon);
+
+            var deleted = new List<EpochId>();
+            long bytes = 0;
+            using var transaction = writer.BeginTransaction();
+            using (var select = writer.Command("SELECT origin, start_us, length_us, size FROM records WHERE start_us < $cutoff", transaction))
+            {
+                select.With("$cutoff", cutoff);
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    deleted.Add(new EpochId(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+                    bytes += reader.GetInt64(3);
+                }
+            }
+            using (var delete = writer.Command("DELETE FROM records WHERE start_us < $cutoff", transaction))
+                delete.With("$cutoff", cutoff).ExecuteNonQuery();
+            using (var horizon = writer.Command("INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value", transaction))
+                horizon.With("$key", HorizonKey).With("$value", cutoff).ExecuteNonQuery();
+            transaction.Commit();
+            writer.Execute("PRAGMA incremental_vacuum");
+
+            Volatile.Write(ref _horizon, cutoff);
+            Interlocked.Add(ref _totalBytes, -bytes);
+            lock (_digestLock)
+                foreach (var id in deleted) Remove(id);
+            return new PruneResult(deleted.Count, bytes, cutoff);
+        }
+    }
+
+    /// <summary>
+    /// Records whose epoch overlaps [fromMicros, toMicros), oldest first; of one origin when given; at most
+    /// <paramref name="limit"/> of them (envelopes are in memory at once: page with a later fromMicros).
+    /// </summary>
+    public IReadOnlyList<StoredRecord> RecordsBetween(long fromMicros, long toMicros, string? origin = null, int limit = int.MaxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command(
+            "SELECT origin, start_us, length_us, content_hash, envelope, received_us, own FROM records " +
+            // The lower bound on start_us lets the index skip everything that ends before fromMicros: no epoch held is
+            // longer than the longest one ever written.
+            "WHERE start_us >= $lowest AND start_us < $to AND start_us + length_us > $from" + (origin is null ? "" : " AND origin = $origin") +
+            " ORDER BY start_us, origin, length_us LIMIT $limit");
+        long lowest = fromMicros < long.MinValue + Volatile.Read(ref _longestEpoch) ? long.MinValue : fromMicros - Volatile.Read(ref _longestEpoch);
+        command.With("$lowest", lowest).With("$from", fromMicros).With("$to", toMicros).With("$limit", (long)limit);
+        if (origin is not null) command.With("$origin", origin);
+        return ReadRecords(command);
+    }
+
+    /// <summary>The newest held record of every origin (largest start, then longest), ordered by origin.</summary>
+    public IReadOnlyList<StoredRecord> NewestPerOrigin()
+    {
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command("""
+            SELECT origin, start_us, length_us, content_hash, envelope, received_us, own FROM (
+                SELECT *, row_number() OVER (PARTITION BY origin ORDER BY start_us DESC, length_us DESC) AS rank FROM records)
+            WHERE rank = 1 ORDER BY origin
+            """);
+        return ReadRecords(command);
+    }
+
+    /// <summary>Count, bytes and span of starts held per origin, ordered by origin.</summary>
+    public IReadOnlyList<OriginUsage> UsageByOrigin()
+    {
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command(
+            "SELECT origin, count(*), sum(size), min(start_us), max(start_us) FROM records GROUP BY origin ORDER BY origin");
+        using var reader = command.ExecuteReader();
+        var usage = new List<OriginUsage>();
+        while (reader.Read())
+            usage.Add(new OriginUsage(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+        return usage;
+    }
+
+    /// <summary>The smallest start S such that the records starting at or after S fit the byte budget.</summary>
+    private long ByteBudgetCutoff(SqliteConnection writer, long from)
+    {
+        long excess = Volatile.Read(ref _totalBytes) - _options.MaxRecordBytes;
+        if (excess <= 0) return long.MinValue;
+        using var command = writer.Command("SELECT start_us, sum(size) FROM records GROUP BY start_us ORDER BY start_us");
+        using var reader = command.ExecuteReader();
+        long removed = 0;
+        long last = from;
+        while (reader.Read())
+        {
+            long start = reader.GetInt64(0);
+            if (removed >= excess) return start;
+            removed += reader.GetInt64(1);
+            last = start;
+        }
+        // Even the newest epoch does not fit: everything goes.
+        return last == long.MaxValue ? last : last + 1;
+    }
+
+    private IReadOnlyList<StoredRecord> ReadRecords(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var records = new List<StoredRecord>();
+        while (reader.Read())
+        {
+            records.Add(new StoredRecord(
+                new EpochId(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)),
+                reader.GetString(3),
+                (byte[])reader.GetValue(4),
+                DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(5) * TimeSpan.TicksPerMicrosecond),
+                reader.GetInt64(6) != 0));
+        }
+        return records;
+    }
+
+    private void Add(EpochId id)
+    {
+        var hash = OriginDigest.IdHash(id);
+        _digests[id.Origin] = _digests.TryGetValue(id.Origin, out var d)
+            ? d with { Count = d.Count + 1, NewestStartMicros = Math.Max(d.NewestStartMicros, id.StartMicros), Fingerprint = d.Fingerprint ^ hash }
+            : new OriginDigest(id.Origin, 1, id.StartMicros, hash);
+    }
+
+    // Prune deletes only starts below the cutoff and keeps every start at or above it, so an origin that keeps any
+    // record keeps its newest one: NewestStartMicros never needs recomputing.
+    private void Remove(EpochId id)
+    {
+        var d = _digests[id.Origin];
+        if (d.Count == 1) _digests.Remove(id.Origin);
+        else _digests[id.Origin] = d with { Count = d.Count - 1, Fingerprint = d.Fingerprint ^ OriginDigest.IdHash(id) };
+    }
+
+    internal void DisposeCommands() => _insert.Dispose();
+
+    internal static long Micros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+
+    private static long SaturatingSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue : a - b;
+}

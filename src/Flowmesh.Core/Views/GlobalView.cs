@@ -1,0 +1,426 @@
+using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Packets;
+
+namespace Flowmesh.Core.Views;
+
+/// <summary>
+/// The whole network over one time window, built from the records a node holds: every origin's records merged
+/// exactly once (<see cref="WindowSelection"/>), and answers that each carry their error bound and the window's
+/// <see cref="ViewCoverage"/>. Pure computation: no I/O, no clock (the caller passes "now"). Immutable once built and
+/// safe to query from several threads.
+/// </summary>
+public sealed class GlobalView
+{
+    private readonly GlobalViewOptions _options;
+    private readonly EpochContents? _merged;
+    private readonly TrafficCounters _all;
+    private readonly TrafficCounters[] _byProtocol;
+    private readonly Dictionary<string, List<EpochRecord>> _byOrigin;
+    private readonly Dictionary<string, HashSet<long>> _coveredSlots;
+    private readonly Dictionary<string, EpochContents> _originContents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MemberState> _expected;
+    private readonly long _firstSlot;
+    private readonly long _settledEnd;
+
+    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, MemberState> expected)
+    {
+        _options = options;
+        Window = window;
+        NowMicros = nowMicros;
+        _expected = expected;
+        Records = selection.Chosen;
+        _byOrigin = selection.Chosen.GroupBy(r => r.Id.Origin, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        // Each origin's records are merged first (the per-origin sketches answer "observed by"), then the origins:
+        // every record is still summed exactly once, and the per-origin work is not done twice.
+        foreach (var (origin, records) in _byOrigin.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            var contents = EpochRecordSet.MergeContents(records);
+            _originContents[origin] = contents;
+            _merged ??= contents.CreateEmptyLike();
+            _merged.MergeFrom(contents);
+        }
+        _byProtocol = _merged is null ? new TrafficCounters[ProtocolClasses.Count] : (TrafficCounters[])_merged.ByProtocol.Clone();
+        foreach (var c in _byProtocol) _all += c;
+
+        long epoch = options.EpochMicros;
+        _firstSlot = EpochRollup.AlignDown(window.FromMicros + epoch - 1, epoch);
+        long settledLimit = Math.Min(window.ToMicros, nowMicros - options.SettleMicros);
+        _settledEnd = Math.Max(_firstSlot, EpochRollup.AlignDown(settledLimit, epoch));
+        _coveredSlots = new Dictionary<string, HashSet<long>>(StringComparer.Ordinal);
+        foreach (var (origin, records) in _byOrigin)
+        {
+            var slots = new HashSet<long>();
+            foreach (var r in records)
+                for (long s = Math.Max(_firstSlot, EpochRollup.AlignDown(r.Id.StartMicros, epoch)); s < r.Id.EndMicros && s < _settledEnd; s += epoch)
+                    slots.Add(s);
+            _coveredSlots[origin] = slots;
+        }
+        Coverage = BuildCoverage(selection);
+    }
+
+    /// <summary>
+    /// Builds the view of <paramref name="window"/> from <paramref name="records"/> (any order, duplicates allowed,
+    /// any origins) given the origins membership knows (<paramref name="expected"/>; a name listed twice keeps its
+    /// last state) and the current time.
+    /// </summary>
+    public static GlobalView Build(IEnumerable<EpochRecord> records, IEnumerable<ExpectedOrigin> expected, long nowMicros, ViewWindow window, GlobalViewOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(expected);
+        options ??= GlobalViewOptions.Default;
+        options.Validate();
+        if (window.FromMicros >= window.ToMicros)
+            throw new ArgumentException($"A window needs from < to (got {window.FromMicros} .. {window.ToMicros} µs).", nameof(window));
+        var states = new Dictionary<string, MemberState>(StringComparer.Ordinal);
+        foreach (var e in expected)
+        {
+            ArgumentNullException.ThrowIfNull(e.Origin, nameof(expected));
+            states[e.Origin] = e.State;
+        }
+        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window), states);
+    }
+
+    public ViewWindow Window { get; }
+    public long NowMicros { get; }
+    public ViewCoverage Coverage { get; }
+
+    /// <summary>The records merged, each exactly once, by origin then start.</summary>
+    public IReadOnlyList<EpochRecord> Records { get; }
+
+    private Caveats Caveats => Coverage.Caveats;
+
+    public TotalsAnswer Totals()
+    {
+        var cav = Caveats;
+        var byProtocol = Enum.GetValues<ProtocolClass>()
+            .Select(p => new ProtocolTotals(p, Measured.Of(_byProtocol[(int)p].Bytes, 0, cav), Measured.Of(_byProtocol[(int)p].Packets, 0, cav), Measured.Of(_byProtocol[(int)p].Flows, 0, cav)))
+            .ToList();
+        TimeSpan span = Records.Count == 0 ? TimeSpan.Zero
+            : TimeSpan.FromMicroseconds(Records.Max(r => r.Id.EndMicros) - Records.Min(r => r.Id.StartMicros));
+        double seconds = span.TotalSeconds;
+        return new TotalsAnswer(
+            Measured.Of(_all.Bytes, 0, cav), Measured.Of(_all.Packets, 0, cav), Measured.Of(_all.Flows, 0, cav), byProtocol, span,
+            Measured.Of(seconds > 0 ? _all.Bytes * 8.0 / seconds : 0, 0, cav),
+            Measured.Of(seconds > 0 ? _all.Packets / seconds : 0, 0, cav),
+            Coverage);
+    }
+
+    /// <summary>
+    /// Totals per bucket over the window. Without <paramref name="bucket"/>, the shortest ladder length that keeps the
+    /// series within <see cref="GlobalViewOptions.MaxSeriesPoints"/>; never shorter than the longest merged record
+    /// (a record is counted whole in the bucket where it starts).
+    /// </summary>
+    public SeriesAnswer Series(TimeSpan? bucket = null)
+    {
+        long longest = Records.Count == 0 ? 0 : Records.Max(r => r.Id.LengthMicros);
+        long minimum = Math.Max(longest, (Window.LengthMicros + _options.MaxSeriesPoints - 1) / _options.MaxSeriesPoints);
+        long bucketMicros;
+        if (bucket is { } b)
+        {
+            bucketMicros = b.Ticks / TimeSpan.TicksPerMicrosecond;
+            if (bucketMicros <= 0) throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "must be positive");
+            if (bucketMicros < longest)
+                throw new ArgumentOutOfRangeException(nameof(bucket), bucket, $"shorter than the longest merged record ({TimeSpan.FromMicroseconds(longest)}); records cannot be split");
+            if (Window.LengthMicros / bucketMicros > 100_000)
+                throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "more than 100,000 points in the window");
+        }
+        else
+        {
+            var ladder = _options.BucketLadder.Select(l => l.Ticks / TimeSpan.TicksPerMicrosecond).Order().ToList();
+            bucketMicros = ladder.FirstOrDefault(l => l >= minimum);
+            if (bucketMicros == 0) bucketMicros = (minimum + ladder[^1] - 1) / ladder[^1] * ladder[^1];
+        }
+
+        var cav = Caveats & ~Caveats.IncompleteCoverage;
+        long epoch = _options.EpochMicros;
+        var sums = new Dictionary<long, (TrafficCounters Counters, HashSet<string> Origins)>();
+        foreach (var r in Records)
+        {
+            long start = EpochRollup.AlignDown(r.Id.StartMicros, bucketMicros);
+            if (!sums.TryGetValue(start, out var s)) s = (default, new HashSet<string>(StringComparer.Ordinal));
+            s.Origins.Add(r.Id.Origin);
+            sums[start] = (s.Counters + r.Totals.All, s.Origins);
+        }
+        var points = new List<SeriesPoint>();
+        for (long start = EpochRollup.AlignDown(Window.FromMicros, bucketMicros); start < Window.ToMicros; start += bucketMicros)
+        {
+            sums.TryGetValue(start, out var s);
+            bool complete = true;
+            foreach (var (origin, state) in _expected)
+            {
+                if (state == MemberState.Left) continue;
+                _coveredSlots.TryGetValue(origin, out var covered);
+                for (long slot = Math.Max(start, _firstSlot); slot < start + bucketMicros && slot < _settledEnd; slot += epoch)
+                {
+                    if (covered is null || !covered.Contains(slot)) { complete = false; break; }
+                }
+                if (!complete) break;
+            }
+            var pointCaveats = cav | (complete ? Caveats.None : Caveats.IncompleteCoverage);
+            double seconds = bucketMicros / 1e6;
+            points.Add(new SeriesPoint(start, bucketMicros,
+                Measured.Of(s.Counters.Bytes, 0, pointCaveats), Measured.Of(s.Counters.Packets, 0, pointCaveats), Measured.Of(s.Counters.Flows, 0, pointCaveats),
+                Measured.Of(s.Counters.Bytes * 8.0 / seconds, 0, pointCaveats), Measured.Of(s.Counters.Packets / seconds, 0, pointCaveats),
+                s.Origins?.Count ?? 0, complete, start + bucketMicros <= _settledEnd));
+        }
+        return new SeriesAnswer(TimeSpan.FromMicroseconds(bucketMicros), points, Coverage);
+    }
+
+    /// <summary>The heaviest <paramref name="limit"/> keys of <paramref name="kind"/> by <paramref name="measure"/>.</summary>
+    public TopAnswer Top(TopKind kind, TrafficMeasure measure = TrafficMeasure.Bytes, int limit = 10)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var cav = Caveats;
+        double total = measure == TrafficMeasure.Bytes ? _all.Bytes : _all.Packets;
+        var totalMeasured = Measured.Of(total, 0, cav);
+        if (_merged is null) return new TopAnswer(kind, measure, [], totalMeasured, 0, Coverage);
+        if (kind == TopKind.Ports) return TopPorts(measure, limit, total, totalMeasured, cav);
+
+        var dimension = kind switch
+        {
+            TopKind.Talkers => TopDimension.Talkers,
+            TopKind.Destinations => TopDimension.Destinations,
+            TopKind.Pairs => TopDimension.Pairs,
+            TopKind.Flows => TopDimension.Flows,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+        var summary = _merged.Top[EpochContents.TopIndex(dimension, measure)];
+        var items = summary.Items()
+            .Select(h =>
+            {
+                var key = TrafficKey.Decode(h.Key);
+                var weight = Measured.Between(h.Lower, h.Upper, cav);
+                return new TopItem(key.ToString(), key, weight, Share(weight, total, cav));
+            })
+            .OrderByDescending(i => i.Weight.Value).ThenBy(i => i.Label, StringComparer.Ordinal)
+            .Take(limit).ToList();
+        return new TopAnswer(kind, measure, items, totalMeasured, summary.UntrackedBound, Coverage);
+    }
+
+    /// <summary>
+    /// Ports from the top-flows list: a port's traffic is at least the lower bounds of its listed flows, and at most
+    /// that plus everything the listed flows' lower bounds leave unattributed (R = total - all listed lower bounds).
+    /// </summary>
+    private TopAnswer TopPorts(TrafficMeasure measure, int limit, double total, Measured totalMeasured, Caveats cav)
+    {
+        var flows = _merged!.Top[EpochContents.TopIndex(TopDimension.Flows, measure)].Items();
+        double attributed = flows.Sum(f => (double)f.Lower);
+        double unattributed = Math.Max(0, total - attributed);
+        var items = flows
+            .Select(f => TrafficKey.Decode(f.Key) is var key ? (Key: key, f.Lower) : default)
+            .Where(f => IpProtocol.HasPorts(f.Key.Protocol))
+            .GroupBy(f => (f.Key.Protocol, f.Key.DestinationPort))
+            .Select(g =>
+            {
+                double lower = g.Sum(f => (double)f.Lower);
+                var key = new TrafficKey(TrafficKeyShape.FiveTuple, default, default, g.Key.Protocol, 0, g.Key.DestinationPort);
+                var weight = Measured.Between(lower, Math.Min(total, lower + unattributed), cav);
+                return new TopItem($"{ProtocolName(g.Key.Protocol)}/{g.Key.DestinationPort}", key, weight, Share(weight, total, cav));
+            })
+            .OrderByDescending(i => i.Weight.Value).ThenBy(i => i.Label, StringComparer.Ordinal)
+            .Take(limit).ToList();
+        return new TopAnswer(TopKind.Ports, measure, items, totalMeasured, unattributed, Coverage);
+    }
+
+    private static Measured Share(Measured weight, double total, Caveats cav) =>
+        total > 0 ? Measured.Of(weight.Value / total, weight.ErrorBound / total, cav) : Measured.Of(0, 0, cav);
+
+    private static string ProtocolName(byte protocol) => protocol switch
+    {
+        IpProtocol.Tcp => "tcp",
+        IpProtocol.Udp => "udp",
+        IpProtocol.Sctp => "sctp",
+        _ => protocol.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public DistinctAnswer Distinct(DistinctKind kind)
+    {
+        if (_merged is null) return new DistinctAnswer(kind, Measured.Of(0, 0, Caveats), Coverage);
+        var hll = _merged.Distinct[(int)kind];
+        double estimate = hll.Estimate();
+        var count = hll.IsSparse
+            ? Measured.Of(Math.Round(estimate), 1, Caveats)
+            : Measured.Of(estimate, 3 * hll.RelativeStandardError * estimate, Caveats);
+        return new DistinctAnswer(kind, count, Coverage);
+    }
+
+    /// <summary>
+    /// Traffic matrix between IPv4 /<paramref name="ipv4Prefix"/> and IPv6 /<paramref name="ipv6Prefix"/> blocks
+    /// (hosts: 32 and 128). Prefixes up to /24 and /64 aggregate the records' subnet matrices; longer ones use the
+    /// top-pairs lists (see <see cref="MatrixBasis"/>).
+    /// </summary>
+    public MatrixAnswer Matrix(int ipv4Prefix = 24, int ipv6Prefix = 64, int limit = 50)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(ipv4Prefix);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ipv4Prefix, 32);
+        ArgumentOutOfRangeException.ThrowIfNegative(ipv6Prefix);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ipv6Prefix, 128);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var cav = Caveats;
+        bool fromMatrix = ipv4Prefix <= 24 && ipv6Prefix <= 64;
+        var basis = fromMatrix ? MatrixBasis.SubnetMatrix : MatrixBasis.TopPairs;
+        if (_merged is null)
+            return new MatrixAnswer(ipv4Prefix, ipv6Prefix, basis, [], Measured.Of(0, 0, cav), Measured.Of(0, 0, cav), Coverage);
+        AddressPrefix Block(IpAddress128 a) => AddressPrefix.Of(a, a.IsIPv4 ? 96 + ipv4Prefix : ipv6Prefix);
+        bool IsHost(IpAddress128 a) => a.IsIPv4 ? ipv4Prefix == 32 : ipv6Prefix == 128;
+
+        List<MatrixItem> cells;
+        double unattributedBytes, unattributedPackets;
+        if (fromMatrix)
+        {
+            var m = _merged.Matrix;
+            unattributedBytes = m.RemainderBytes;
+            unattributedPackets = m.RemainderPackets;
+            // At the matrix's own prefixes a block is one cell with its own bounds. A wider block may also hold cells the
+            // merged matrix no longer lists, whose traffic is somewhere in the remainder: its bound is [sum of lower, that + remainder].
+            bool ownPrefixes = ipv4Prefix == 24 && ipv6Prefix == 64;
+            cells = m.Cells.GroupBy(c => (Source: Block(c.Source.Network), Destination: Block(c.Destination.Network)))
+                .Select(g =>
+                {
+                    double bl = g.Sum(c => (double)c.BytesLower), pl = g.Sum(c => (double)c.PacketsLower);
+                    double bu = ownPrefixes ? g.Sum(c => (double)c.BytesUpper) : bl + m.RemainderBytes;
+                    double pu = ownPrefixes ? g.Sum(c => (double)c.PacketsUpper) : pl + m.RemainderPackets;
+                    return new MatrixItem(g.Key.Source, g.Key.Destination, Measured.Between(bl, bu, cav), Measured.Between(pl, pu, cav));
+                }).ToList();
+        }
+        else
+        {
+            var bytes = _merged.Top[EpochContents.TopIndex(TopDimension.Pairs, TrafficMeasure.Bytes)];
+            var packets = _merged.Top[EpochContents.TopIndex(TopDimension.Pairs, TrafficMeasure.Packets)];
+            var byteItems = bytes.Items().Select(h => (Key: TrafficKey.Decode(h.Key), h.Lower, h.Upper)).ToList();
+            var packetItems = packets.Items().Select(h => (Key: TrafficKey.Decode(h.Key), h.Lower, h.Upper)).ToList();
+            unattributedBytes = Math.Max(0, _all.Bytes - byteItems.Sum(i => (double)i.Lower));
+            unattributedPackets = Math.Max(0, _all.Packets - packetItems.Sum(i => (double)i.Lower));
+            var byteCells = byteItems.GroupBy(i => (Block(i.Key.Source), Block(i.Key.Destination))).ToDictionary(g => g.Key, g => g.ToList());
+            var packetCells = packetItems.GroupBy(i => (Block(i.Key.Source), Block(i.Key.Destination))).ToDictionary(g => g.Key, g => g.ToList());
+            (double Lower, double Upper) Bounds(List<(TrafficKey Key, ulong Lower, ulong Upper)>? listed, bool hostCell, double unattributed, ulong untracked)
+            {
+                if (listed is null) return (0, hostCell ? untracked : unattributed);
+                double lower = listed.Sum(i => (double)i.Lower);
+                // A host-to-host cell is one pair, so its own Space-Saving bounds hold; a wider block may also hold unlisted pairs.
+                return hostCell ? (lower, listed.Sum(i => (double)i.Upper)) : (lower, lower + unattributed);
+            }
+            cells = byteCells.Keys.Union(packetCells.Keys).Select(key =>
+            {
+                byteCells.TryGetValue(key, out var b);
+                packetCells.TryGetValue(key, out var p);
+                var any = (b ?? p)![0].Key;
+                bool hostCell = IsHost(any.Source) && IsHost(any.Destination);
+                var (bl, bu) = Bounds(b, hostCell, unattributedBytes, bytes.UntrackedBound);
+                var (pl, pu) = Bounds(p, hostCell, unattributedPackets, packets.UntrackedBound);
+                return new MatrixItem(key.Item1, key.Item2, Measured.Between(bl, Math.Min(_all.Bytes, bu), cav), Measured.Between(pl, Math.Min(_all.Packets, pu), cav));
+            }).ToList();
+        }
+        var ordered = cells.OrderByDescending(c => c.Bytes.Value).ThenBy(c => c.Source.Network).ThenBy(c => c.Destination.Network).Take(limit).ToList();
+        return new MatrixAnswer(ipv4Prefix, ipv6Prefix, basis, ordered, Measured.Of(unattributedBytes, 0, cav), Measured.Of(unattributedPackets, 0, cav), Coverage);
+    }
+
+    /// <summary>Every expected or contributing origin's exact share of the traffic, heaviest first.</summary>
+    public ContributionAnswer Contributions()
+    {
+        var cav = Caveats;
+        var list = Coverage.Origins.Select(o =>
+        {
+            var counters = default(TrafficCounters);
+            var health = default(CaptureHealth);
+            if (_byOrigin.TryGetValue(o.Origin, out var records))
+                foreach (var r in records)
+                {
+                    counters += r.Totals.All;
+                    health += r.Health;
+                }
+            var originCaveats = (cav & ~(Caveats.IncompleteCoverage | Caveats.CaptureLoss))
+                | (o.LeavesAGap ? Caveats.IncompleteCoverage : Caveats.None) | (health.KernelDrops > 0 ? Caveats.CaptureLoss : Caveats.None);
+            return new OriginContribution(o, Measured.Of(counters.Bytes, 0, originCaveats), Measured.Of(counters.Packets, 0, originCaveats),
+                Measured.Of(counters.Flows, 0, originCaveats), _all.Bytes > 0 ? counters.Bytes / (double)_all.Bytes : 0, health);
+        }).OrderByDescending(c => c.Bytes.Value).ThenBy(c => c.Origin, StringComparer.Ordinal).ToList();
+        return new ContributionAnswer(list, Coverage);
+    }
+
+    /// <summary>
+    /// Keys whose fan-out or fan-in over the window reaches <paramref name="threshold"/> (default: twice the merged
+    /// sketch's detection floor, at least 2). The merge is an exact union, so a spread seen in parts by many origins
+    /// is counted whole.
+    /// </summary>
+    public SpreadAnswer Spread(SpreadKind kind, double? threshold = null)
+    {
+        if (_merged is null) return new SpreadAnswer(kind, threshold ?? 2, 0, [], Coverage);
+        var sketch = _merged.Spread[(int)kind];
+        double floor = sketch.DetectionFloor;
+        double minimum = threshold ?? Math.Max(2, 2 * floor);
+        double relative = 3 * sketch.BucketRelativeStandardError;
+        var items = sketch.KeysAtOrAbove(minimum).Select(c =>
+        {
+            var key = TrafficKey.Decode(c.Key);
+            return new SpreadItem(key.ToString(), key, Measured.Of(c.Estimate, relative * c.Estimate + floor, Caveats), ObservedBySpread(kind, c.Key));
+        }).ToList();
+        return new SpreadAnswer(kind, minimum, floor, items, Coverage);
+    }
+
+    /// <summary>Origins whose own merged records give <paramref name="key"/> a spread of at least 1 (best effort: the per-origin sketch is noisy too).</summary>
+    internal IReadOnlyList<string> ObservedBySpread(SpreadKind kind, byte[] key) =>
+        _byOrigin.Keys.Where(o => OriginContents(o).Spread[(int)kind].Estimate(key) >= 1).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Origins whose own merged top list proves some weight for <paramref name="key"/> (lower bound above zero).</summary>
+    internal IReadOnlyList<string> ObservedByTop(TopDimension dimension, TrafficMeasure measure, ReadOnlySpan<byte> key)
+    {
+        var result = new List<string>();
+        foreach (var origin in _byOrigin.Keys.Order(StringComparer.Ordinal))
+            if (OriginContents(origin).Top[EpochContents.TopIndex(dimension, measure)].Bounds(key).Lower > 0) result.Add(origin);
+        return result;
+    }
+
+    /// <summary>The raw key bytes of every key listed in any merged record's top lists of <paramref name="dimension"/> (per record, not merged: more names survive).</summary>
+    internal IEnumerable<TrafficKey> KeysListedByAnyRecord(TopDimension dimension)
+    {
+        foreach (var r in Records)
+            foreach (var measure in Measures)
+                foreach (var h in r.Contents.Top[EpochContents.TopIndex(dimension, measure)].Items())
+                    yield return TrafficKey.Decode(h.Key);
+    }
+
+    private static readonly TrafficMeasure[] Measures = [TrafficMeasure.Bytes, TrafficMeasure.Packets];
+
+    internal EpochContents? Merged => _merged;
+
+    private EpochContents OriginContents(string origin) => _originContents[origin];
+
+    private ViewCoverage BuildCoverage(WindowSelection selection)
+    {
+        int settled = (int)((_settledEnd - _firstSlot) / _options.EpochMicros);
+        var names = _expected.Where(e => e.Value != MemberState.Left).Select(e => e.Key).Union(_byOrigin.Keys).Order(StringComparer.Ordinal);
+        var origins = new List<OriginCoverage>();
+        foreach (var name in names)
+        {
+            MemberState? state = _expected.TryGetValue(name, out var s) ? s : null;
+            bool expected = state is not null and not MemberState.Left;
+            _byOrigin.TryGetValue(name, out var records);
+            _coveredSlots.TryGetValue(name, out var covered);
+            int coveredCount = covered?.Count ?? 0;
+            long? newestEnd = records?.Max(r => r.Id.EndMicros);
+            OriginStatus status;
+            if (!expected) status = OriginStatus.Unexpected;
+            else if (coveredCount >= settled) status = OriginStatus.Complete;
+            else if (records is null) status = OriginStatus.Missing;
+            else if (newestEnd < _settledEnd) status = OriginStatus.Late;
+            else status = OriginStatus.Gaps;
+            origins.Add(new OriginCoverage(name, state, status, records?.Count ?? 0, settled, coveredCount, newestEnd,
+                newestEnd is { } end ? TimeSpan.FromMicroseconds(Math.Max(0, NowMicros - end)) : null));
+        }
+        var health = default(CaptureHealth);
+        foreach (var r in Records) health += r.Health;
+        return new ViewCoverage
+        {
+            Window = Window,
+            NowMicros = NowMicros,
+            Origins = origins,
+            Records = Records.Count,
+            DuplicatesIgnored = selection.Duplicates,
+            OverlapsIgnored = selection.Overlaps,
+            StraddlingIgnored = selection.Straddling,
+            Conflicts = selection.Conflicts,
+            Health = health,
+            NewestEndMicros = Records.Count == 0 ? null : Records.Max(r => r.Id.EndMicros),
+        };
+    }
+}

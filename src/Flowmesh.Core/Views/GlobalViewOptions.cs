@@ -1,0 +1,46 @@
+namespace Flowmesh.Core.Views;
+
+/// <summary>Tunables of the global view engine, with their defaults and why.</summary>
+public sealed record GlobalViewOptions
+{
+    /// <summary>
+    /// The cluster's base epoch length (<c>EpochSummarizerOptions.EpochLength</c>, default 10 s): coverage is counted
+    /// in epochs of this length.
+    /// </summary>
+    public TimeSpan EpochLength { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long after an epoch ends its records may still be on their way (sealing, signing, gossip) before a missing
+    /// one counts as missing. 20 s = two 10 s epochs: one anti-entropy round on a LAN is well under that
+    /// (docs/membership.md), so a record still absent then is late, not merely in flight.
+    /// </summary>
+    public TimeSpan SettleDelay { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>At most this many points (1..100,000) in a time series; longer windows use longer buckets (from <see cref="BucketLadder"/>).</summary>
+    public int MaxSeriesPoints { get; init; } = 360;
+
+    /// <summary>
+    /// Bucket lengths a series may use, shortest first; each divides the next so buckets stay aligned across nodes.
+    /// 360 points: 1 h at 10 s, 6 h at 1 min, 24 h at 5 min.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> BucketLadder { get; init; } =
+    [
+        TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5),
+        TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(3),
+        TimeSpan.FromHours(6), TimeSpan.FromDays(1),
+    ];
+
+    public static GlobalViewOptions Default { get; } = new();
+
+    internal long EpochMicros => EpochLength.Ticks / TimeSpan.TicksPerMicrosecond;
+    internal long SettleMicros => SettleDelay.Ticks / TimeSpan.TicksPerMicrosecond;
+
+    internal void Validate()
+    {
+        if (EpochMicros <= 0) throw new ArgumentOutOfRangeException(nameof(EpochLength), EpochLength, "must be positive");
+        if (SettleDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(SettleDelay), SettleDelay, "must not be negative");
+        if (MaxSeriesPoints is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(MaxSeriesPoints), MaxSeriesPoints, "1..100,000");
+        if (BucketLadder.Count == 0 || BucketLadder.Any(b => b <= TimeSpan.Zero))
+            throw new ArgumentOutOfRangeException(nameof(BucketLadder), "needs at least one positive bucket length");
+    }
+}

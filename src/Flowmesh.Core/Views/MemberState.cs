@@ -1,0 +1,17 @@
+namespace Flowmesh.Core.Views;
+
+/// <summary>
+/// What membership says about an origin, as far as the global view cares. The view does not depend on the gossip
+/// layer: the caller maps its membership states onto these.
+/// </summary>
+public enum MemberState
+{
+    /// <summary>Answering probes: its records are expected for every settled epoch.</summary>
+    Alive = 0,
+    /// <summary>Not answering for now: its records are still expected (it may be alive and only slow).</summary>
+    Suspect = 1,
+    /// <summary>Declared failed: its records are expected but will not come, so its traffic is missing from answers.</summary>
+    Dead = 2,
+    /// <summary>Left on purpose: it monitors nothing any more, so nothing is expected from it (records it did send still count).</summary>
+    Left = 3,
+}

@@ -1,0 +1,86 @@
+using Flowmesh.Core.Epochs;
+
+namespace Flowmesh.Core.Views;
+
+/// <summary>
+/// What a window's answers are built from: which origins contributed, which expected ones are missing or late, how
+/// old the newest data is, what the capture lost, and what was dropped while merging. Every answer carries it.
+/// </summary>
+public sealed record ViewCoverage
+{
+    public required ViewWindow Window { get; init; }
+    public required long NowMicros { get; init; }
+
+    /// <summary>Every expected origin and every origin that contributed, ordered by name.</summary>
+    public required IReadOnlyList<OriginCoverage> Origins { get; init; }
+
+    /// <summary>Expected origins (alive, suspect, dead).</summary>
+    public int Expected => Origins.Count(o => o.State is not null and not MemberState.Left);
+
+    /// <summary>Origins with at least one record in the window.</summary>
+    public int Contributing => Origins.Count(o => o.Records > 0);
+
+    /// <summary>Expected origins with at least one record in the window.</summary>
+    public int ExpectedContributing => Origins.Count(o => o.Records > 0 && o.State is not null and not MemberState.Left);
+
+    /// <summary>Records merged (exactly once each).</summary>
+    public required int Records { get; init; }
+
+    /// <summary>Copies of records already present (same id, same content): ignored, as they must be.</summary>
+    public required int DuplicatesIgnored { get; init; }
+
+    /// <summary>Records of one origin overlapping a longer record of the same origin that was used instead (roll-ups next to their parts).</summary>
+    public required int OverlapsIgnored { get; init; }
+
+    /// <summary>Records that lie partly outside the window (they cannot be split, so they are not counted).</summary>
+    public required int StraddlingIgnored { get; init; }
+
+    /// <summary>Why records were refused: same id with other content, or other sketch parameters. Deterministic whatever the arrival order.</summary>
+    public required IReadOnlyList<string> Conflicts { get; init; }
+
+    /// <summary>Capture health summed over the merged records.</summary>
+    public required CaptureHealth Health { get; init; }
+
+    /// <summary>End of the newest merged record; null when nothing contributed.</summary>
+    public long? NewestEndMicros { get; init; }
+
+    public TimeSpan? NewestDataAge => NewestEndMicros is { } end ? TimeSpan.FromMicroseconds(Math.Max(0, NowMicros - end)) : null;
+
+    /// <summary>Every expected origin has a record for every settled epoch of the window.</summary>
+    public bool IsComplete => !Origins.Any(o => o.LeavesAGap);
+
+    /// <summary>The caveats every number of the window inherits.</summary>
+    public Caveats Caveats =>
+        (IsComplete ? Caveats.None : Caveats.IncompleteCoverage)
+        | (Health.KernelDrops > 0 ? Caveats.CaptureLoss : Caveats.None)
+        | (Conflicts.Count > 0 ? Caveats.ConflictingRecords : Caveats.None);
+
+    /// <summary>The origins that contributed, by name.</summary>
+    public IReadOnlyList<string> ContributingOrigins => Origins.Where(o => o.Records > 0).Select(o => o.Origin).ToList();
+
+    /// <summary>Expected origins that leave a gap (missing, late or with gaps), by name.</summary>
+    public IReadOnlyList<string> IncompleteOrigins => Origins.Where(o => o.LeavesAGap).Select(o => o.Origin).ToList();
+
+    /// <summary>"38 of 40 origins, newest data 4 s old" (plus what is missing or late).</summary>
+    public string Summary
+    {
+        get
+        {
+            string age = NewestDataAge is { } a ? $"newest data {FormatAge(a)} old" : "no data";
+            var parts = new List<string> { $"{ExpectedContributing} of {Expected} origins", age };
+            int missing = Origins.Count(o => o.Status == OriginStatus.Missing);
+            int late = Origins.Count(o => o.Status == OriginStatus.Late);
+            int gaps = Origins.Count(o => o.Status == OriginStatus.Gaps);
+            if (missing > 0) parts.Add($"{missing} missing");
+            if (late > 0) parts.Add($"{late} late");
+            if (gaps > 0) parts.Add($"{gaps} with gaps");
+            int unexpected = Origins.Count(o => o.Status == OriginStatus.Unexpected);
+            if (unexpected > 0) parts.Add($"{unexpected} not in membership");
+            if (Conflicts.Count > 0) parts.Add($"{Conflicts.Count} conflicting records");
+            return string.Join(", ", parts);
+        }
+    }
+
+    private static string FormatAge(TimeSpan age) =>
+        age.TotalSeconds < 120 ? $"{age.TotalSeconds:0} s" : age.TotalMinutes < 120 ? $"{age.TotalMinutes:0} min" : $"{age.TotalHours:0.#} h";
+}

@@ -1,0 +1,83 @@
+using Flowmesh.Core.Epochs;
+
+namespace Flowmesh.Core.Views;
+
+/// <summary>
+/// Picks the records a window merges, exactly once each, whatever the order or repetition of the input:
+/// <list type="number">
+/// <item>only records wholly inside the window (a record cannot be split);</item>
+/// <item>only the sketch parameters most records share (others cannot be merged);</item>
+/// <item>one record per id: copies are ignored; different contents under one id are a conflict, resolved by the
+/// lowest content hash so every node picks the same one;</item>
+/// <item>per origin, no two overlapping records: longer records (roll-ups) first, then the shorter ones that fill
+/// what they leave. A roll-up holds the traffic of its parts, and merging fewer records is cheaper.</item>
+/// </list>
+/// </summary>
+internal sealed class WindowSelection
+{
+    public List<EpochRecord> Chosen { get; } = [];
+    public int Duplicates { get; private set; }
+    public int Overlaps { get; private set; }
+    public int Straddling { get; private set; }
+    public List<string> Conflicts { get; } = [];
+
+    public static WindowSelection Select(IEnumerable<EpochRecord> records, ViewWindow window)
+    {
+        var selection = new WindowSelection();
+        var inside = new List<EpochRecord>();
+        foreach (var record in records)
+        {
+            ArgumentNullException.ThrowIfNull(record);
+            var id = record.Id;
+            if (window.Contains(id.StartMicros, id.EndMicros)) inside.Add(record);
+            else if (id.StartMicros < window.ToMicros && window.FromMicros < id.EndMicros) selection.Straddling++;
+        }
+        if (inside.Count == 0) return selection;
+
+        // Sketch parameters: the set shared by most distinct records (ties: ordinal order), so the choice does not depend on arrival order.
+        var byParameters = inside.GroupBy(r => r.Contents.Parameters)
+            .Select(g => (Parameters: g.Key, Ids: g.Select(r => r.Id).Distinct().Count()))
+            .OrderByDescending(g => g.Ids).ThenBy(g => g.Parameters, StringComparer.Ordinal).ToList();
+        string parameters = byParameters[0].Parameters;
+        foreach (var other in byParameters.Skip(1))
+            selection.Conflicts.Add($"{other.Ids} record(s) built with other sketch parameters ({other.Parameters}) than the rest ({parameters}) were left out.");
+
+        var perId = new List<EpochRecord>();
+        foreach (var group in inside.Where(r => r.Contents.Parameters == parameters).GroupBy(r => r.Id))
+        {
+            var distinct = group.GroupBy(r => r.ContentHash, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            selection.Duplicates += group.Count() - distinct.Count;
+            if (distinct.Count > 1)
+                selection.Conflicts.Add($"{distinct.Count} different records claim {group.Key}; used content {distinct[0].Key[..16]}, ignored {string.Join(", ", distinct.Skip(1).Select(d => d.Key[..16]))}.");
+            perId.Add(distinct[0].First());
+        }
+
+        foreach (var origin in perId.GroupBy(r => r.Id.Origin, StringComparer.Ordinal))
+        {
+            var accepted = new List<EpochRecord>(); // sorted by start, pairwise disjoint
+            foreach (var record in origin.OrderByDescending(r => r.Id.LengthMicros).ThenBy(r => r.Id.StartMicros))
+            {
+                int index = accepted.BinarySearch(record, StartComparer.Instance);
+                if (index >= 0) { selection.Overlaps++; continue; }
+                index = ~index;
+                bool overlapsPrevious = index > 0 && accepted[index - 1].Id.Overlaps(record.Id);
+                bool overlapsNext = index < accepted.Count && accepted[index].Id.Overlaps(record.Id);
+                if (overlapsPrevious || overlapsNext) { selection.Overlaps++; continue; }
+                accepted.Insert(index, record);
+            }
+            selection.Chosen.AddRange(accepted);
+        }
+        selection.Chosen.Sort((a, b) =>
+        {
+            int c = string.CompareOrdinal(a.Id.Origin, b.Id.Origin);
+            return c != 0 ? c : a.Id.StartMicros.CompareTo(b.Id.StartMicros);
+        });
+        return selection;
+    }
+
+    private sealed class StartComparer : IComparer<EpochRecord>
+    {
+        public static readonly StartComparer Instance = new();
+        public int Compare(EpochRecord? x, EpochRecord? y) => x!.Id.StartMicros.CompareTo(y!.Id.StartMicros);
+    }
+}

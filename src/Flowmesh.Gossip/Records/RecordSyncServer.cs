@@ -1,0 +1,135 @@
+using Flowmesh.Core.Epochs;
+using Flowmesh.Gossip.Transport;
+
+namespace Flowmesh.Gossip.Records;
+
+/// <summary>
+/// The responder side of anti-entropy: register <see cref="HandleAsync"/> as the <see cref="GossipStreamHandler"/>
+/// for <see cref="GossipStreamKind.RecordSync"/>. Stateless between requests (a session's two requests may even go
+/// to different connections). Every pushed record passes the verifier before the store; malformed or rate-limited
+/// requests are counted and get no reply. Thread-safe as long as the store is.
+/// </summary>
+public sealed class RecordSyncServer
+{
+    private readonly IRecordStore _store;
+    private readonly IRecordVerifier _verifier;
+    private readonly ReplicationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly Dictionary<NodeId, (long Window, int Count)> _rates = [];
+    private readonly object _rateLock = new();
+
+    public RecordSyncServer(IRecordStore store, IRecordVerifier verifier, ReplicationOptions options, TimeProvider time,
+        ReplicationCounters? counters = null, Random? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(verifier);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        options.Validate();
+        _store = store;
+        _verifier = verifier;
+        _options = options;
+        _time = time;
+        _random = random ?? new Random();
+        Counters = counters ?? new ReplicationCounters();
+    }
+
+    /// <summary>Shared with the node's <see cref="RecordReplicator"/> when both are given the same instance.</summary>
+    public ReplicationCounters Counters { get; }
+
+    /// <summary>Matches <see cref="GossipStreamHandler"/>.</summary>
+    public ValueTask<byte[]?> HandleAsync(NodeId sender, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    {
+        Counters.Received(request.Length);
+        if (!Admit(sender))
+        {
+            Counters.Drops.Count(SyncDropReason.RateLimited);
+            return ValueTask.FromResult<byte[]?>(null);
+        }
+        if (!SyncCodec.TryDecode(request.Span, _options, out var message, out _, Counters.Drops))
+            return ValueTask.FromResult<byte[]?>(null);
+        SyncMessage? reply = message switch
+        {
+            DigestRequest d => ListDifferences(d),
+            ExchangeRequest x => Exchange(x),
+            _ => null,
+        };
+        if (reply is null)
+        {
+            Counters.Drops.Count(SyncDropReason.UnexpectedType);
+            return ValueTask.FromResult<byte[]?>(null);
+        }
+        var encoded = SyncCodec.Encode(reply);
+        Counters.RequestServed();
+        Counters.Sent(encoded.Length);
+        return ValueTask.FromResult<byte[]?>(encoded);
+    }
+
+    private IdListReply ListDifferences(DigestRequest request)
+    {
+        var now = RecordValidator.NowMicros(_time);
+        var horizon = RecordValidator.RetentionHorizonMicros(now, _options);
+        var since = Math.Max(request.SinceMicros, horizon);
+        var mine = _store.Digest().ToDictionary(d => d.Origin, StringComparer.Ordinal);
+        var theirs = new Dictionary<string, OriginDigest>(StringComparer.Ordinal);
+        foreach (var d in request.Digests) theirs.TryAdd(d.Origin, d);
+
+        var groups = new List<OriginIds>();
+        var total = 0;
+        foreach (var origin in mine.Keys.Union(theirs.Keys, StringComparer.Ordinal))
+        {
+            OriginDigest? m = mine.TryGetValue(origin, out var md) ? md : null;
+            OriginDigest? t = theirs.TryGetValue(origin, out var td) ? td : null;
+            if (!RecordSelection.Differs(m, t)) continue;
+            var room = Math.Min(_options.MaxIdsPerOrigin, _options.MaxIdsPerMessage - total);
+            if (room <= 0 || groups.Count >= _options.MaxOrigins) break;
+            List<EpochId> ids = [];
+            var truncated = false;
+            if (m is not null) ids = RecordSelection.InSpan(_store, origin, since, horizon, room, out truncated);
+            groups.Add(new OriginIds(origin, ids, truncated));
+            total += ids.Count;
+        }
+        return new IdListReply(groups);
+    }
+
+    private RecordsReply Exchange(ExchangeRequest request)
+    {
+        // The initiator keeps its pushes within the budget; one that does not gets only the budget's worth processed
+        // (each push costs a signature verification here).
+        long pushed = 0;
+        for (var i = 0; i < request.Pushes.Count; i++)
+        {
+            var envelope = request.Pushes[i];
+            if (pushed > 0 && pushed + envelope.Length > _options.RoundByteBudget)
+            {
+                Counters.OverBudget(request.Pushes.Count - i);
+                break;
+            }
+            pushed += envelope.Length;
+            RecordIntake.Admit(_store, _verifier, envelope, Counters, pulled: false);
+        }
+
+        var horizon = RecordValidator.RetentionHorizonMicros(RecordValidator.NowMicros(_time), _options);
+        var wanted = request.Wants.Where(id => id.EndMicros >= horizon).Take(_options.MaxWantsPerSession).ToList();
+        ulong salt;
+        lock (_random) salt = (ulong)_random.NextInt64(); // handlers run concurrently; Random is not thread-safe
+        RecordSelection.NewestFirst(wanted, salt);
+        return new RecordsReply(RecordSelection.WithinBudget(_store, wanted, _options.RoundByteBudget));
+    }
+
+    private bool Admit(NodeId sender)
+    {
+        var window = _time.GetUtcNow().UtcTicks / _options.Interval.Ticks;
+        lock (_rateLock)
+        {
+            // Bounded: forget everyone when the table gets large (a rate limit, not a ledger).
+            if (_rates.Count > 4 * _options.MaxOrigins / 100 + 1024) _rates.Clear();
+            var (w, count) = _rates.TryGetValue(sender, out var entry) ? entry : (window, 0);
+            if (w != window) (w, count) = (window, 0);
+            if (count >= _options.MaxRequestsPerPeerPerInterval) return false;
+            _rates[sender] = (w, count + 1);
+            return true;
+        }
+    }
+}

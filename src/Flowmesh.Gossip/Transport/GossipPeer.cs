@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Sockets;
+using Flowmesh.Gossip.Membership;
+using Flowmesh.Gossip.Security;
+
+namespace Flowmesh.Gossip.Transport;
+
+/// <summary>
+/// One agent's place in the overlay: event loop + UDP datagrams + TCP streams (same port) + the
+/// <see cref="MembershipNode"/> running on them. Every method is safe to call from any thread; node calls are
+/// posted onto the loop. <see cref="Members"/> is a snapshot kept up to date from the node's change events.
+/// </summary>
+public sealed class GossipPeer : IDisposable
+{
+    private readonly GossipEventLoop _loop;
+    private readonly TcpGossipStreams _streams;
+    private readonly UdpGossipTransport _udp;
+    private readonly OverlayTransport _overlay;
+    private readonly MembershipNode _node;
+    private readonly MembershipOptions _options;
+    private readonly object _membersLock = new();
+    private readonly Dictionary<NodeId, Member> _members = [];
+    private IReadOnlyList<GossipAddress> _seeds = [];
+    private IDisposable? _joinRetry;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    /// <param name="bind">UDP and TCP both bind here. Port 0 picks a free port that is free for both.</param>
+    /// <param name="advertise">Address others use for us (behind NAT, or when bound to 0.0.0.0); default: the bound endpoint.</param>
+    /// <param name="initialIncarnation">A restarted agent passes its stored incarnation + 1.</param>
+    public GossipPeer(NodeId id, IPEndPoint bind, Keyring keyring, MembershipOptions options,
+        GossipAddress? advertise = null, TransportOptions? transport = null, uint initialIncarnation = 0)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        ArgumentNullException.ThrowIfNull(keyring);
+        ArgumentNullException.ThrowIfNull(options);
+        if (advertise is null && (bind.Address.Equals(IPAddress.Any) || bind.Address.Equals(IPAddress.IPv6Any)))
+            throw new ArgumentException("bound to a wildcard address: give the address others should use (advertise)", nameof(advertise));
+        _options = options;
+        Counters = new TransportCounters();
+        _loop = new GossipEventLoop($"gossip {id}");
+        try
+        {
+            (_streams, _udp) = BindBoth(id, bind, keyring, transport, advertise);
+        }
+        catch
+        {
+            _loop.Dispose();
+            throw;
+        }
+        _overlay = new OverlayTransport(_udp, _streams, _loop);
+        _node = new MembershipNode(id, options, _overlay, _loop, new Random(), initialIncarnation);
+        _overlay.Attach(_node);
+        _members[id] = _node.Members[0];
+        _node.MemberChanged += OnMemberChanged;
+    }
+
+    public NodeId Id => _node.Id;
+    public GossipAddress LocalAddress => _udp.LocalAddress;
+    public IPEndPoint BoundEndpoint => _udp.BoundEndpoint;
+
+    /// <summary>Sent/received/dropped/refused on the wire (UDP and TCP), drops by reason.</summary>
+    public TransportCounters Counters { get; }
+
+    /// <summary>The protocol's own counters (written on the loop; reads from elsewhere may lag a little).</summary>
+    public MembershipCounters MembershipCounters => _node.Counters;
+
+    /// <summary>
+    /// Reliable sends started over TCP (push-pulls, joins, fallback pings) and how many were answered: proof that
+    /// full-state sync is not on UDP. Push-pulls alone are in <see cref="MembershipCounters"/>.PushPulls.
+    /// </summary>
+    public long ReliableSendsOverTcp => _overlay.ReliableSent;
+    public long ReliableRepliesOverTcp => _overlay.ReliableAnswered;
+
+    /// <summary>The UDP side, for tests that cut it to exercise the TCP fallback ping.</summary>
+    internal UdpGossipTransport Datagrams => _udp;
+
+    /// <summary>Callbacks on the loop that threw (logged through <see cref="CallbackFailed"/>).</summary>
+    public long CallbackFailures => _loop.CallbackFailures;
+
+    public event Action<Exception>? CallbackFailed
+    {
+        add => _loop.CallbackFailed += value;
+        remove => _loop.CallbackFailed -= value;
+    }
+
+    /// <summary>Raised on the event loop thread after a member is added or changes state. Keep handlers short.</summary>
+    public event Action<Member>? MemberChanged;
+
+    /// <summary>Our current incarnation (persist it; pass it + 1 as initialIncarnation after a restart).</summary>
+    public uint Incarnation => _node.Incarnation;
+
+    public bool IsRunning => Volatile.Read(ref _state) == 1 && _node.IsRunning;
+
+    /// <summary>Thread-safe snapshot of every known member, self included.</summary>
+    public IReadOnlyList<Member> Members
+    {
+        get { lock (_membersLock) return [.. _members.Values]; }
+    }
+
+    /// <summary>Request/response streams for other subsystems (record sync); authenticated with the cluster key.</summary>
+    public IGossipStreams Streams => _streams;
+
+    /// <summary>Serves a stream kind. <see cref="GossipStreamKind.PushPull"/> belongs to membership.</summary>
+    public void Register(GossipStreamKind kind, GossipStreamHandler handler)
+    {
+        if (kind == GossipStreamKind.PushPull) throw new ArgumentException("push-pull is served by membership", nameof(kind));
+        _streams.Register(kind, handler);
+    }
+
+    /// <summary>Runs <paramref name="read"/> on the loop with the node (for state the snapshot does not carry).</summary>
+    public Task<T> InvokeAsync<T>(Func<MembershipNode, T> read) => _loop.InvokeAsync(() => read(_node));
+
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("a peer starts once");
+        _udp.Start((from, packet) => _node.HandlePacket(from, packet));
+        _loop.Post(() =>
+        {
+            _node.Start();
+            JoinRound(); // seeds given before Start
+        });
+    }
+
+    /// <summary>
+    /// Joins through any of <paramref name="seeds"/>: a push-pull to each, repeated every JoinRetryInterval while we
+    /// know nobody else (seeds may start after us). An empty list starts a new cluster.
+    /// </summary>
+    public void Join(IEnumerable<GossipAddress> seeds)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        var list = seeds.Where(s => s != LocalAddress).Distinct().ToList();
+        foreach (var s in list) GossipEndpoint.Parse(s); // a bad --join fails here, with the parser's message
+        _loop.Post(() =>
+        {
+            _seeds = list;
+            JoinRound();
+        });
+    }
+
+    private void JoinRound()
+    {
+        _joinRetry?.Dispose();
+        if (!_node.IsRunning || _seeds.Count == 0 || _node.Members.Count > 1) return;
+        foreach (var seed in _seeds) _node.Join(seed);
+        _joinRetry = _loop.Schedule(_options.JoinRetryInterval, JoinRound);
+    }
+
+    /// <summary>
+    /// Leaves gracefully: the node announces Left and keeps gossiping for LeavePropagateTime, then stops.
+    /// Returns true when that finished within <paramref name="max"/>; the peer is stopped either way.
+    /// </summary>
+    public async Task<bool> LeaveAsync(TimeSpan max)
+    {
+        if (Volatile.Read(ref _state) != 1) return false;
+        var deadline = DateTime.UtcNow + max;
+        try
+        {
+            await _loop.InvokeAsync(() => { _node.Leave(); return true; });
+            while (await _loop.InvokeAsync(() => _node.IsRunning))
+            {
+                if (DateTime.UtcNow >= deadline) return false;
+                await Task.Delay(20);
+            }
+            return true;
+        }
+        catch (TaskCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            Stop();
+        }
+    }
+
+    /// <summary>Stops at once, without a goodbye (others will suspect and then declare us dead). Idempotent.</summary>
+    public void Stop()
+    {
+        var previous = Interlocked.Exchange(ref _state, 2);
+        if (previous == 2) return;
+        if (previous == 1)
+        {
+            try { _loop.InvokeAsync(() => { _joinRetry?.Dispose(); _node.Stop(); return true; }).Wait(TimeSpan.FromSeconds(5)); }
+            catch (AggregateException) { /* loop already gone */ }
+        }
+        _udp.Dispose();
+        _streams.Dispose();
+        _loop.Dispose();
+    }
+
+    public void Dispose() => Stop();
+
+    private void OnMemberChanged(Member member)
+    {
+        lock (_membersLock) _members[member.Id] = member;
+        MemberChanged?.Invoke(member);
+    }
+
+    /// <summary>memberlist's approach: TCP first (port 0 picks), then UDP on the same port; retried if UDP's is taken.</summary>
+    private (TcpGossipStreams, UdpGossipTransport) BindBoth(NodeId id, IPEndPoint bind, Keyring keyring, TransportOptions? transport, GossipAddress? advertise)
+    {
+        const int attempts = 10;
+        for (var attempt = 1; ; attempt++)
+        {
+            var streams = new TcpGossipStreams(id, keyring, transport, Counters);
+            try
+            {
+                streams.Listen(bind);
+                var udp = new UdpGossipTransport(new IPEndPoint(bind.Address, streams.ListenEndpoint!.Port), id, keyring, _loop,
+                    transport, advertise, Counters);
+                return (streams, udp);
+            }
+            catch (SocketException) when (bind.Port == 0 && attempt < attempts)
+            {
+                streams.Dispose();
+            }
+            catch
+            {
+                streams.Dispose();
+                throw;
+            }
+        }
+    }
+}

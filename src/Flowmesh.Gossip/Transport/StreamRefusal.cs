@@ -1,0 +1,20 @@
+namespace Flowmesh.Gossip.Transport;
+
+/// <summary>Why a stream exchange ended without a reply. Each reason has its own counter in <see cref="TransportCounters"/>.</summary>
+public enum StreamRefusal
+{
+    /// <summary>Inbound: <see cref="TransportOptions.MaxInboundConnections"/> already busy; closed at once.</summary>
+    TooManyConnections,
+    /// <summary>A length prefix above <see cref="TransportOptions.MaxFrameBytes"/> (or below the smallest envelope): closed before reading it.</summary>
+    BadFrameLength,
+    /// <summary>The frame did not arrive completely within <see cref="TransportOptions.StreamTimeout"/> (slow or silent peer).</summary>
+    Timeout,
+    /// <summary>The envelope did not open (wrong key, replay, malformed): the opener's drop counters say which.</summary>
+    NotAuthenticated,
+    /// <summary>Authentic, but empty or of a kind nobody registered.</summary>
+    UnknownKind,
+    /// <summary>The handler threw; the peer gets no reply.</summary>
+    HandlerFailed,
+    /// <summary>Connection refused, reset or closed early (including an outgoing connect that failed).</summary>
+    ConnectionFailed,
+}
