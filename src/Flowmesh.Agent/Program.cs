@@ -13,6 +13,8 @@ public static class Program
             SummarizeCommand.Create(),
             QueryCommand.Create(),
             KeygenCommand.Create(),
+            AgentCommand.Create(),
+            MembersCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

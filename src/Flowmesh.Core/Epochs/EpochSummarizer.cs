@@ -11,7 +11,8 @@ namespace Flowmesh.Core.Epochs;
 /// whatever the lifetime of its flow.
 /// </summary>
 /// <remarks>
-/// Epochs without any frame produce no record. A packet older than the open epoch (captures are not strictly
+/// Epochs without any frame produce no record unless <see cref="EpochSummarizerOptions.SealEmptyEpochs"/> is set:
+/// then idle time (<see cref="AdvanceTime"/>) opens and seals epochs too. A packet older than the open epoch (captures are not strictly
 /// ordered) is counted in the open epoch. Not thread-safe: one capture loop owns it.
 /// </remarks>
 public sealed class EpochSummarizer
@@ -52,7 +53,7 @@ public sealed class EpochSummarizer
     /// <summary>No frame for a while (live capture): seals the open epoch once the clock passes its end.</summary>
     public void AdvanceTime(long nowMicros)
     {
-        CutAt(nowMicros, startIfIdle: false);
+        CutAt(nowMicros, startIfIdle: _options.SealEmptyEpochs);
         Meter.AdvanceTime(nowMicros);
     }
 

@@ -16,4 +16,12 @@ public sealed record EpochSummarizerOptions
     public EpochSummaryOptions Summary { get; init; } = EpochSummaryOptions.Default;
     public FlowOwnership Ownership { get; init; } = FlowOwnership.Everything;
     public FlowTableOptions FlowTable { get; init; } = new();
+
+    /// <summary>
+    /// Seal a record for every epoch the clock passes through, even one without a single frame (a live agent).
+    /// An empty record says "watched and silent"; no record says "not watched". Off by default because a
+    /// capture file knows nothing of the time between its packets. Epochs the clock jumps over entirely (the
+    /// machine slept, the process was stopped) still get no record: nobody watched them.
+    /// </summary>
+    public bool SealEmptyEpochs { get; init; }
 }

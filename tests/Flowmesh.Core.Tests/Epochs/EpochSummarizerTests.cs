@@ -98,4 +98,37 @@ public sealed class EpochSummarizerTests
         summarizer.Finish(); // nothing open: nothing more
         Assert.Single(records);
     }
+    [Fact]
+    public void WithSealEmptyEpochsEveryEpochTheClockPassesThroughIsSealedEvenWithoutTraffic()
+    {
+        var records = new List<EpochRecord>();
+        var summarizer = new EpochSummarizer(new EpochSummarizerOptions { Origin = "live", Key = Key, SealEmptyEpochs = true }, records.Add);
+        long first = EpochRollup.AlignDown(Start, 10 * Second);
+        // Idle ticks once a second for 35 s, one packet at +12 s: epochs first, +10, +20 are complete, +30 is open.
+        var packet = new SyntheticPacket(first + 12 * Second, "10.1.0.1", 40000, "10.2.0.1", 443, IpProtocol.Tcp, 60, 0x02);
+        for (long t = first; t < first + 35 * Second; t += Second)
+        {
+            summarizer.AdvanceTime(t);
+            if (t == first + 12 * Second) summarizer.ObservePacket(LinkType.Ethernet, packet.Micros, packet.Frame());
+        }
+        Assert.Equal([first, first + 10 * Second, first + 20 * Second], records.Select(r => r.Id.StartMicros));
+        Assert.Equal([0UL, 1UL, 0UL], records.Select(r => r.Totals.All.Packets));
+        Assert.Equal(new CaptureHealth(0, 0, 0, 0, 0), records[0].Health);
+
+        // A clock jump (the machine slept) skips the epochs nobody watched: no record claims they were silent.
+        summarizer.AdvanceTime(first + 95 * Second);
+        Assert.Equal(first + 30 * Second, records[^1].Id.StartMicros);
+        summarizer.Finish();
+        Assert.Equal([first + 30 * Second, first + 90 * Second], records.Skip(3).Select(r => r.Id.StartMicros));
+    }
+
+    [Fact]
+    public void WithoutSealEmptyEpochsIdleTimeAloneSealsNothing()
+    {
+        var records = new List<EpochRecord>();
+        var summarizer = new EpochSummarizer(new EpochSummarizerOptions { Origin = "live", Key = Key }, records.Add);
+        for (long t = Start; t < Start + 60 * Second; t += Second) summarizer.AdvanceTime(t);
+        summarizer.Finish();
+        Assert.Empty(records);
+    }
 }

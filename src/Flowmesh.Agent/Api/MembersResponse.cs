@@ -1,0 +1,7 @@
+namespace Flowmesh.Agent.Api;
+
+/// <summary>GET /api/v1/members: every member this node knows, self included (docs/api.md).</summary>
+internal sealed record MembersResponse(string Self, IReadOnlyList<MemberEntry> Members);
+
+/// <summary>One member. <see cref="State"/> is alive, suspect, dead or left; <see cref="SinceSeconds"/> is how long it has been in that state.</summary>
+internal sealed record MemberEntry(string Name, string Address, string State, uint Incarnation, double SinceSeconds);

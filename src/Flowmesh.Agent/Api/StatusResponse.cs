@@ -1,0 +1,38 @@
+namespace Flowmesh.Agent.Api;
+
+/// <summary>GET /api/v1/status: the agent's own health at a glance (docs/api.md).</summary>
+internal sealed record StatusResponse(
+    string Name,
+    uint Incarnation,
+    double UptimeSeconds,
+    double EpochSeconds,
+    CaptureStatus Capture,
+    RecordCounts Records,
+    IReadOnlyList<OriginStatus> Origins,
+    GossipStatus Gossip);
+
+/// <summary>Source is null when the agent runs with --capture none. Packets and drops are since the agent started.</summary>
+internal sealed record CaptureStatus(string? Source, long Packets, long Drops, string? Error);
+
+/// <summary>
+/// Sealed: own records sealed since start. Stored: records held of every origin. SkippedAlreadyStored: epochs not
+/// sealed because a record with the same id was already stored (a quick restart within one epoch).
+/// </summary>
+internal sealed record RecordCounts(long Sealed, long Stored, long SkippedAlreadyStored, long StoreFailures);
+
+/// <summary>What this node holds of one origin; NewestAgeSeconds = now minus the end of its newest epoch.</summary>
+internal sealed record OriginStatus(string Origin, int Records, string NewestEpochStart, double NewestAgeSeconds);
+
+internal sealed record GossipStatus(
+    int Members,
+    int Alive,
+    long PacketsSent,
+    long BytesSent,
+    long PacketsReceived,
+    long BytesReceived,
+    long MalformedPackets,
+    long DroppedPackets,
+    long Refutations,
+    long PushPulls,
+    long RecordsReceived,
+    long RecordsRejected);

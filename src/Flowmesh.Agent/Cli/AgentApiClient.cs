@@ -1,0 +1,79 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Flowmesh.Agent.Api;
+using Flowmesh.Agent.Hosting;
+
+namespace Flowmesh.Agent.Cli;
+
+/// <summary>
+/// How CLI commands (members, and later top/alerts/matrix) ask an agent's API: the local agent by default, another
+/// with --agent URL. Every failure becomes one message that says which agent and what to do.
+/// </summary>
+internal sealed class AgentApiClient(Uri baseAddress, TimeSpan timeout)
+{
+    public static readonly Uri DefaultAgent = new($"http://127.0.0.1:{AgentOptions.DefaultApiPort}/");
+
+    public Uri BaseAddress { get; } = baseAddress;
+
+    /// <summary>Parses --agent: an http(s) URL, or host:port (http assumed).</summary>
+    public static Uri? ParseAgentUrl(string text, out string? error)
+    {
+        error = null;
+        string t = text.Trim();
+        if (!t.Contains("://", StringComparison.Ordinal)) t = "http://" + t;
+        if (Uri.TryCreate(t, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            && uri.Host.Length > 0 && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment))
+        {
+            return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
+        }
+        error = $"--agent '{text}' is not an agent URL such as http://127.0.0.1:{AgentOptions.DefaultApiPort}";
+        return null;
+    }
+
+    public async Task<(T? Value, string? Error)> GetAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
+        var url = new Uri(BaseAddress, path);
+        using var http = new HttpClient { Timeout = timeout };
+        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.GetAsync(url, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            return (null, $"no agent answers at {BaseAddress} ({e.Message}). Is 'flowmesh agent' running? Ask another with --agent URL.");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, $"the agent at {BaseAddress} did not answer within {timeout.TotalSeconds:0} s.");
+        }
+        using (response)
+        {
+            byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                string? message = TryDecode(body, ApiJsonContext.Default.ApiError)?.Error;
+                return (null, $"the agent at {BaseAddress} answered {(int)response.StatusCode} {response.ReasonPhrase}{(message is null ? "" : ": " + message)}");
+            }
+            var value = TryDecode(body, type);
+            return value is null
+                ? (null, $"the answer from {url} is not what a Flowmesh agent sends (is that URL an agent's API?)")
+                : (value, null);
+        }
+    }
+
+    private static T? TryDecode<T>(byte[] body, JsonTypeInfo<T> type) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, type);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

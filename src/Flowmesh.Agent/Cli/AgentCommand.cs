@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Flowmesh.Agent.Hosting;
+
+namespace Flowmesh.Agent.Cli;
+
+/// <summary>`flowmesh agent`: runs this PC's agent (capture, epoch records, gossip, local API) until SIGTERM/SIGINT.</summary>
+internal static class AgentCommand
+{
+    public static Command Create() => Create(AgentHost.Run, message => Console.Error.WriteLine($"flowmesh: {message}"));
+
+    /// <summary>The command with another runner and error sink, so tests see exactly what the command line produced.</summary>
+    public static Command Create(Func<AgentOptions, int> run, Action<string> reportError)
+    {
+        var name = new Option<string?>("--name") { Description = "This node's name in the cluster and the origin of its records (default: the host name)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Database, identity and cluster key (default: /var/lib/flowmesh as root, else ~/.local/share/flowmesh)." };
+        var iface = new Option<string[]>("--interface", "-i") { Description = "Capture on this interface; repeat for several (eBPF). Default: every interface that is up (eBPF), the default route's (libpcap)." };
+        var capture = new Option<string?>("--capture") { Description = "Capture backend: ebpf, pcap, or none (gossip and API only). Default: ebpf on Linux, else libpcap." };
+        capture.AcceptOnlyFromAmong("ebpf", "pcap", "none");
+        var join = new Option<string[]>("--join") { Description = "Join the cluster through this peer (host or host:port, port 7946 by default); repeatable. Default: the peers this node knew when it last ran." };
+        var bind = new Option<string>("--bind") { Description = "Gossip UDP and TCP address (port 0: any free port, printed at start).", DefaultValueFactory = _ => $"0.0.0.0:{AgentOptions.DefaultGossipPort}" };
+        var advertise = new Option<string?>("--advertise") { Description = "Address peers reach this node at (default: the --bind address, or this host's primary address when binding to 0.0.0.0)." };
+        var keyFile = new Option<string?>("--key-file") { Description = "Cluster key file (from 'flowmesh keygen'). Default: <data-dir>/cluster.key, created with a fresh key on first run." };
+        var api = new Option<string>("--api") { Description = "Local JSON API address, or 'none'. Loopback unless you say otherwise (port 0: any free port, printed at start).", DefaultValueFactory = _ => $"127.0.0.1:{AgentOptions.DefaultApiPort}" };
+        var epoch = new Option<string>("--epoch") { Description = "Epoch length (1s..1h); every node of a cluster should use the same.", DefaultValueFactory = _ => "10s" };
+        var profile = new Option<string>("--profile") { Description = "Failure detection timing: lan (wired) or wifi (laptops on Wi-Fi).", DefaultValueFactory = _ => "lan" };
+        profile.AcceptOnlyFromAmong("lan", "wifi");
+        var noDiscovery = new Option<bool>("--no-discovery") { Description = "Do not look for peers by LAN multicast." };
+        var retention = new Option<string>("--retention") { Description = "Delete records older than this (1h..3650d).", DefaultValueFactory = _ => "7d" };
+        var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest records go first.", DefaultValueFactory = _ => 512 };
+
+        var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
+        {
+            name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMib,
+        };
+        command.SetAction(parse =>
+        {
+            var options = Build(
+                parse.GetValue(name), parse.GetValue(dataDir), parse.GetValue(iface) ?? [], parse.GetValue(capture),
+                parse.GetValue(join) ?? [], parse.GetValue(bind)!, parse.GetValue(advertise), parse.GetValue(keyFile),
+                parse.GetValue(api)!, parse.GetValue(epoch)!, parse.GetValue(profile)!, !parse.GetValue(noDiscovery),
+                parse.GetValue(retention)!, parse.GetValue(retentionMib), out string? error);
+            if (options is null)
+            {
+                reportError(error!);
+                return ExitCodes.UsageError;
+            }
+            return run(options);
+        });
+        return command;
+    }
+
+    private static AgentOptions? Build(
+        string? name, string? dataDir, string[] interfaces, string? capture, string[] joins, string bind, string? advertise,
+        string? keyFile, string api, string epoch, string profile, bool discovery, string retention, long retentionMib, out string? error)
+    {
+        string nodeName = name ?? Environment.MachineName;
+        if (!IsValidName(nodeName))
+        {
+            error = $"--name '{nodeName}' must be 1..64 bytes of UTF-8 without spaces or control characters{(name is null ? " (the host name does not qualify; give --name)" : "")}.";
+            return null;
+        }
+        var mode = capture switch { "ebpf" => AgentCaptureMode.Ebpf, "pcap" => AgentCaptureMode.Pcap, "none" => AgentCaptureMode.None, _ => AgentCaptureMode.Auto };
+        if (interfaces.Any(string.IsNullOrWhiteSpace)) { error = "--interface needs an interface name."; return null; }
+        if (mode == AgentCaptureMode.Pcap && interfaces.Length > 1) { error = "libpcap captures one interface; give one --interface (eBPF capture takes several)."; return null; }
+        if (mode == AgentCaptureMode.None && interfaces.Length > 0) { error = "--interface has no effect with --capture none."; return null; }
+
+        var seeds = new List<JoinTarget>();
+        foreach (string text in joins)
+        {
+            if (EndpointText.ParseJoin(text, out error) is not { } seed) return null;
+            seeds.Add(seed);
+        }
+        if (EndpointText.ParseAddressAndPort(bind, "--bind", AgentOptions.DefaultGossipPort, out error, allowAnyPort: true) is not { } bindEndpoint) return null;
+        IPEndPoint? advertiseEndpoint = null;
+        if (advertise is not null)
+        {
+            advertiseEndpoint = EndpointText.ParseAddressAndPort(advertise, "--advertise", bindEndpoint.Port, out error);
+            if (advertiseEndpoint is null) return null;
+            if (advertiseEndpoint.Address.Equals(IPAddress.Any) || advertiseEndpoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                error = $"--advertise '{advertise}' must be an address peers can reach, not a wildcard.";
+                return null;
+            }
+        }
+        bool wildcard = bindEndpoint.Address.Equals(IPAddress.Any) || bindEndpoint.Address.Equals(IPAddress.IPv6Any);
+        if (wildcard && bindEndpoint.Port == 0 && advertiseEndpoint is null)
+        {
+            error = $"--bind {bind}: with a wildcard address give a port (or --advertise), so peers know where to reach this node.";
+            return null;
+        }
+        IPEndPoint? apiEndpoint = null;
+        if (!api.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            apiEndpoint = EndpointText.ParseAddressAndPort(api, "--api", AgentOptions.DefaultApiPort, out error, allowAnyPort: true);
+            if (apiEndpoint is null) return null;
+            if (apiEndpoint.Port != 0 && apiEndpoint.Address.Equals(bindEndpoint.Address) && apiEndpoint.Port == bindEndpoint.Port)
+            {
+                error = $"--api and --bind both use {apiEndpoint}; give them different ports.";
+                return null;
+            }
+        }
+        if (DurationText.Parse(epoch, "--epoch", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), out error) is not { } epochLength) return null;
+        if (epochLength.Ticks % TimeSpan.TicksPerMillisecond != 0) { error = $"--epoch '{epoch}' must be a whole number of milliseconds."; return null; }
+        if (DurationText.Parse(retention, "--retention", TimeSpan.FromHours(1), TimeSpan.FromDays(3650), out error) is not { } retentionAge) return null;
+        if (retentionMib is < 1 or > 1024 * 1024) { error = $"--retention-mib {retentionMib.ToString(CultureInfo.InvariantCulture)} must be between 1 and 1048576."; return null; }
+        if (retentionAge < epochLength * 2) { error = "--retention must be at least two epochs."; return null; }
+
+        if (dataDir is not null && dataDir.Trim().Length == 0) { error = "--data-dir needs a directory."; return null; }
+        if (keyFile is not null && keyFile.Trim().Length == 0) { error = "--key-file needs a file name."; return null; }
+        string directory = dataDir is null
+            ? AgentOptions.DefaultDataDirectory(Environment.IsPrivilegedProcess, Environment.GetEnvironmentVariable)
+            : Path.GetFullPath(dataDir);
+
+        error = null;
+        return new AgentOptions
+        {
+            Name = nodeName,
+            DataDirectory = directory,
+            Interfaces = interfaces,
+            Capture = mode,
+            Join = seeds,
+            Bind = bindEndpoint,
+            Advertise = advertiseEndpoint,
+            KeyFile = keyFile is null ? null : Path.GetFullPath(keyFile),
+            Api = apiEndpoint,
+            EpochLength = epochLength,
+            Profile = profile == "wifi" ? MembershipProfile.Wifi : MembershipProfile.Lan,
+            Discovery = discovery,
+            RetentionAge = retentionAge,
+            RetentionBytes = retentionMib * 1024 * 1024,
+        };
+    }
+
+    private static bool IsValidName(string name)
+    {
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        return bytes is >= 1 and <= Gossip.NodeId.MaxLength && !name.Any(c => char.IsControl(c) || char.IsWhiteSpace(c));
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.Json;
+using Flowmesh.Agent.Api;
+using Flowmesh.Agent.Output;
+
+namespace Flowmesh.Agent.Cli;
+
+/// <summary>
+/// Members as a table (self marked, ages for people: "12s", "3m05s"), CSV with a header (ages in seconds), or JSON
+/// (exactly the API's document, so scripts can use either).
+/// </summary>
+internal static class MembersOutput
+{
+    public static void Write(TextWriter output, OutputFormat format, MembersResponse members)
+    {
+        // Self first, then by state (trouble before the healthy), then by name: what an operator looks for first.
+        var rows = members.Members
+            .OrderBy(m => m.Name == members.Self ? 0 : 1)
+            .ThenBy(m => StateOrder(m.State))
+            .ThenBy(m => m.Name, StringComparer.Ordinal)
+            .ToList();
+        switch (format)
+        {
+            case OutputFormat.Json:
+                output.Write(JsonSerializer.Serialize(members with { Members = rows }, ApiJsonContext.Default.MembersResponse));
+                output.Write('\n');
+                break;
+            case OutputFormat.Csv:
+                output.Write("name,address,state,incarnation,since_seconds,self\n");
+                foreach (var m in rows)
+                    output.Write($"{Csv(m.Name)},{Csv(m.Address)},{m.State},{m.Incarnation.ToString(CultureInfo.InvariantCulture)},{m.SinceSeconds.ToString("0.###", CultureInfo.InvariantCulture)},{(m.Name == members.Self ? "true" : "false")}\n");
+                break;
+            default:
+                WriteTable(output, members.Self, rows);
+                break;
+        }
+        output.Flush();
+    }
+
+    private static void WriteTable(TextWriter output, string self, List<MemberEntry> rows)
+    {
+        string[] headers = ["Name", "Address", "State", "Incarnation", "Since"];
+        var cells = rows.Select(m => new[]
+        {
+            m.Name == self ? m.Name + " (self)" : m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture), Age(m.SinceSeconds),
+        }).ToList();
+        var widths = headers.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
+        void Row(string[] row) =>
+            output.Write(string.Join("  ", row.Select((c, i) => i == row.Length - 1 ? c : i == 3 ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))) + "\n");
+        Row(headers);
+        foreach (var row in cells) Row(row);
+        var counts = rows.GroupBy(m => m.State).OrderBy(g => StateOrder(g.Key)).Select(g => $"{g.Count()} {g.Key}");
+        output.Write($"{rows.Count} members: {string.Join(", ", counts)}\n");
+    }
+
+    /// <summary>"0.4s", "12s", "3m05s", "2h07m", "3d04h".</summary>
+    public static string Age(double seconds)
+    {
+        if (!double.IsFinite(seconds) || seconds < 0) return "?";
+        if (seconds < 10) return seconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
+        long s = (long)seconds;
+        return s < 60 ? $"{s}s"
+            : s < 3600 ? $"{s / 60}m{s % 60:00}s"
+            : s < 86400 ? $"{s / 3600}h{s % 3600 / 60:00}m"
+            : $"{s / 86400}d{s % 86400 / 3600:00}h";
+    }
+
+    private static int StateOrder(string state) => state switch { "dead" => 0, "suspect" => 1, "left" => 2, "alive" => 3, _ => 4 };
+
+    private static string Csv(string text) =>
+        text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+}

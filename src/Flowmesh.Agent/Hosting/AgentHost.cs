@@ -1,0 +1,50 @@
+using Flowmesh.Agent.Cli;
+
+namespace Flowmesh.Agent.Hosting;
+
+/// <summary>
+/// `flowmesh agent` from start to exit: start every part, run until SIGTERM/SIGINT, stop cleanly, exit 0. A start
+/// failure exits with <see cref="ExitCodes.AgentFailed"/> and one line saying why.
+/// </summary>
+internal static class AgentHost
+{
+    public static int Run(AgentOptions options)
+    {
+        using var signals = new ShutdownSignals();
+        var log = Console.Error;
+        AgentRuntime runtime;
+        try
+        {
+            runtime = AgentRuntime.StartAsync(options, log, signals.Token).GetAwaiter().GetResult();
+        }
+        catch (AgentStartException e)
+        {
+            log.WriteLine($"flowmesh: {e.Message}");
+            return ExitCodes.AgentFailed;
+        }
+        catch (OperationCanceledException)
+        {
+            log.WriteLine("flowmesh: stopped while starting");
+            return ExitCodes.Success;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException
+            or System.Net.Sockets.SocketException or System.Security.Cryptography.CryptographicException)
+        {
+            // Unforeseen, but still a start failure with a reason rather than a stack trace (messages never hold keys).
+            log.WriteLine($"flowmesh: cannot start: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.AgentFailed;
+        }
+        signals.Token.WaitHandle.WaitOne();
+        try
+        {
+            runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            log.WriteLine($"flowmesh: error while stopping: {e.Message}");
+            return ExitCodes.AgentFailed;
+        }
+        log.WriteLine($"flowmesh: agent {options.Name} stopped: {runtime.RecordsSealed} records sealed this run");
+        return ExitCodes.Success;
+    }
+}

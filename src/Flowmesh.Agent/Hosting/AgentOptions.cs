@@ -1,0 +1,76 @@
+using System.Net;
+using Flowmesh.Agent.Cli;
+using Flowmesh.Gossip.Membership;
+
+namespace Flowmesh.Agent.Hosting;
+
+/// <summary>
+/// Everything `flowmesh agent` can be told, with the defaults a PC gets when told nothing. One type, so every
+/// tunable of the agent is in one place (docs/agent.md lists the same table).
+/// </summary>
+internal sealed record AgentOptions
+{
+    public const int DefaultGossipPort = 7946;
+    public const int DefaultApiPort = 7947;
+
+    /// <summary>This node's name in the cluster and the origin of its records. Default: the host name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Where the database, identity key and cluster key live. Default: see <see cref="DefaultDataDirectory"/>.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Interfaces to capture on; empty = every interface that is up (eBPF) or the default route's (libpcap).</summary>
+    public IReadOnlyList<string> Interfaces { get; init; } = [];
+
+    /// <summary>How to capture. <see cref="AgentCaptureMode.None"/> runs the node without capture (relay, tests).</summary>
+    public AgentCaptureMode Capture { get; init; } = AgentCaptureMode.Auto;
+
+    /// <summary>Seeds to join ("host" or "host:port"); empty = the peers of the last membership snapshot.</summary>
+    public IReadOnlyList<JoinTarget> Join { get; init; } = [];
+
+    /// <summary>UDP and TCP endpoint of the gossip protocol. Default 0.0.0.0:7946 (memberlist's port).</summary>
+    public IPEndPoint Bind { get; init; } = new(IPAddress.Any, DefaultGossipPort);
+
+    /// <summary>The address peers reach this node at; null = the bind address, or when that is a wildcard, this host's primary address.</summary>
+    public IPEndPoint? Advertise { get; init; }
+
+    /// <summary>The cluster key file. Default: &lt;data-dir&gt;/cluster.key, created (mode 0600) with a fresh key on first run.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>The local JSON API. Default 127.0.0.1:7947 (loopback only); null = no API.</summary>
+    public IPEndPoint? Api { get; init; } = new(IPAddress.Loopback, DefaultApiPort);
+
+    /// <summary>Epoch length. Every node of a cluster should use the same (records are aligned to multiples of it).</summary>
+    public TimeSpan EpochLength { get; init; } = TimeSpan.FromSeconds(10);
+
+    public MembershipProfile Profile { get; init; } = MembershipProfile.Lan;
+
+    /// <summary>Find peers holding the same cluster key by UDP multicast on the LAN.</summary>
+    public bool Discovery { get; init; } = true;
+
+    /// <summary>Records (own and received) older than this are deleted. Default 7 days.</summary>
+    public TimeSpan RetentionAge { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Upper bound on the record store's size; the oldest records go first beyond it. Default 512 MiB.</summary>
+    public long RetentionBytes { get; init; } = 512L << 20;
+
+    /// <summary>How long a graceful leave may take on SIGTERM before the agent stops anyway.</summary>
+    public TimeSpan LeaveTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the membership snapshot is saved (it seeds the next start when no --join is given).</summary>
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    public string KeyFilePath => KeyFile ?? Path.Combine(DataDirectory, "cluster.key");
+
+    public MembershipOptions Membership => Profile == MembershipProfile.Wifi ? MembershipOptions.WifiLaptop() : MembershipOptions.Lan();
+
+    /// <summary>/var/lib/flowmesh as root (the systemd unit's StateDirectory), else ~/.local/share/flowmesh (XDG_DATA_HOME honoured).</summary>
+    public static string DefaultDataDirectory(bool isRoot, Func<string, string?> environment)
+    {
+        if (isRoot) return "/var/lib/flowmesh";
+        string? xdg = environment("XDG_DATA_HOME");
+        if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)) return Path.Combine(xdg, "flowmesh");
+        string home = environment("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(home, ".local", "share", "flowmesh");
+    }
+}

@@ -1,0 +1,61 @@
+using Flowmesh.Gossip.Security;
+
+namespace Flowmesh.Agent.Hosting;
+
+/// <summary>
+/// Loads the cluster key file, or on first run (default path only) creates it with a fresh key, mode 0600 from the
+/// first byte, so a single PC works with no setup and a second PC joins by copying the file. The key itself is
+/// never printed or logged; only the path and the public key id are.
+/// </summary>
+internal static class ClusterKeyFile
+{
+    /// <summary>
+    /// The key in <paramref name="path"/>. When the file is missing and <paramref name="createIfMissing"/> is set, a new
+    /// key is written there and <paramref name="created"/> is true. Throws <see cref="FormatException"/> with a message
+    /// for the operator (unreadable, malformed, group/world readable).
+    /// </summary>
+    public static ClusterKey LoadOrCreate(string path, bool createIfMissing, out bool created)
+    {
+        created = false;
+        if (!File.Exists(path))
+        {
+            if (!createIfMissing)
+                throw new FormatException($"cluster key file '{path}' does not exist (create one with 'flowmesh keygen > {path}', and copy the same file to every node)");
+            var key = ClusterKey.Generate();
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                var options = new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                using (var stream = new FileStream(path, options))
+                using (var writer = new StreamWriter(stream))
+                {
+                    writer.Write(key.ExportBase64() + "\n");
+                    writer.Flush();
+                    stream.Flush(flushToDisk: true);
+                }
+                created = true;
+                return key;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another agent created it between our check and our create: use theirs.
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new FormatException($"cannot create cluster key file '{path}': {e.Message}", e);
+            }
+        }
+        if (!OperatingSystem.IsWindows())
+        {
+            var mode = File.GetUnixFileMode(path);
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+                throw new FormatException($"cluster key file '{path}' is readable or writable by other users (mode {Convert.ToString((int)mode, 8)}); run: chmod 600 {path}");
+        }
+        return ClusterKey.FromFile(path);
+    }
+}

@@ -1,0 +1,32 @@
+using Flowmesh.Agent.Api;
+
+namespace Flowmesh.Agent.Tests.Api;
+
+/// <summary>A fixed agent state, and the record queries the API passed on.</summary>
+internal sealed class FakeReadModel : IAgentReadModel
+{
+    public List<(string? Origin, long From, long To, int Limit)> RecordQueries { get; } = [];
+
+    public MembersResponse Members() => new("a",
+    [
+        new MemberEntry("a", "10.0.0.1:7946", "alive", 3, 12.5),
+        new MemberEntry("b", "10.0.0.2:7946", "suspect", 1, 0.25),
+        new MemberEntry("c", "10.0.0.3:7946", "dead", 7, 3700),
+        new MemberEntry("d", "10.0.0.4:7946", "left", 2, 90061),
+    ]);
+
+    /// <summary>Makes Status throw, as a store failure would.</summary>
+    public bool FailStatus { get; set; }
+
+    public StatusResponse Status() => FailStatus ? throw new IOException("disk I/O error") : new("a", 3, 60, 10,
+        new CaptureStatus("libpcap eth0", 1234, 5, null),
+        new RecordCounts(6, 20, 1, 0),
+        [new OriginStatus("a", 6, "2026-11-24T01:00:00.000000Z", 4.5)],
+        new GossipStatus(4, 2, 100, 10_000, 90, 9_000, 1, 2, 0, 3, 14, 0));
+
+    public RecordsResponse Records(string? origin, long fromMicros, long toMicros, int limit)
+    {
+        lock (RecordQueries) RecordQueries.Add((origin, fromMicros, toMicros, limit));
+        return new RecordsResponse([new RecordEntry("a", "2026-11-24T01:00:00.000000Z", 1_795_914_000_000_000, 10_000_000, 812, new string('0', 64))], false);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace Flowmesh.Agent.Tests.Hosting;
+
+/// <summary>deploy/flowmesh.service is a unit systemd accepts, and it keeps the promises deploy/README.md makes.</summary>
+public sealed class SystemdUnitTests
+{
+    private static string UnitPath => Path.Combine(RepositoryRoot(), "deploy", "flowmesh.service");
+
+    [Fact]
+    public void SystemdAnalyzeVerifyAcceptsTheUnit()
+    {
+        string? analyze = new[] { "/usr/bin/systemd-analyze", "/bin/systemd-analyze" }.FirstOrDefault(File.Exists);
+        if (analyze is null) Assert.Skip("systemd-analyze is not installed (package systemd)");
+        // verify checks that ExecStart's binary exists; point it at one that does, keeping everything else.
+        string directory = Directory.CreateTempSubdirectory("fmh-unit-").FullName;
+        try
+        {
+            string unit = Path.Combine(directory, "flowmesh.service");
+            File.WriteAllText(unit, File.ReadAllText(UnitPath).Replace("/usr/local/bin/flowmesh", "/usr/bin/env", StringComparison.Ordinal));
+            var start = new ProcessStartInfo(analyze, ["verify", unit]) { RedirectStandardError = true, RedirectStandardOutput = true };
+            using var process = Process.Start(start)!;
+            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "systemd-analyze did not finish");
+            // Any line about our unit is a complaint (unknown key, bad value); other units' noise is not ours.
+            var complaints = output.Split('\n').Where(l => l.Contains("flowmesh.service", StringComparison.Ordinal)).ToList();
+            Assert.True(process.ExitCode == 0 && complaints.Count == 0, output);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheUnitStopsWithSigtermKeepsStateAndRestartsOnFailure()
+    {
+        var settings = File.ReadAllLines(UnitPath)
+            .Where(l => l.Contains('=') && !l.TrimStart().StartsWith('#'))
+            .Select(l => l.Split('=', 2))
+            .ToLookup(p => p[0].Trim(), p => p[1].Trim());
+        Assert.Equal("SIGTERM", settings["KillSignal"].Single());
+        Assert.Equal("on-failure", settings["Restart"].Single());
+        Assert.Equal("flowmesh", settings["StateDirectory"].Single());
+        Assert.Contains("--data-dir ${STATE_DIRECTORY}", settings["ExecStart"].Single());
+        Assert.StartsWith("/usr/local/bin/flowmesh agent", settings["ExecStart"].Single());
+        // The stop timeout leaves room for the agent's bounded leave (5 s) before SIGKILL.
+        Assert.True(int.Parse(settings["TimeoutStopSec"].Single()) > 5);
+        foreach (string capability in new[] { "CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN", "CAP_NET_RAW" })
+            Assert.Contains(capability, settings["AmbientCapabilities"].Single());
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Flowmesh.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"no Flowmesh.sln above {AppContext.BaseDirectory}");
+    }
+}
