@@ -1,0 +1,39 @@
+# Names and addresses of the Flowmesh cluster testbed (N agents on one virtual LAN). Sourced, not run.
+# Everything carries the prefix "fmc" so it never collides with the other testbeds (fmint, fmepo, ...):
+#   bridge   fmc-br    in the root namespace, 10.77.0.254/24 (so the root namespace reaches every agent's API)
+#   node i   fmc-n<i>  namespace; its interface fmc-e<i> has 10.77.0.<i>/24; the root-side end fmc-v<i> is a
+#                      port of fmc-br ("ip link set fmc-v<i> down" cuts node i off the LAN)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+fmc_log() { printf "[fmc %s] %s\n" "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+FMC_BRIDGE=fmc-br
+FMC_NET=10.77.0
+FMC_ROOT_ADDR=$FMC_NET.254
+FMC_PREFIXLEN=24
+FMC_GOSSIP_PORT=${FMC_GOSSIP_PORT:-7946}
+FMC_API_PORT=${FMC_API_PORT:-7947}
+FMC_MAX_NODES=50
+# Agent data directories, logs, pids and the cluster key live here; cluster-down.sh removes it.
+FMC_STATE=${FMC_STATE:-/tmp/fmc-cluster}
+
+fmc_ns()      { echo "fmc-n$1"; }
+fmc_if()      { echo "fmc-e$1"; }   # inside the namespace
+fmc_port()    { echo "fmc-v$1"; }   # root side, enslaved to the bridge
+fmc_addr()    { echo "$FMC_NET.$1"; }
+fmc_api_url() { echo "http://$FMC_NET.$1:$FMC_API_PORT"; }
+in_node()     { local i=$1; shift; ip netns exec "$(fmc_ns "$i")" "$@"; }
+
+# Node numbers of the namespaces that exist now, ascending.
+fmc_nodes() { ip netns list | awk '{print $1}' | sed -n 's/^fmc-n\([0-9][0-9]*\)$/\1/p' | sort -n; }
+
+# The flowmesh command: $FLOWMESH if set (e.g. "dotnet /path/flowmesh.dll"), else the repository's ./flowmesh
+# wrapper (builds the native binary on first use).
+fmc_flowmesh_cmd() {
+    if [[ -n ${FLOWMESH:-} ]]; then
+        # shellcheck disable=SC2206  # FLOWMESH is a command line on purpose
+        FMC_FLOWMESH=($FLOWMESH)
+    else
+        FMC_FLOWMESH=("$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/flowmesh")
+    fi
+}

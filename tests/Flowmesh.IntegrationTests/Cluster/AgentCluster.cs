@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Flowmesh.IntegrationTests.Infrastructure;
+
+namespace Flowmesh.IntegrationTests.Cluster;
+
+/// <summary>
+/// N real `flowmesh agent` processes, one per namespace of a <see cref="ClusterNetwork"/>, sharing a cluster key made
+/// by `flowmesh keygen`. Agent i is named n&lt;i&gt;, keeps its data in its own directory (kept across restarts), captures
+/// on fmc-e&lt;i&gt;, gossips on 10.77.0.i:7946, serves its API on 10.77.0.i:7947 and joins node 1 (node 1 joins the
+/// lowest other running node when restarted). Logs: &lt;work&gt;/n&lt;i&gt;/agent.log, appended across restarts.
+/// </summary>
+internal sealed class AgentCluster : IDisposable
+{
+    public const int GossipPort = 7946;
+    public static readonly TimeSpan Epoch = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ApiStartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly ClusterNetwork _network;
+    private readonly string _workDirectory;
+    private readonly string _keyFile;
+    private readonly NamespacedProcess?[] _agents;
+    private readonly List<NamespacedProcess> _exited = [];
+
+    private AgentCluster(ClusterNetwork network, string workDirectory, string keyFile)
+    {
+        _network = network;
+        _workDirectory = workDirectory;
+        _keyFile = keyFile;
+        _agents = new NamespacedProcess?[network.Nodes + 1];
+    }
+
+    public int Size => _network.Nodes;
+
+    public ClusterNetwork Network => _network;
+
+    public IEnumerable<int> AllNodes => Enumerable.Range(1, Size);
+
+    public IEnumerable<int> RunningNodes => AllNodes.Where(IsRunning);
+
+    public static string Name(int node) => "n" + node.ToString(CultureInfo.InvariantCulture);
+
+    public static AgentApi Api(int node) => new(node);
+
+    public bool IsRunning(int node) => _agents[node] is { HasExited: false };
+
+    public string DataDirectory(int node) => Path.Combine(_workDirectory, Name(node), "data");
+
+    public string LogFile(int node) => Path.Combine(_workDirectory, Name(node), "agent.log");
+
+    /// <summary>The CLI used for agents: FLOWMESH_CLI_DLL or the flowmesh.dll built next to the tests.</summary>
+    public static string FlowmeshDll =>
+        Environment.GetEnvironmentVariable("FLOWMESH_CLI_DLL") is { Length: > 0 } other ? other : RepositoryLayout.FlowmeshDll;
+
+    /// <summary>libpcap by default (works everywhere); FLOWMESH_CLUSTER_CAPTURE=ebpf tries the eBPF backend.</summary>
+    public static string Capture => Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_CAPTURE") is { Length: > 0 } c ? c : "pcap";
+
+    /// <summary>Why agents cannot run here, or null.</summary>
+    public static string? MissingPrerequisite()
+    {
+        if (ClusterNetwork.MissingPrerequisite() is string missing) return missing;
+        if (!File.Exists(FlowmeshDll)) return $"{FlowmeshDll} does not exist";
+        ProcessResult help = ChildProcess.Run("dotnet", [FlowmeshDll, "agent", "--help"], TimeSpan.FromSeconds(60));
+        // An unknown command with --help prints the root help and exits 0, so look for the agent's own options.
+        if (help.ExitCode != 0 || !help.StandardOutput.Contains("--data-dir", StringComparison.Ordinal))
+            return $"this flowmesh build has no `agent` command yet (flowmesh agent --help: exit {help.ExitCode}, no --data-dir option listed)";
+        return null;
+    }
+
+    /// <summary>Builds the LAN, makes a key and starts every agent; returns once every agent's API answers.</summary>
+    public static AgentCluster Start(int nodes)
+    {
+        var network = ClusterNetwork.Create(nodes);
+        string work = Directory.CreateTempSubdirectory("fmc-cluster-").FullName;
+        AgentCluster? cluster = null;
+        try
+        {
+            string key = Path.Combine(work, "cluster.key");
+            ProcessResult keygen = ChildProcess.Run("dotnet", [FlowmeshDll, "keygen"], TimeSpan.FromSeconds(60));
+            if (keygen.ExitCode != 0) throw new InvalidOperationException($"flowmesh keygen failed ({keygen.ExitCode}): {keygen.StandardError}");
+            File.WriteAllText(key, keygen.StandardOutput);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            cluster = new AgentCluster(network, work, key);
+            foreach (int node in cluster.AllNodes) cluster.Launch(node);
+            foreach (int node in cluster.AllNodes) cluster.WaitForApi(node);
+            return cluster;
+        }
+        catch
+        {
+            if (cluster is not null) cluster.Dispose();
+            else
+            {
+                network.Dispose();
+                Directory.Delete(work, recursive: true);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Starts (or restarts, same name and data directory) the agent of <paramref name="node"/>.</summary>
+    public void Launch(int node)
+    {
+        if (IsRunning(node)) throw new InvalidOperationException($"{Name(node)} is already running");
+        if (_agents[node] is { } previous) _exited.Add(previous);
+        Directory.CreateDirectory(DataDirectory(node));
+        string address = ClusterNetwork.Address(node);
+        var arguments = new List<string>
+        {
+            FlowmeshDll, "agent",
+            "--name", Name(node),
+            "--data-dir", DataDirectory(node),
+            "--interface", ClusterNetwork.Interface(node),
+            "--capture", Capture,
+            "--bind", $"{address}:{GossipPort}",
+            "--api", $"{address}:{AgentApi.Port}",
+            "--key-file", _keyFile,
+            "--epoch", $"{Epoch.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s",
+            "--no-discovery",
+            "--profile", "lan",
+        };
+        int? seed = node == 1 ? RunningNodes.Cast<int?>().FirstOrDefault() : 1;
+        if (seed is int s) arguments.AddRange(["--join", $"{ClusterNetwork.Address(s)}:{GossipPort}"]);
+        _agents[node] = NamespacedProcess.Start(ClusterNetwork.Namespace(node), LogFile(node), "dotnet", arguments);
+    }
+
+    /// <summary>Waits until the agent's API answers; fails with its output if it exits or stays silent.</summary>
+    public void WaitForApi(int node)
+    {
+        var clock = Stopwatch.StartNew();
+        NamespacedProcess agent = _agents[node] ?? throw new InvalidOperationException($"{Name(node)} was never started");
+        while (true)
+        {
+            try
+            {
+                Api(node).Status();
+                return;
+            }
+            catch (AgentApiException) when (!agent.HasExited && clock.Elapsed < ApiStartTimeout)
+            {
+                Thread.Sleep(200);
+            }
+            catch (AgentApiException e)
+            {
+                throw new InvalidOperationException(
+                    $"{Name(node)}: API did not answer ({e.Message}); exited: {agent.HasExited}{(agent.HasExited ? $" with {agent.ExitCode}" : "")}\n{agent.OutputTail()}");
+            }
+        }
+    }
+
+    public void Kill9(int node)
+    {
+        NamespacedProcess agent = _agents[node] ?? throw new InvalidOperationException($"{Name(node)} was never started");
+        agent.Kill9();
+    }
+
+    /// <summary>SIGTERM; returns the exit code, or fails if the agent does not stop within the timeout.</summary>
+    public int Terminate(int node, TimeSpan timeout)
+    {
+        NamespacedProcess agent = _agents[node] ?? throw new InvalidOperationException($"{Name(node)} was never started");
+        Assert.True(agent.Terminate(timeout), $"{Name(node)} did not exit within {timeout.TotalSeconds} s of SIGTERM:\n{agent.OutputTail()}");
+        return agent.ExitCode;
+    }
+
+    /// <summary>Every agent's view of the members and the end of its log: what a failure message needs.</summary>
+    public string Diagnostics(int logCharacters = 1500)
+    {
+        var text = new StringBuilder();
+        foreach (int node in AllNodes)
+        {
+            NamespacedProcess? agent = _agents[node];
+            string view;
+            try { view = new AgentApi(node, inside: true).Members().ToString(); } catch (Exception e) { view = $"(no members view: {e.Message})"; }
+            text.Append(CultureInfo.InvariantCulture, $"--- {Name(node)} running={IsRunning(node)} pid={agent?.Pid} view: {view}\n");
+            if (agent is not null) text.Append(agent.OutputTail(logCharacters)).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    public void Dispose()
+    {
+        var agents = _agents.OfType<NamespacedProcess>().ToList();
+        foreach (NamespacedProcess agent in agents) agent.SendTerm();
+        foreach (NamespacedProcess agent in agents)
+        {
+            if (!agent.WaitForExit(TimeSpan.FromSeconds(10))) agent.Kill9();
+            agent.Dispose();
+        }
+        foreach (NamespacedProcess old in _exited) old.Dispose();
+        _network.Dispose();
+        if (Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_KEEP") == "1")
+            TestContext.Current.SendDiagnosticMessage($"cluster logs and data kept in {_workDirectory}");
+        else
+            Directory.Delete(_workDirectory, recursive: true);
+    }
+}
