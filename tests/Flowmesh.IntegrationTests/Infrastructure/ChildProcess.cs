@@ -8,7 +8,8 @@ namespace Flowmesh.IntegrationTests.Infrastructure;
 /// </summary>
 public static class ChildProcess
 {
-    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null,
+        params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -22,6 +23,7 @@ public static class ChildProcess
         // Child tools print in a fixed language and format; LC_ALL=C keeps tshark and friends predictable.
         start.Environment["LC_ALL"] = "C";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
 
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
