@@ -57,7 +57,7 @@ internal sealed class AgentApi : IAsyncDisposable
         return api;
     }
 
-    private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records"];
+    private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records", .. ViewEndpoints.Paths];
 
     private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore)
     {
