@@ -29,8 +29,8 @@ public sealed class RecordStoreViewSourceTests
         Assert.Equal(1, source.Undecodable);
 
         var part = source.RecordsOverlapping(T0 + 20 * Second, T0 + 40 * Second);
-        Assert.Equal(traffic.Records.Where(r => r.Id.StartMicros >= T0 + 20 * Second && r.Id.StartMicros < T0 + 40 * Second).Select(r => r.Id).Order(),
-            part.Select(r => r.Id).Order());
+        Assert.Equal(traffic.Records.Where(r => r.Id.StartMicros >= T0 + 20 * Second && r.Id.StartMicros < T0 + 40 * Second).Select(r => r.Id.ToString()).Order(),
+            part.Select(r => r.Id.ToString()).Order());
         var view = GlobalView.Build(all, source.ExpectedOrigins(), T0 + 90 * Second, ViewWindow.Between(T0, T0 + 60 * Second));
         Assert.Equal(traffic.Bytes, (long)view.Totals().Bytes.Value);
     }

@@ -51,8 +51,8 @@ internal sealed class ViewTestTraffic
 
     /// <summary>
     /// <paramref name="origins"/> origins, traffic in [start, start + seconds): 6 clients 10.(o+1).0.c each sending to
-    /// shared servers 10.100.0.s every ~0.3 s (so every epoch has records), and 60 small flows per epoch to random
-    /// external addresses, so the top lists overflow and the bounds are exercised. With <paramref name="scanTargets"/>,
+    /// shared servers 10.100.0.s every ~0.3 s (so every epoch has records), and 60 small flows per epoch (new ports each)
+    /// to 12 external resolvers, so the flow lists overflow and the bounds are exercised. With <paramref name="scanTargets"/>,
     /// scanner 10.66.0.1 contacts that many hosts of 10.200.0.0/16, spread evenly over the origins.
     /// </summary>
     public static ViewTestTraffic Generate(int seed, int origins, long start, int seconds, int scanTargets = 0)
@@ -77,7 +77,7 @@ internal sealed class ViewTestTraffic
                 {
                     long t = epoch + random.Next(0, 9_900_000);
                     if (t >= end) continue;
-                    packets.Add(new(origin, t, $"10.{o + 1}.0.{random.Next(1, 7)}", 20000 + random.Next(20000), $"198.51.{random.Next(0, 4)}.{random.Next(1, 255)}", 53, random.Next(60, 300)));
+                    packets.Add(new(origin, t, $"10.{o + 1}.0.{random.Next(1, 7)}", 20000 + random.Next(20000), $"198.51.100.{random.Next(1, 13)}", 53, random.Next(60, 300)));
                 }
             }
             for (int h = o; h < scanTargets; h += origins)
