@@ -16,11 +16,11 @@ internal static class BoundedNumber
 
     public static string Format(double value, double error, bool exact, bool trusted, bool incomplete, string unit)
     {
-        string text;
-        if (exact) text = Plain(value, unit);
-        else if (error > 0) text = $"≈{Plain(value, unit)} ±{Plain(error, unit)}";
-        else text = (incomplete ? "≥" : "≈") + Plain(value, unit);
-        return trusted || exact ? text : text + " ?";
+        if (exact) return Plain(value, unit);
+        // "≥" already says "traffic is missing, the truth may be higher"; "?" marks any other doubt.
+        if (error <= 0 && incomplete) return "≥" + Plain(value, unit);
+        string text = error > 0 ? $"≈{Plain(value, unit)} ±{Plain(error, unit)}" : "≈" + Plain(value, unit);
+        return trusted ? text : text + " ?";
     }
 
     /// <summary>A value known only as "listed with this bound" (no caveat list): exact only when the bound is zero and it is trusted.</summary>
