@@ -23,9 +23,9 @@ internal static class BoundedNumber
         return trusted ? text : text + " ?";
     }
 
-    /// <summary>A value known only as "listed with this bound" (no caveat list): exact only when the bound is zero and it is trusted.</summary>
-    public static string Format(double? value, double? error, string unit) =>
-        value is not { } v ? "?" : Format(v, error ?? 0, (error ?? 0) == 0, true, false, unit);
+    /// <summary>A value known only with its bound (no caveat list): exact only when the bound is zero and the answer's coverage is complete.</summary>
+    public static string Format(double? value, double? error, bool coverageComplete, string unit) =>
+        value is not { } v ? "?" : Format(v, error ?? 0, (error ?? 0) == 0 && coverageComplete, true, !coverageComplete, unit);
 
     public static string Plain(double value, string unit) => unit switch
     {

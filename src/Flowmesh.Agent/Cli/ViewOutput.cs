@@ -30,7 +30,7 @@ internal static class ViewOutput
                 {
                     (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), e.Key, BoundedNumber.Format(e.Value, unit),
                     BoundedNumber.Plain(e.Share, "%"),
-                    top.Measure == "bytes" ? BoundedNumber.Format(e.Packets, e.PacketsError, "") : BoundedNumber.Format(e.Bytes, e.BytesError, "B"),
+                    top.Measure == "bytes" ? BoundedNumber.Format(e.Packets, e.PacketsError, top.Coverage.Complete, "") : BoundedNumber.Format(e.Bytes, e.BytesError, top.Coverage.Complete, "B"),
                 }).ToList();
                 Table(output, ["#", Title(top.By), top.Measure == "bytes" ? "Bytes" : "Packets", "Share", top.Measure == "bytes" ? "Packets" : "Bytes"], rows, rightAligned: [0, 2, 3, 4]);
                 output.Write($"total {BoundedNumber.Format(top.Total, unit)}; any {Singular(top.By)} not listed ≤ {BoundedNumber.Plain(top.UnlistedBound, unit)}\n");
@@ -88,8 +88,8 @@ internal static class ViewOutput
             default:
                 var rows = matrix.Cells.Select(c => new[]
                 {
-                    c.From, c.To, BoundedNumber.Format(c.Bytes, c.BytesError, c.Exact, c.Trusted, false, "B"),
-                    BoundedNumber.Format(c.Packets, c.PacketsError, c.Exact, c.Trusted, false, ""),
+                    c.From, c.To, BoundedNumber.Format(c.Bytes, c.BytesError, c.Exact, c.Trusted, !matrix.Coverage.Complete, "B"),
+                    BoundedNumber.Format(c.Packets, c.PacketsError, c.Exact, c.Trusted, !matrix.Coverage.Complete, ""),
                 }).ToList();
                 Table(output, ["From", "To", "Bytes", "Packets"], rows, rightAligned: [2, 3]);
                 output.Write($"any cell not listed ≤ {BoundedNumber.Plain(matrix.UnattributedBytes, "B")} ({matrix.By}, from the {(matrix.Basis == "subnetMatrix" ? "subnet matrix" : "top pairs")})\n");

@@ -40,6 +40,7 @@ public sealed class ViewOutputTests(ViewApiFixture fixture) : IClassFixture<View
             Assert.False(e.Exact);
             Assert.Contains(BoundedNumber.Format(e.Value, "B"), lines[i + 1]);
             Assert.Matches(e.Value.Error > 0 ? "≈[0-9.]+ [kMG]?B ±" : "≥[0-9.]+ [kMG]?B", lines[i + 1]);
+            Assert.Matches(e.PacketsError > 0 ? "≈[0-9 ]+ ±" : "≥[0-9 ]+$", lines[i + 1]); // the other measure too
         }
         Assert.StartsWith("total ", lines[6]);
         Assert.Contains("any talker not listed ≤ ", lines[6]);
