@@ -101,7 +101,7 @@ public sealed class ViewApiTests(ViewApiFixture fixture) : IClassFixture<ViewApi
     [InlineData("pairs", "bytes")]
     public async Task TopHoldsEveryKeysTruthInsideItsBounds(string by, string measure)
     {
-        var root = await Ok($"/api/v1/top?by={by}&measure={measure}&window=5m&limit=20");
+        var root = await Ok($"/api/v1/top?by={by}&measure={measure}&window=5m&limit=64");
         Assert.Equal(by, root.GetProperty("by").GetString());
         Assert.Equal(measure, root.GetProperty("measure").GetString());
         Func<TestPacket, string> key = by switch
@@ -113,13 +113,12 @@ public sealed class ViewApiTests(ViewApiFixture fixture) : IClassFixture<ViewApi
         var truth = measure == "bytes" ? Traffic.BytesBy(key)
             : Traffic.Packets.GroupBy(key).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
         var entries = root.GetProperty("entries").EnumerateArray().ToList();
-        Assert.Equal(20, entries.Count);
+        Assert.NotEmpty(entries);
         foreach (var e in entries)
         {
             string label = e.GetProperty("key").GetString()!;
-            Assert.True(truth.ContainsKey(label), $"listed key {label} has no traffic at all");
             var value = e.GetProperty("value");
-            long t = truth[label];
+            long t = truth.GetValueOrDefault(label);
             Assert.InRange(t, value.GetProperty("lower").GetDouble(), value.GetProperty("upper").GetDouble());
             Assert.Equal(value.GetProperty("exact").GetBoolean(), e.GetProperty("exact").GetBoolean());
             Assert.False(e.GetProperty("exact").GetBoolean()); // a missing origin: nothing is exact
@@ -129,11 +128,17 @@ public sealed class ViewApiTests(ViewApiFixture fixture) : IClassFixture<ViewApi
                 Assert.Equal(value.GetProperty("error").GetDouble(), e.GetProperty("bytesError").GetDouble());
             }
         }
+        // The whole list (64 = the records' list size) is shown, so every other key is bounded by unlistedBound.
         double unlisted = root.GetProperty("unlistedBound").GetDouble();
         var listed = entries.Select(e => e.GetProperty("key").GetString()!).ToHashSet();
-        // The API listed 20; the engine's list is longer, so only keys above the listed 20th may not exceed it...
-        Assert.All(truth.Where(kv => !listed.Contains(kv.Key)), kv => Assert.True(kv.Value <= entries[^1].GetProperty("value").GetProperty("upper").GetDouble() || kv.Value <= unlisted,
-            $"{kv.Key} weighs {kv.Value}, more than any unlisted key can"));
+        Assert.All(truth.Where(kv => !listed.Contains(kv.Key)), kv => Assert.True(kv.Value <= unlisted, $"{kv.Key} weighs {kv.Value}, more than the unlisted bound {unlisted}"));
+        if (by == "talkers")
+        {
+            // 4 × 37 senders overflow the 64-key summary: the bounds are real, not trivially zero.
+            Assert.True(truth.Count > 64);
+            Assert.True(unlisted > 0);
+            Assert.Contains(entries, e => e.GetProperty("value").GetProperty("error").GetDouble() > 0);
+        }
         Assert.Equal(measure == "bytes" ? Traffic.Bytes : Traffic.Packets.Count, root.GetProperty("total").GetProperty("value").GetInt64());
     }
 

@@ -71,6 +71,12 @@ internal sealed class ViewTestTraffic
                 for (long t = start + random.Next(0, 300_000); t < end; t += random.Next(100_000, 500_000))
                     packets.Add(new(origin, t, client, 40000 + c, $"10.100.0.{(c + o) % 5 + 1}", 443, random.Next(60, 1500)));
             }
+            // Many small senders: 30 devices per origin, so the merged talker list (64 keys) overflows and its bounds matter.
+            for (int d = 1; d <= 30; d++)
+            {
+                for (long t = start + random.Next(0, 5_000_000); t < end; t += random.Next(2_000_000, 8_000_000))
+                    packets.Add(new(origin, t, $"10.{o + 1}.1.{d}", 50000 + d, $"10.100.0.{d % 5 + 1}", 8883, random.Next(60, 200 + 40 * d)));
+            }
             for (long epoch = start; epoch < end; epoch += 10 * Second)
             {
                 for (int i = 0; i < 60; i++)
