@@ -18,7 +18,7 @@ internal sealed class RecordStoreViewSource(
     Func<IReadOnlyList<ExpectedOrigin>> expectedOrigins,
     TimeProvider clock,
     TimeSpan epochLength,
-    int decodedCapacity = 200_000) : IViewSource
+    int decodedCapacity = 50_000) : IViewSource
 {
     private readonly ConcurrentDictionary<EpochId, EpochRecord> _decoded = new();
     private long _undecodable;

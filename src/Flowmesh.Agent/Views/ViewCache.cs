@@ -14,6 +14,7 @@ internal sealed class ViewCache
     private readonly GlobalViewOptions _viewOptions;
     private readonly TimeSpan _refresh;
     private readonly int _capacity;
+    private readonly double _longFraction;
     private readonly Dictionary<ViewKey, Entry> _entries = [];
     private readonly Lock _gate = new();
     private long _builds;
@@ -27,6 +28,7 @@ internal sealed class ViewCache
         _viewOptions = viewOptions ?? GlobalViewOptions.Default with { EpochLength = source.EpochLength };
         _refresh = options.RefreshInterval ?? source.EpochLength;
         _capacity = options.Capacity;
+        _longFraction = options.LongWindowRefreshFraction;
     }
 
     public IViewSource Source => _source;
@@ -62,7 +64,7 @@ internal sealed class ViewCache
         lock (entry.Build)
         {
             long now = _source.NowMicros;
-            if (entry.View is { } view && now >= entry.BuiltAtMicros && now - entry.BuiltAtMicros < _refresh.Ticks / TimeSpan.TicksPerMicrosecond)
+            if (entry.View is { } view && now >= entry.BuiltAtMicros && now - entry.BuiltAtMicros < RefreshMicros(view.Window))
                 return view;
             var window = key.LengthTicks > 0
                 ? ViewWindow.Last(TimeSpan.FromTicks(key.LengthTicks), now, _viewOptions.EpochLength)
@@ -74,6 +76,10 @@ internal sealed class ViewCache
             return entry.View;
         }
     }
+
+    /// <summary>How long a view of this window is served: the refresh interval, longer for long windows.</summary>
+    public long RefreshMicros(ViewWindow window) =>
+        Math.Max(_refresh.Ticks / TimeSpan.TicksPerMicrosecond, (long)(window.LengthMicros * _longFraction));
 
     private readonly record struct ViewKey(long LengthTicks, long FromMicros, long ToMicros);
 

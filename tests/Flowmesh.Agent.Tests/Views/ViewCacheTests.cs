@@ -33,6 +33,20 @@ public sealed class ViewCacheTests
     }
 
     [Fact]
+    public void LongWindowsAreRebuiltLessOften()
+    {
+        var source = Source();
+        var cache = new ViewCache(source);
+        var day = cache.Last(TimeSpan.FromHours(24));
+        source.NowMicros += 23 * 60 * Second; // 24 h / 60 = 24 min
+        Assert.Same(day, cache.Last(TimeSpan.FromHours(24)));
+        source.NowMicros += 60 * Second;
+        Assert.NotSame(day, cache.Last(TimeSpan.FromHours(24)));
+        Assert.Equal(2, cache.Builds);
+        Assert.Equal(10 * Second, cache.RefreshMicros(ViewWindow.Between(0, 5 * 60 * Second)));
+    }
+
+    [Fact]
     public void ConcurrentRequestsForOneWindowWaitForASingleBuild()
     {
         var source = Source();
@@ -82,5 +96,6 @@ public sealed class ViewCacheTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ViewCache(Source(), new ViewCacheOptions { Capacity = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ViewCache(Source(), new ViewCacheOptions { RefreshInterval = TimeSpan.Zero }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ViewCache(Source(), new ViewCacheOptions { LongWindowRefreshFraction = double.NaN }));
     }
 }
