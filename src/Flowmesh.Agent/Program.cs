@@ -15,6 +15,10 @@ public static class Program
             KeygenCommand.Create(),
             AgentCommand.Create(),
             MembersCommand.Create(),
+            ViewCommands.Top(),
+            ViewCommands.Traffic(),
+            ViewCommands.Matrix(),
+            ViewCommands.Alerts(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

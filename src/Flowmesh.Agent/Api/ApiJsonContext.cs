@@ -8,4 +8,11 @@ namespace Flowmesh.Agent.Api;
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(RecordsResponse))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(TrafficResponse))]
+[JsonSerializable(typeof(TopResponse))]
+[JsonSerializable(typeof(MatrixResponse))]
+[JsonSerializable(typeof(AlertsResponse))]
+[JsonSerializable(typeof(DistinctResponse))]
+[JsonSerializable(typeof(ContributionsResponse))]
+[JsonSerializable(typeof(NodeResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,24 @@
+namespace Flowmesh.Agent.Api;
+
+/// <summary>A window as ISO-8601 UTC instants: [from, to).</summary>
+internal sealed record WindowDocument(string From, string To);
+
+/// <summary>
+/// A number with its bound: the truth over the covered traffic lies in [lower, upper]. <c>exact</c> is true only when
+/// the number carries no caveat at all; <c>trusted</c> is false when it must be shown as doubtful (docs/global-view.md).
+/// </summary>
+internal sealed record MeasuredDocument(double Value, double Error, double Lower, double Upper, bool Exact, bool Trusted, IReadOnlyList<string> Caveats);
+
+/// <summary>Who contributed to an answer, who is missing or late, and how old the newest data is.</summary>
+internal sealed record CoverageDocument(
+    string Summary,
+    bool Complete,
+    int Expected,
+    int Contributing,
+    IReadOnlyList<string> Missing,
+    IReadOnlyList<string> Late,
+    IReadOnlyList<string> Gaps,
+    double? NewestAgeSeconds,
+    IReadOnlyList<string> Caveats,
+    IReadOnlyList<string> Conflicts,
+    int Records);

@@ -1,0 +1,135 @@
+using System.Globalization;
+using Flowmesh.Core.Detections;
+using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Views;
+
+namespace Flowmesh.Agent.Api;
+
+/// <summary>Turns the view engine's answers into the API's documents (names in lower case, instants in ISO-8601 UTC).</summary>
+internal static class ViewDocuments
+{
+    public static string Instant(long micros) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(micros / 1000).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    public static WindowDocument Window(ViewWindow window) => new(Instant(window.FromMicros), Instant(window.ToMicros));
+
+    public static IReadOnlyList<string> CaveatNames(Caveats caveats) =>
+        Enum.GetValues<Caveats>().Where(c => c != Caveats.None && caveats.HasFlag(c)).Select(Camel).ToList();
+
+    public static MeasuredDocument Measured(Measured m) =>
+        new(m.Value, m.ErrorBound, m.Lower, m.Upper, m.IsExact, m.CanStandBehind, CaveatNames(m.Caveats));
+
+    public static CoverageDocument Coverage(ViewCoverage c) => new(
+        c.Summary,
+        c.IsComplete,
+        c.Expected,
+        c.Contributing,
+        Named(c, Core.Views.OriginStatus.Missing),
+        Named(c, Core.Views.OriginStatus.Late),
+        Named(c, Core.Views.OriginStatus.Gaps),
+        c.NewestDataAge?.TotalSeconds,
+        CaveatNames(c.Caveats),
+        c.Conflicts,
+        c.Records);
+
+    private static List<string> Named(ViewCoverage c, Core.Views.OriginStatus status) =>
+        c.Origins.Where(o => o.Status == status).Select(o => o.Origin).ToList();
+
+    public static TrafficResponse Traffic(GlobalView view)
+    {
+        var totals = view.Totals();
+        var series = view.Series();
+        return new TrafficResponse(
+            Window(view.Window),
+            Coverage(view.Coverage),
+            new TrafficTotals(Measured(totals.Bytes), Measured(totals.Packets), Measured(totals.Flows), Measured(totals.BitsPerSecond),
+                Measured(totals.PacketsPerSecond), totals.DataSpan.TotalSeconds,
+                totals.ByProtocol.Select(p => new ProtocolTraffic(Camel(p.Protocol), Measured(p.Bytes), Measured(p.Packets), Measured(p.Flows))).ToList()),
+            series.Points.Select(p => new TrafficPoint(Instant(p.StartMicros), p.LengthMicros / 1e6, p.Bytes.Value, p.Packets.Value, p.Flows.Value,
+                p.Origins, p.Complete, p.Settled)).ToList());
+    }
+
+    public static TopResponse Top(GlobalView view, TopKind kind, TrafficMeasure measure, int limit)
+    {
+        var ranked = view.Top(kind, measure, limit);
+        // The other measure's list, to fill bytes and packets of each key where that list knows it.
+        var other = view.Top(kind, measure == TrafficMeasure.Bytes ? TrafficMeasure.Packets : TrafficMeasure.Bytes, Math.Max(limit, 64));
+        var otherByKey = new Dictionary<string, Measured>(StringComparer.Ordinal);
+        foreach (var item in other.Items) otherByKey.TryAdd(item.Label, item.Weight);
+        var entries = ranked.Items.Select(item =>
+        {
+            Measured? otherWeight = otherByKey.TryGetValue(item.Label, out var w) ? w : null;
+            var bytes = measure == TrafficMeasure.Bytes ? item.Weight : otherWeight;
+            var packets = measure == TrafficMeasure.Packets ? item.Weight : otherWeight;
+            return new TopEntry(item.Label, Measured(item.Weight), bytes?.Value, bytes?.ErrorBound, packets?.Value, packets?.ErrorBound,
+                item.Share.Value, item.Weight.IsExact, item.Weight.CanStandBehind);
+        }).ToList();
+        return new TopResponse(Camel(kind), Camel(measure), Window(view.Window), Coverage(ranked.Coverage), Measured(ranked.Total), ranked.UnlistedBound, entries);
+    }
+
+    public static MatrixResponse Matrix(GlobalView view, string by, int ipv4Prefix, int ipv6Prefix, int limit)
+    {
+        var answer = view.Matrix(ipv4Prefix, ipv6Prefix, limit);
+        var cells = answer.Cells.Select(c => new MatrixCell(c.Source.ToString(), c.Destination.ToString(), c.Bytes.Value, c.Bytes.ErrorBound,
+            c.Packets.Value, c.Packets.ErrorBound, c.Bytes.IsExact, c.Bytes.CanStandBehind)).ToList();
+        return new MatrixResponse(by, ipv4Prefix, ipv6Prefix, Camel(answer.Basis), Window(view.Window), Coverage(answer.Coverage), cells,
+            answer.UnattributedBytes.Upper, Measured(answer.UnattributedBytes));
+    }
+
+    public static DistinctResponse Distinct(GlobalView view) => new(
+        Window(view.Window),
+        Coverage(view.Coverage),
+        Measured(view.Distinct(DistinctKind.Sources).Count),
+        Measured(view.Distinct(DistinctKind.Destinations).Count),
+        Measured(view.Distinct(DistinctKind.Flows).Count),
+        Measured(view.Distinct(DistinctKind.Ports).Count));
+
+    public static ContributionsResponse Contributions(GlobalView view)
+    {
+        var answer = view.Contributions();
+        return new ContributionsResponse(Window(view.Window), Coverage(answer.Coverage), answer.Origins.Select(Node).ToList());
+    }
+
+    public static NodeContribution Node(OriginContribution o) => new(
+        o.Origin,
+        State(o.Coverage.State),
+        Camel(o.Coverage.Status),
+        Measured(o.Bytes),
+        Measured(o.Packets),
+        Measured(o.Flows),
+        o.ShareOfBytes,
+        o.Coverage.Records,
+        o.Coverage.SettledEpochs,
+        o.Coverage.CoveredEpochs,
+        o.Coverage.MissingEpochs,
+        o.Coverage.NewestDataAge?.TotalSeconds,
+        new NodeCaptureHealth(o.Health.Frames, o.Health.KernelDrops, o.Health.DecodeFailures, o.Health.Evictions));
+
+    public static AlertDocument Alert(AlertLogEntry entry)
+    {
+        var a = entry.Alert;
+        return new AlertDocument(
+            a.Id,
+            Camel(a.Kind),
+            a.Subject,
+            a.Message,
+            a.Confirmed,
+            Window(a.Window),
+            a.Evidence.Select(e => new EvidenceDocument(e.Name, e.Value.Value, e.Value.ErrorBound, e.Value.Lower, e.Value.Upper, e.Threshold, e.Unit, e.Value.IsExact)).ToList(),
+            a.ObservedBy,
+            a.ContributingOrigins,
+            a.CoverageSummary,
+            CaveatNames(a.Caveats),
+            Instant(entry.FirstSeenMicros),
+            Instant(entry.LastSeenMicros),
+            entry.Evaluations);
+    }
+
+    public static string? State(MemberState? state) => state is { } s ? Camel(s) : null;
+
+    private static string Camel<T>(T value) where T : struct, Enum
+    {
+        string name = value.ToString();
+        return char.ToLowerInvariant(name[0]) + name[1..];
+    }
+}

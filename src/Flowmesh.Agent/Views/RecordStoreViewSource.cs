@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Sketches;
+using Flowmesh.Core.Views;
+using Flowmesh.Gossip.Records;
+using Flowmesh.Gossip.Security;
+
+namespace Flowmesh.Agent.Views;
+
+/// <summary>
+/// <see cref="IViewSource"/> over the agent's record store: the store holds signed envelopes (verified when they were
+/// written), so each is unwrapped (<see cref="SignedRecord"/>) and decoded with the cluster's sketch key. Decoded
+/// records are kept by id (a stored record never changes) so a window rebuilt every epoch decodes only what is new.
+/// </summary>
+internal sealed class RecordStoreViewSource(
+    IRecordStore store,
+    SketchHashKey sketchKey,
+    Func<IReadOnlyList<ExpectedOrigin>> expectedOrigins,
+    TimeProvider clock,
+    TimeSpan epochLength,
+    int decodedCapacity = 50_000) : IViewSource
+{
+    private readonly ConcurrentDictionary<EpochId, EpochRecord> _decoded = new();
+    private long _undecodable;
+
+    /// <summary>Stored records that could not be unwrapped or decoded (left out of every view).</summary>
+    public long Undecodable => Interlocked.Read(ref _undecodable);
+
+    public long NowMicros => clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+
+    public TimeSpan EpochLength => epochLength;
+
+    public IReadOnlyList<ExpectedOrigin> ExpectedOrigins() => expectedOrigins();
+
+    public IReadOnlyList<EpochRecord> RecordsOverlapping(long fromMicros, long toMicros)
+    {
+        var result = new List<EpochRecord>();
+        // Bounded: the cache holds at most the records of a few windows; past that it starts again rather than grow.
+        if (_decoded.Count > decodedCapacity) _decoded.Clear();
+        foreach (var digest in store.Digest())
+        {
+            foreach (var id in store.IdsOf(digest.Origin))
+            {
+                // IdsOf is newest first (the store contract): once a record starts before the window, every later
+                // one does too, and a record starting before the window cannot lie inside it.
+                if (id.StartMicros < fromMicros) break;
+                if (id.StartMicros >= toMicros) continue;
+                if (_decoded.TryGetValue(id, out var known))
+                {
+                    result.Add(known);
+                    continue;
+                }
+                if (Decode(id) is { } record)
+                {
+                    _decoded[id] = record;
+                    result.Add(record);
+                }
+            }
+        }
+        return result;
+    }
+
+    private EpochRecord? Decode(EpochId id)
+    {
+        byte[]? envelope = store.Read(id);
+        if (envelope is null) return null; // pruned between listing and reading
+        try
+        {
+            if (!SignedRecord.TryDecode(envelope, out var signed, out _) || signed is null) throw new FormatException("not a signed record");
+            var record = EpochRecord.Decode(signed.Record, sketchKey);
+            if (record.Id != id) throw new FormatException("record id differs from its stored id");
+            return record;
+        }
+        catch (Exception e) when (e is EpochRecordFormatException or FormatException or ArgumentException)
+        {
+            Interlocked.Increment(ref _undecodable);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using Flowmesh.Core.Views;
+
+namespace Flowmesh.Agent.Views;
+
+/// <summary>
+/// Builds each <see cref="GlobalView"/> at most once per refresh interval and shares it between API requests and the
+/// detection round: a build merges every record of the window (about 0.4 s for 1,200 records), far too slow per request.
+/// A trailing window ("last 5 min") is keyed by its length and moves with the clock; an explicit one by its bounds.
+/// Thread-safe: concurrent requests for one window wait for a single build; different windows build in parallel.
+/// </summary>
+internal sealed class ViewCache
+{
+    private readonly IViewSource _source;
+    private readonly GlobalViewOptions _viewOptions;
+    private readonly TimeSpan _refresh;
+    private readonly int _capacity;
+    private readonly double _longFraction;
+    private readonly Dictionary<ViewKey, Entry> _entries = [];
+    private readonly Lock _gate = new();
+    private long _builds;
+
+    public ViewCache(IViewSource source, ViewCacheOptions? options = null, GlobalViewOptions? viewOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= new ViewCacheOptions();
+        options.Validate();
+        _source = source;
+        _viewOptions = viewOptions ?? GlobalViewOptions.Default with { EpochLength = source.EpochLength };
+        _refresh = options.RefreshInterval ?? source.EpochLength;
+        _capacity = options.Capacity;
+        _longFraction = options.LongWindowRefreshFraction;
+    }
+
+    public IViewSource Source => _source;
+
+    public GlobalViewOptions ViewOptions => _viewOptions;
+
+    /// <summary>Views built so far (for tests and the agent's metrics).</summary>
+    public long Builds => Interlocked.Read(ref _builds);
+
+    /// <summary>The trailing window of <paramref name="length"/> ending with the epoch that contains now.</summary>
+    public GlobalView Last(TimeSpan length) => Get(new ViewKey(length.Ticks, 0, 0));
+
+    /// <summary>The explicit window [from, to).</summary>
+    public GlobalView Between(ViewWindow window) => Get(new ViewKey(0, window.FromMicros, window.ToMicros));
+
+    private GlobalView Get(ViewKey key)
+    {
+        Entry entry;
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(key, out entry!))
+            {
+                if (_entries.Count >= _capacity)
+                {
+                    var oldest = _entries.MinBy(e => e.Value.LastUsed);
+                    _entries.Remove(oldest.Key);
+                }
+                _entries[key] = entry = new Entry();
+            }
+            entry.LastUsed = Environment.TickCount64;
+        }
+        // One build per entry at a time; waiters get the fresh view.
+        lock (entry.Build)
+        {
+            long now = _source.NowMicros;
+            if (entry.View is { } view && now >= entry.BuiltAtMicros && now - entry.BuiltAtMicros < RefreshMicros(view.Window))
+                return view;
+            var window = key.LengthTicks > 0
+                ? ViewWindow.Last(TimeSpan.FromTicks(key.LengthTicks), now, _viewOptions.EpochLength)
+                : ViewWindow.Between(key.FromMicros, key.ToMicros);
+            var records = _source.RecordsOverlapping(window.FromMicros, window.ToMicros);
+            entry.View = GlobalView.Build(records, _source.ExpectedOrigins(), now, window, _viewOptions);
+            entry.BuiltAtMicros = now;
+            Interlocked.Increment(ref _builds);
+            return entry.View;
+        }
+    }
+
+    /// <summary>How long a view of this window is served: the refresh interval, longer for long windows.</summary>
+    public long RefreshMicros(ViewWindow window) =>
+        Math.Max(_refresh.Ticks / TimeSpan.TicksPerMicrosecond, (long)(window.LengthMicros * _longFraction));
+
+    private readonly record struct ViewKey(long LengthTicks, long FromMicros, long ToMicros);
+
+    private sealed class Entry
+    {
+        public readonly Lock Build = new();
+        public GlobalView? View;
+        public long BuiltAtMicros;
+        public long LastUsed;
+    }
+}
