@@ -64,6 +64,7 @@ internal sealed partial class AgentRuntime
             RecordsRejected = _validator?.Rejections.Total ?? 0,
             RecordLagSeconds = Math.Round(lag, 3),
             Coverage = live.Count == 0 ? 0 : (double)covered / live.Count,
+            ClusterBytesPerSecond = _views is null ? null : _views.Last(TimeSpan.FromMinutes(1)).Totals().BitsPerSecond.Value / 8,
         };
     }
 }

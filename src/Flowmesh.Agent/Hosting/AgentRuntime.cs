@@ -6,6 +6,8 @@ using System.Security.Cryptography;
 using Flowmesh.Agent.Api;
 using Flowmesh.Agent.Cli;
 using Flowmesh.Agent.Storage;
+using Flowmesh.Agent.Views;
+using Flowmesh.Core.Detections;
 using Flowmesh.Capture;
 using Flowmesh.Core.Epochs;
 using Flowmesh.Gossip;
@@ -40,6 +42,8 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
     private LanDiscovery? _discovery;
     private CapturePipeline? _capture;
     private AgentApi? _api;
+    private ViewCache? _views;
+    private DetectionRounds? _detections;
     private uint _savedIncarnation;
     private long _sealed, _skippedAlreadyStored, _storeFailures, _bindingsSaved;
     private int _stopped;
@@ -107,6 +111,13 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         _trust.OriginBound += SaveBinding;
         _sealer = new RecordSealer(_database.Identity, _self);
 
+        // The global view: built from the store on demand, at most once per epoch per window (ViewCache), and shared
+        // by the API, the dashboard, the metrics and the detection rounds.
+        var viewSource = new RecordStoreViewSource(_database.Records, sketchKey,
+            () => MembershipOrigins.Of(_peer?.Members ?? [], _self.Value), TimeProvider.System, _options.EpochLength);
+        _views = new ViewCache(viewSource);
+        _detections = new DetectionRounds(_views, new DetectionEngine());
+
         // 4. Gossip.
         var keyring = new Keyring(clusterKey);
         bool wildcard = _options.Bind.Address.Equals(IPAddress.Any) || _options.Bind.Address.Equals(IPAddress.IPv6Any);
@@ -167,7 +178,8 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         {
             try
             {
-                _api = await AgentApi.StartAsync(apiEndpoint, this, cancellationToken).ConfigureAwait(false);
+                _api = await AgentApi.StartAsync(apiEndpoint, this, cancellationToken,
+                    app => ViewEndpoints.Map(app, _views, _detections)).ConfigureAwait(false);
             }
             catch (IOException e)
             {
@@ -328,6 +340,16 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
                     Volatile.Write(ref _membershipChanged, false);
                     lastSave = now;
                     SaveSnapshot();
+                }
+                // Alerts are raised even when nobody looks: at most one detection round per epoch.
+                try
+                {
+                    _detections?.EvaluateIfDue();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A failed round must not stop this loop: it also saves the membership snapshot and prunes.
+                    _log.WriteLine($"flowmesh: detection round failed: {e.GetType().Name}: {e.Message}");
                 }
                 if (now - lastPrune >= TimeSpan.FromMinutes(1))
                 {
