@@ -12,7 +12,7 @@ namespace Flowmesh.IntegrationTests.Cluster;
 /// The facts run in step order on one cluster (see <see cref="StepOrderer"/>), each preparing what it needs.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-[TestCaseOrderer(typeof(StepOrderer))]
+[TestMethodOrderer(typeof(StepOrderer))]
 public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private static readonly TimeSpan ConvergeTimeout = TimeSpan.FromSeconds(60);
@@ -166,11 +166,11 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
             var seenOutside = AgentCluster.Api(others[0]).Records(name);
             Assert.True(isolated.Keys.Any(k => !seenOutside.ContainsKey(k)),
                 $"the cut was not effective: {AgentCluster.Name(others[0])} already has all {isolated.Count} records of {name}");
-            string states = string.Join(", ", others.Select(n => $"{AgentCluster.Name(n)}:{AgentCluster.Api(n).Members().StateOf(name)}"));
+            string states = string.Join(", ", others.Select(n => $"{AgentCluster.Name(n)} sees {AgentCluster.Api(n).Members().StateOf(name)}"));
             string ownView;
             try { ownView = inside.Members().ToString(); } catch (AgentApiException e) { ownView = e.Message; }
             fixture.Report($"(e) cut {name} (bridge port down): all others saw it suspect/dead after {suspected.TotalSeconds:0.0} s; " +
-                           $"at heal ({clock.Elapsed.TotalSeconds:0.0} s) others see {states}; its own view {ownView}");
+                           $"at heal ({clock.Elapsed.TotalSeconds:0.0} s): {states}; its own view: {ownView}");
         }
         finally
         {
