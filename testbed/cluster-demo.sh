@@ -9,7 +9,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/cluster-lib.sh"
 n=${1:-5}
 fmint_require_root
-fmint_require_tools ip curl python3
+fmint_require_tools ip curl python3 flock
+
+exec 8>>"$FMC_LOCK"
+flock -w 900 8 || { echo "fmc: another fmc cluster (a test run?) holds $FMC_LOCK for 15 min" >&2; exit 1; }
 
 cleanup() {
     local rc=$?

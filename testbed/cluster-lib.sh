@@ -14,6 +14,9 @@ FMC_PREFIXLEN=24
 FMC_GOSSIP_PORT=${FMC_GOSSIP_PORT:-7946}
 FMC_API_PORT=${FMC_API_PORT:-7947}
 FMC_MAX_NODES=50
+# Machine-wide lock of the fmc names: the xunit cluster tests hold it (exclusive flock) while their LAN exists;
+# cluster-demo.sh takes it too, so a demo and a test run never tear down each other's namespaces.
+FMC_LOCK=/tmp/fmc-cluster.lock
 # Agent data directories, logs, pids and the cluster key live here; cluster-down.sh removes it.
 FMC_STATE=${FMC_STATE:-/tmp/fmc-cluster}
 

@@ -21,6 +21,7 @@ public sealed class ClusterFixture : IDisposable
         Launched = Stopwatch.StartNew();
         _cluster = AgentCluster.Start(Nodes);
         Report($"cluster: {Nodes} agents launched, every API answering after {Launched.Elapsed.TotalSeconds:0.0} s " +
+               $"(waited {_cluster.Network.WaitedForLock.TotalSeconds:0.0} s for the machine-wide fmc LAN lock) " +
                $"(epoch {AgentCluster.Epoch.TotalSeconds:0} s, capture {AgentCluster.Capture})");
     }
 

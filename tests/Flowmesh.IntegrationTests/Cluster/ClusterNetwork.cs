@@ -16,10 +16,24 @@ internal sealed class ClusterNetwork : IDisposable
     public const int CannotRunHere = 77;
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(120);
 
-    private ClusterNetwork(int nodes)
+    /// <summary>
+    /// The fmc names are machine-wide, and several test processes (other worktrees, other test classes that reuse
+    /// this harness) may want the LAN at once: whoever builds it holds this exclusive file lock until it is torn
+    /// down, and the others wait. Without it, one process's "remove leftovers" deletes another's running cluster.
+    /// </summary>
+    public const string LockFile = "/tmp/fmc-cluster.lock";
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(15);
+
+    private FileStream? _lock;
+
+    private ClusterNetwork(int nodes, FileStream machineLock)
     {
         Nodes = nodes;
+        _lock = machineLock;
     }
+
+    /// <summary>How long <see cref="Create"/> waited for another process's cluster to go away.</summary>
+    public TimeSpan WaitedForLock { get; private init; }
 
     public int Nodes { get; }
 
@@ -36,23 +50,43 @@ internal sealed class ClusterNetwork : IDisposable
 
     public static ClusterNetwork Create(int nodes)
     {
-        var network = new ClusterNetwork(nodes);
-        ProcessResult result;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var network = new ClusterNetwork(nodes, AcquireMachineLock()) { WaitedForLock = clock.Elapsed };
         try
         {
-            result = RunScript("cluster-up.sh", nodes.ToString(CultureInfo.InvariantCulture));
+            network.Recreate();
+            return network;
         }
         catch
         {
             network.Dispose();
             throw;
         }
-        if (result.ExitCode != 0)
+    }
+
+    /// <summary>Runs cluster-up.sh (again): removes whatever fmc LAN exists and builds a fresh one.</summary>
+    public void Recreate()
+    {
+        ObjectDisposedException.ThrowIf(_lock is null, this);
+        ProcessResult result = RunScript("cluster-up.sh", Nodes.ToString(CultureInfo.InvariantCulture));
+        if (result.ExitCode != 0) throw new InvalidOperationException($"cluster-up.sh {Nodes} failed ({result.ExitCode}): {result.StandardError.Trim()}");
+    }
+
+    private static FileStream AcquireMachineLock()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
         {
-            network.Dispose();
-            throw new InvalidOperationException($"cluster-up.sh {nodes} failed ({result.ExitCode}): {result.StandardError.Trim()}");
+            try
+            {
+                // FileShare.None is an exclusive flock on Linux: held until disposed, released by the kernel if we die.
+                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < LockTimeout)
+            {
+                Thread.Sleep(500);
+            }
         }
-        return network;
     }
 
     public static string Namespace(int node) => $"fmc-n{node}";
@@ -74,13 +108,20 @@ internal sealed class ClusterNetwork : IDisposable
     public static ProcessResult RunIn(int node, TimeSpan timeout, params string[] command) =>
         ChildProcess.Run("ip", ["netns", "exec", Namespace(node), .. command], timeout);
 
-    public void Dispose() => RemoveAll();
-
-    /// <summary>Removes every fmc namespace, link and the bridge (what cluster-down.sh does).</summary>
-    public static void RemoveAll()
+    /// <summary>Removes every fmc namespace, link and the bridge (cluster-down.sh), then lets the next user in.</summary>
+    public void Dispose()
     {
-        ProcessResult result = RunScript("cluster-down.sh");
-        if (result.ExitCode != 0) throw new InvalidOperationException($"cluster-down.sh failed ({result.ExitCode}): {result.StandardError.Trim()}");
+        if (_lock is null) return;
+        try
+        {
+            ProcessResult result = RunScript("cluster-down.sh");
+            if (result.ExitCode != 0) throw new InvalidOperationException($"cluster-down.sh failed ({result.ExitCode}): {result.StandardError.Trim()}");
+        }
+        finally
+        {
+            _lock.Dispose();
+            _lock = null;
+        }
     }
 
     /// <summary>The fmc namespaces that exist now (to prove the teardown).</summary>
