@@ -20,7 +20,7 @@ public sealed class ClusterHarnessTests
         {
             using (var network = ClusterNetwork.Create(3))
             {
-                Assert.Equal(["fmc-n1", "fmc-n2", "fmc-n3"], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
+                Assert.Equal([ClusterNetwork.Namespace(1), ClusterNetwork.Namespace(2), ClusterNetwork.Namespace(3)], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
                 Assert.True(Ping(1, ClusterNetwork.Address(3)), "n1 cannot reach n3");
                 Assert.True(Ping(3, ClusterNetwork.Address(2)), "n3 cannot reach n2");
                 Assert.Equal(0, ChildProcess.Run("ping", ["-c", "1", "-W", "1", ClusterNetwork.Address(2)], Short).ExitCode);
@@ -42,12 +42,12 @@ public sealed class ClusterHarnessTests
     {
         if (ClusterNetwork.MissingPrerequisite() is string missing) Assert.Skip(missing);
         using var network = ClusterNetwork.Create(2);
-        ChildProcess.Run("ip", ["netns", "add", "fmc-n9"], Short);
-        ChildProcess.Run("ip", ["link", "add", "fmc-v9", "type", "veth", "peer", "name", "fmc-e9", "netns", "fmc-n9"], Short);
-        Assert.Contains("fmc-n9", ClusterNetwork.ExistingNamespaces());
+        ChildProcess.Run("ip", ["netns", "add", ClusterNetwork.Namespace(9)], Short);
+        ChildProcess.Run("ip", ["link", "add", ClusterNetwork.BridgePort(9), "type", "veth", "peer", "name", ClusterNetwork.Interface(9), "netns", ClusterNetwork.Namespace(9)], Short);
+        Assert.Contains(ClusterNetwork.Namespace(9), ClusterNetwork.ExistingNamespaces());
         network.Recreate();
-        Assert.Equal(["fmc-n1", "fmc-n2"], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
-        Assert.DoesNotContain("fmc-v9", ClusterNetwork.ExistingRootLinks());
+        Assert.Equal([ClusterNetwork.Namespace(1), ClusterNetwork.Namespace(2)], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(ClusterNetwork.BridgePort(9), ClusterNetwork.ExistingRootLinks());
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class ClusterHarnessTests
         {
             second = Task.Run(() => ClusterNetwork.Create(3), cancel);
             Assert.NotSame(second, await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(2), cancel)));
-            Assert.Equal(["fmc-n1", "fmc-n2"], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
+            Assert.Equal([ClusterNetwork.Namespace(1), ClusterNetwork.Namespace(2)], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
         }
         finally
         {
@@ -69,7 +69,7 @@ public sealed class ClusterHarnessTests
         }
         using ClusterNetwork next = await second.WaitAsync(TimeSpan.FromSeconds(60), cancel);
         Assert.True(next.WaitedForLock >= TimeSpan.FromSeconds(2));
-        Assert.Equal(["fmc-n1", "fmc-n2", "fmc-n3"], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
+        Assert.Equal([ClusterNetwork.Namespace(1), ClusterNetwork.Namespace(2), ClusterNetwork.Namespace(3)], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -12,7 +12,14 @@ namespace Flowmesh.IntegrationTests.Cluster;
 /// </summary>
 internal sealed class ClusterNetwork : IDisposable
 {
-    public const string Subnet = "10.77.0";
+    /// <summary>
+    /// Name prefix and /24 of the LAN: fmc and 10.77.0 unless FLOWMESH_CLUSTER_NAME / FLOWMESH_CLUSTER_NET say
+    /// otherwise (e.g. fmcb and 10.77.1 for a second checkout testing at the same time); passed on to the scripts
+    /// as FMC_NAME / FMC_NET.
+    /// </summary>
+    public static readonly string Prefix = Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_NAME") is { Length: > 0 } p ? p : "fmc";
+
+    public static readonly string Subnet = Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_NET") is { Length: > 0 } n ? n : "10.77.0";
     public const int CannotRunHere = 77;
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(120);
 
@@ -21,7 +28,7 @@ internal sealed class ClusterNetwork : IDisposable
     /// this harness) may want the LAN at once: whoever builds it holds this exclusive file lock until it is torn
     /// down, and the others wait. Without it, one process's "remove leftovers" deletes another's running cluster.
     /// </summary>
-    public const string LockFile = "/tmp/fmc-cluster.lock";
+    public static readonly string LockFile = $"/tmp/{Prefix}-cluster.lock";
     private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(15);
 
     private FileStream? _lock;
@@ -89,13 +96,13 @@ internal sealed class ClusterNetwork : IDisposable
         }
     }
 
-    public static string Namespace(int node) => $"fmc-n{node}";
+    public static string Namespace(int node) => $"{Prefix}-n{node}";
 
     /// <summary>The interface inside node's namespace (the agent captures here).</summary>
-    public static string Interface(int node) => $"fmc-e{node}";
+    public static string Interface(int node) => $"{Prefix}-e{node}";
 
     /// <summary>The root-side end of node's veth pair, a port of the bridge.</summary>
-    public static string BridgePort(int node) => $"fmc-v{node}";
+    public static string BridgePort(int node) => $"{Prefix}-v{node}";
 
     public static string Address(int node) => $"{Subnet}.{node.ToString(CultureInfo.InvariantCulture)}";
 
@@ -129,16 +136,16 @@ internal sealed class ClusterNetwork : IDisposable
         ChildProcess.Run("ip", ["netns", "list"], ScriptTimeout).StandardOutput
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(' ')[0])
-            .Where(name => name.StartsWith("fmc-", StringComparison.Ordinal))
+            .Where(name => name.StartsWith(Prefix + "-", StringComparison.Ordinal))
             .ToList();
 
     /// <summary>The fmc links in the root namespace (bridge and root ends of the veth pairs).</summary>
     public static IReadOnlyList<string> ExistingRootLinks() =>
         Directory.GetDirectories("/sys/class/net").Select(Path.GetFileName).OfType<string>()
-            .Where(name => name.StartsWith("fmc-", StringComparison.Ordinal)).ToList();
+            .Where(name => name.StartsWith(Prefix + "-", StringComparison.Ordinal)).ToList();
 
     private static ProcessResult RunScript(string script, params string[] arguments) =>
-        ChildProcess.Run("bash", [Path.Combine(RepositoryLayout.TestbedDirectory, script), .. arguments], ScriptTimeout);
+        ChildProcess.Run("env", [$"FMC_NAME={Prefix}", $"FMC_NET={Subnet}", "bash", Path.Combine(RepositoryLayout.TestbedDirectory, script), .. arguments], ScriptTimeout);
 
     private static void Check(params string[] command)
     {
