@@ -134,8 +134,8 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
             }),
             ConvergeTimeout, () => cluster.Diagnostics());
         long after = running.Min(n => AgentCluster.Api(n).Members().Find(name)!.Incarnation);
-        fixture.Report($"(d) restart of {name} (same data dir): API up after {apiUp.TotalSeconds:0.0} s, alive everywhere with incarnation {after} " +
-                       $"(was {before.Incarnation}) after {rejoined.TotalSeconds:0.0} s");
+        fixture.Report($"(d) restart of {name} (same data dir): API up {apiUp.TotalSeconds:0.0} s after launch, alive everywhere with incarnation {after} " +
+                       $"(was {before.Incarnation}) {(apiUp + rejoined).TotalSeconds:0.0} s after launch");
 
         AssertContains(before.OwnRecords, AgentCluster.Api(Restarted).Records(name), $"{name}'s own records after the restart");
         AssertContains(before.AllRecords, AgentCluster.Api(Restarted).Records(), $"every record {name} held before the kill");
