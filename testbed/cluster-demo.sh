@@ -51,7 +51,7 @@ sleep "${FMC_SETTLE_SECONDS:-5}"   # two more epochs sealed and replicated
 
 fmc_flowmesh_cmd
 echo "== flowmesh members --agent $(fmc_api_url 1)"
-"${FMC_FLOWMESH[@]}" members --agent "$(fmc_api_url 1)"
+"${FMC_FLOWMESH[@]}" members --agent "$(fmc_api_url 1)" --format table
 echo "== per node: members alive, records held per origin"
 for i in $(fmc_nodes); do
     records=$(curl -fsS --max-time 5 "$(fmc_api_url "$i")/api/v1/records?limit=10000" | python3 -c '
