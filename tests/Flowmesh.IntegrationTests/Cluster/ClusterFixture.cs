@@ -32,7 +32,10 @@ public sealed class ClusterFixture : IDisposable
 
     internal AgentCluster Cluster => _cluster ?? throw new InvalidOperationException(SkipReason);
 
-    /// <summary>What each killed agent had before the kill: its incarnation as the cluster saw it and its records.</summary>
+    /// <summary>
+    /// What each killed agent had before the kill: its incarnation as the cluster saw it, its own records that every
+    /// survivor was seen holding, and (read just before the kill, so possibly newer) its own and all records.
+    /// </summary>
     internal Dictionary<int, BeforeKill> Killed { get; } = [];
 
     /// <summary>
@@ -67,5 +70,9 @@ public sealed class ClusterFixture : IDisposable
         }
     }
 
-    internal sealed record BeforeKill(long Incarnation, IReadOnlyDictionary<RecordKey, string> OwnRecords, IReadOnlyDictionary<RecordKey, string> AllRecords);
+    internal sealed record BeforeKill(
+        long Incarnation,
+        IReadOnlyDictionary<RecordKey, string> ReplicatedOwnRecords,
+        IReadOnlyDictionary<RecordKey, string> OwnRecords,
+        IReadOnlyDictionary<RecordKey, string> AllRecords);
 }

@@ -99,7 +99,9 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
 
         foreach (int victim in Victims)
         {
-            var before = fixture.Killed[victim].OwnRecords;
+            // Only what the survivors were seen holding: a record sealed in the last moments before the kill may have
+            // reached no one, and then no one can serve it.
+            var before = fixture.Killed[victim].ReplicatedOwnRecords;
             foreach (int survivor in survivors)
             {
                 var served = AgentCluster.Api(survivor).Records(AgentCluster.Name(victim));
@@ -246,7 +248,8 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         {
             string name = AgentCluster.Name(victim);
             long incarnation = cluster.RunningNodes.Max(n => AgentCluster.Api(n).Members().Find(name)?.Incarnation ?? -1);
-            fixture.Killed[victim] = new ClusterFixture.BeforeKill(incarnation, OwnRecords(victim), AgentCluster.Api(victim).Records());
+            var replicated = own.Where(r => r.Key.Origin == name).ToDictionary(r => r.Key, r => r.Value);
+            fixture.Killed[victim] = new ClusterFixture.BeforeKill(incarnation, replicated, OwnRecords(victim), AgentCluster.Api(victim).Records());
         }
 
         var clock = Stopwatch.StartNew();
