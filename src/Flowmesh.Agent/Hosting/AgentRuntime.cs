@@ -458,19 +458,23 @@ internal sealed class AgentRuntime : IAgentReadModel, IAsyncDisposable
     {
         var store = _database!.Records;
         IEnumerable<string> origins = origin is not null ? [origin] : store.Digest().Select(d => d.Origin);
+        // Ids first (small), newest first; then one query for the selected span only, so a wide window never loads
+        // more envelopes than about `limit`.
         var ids = origins
             .SelectMany(store.IdsOf)
             .Where(id => id.StartMicros >= fromMicros && id.StartMicros < toMicros)
             .OrderByDescending(id => id.StartMicros).ThenBy(id => id.Origin, StringComparer.Ordinal)
             .Take(limit + 1)
             .ToList();
-        var entries = new List<RecordEntry>(Math.Min(ids.Count, limit));
-        foreach (var id in ids.Take(limit))
+        var selected = ids.Take(limit).ToList();
+        if (selected.Count == 0) return new RecordsResponse([], ids.Count > limit);
+        long oldest = selected.Min(id => id.StartMicros), newest = selected.Max(id => id.StartMicros);
+        var held = store.RecordsBetween(oldest, newest + 1, origin).ToDictionary(r => r.Id);
+        var entries = new List<RecordEntry>(selected.Count);
+        foreach (var id in selected)
         {
-            byte[]? envelope = store.Read(id);
-            if (envelope is null) continue; // pruned in between
-            string hash = SignedRecord.TryDecode(envelope, out var signed, out _) ? Convert.ToHexStringLower(SHA256.HashData(signed!.Record)) : "";
-            entries.Add(new RecordEntry(id.Origin, FormatMicros(id.StartMicros), id.StartMicros, id.LengthMicros, envelope.Length, hash));
+            if (!held.TryGetValue(id, out var record)) continue; // pruned in between
+            entries.Add(new RecordEntry(id.Origin, FormatMicros(id.StartMicros), id.StartMicros, id.LengthMicros, record.SignedEnvelope.Length, record.ContentHash));
         }
         return new RecordsResponse(entries, ids.Count > limit);
     }

@@ -4,8 +4,10 @@ namespace Flowmesh.Agent.Hosting;
 
 /// <summary>
 /// SIGTERM (systemd, kill) and SIGINT (Ctrl-C) ask the agent to stop cleanly: <see cref="Token"/> is cancelled and
-/// the agent leaves the cluster, seals and closes. A second signal while that runs exits at once with
-/// <see cref="ForcedExitCode"/> (an operator who presses Ctrl-C twice means it).
+/// the agent leaves the cluster, seals and closes. A second SIGINT while that runs exits at once with
+/// <see cref="ForcedExitCode"/> (an operator who presses Ctrl-C twice means it). A repeated SIGTERM does not force
+/// anything: supervisors and scripts resend it (a test harness stopping "everything" after stopping one node), the
+/// clean stop is bounded anyway, and SIGKILL is the supervisor's way to insist.
 /// </summary>
 internal sealed class ShutdownSignals : IDisposable
 {
@@ -35,8 +37,13 @@ internal sealed class ShutdownSignals : IDisposable
         if (Interlocked.Increment(ref _signals) == 1)
         {
             Reason = context.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT";
-            Console.Error.WriteLine($"flowmesh: {Reason}: leaving the cluster and stopping (signal again to force)");
+            Console.Error.WriteLine($"flowmesh: {Reason}: leaving the cluster and stopping (Ctrl-C again to force)");
             _requested.Cancel();
+            return;
+        }
+        if (context.Signal == PosixSignal.SIGTERM)
+        {
+            Console.Error.WriteLine("flowmesh: SIGTERM again: already stopping cleanly (Ctrl-C or SIGKILL forces)");
             return;
         }
         Console.Error.WriteLine("flowmesh: second signal: exiting now without a clean stop");

@@ -88,6 +88,18 @@ public sealed class AgentProcessTests : IDisposable
     }
 
     [Fact]
+    public void ARepeatedSigtermDoesNotForceTheStop()
+    {
+        var agent = Track(AgentProcess.Start("t", Path.Combine(_directory, "t")));
+        agent.Terminate();
+        Thread.Sleep(200);
+        agent.Terminate();
+        Assert.Equal(0, agent.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.Contains("SIGTERM again: already stopping cleanly", agent.Output);
+        Assert.Contains("left the cluster", agent.Output);
+    }
+
+    [Fact]
     public void ARestartKeepsTheIdentityAndRaisesTheIncarnation()
     {
         string data = Path.Combine(_directory, "r");
