@@ -179,18 +179,31 @@ internal sealed class AgentCluster : IDisposable
 
     public void Dispose()
     {
-        var agents = _agents.OfType<NamespacedProcess>().ToList();
-        foreach (NamespacedProcess agent in agents) agent.SendTerm();
-        foreach (NamespacedProcess agent in agents)
+        try
         {
-            if (!agent.WaitForExit(TimeSpan.FromSeconds(10))) agent.Kill9();
-            agent.Dispose();
+            var agents = _agents.OfType<NamespacedProcess>().ToList();
+            foreach (NamespacedProcess agent in agents) agent.SendTerm();
+            foreach (NamespacedProcess agent in agents)
+            {
+                if (!agent.WaitForExit(TimeSpan.FromSeconds(10))) agent.Kill9();
+                agent.Dispose();
+            }
+            foreach (NamespacedProcess old in _exited) old.Dispose();
         }
-        foreach (NamespacedProcess old in _exited) old.Dispose();
-        _network.Dispose();
-        if (Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_KEEP") == "1")
-            TestContext.Current.SendDiagnosticMessage($"cluster logs and data kept in {_workDirectory}");
-        else
-            Directory.Delete(_workDirectory, recursive: true);
+        finally
+        {
+            // Whatever failed above, the namespaces (and whatever still runs in them) and the scratch go.
+            try
+            {
+                _network.Dispose();
+            }
+            finally
+            {
+                if (Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_KEEP") == "1")
+                    TestContext.Current.SendDiagnosticMessage($"cluster logs and data kept in {_workDirectory}");
+                else
+                    try { Directory.Delete(_workDirectory, recursive: true); } catch (IOException) { }
+            }
+        }
     }
 }
