@@ -107,6 +107,9 @@ public sealed class ClusterHarnessTests
 
             string written = File.ReadAllText(log);
             Assert.Equal(3, written.Split("=== start:").Length - 1); // one file, appended by every start
+            Assert.Contains("=== exit 137", written);
+            Assert.Contains("=== exit 143", written);
+            Assert.Equal(3, written.Split("=== exit").Length - 1);
             Assert.Contains("to-stderr", written);
             Assert.Contains($"inet {ClusterNetwork.Address(2)}/24", written);
         }
