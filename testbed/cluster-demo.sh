@@ -9,7 +9,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/cluster-lib.sh"
 n=${1:-5}
 fmint_require_root
-fmint_require_tools ip curl python3
+fmint_require_tools ip curl python3 flock
+
+exec 8>>"$FMC_LOCK"
+flock -w 900 8 || { echo "fmc: another fmc cluster (a test run?) holds $FMC_LOCK for 15 min" >&2; exit 1; }
 
 cleanup() {
     local rc=$?
@@ -48,7 +51,7 @@ sleep "${FMC_SETTLE_SECONDS:-5}"   # two more epochs sealed and replicated
 
 fmc_flowmesh_cmd
 echo "== flowmesh members --agent $(fmc_api_url 1)"
-"${FMC_FLOWMESH[@]}" members --agent "$(fmc_api_url 1)"
+"${FMC_FLOWMESH[@]}" members --agent "$(fmc_api_url 1)" --format table
 echo "== per node: members alive, records held per origin"
 for i in $(fmc_nodes); do
     records=$(curl -fsS --max-time 5 "$(fmc_api_url "$i")/api/v1/records?limit=10000" | python3 -c '

@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/cluster-lib.sh"
 fmint_require_root
 
-namespaces=$(ip netns list | awk '{print $1}' | grep -E '^fmc-' || true)
+namespaces=$(ip netns list | awk '{print $1}' | grep -E "^$FMC_NAME-" || true)
 pids=()
 for ns in $namespaces; do
     for pid in $(ip netns pids "$ns" 2>/dev/null); do pids+=("$pid"); done
@@ -26,7 +26,7 @@ for ns in $namespaces; do
 done
 # The root ends of the veth pairs vanish with their peers, asynchronously; delete what is left and wait.
 for _ in $(seq 50); do
-    links=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^fmc-' || true)
+    links=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^$FMC_NAME-" || true)
     [[ -z $links ]] && break
     for link in $links; do ip link del "$link" 2>/dev/null || true; done
     sleep 0.1

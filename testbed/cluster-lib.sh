@@ -7,25 +7,32 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 fmc_log() { printf "[fmc %s] %s\n" "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-FMC_BRIDGE=fmc-br
-FMC_NET=10.77.0
+# FMC_NAME / FMC_NET move the whole LAN (names <FMC_NAME>-..., addresses <FMC_NET>.x) so that two clusters can
+# exist side by side (two checkouts testing at once). FMC_NAME must start with "fmc".
+FMC_NAME=${FMC_NAME:-fmc}
+[[ $FMC_NAME =~ ^fmc[a-z0-9]{0,3}$ ]] || { echo "fmc: FMC_NAME '$FMC_NAME' must be fmc plus up to 3 of [a-z0-9]" >&2; exit 2; }
+FMC_BRIDGE=$FMC_NAME-br
+FMC_NET=${FMC_NET:-10.77.0}
 FMC_ROOT_ADDR=$FMC_NET.254
 FMC_PREFIXLEN=24
 FMC_GOSSIP_PORT=${FMC_GOSSIP_PORT:-7946}
 FMC_API_PORT=${FMC_API_PORT:-7947}
 FMC_MAX_NODES=50
+# Machine-wide lock of the fmc names: the xunit cluster tests hold it (exclusive flock) while their LAN exists;
+# cluster-demo.sh takes it too, so a demo and a test run never tear down each other's namespaces.
+FMC_LOCK=/tmp/$FMC_NAME-cluster.lock
 # Agent data directories, logs, pids and the cluster key live here; cluster-down.sh removes it.
-FMC_STATE=${FMC_STATE:-/tmp/fmc-cluster}
+FMC_STATE=${FMC_STATE:-/tmp/$FMC_NAME-cluster}
 
-fmc_ns()      { echo "fmc-n$1"; }
-fmc_if()      { echo "fmc-e$1"; }   # inside the namespace
-fmc_port()    { echo "fmc-v$1"; }   # root side, enslaved to the bridge
+fmc_ns()      { echo "$FMC_NAME-n$1"; }
+fmc_if()      { echo "$FMC_NAME-e$1"; }   # inside the namespace
+fmc_port()    { echo "$FMC_NAME-v$1"; }   # root side, enslaved to the bridge
 fmc_addr()    { echo "$FMC_NET.$1"; }
 fmc_api_url() { echo "http://$FMC_NET.$1:$FMC_API_PORT"; }
 in_node()     { local i=$1; shift; ip netns exec "$(fmc_ns "$i")" "$@"; }
 
 # Node numbers of the namespaces that exist now, ascending.
-fmc_nodes() { ip netns list | awk '{print $1}' | sed -n 's/^fmc-n\([0-9][0-9]*\)$/\1/p' | sort -n; }
+fmc_nodes() { ip netns list | awk '{print $1}' | sed -n "s/^$FMC_NAME-n\([0-9][0-9]*\)\$/\1/p" | sort -n; }
 
 # The flowmesh command: $FLOWMESH if set (e.g. "dotnet /path/flowmesh.dll"), else the repository's ./flowmesh
 # wrapper (builds the native binary on first use).

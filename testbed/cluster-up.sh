@@ -45,7 +45,7 @@ for _ in $(seq 100); do
         [[ $(ip netns exec "$(fmc_ns "$i")" cat "/sys/class/net/$(fmc_if "$i")/operstate") == up ]] || down=1
     done
     if ((down == 0)); then
-        fmc_log "cluster LAN up: $n namespaces fmc-n1..fmc-n$n on $FMC_BRIDGE ($FMC_NET.1-$FMC_NET.$n, root $FMC_ROOT_ADDR)"
+        fmc_log "cluster LAN up: $n namespaces $(fmc_ns 1)..$(fmc_ns "$n") on $FMC_BRIDGE ($FMC_NET.1-$FMC_NET.$n, root $FMC_ROOT_ADDR)"
         exit 0
     fi
     sleep 0.1

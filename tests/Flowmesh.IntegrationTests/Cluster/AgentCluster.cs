@@ -21,7 +21,6 @@ internal sealed class AgentCluster : IDisposable
     private readonly string _workDirectory;
     private readonly string _keyFile;
     private readonly NamespacedProcess?[] _agents;
-    private readonly List<NamespacedProcess> _exited = [];
 
     private AgentCluster(ClusterNetwork network, string workDirectory, string keyFile)
     {
@@ -102,7 +101,9 @@ internal sealed class AgentCluster : IDisposable
     public void Launch(int node)
     {
         if (IsRunning(node)) throw new InvalidOperationException($"{Name(node)} is already running");
-        if (_agents[node] is { } previous) _exited.Add(previous);
+        // Close the previous run's log writer (it writes its exit line) before the new run appends to the same file:
+        // two open writers would each write at their own offset and overwrite each other.
+        if (_agents[node] is { } previous) previous.Dispose();
         Directory.CreateDirectory(DataDirectory(node));
         string address = ClusterNetwork.Address(node);
         var arguments = new List<string>
@@ -179,18 +180,30 @@ internal sealed class AgentCluster : IDisposable
 
     public void Dispose()
     {
-        var agents = _agents.OfType<NamespacedProcess>().ToList();
-        foreach (NamespacedProcess agent in agents) agent.SendTerm();
-        foreach (NamespacedProcess agent in agents)
+        try
         {
-            if (!agent.WaitForExit(TimeSpan.FromSeconds(10))) agent.Kill9();
-            agent.Dispose();
+            var agents = _agents.OfType<NamespacedProcess>().ToList();
+            foreach (NamespacedProcess agent in agents) agent.SendTerm();
+            foreach (NamespacedProcess agent in agents)
+            {
+                if (!agent.WaitForExit(TimeSpan.FromSeconds(10))) agent.Kill9();
+                agent.Dispose();
+            }
         }
-        foreach (NamespacedProcess old in _exited) old.Dispose();
-        _network.Dispose();
-        if (Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_KEEP") == "1")
-            TestContext.Current.SendDiagnosticMessage($"cluster logs and data kept in {_workDirectory}");
-        else
-            Directory.Delete(_workDirectory, recursive: true);
+        finally
+        {
+            // Whatever failed above, the namespaces (and whatever still runs in them) and the scratch go.
+            try
+            {
+                _network.Dispose();
+            }
+            finally
+            {
+                if (Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_KEEP") == "1")
+                    TestContext.Current.SendDiagnosticMessage($"cluster logs and data kept in {_workDirectory}");
+                else
+                    try { Directory.Delete(_workDirectory, recursive: true); } catch (IOException) { }
+            }
+        }
     }
 }

@@ -21,6 +21,7 @@ public sealed class ClusterFixture : IDisposable
         Launched = Stopwatch.StartNew();
         _cluster = AgentCluster.Start(Nodes);
         Report($"cluster: {Nodes} agents launched, every API answering after {Launched.Elapsed.TotalSeconds:0.0} s " +
+               $"(waited {_cluster.Network.WaitedForLock.TotalSeconds:0.0} s for the machine-wide fmc LAN lock) " +
                $"(epoch {AgentCluster.Epoch.TotalSeconds:0} s, capture {AgentCluster.Capture})");
     }
 
@@ -31,7 +32,10 @@ public sealed class ClusterFixture : IDisposable
 
     internal AgentCluster Cluster => _cluster ?? throw new InvalidOperationException(SkipReason);
 
-    /// <summary>What each killed agent had before the kill: its incarnation as the cluster saw it and its records.</summary>
+    /// <summary>
+    /// What each killed agent had before the kill: its incarnation as the cluster saw it, its own records that every
+    /// survivor was seen holding, and (read just before the kill, so possibly newer) its own and all records.
+    /// </summary>
     internal Dictionary<int, BeforeKill> Killed { get; } = [];
 
     /// <summary>
@@ -66,5 +70,9 @@ public sealed class ClusterFixture : IDisposable
         }
     }
 
-    internal sealed record BeforeKill(long Incarnation, IReadOnlyDictionary<RecordKey, string> OwnRecords, IReadOnlyDictionary<RecordKey, string> AllRecords);
+    internal sealed record BeforeKill(
+        long Incarnation,
+        IReadOnlyDictionary<RecordKey, string> ReplicatedOwnRecords,
+        IReadOnlyDictionary<RecordKey, string> OwnRecords,
+        IReadOnlyDictionary<RecordKey, string> AllRecords);
 }

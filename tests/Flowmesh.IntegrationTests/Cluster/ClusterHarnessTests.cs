@@ -17,11 +17,10 @@ public sealed class ClusterHarnessTests
     public void Lan_connects_every_node_and_the_root_namespace_cut_isolates_one_node_and_teardown_leaves_nothing()
     {
         if (ClusterNetwork.MissingPrerequisite() is string missing) Assert.Skip(missing);
-        try
         {
             using (var network = ClusterNetwork.Create(3))
             {
-                Assert.Equal(["fmc-n1", "fmc-n2", "fmc-n3"], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
+                Assert.Equal([ClusterNetwork.Namespace(1), ClusterNetwork.Namespace(2), ClusterNetwork.Namespace(3)], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
                 Assert.True(Ping(1, ClusterNetwork.Address(3)), "n1 cannot reach n3");
                 Assert.True(Ping(3, ClusterNetwork.Address(2)), "n3 cannot reach n2");
                 Assert.Equal(0, ChildProcess.Run("ping", ["-c", "1", "-W", "1", ClusterNetwork.Address(2)], Short).ExitCode);
@@ -36,30 +35,41 @@ public sealed class ClusterHarnessTests
             Assert.Empty(ClusterNetwork.ExistingNamespaces());
             Assert.Empty(ClusterNetwork.ExistingRootLinks());
         }
-        finally
-        {
-            ClusterNetwork.RemoveAll();
-        }
     }
 
     [Fact]
     public void Creating_a_lan_removes_the_leftovers_of_an_aborted_run()
     {
         if (ClusterNetwork.MissingPrerequisite() is string missing) Assert.Skip(missing);
+        using var network = ClusterNetwork.Create(2);
+        ChildProcess.Run("ip", ["netns", "add", ClusterNetwork.Namespace(9)], Short);
+        ChildProcess.Run("ip", ["link", "add", ClusterNetwork.BridgePort(9), "type", "veth", "peer", "name", ClusterNetwork.Interface(9), "netns", ClusterNetwork.Namespace(9)], Short);
+        Assert.Contains(ClusterNetwork.Namespace(9), ClusterNetwork.ExistingNamespaces());
+        network.Recreate();
+        Assert.Equal([ClusterNetwork.Namespace(1), ClusterNetwork.Namespace(2)], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(ClusterNetwork.BridgePort(9), ClusterNetwork.ExistingRootLinks());
+    }
+
+    [Fact]
+    public async Task A_second_lan_waits_until_the_first_is_torn_down()
+    {
+        CancellationToken cancel = TestContext.Current.CancellationToken;
+        if (ClusterNetwork.MissingPrerequisite() is string missing) Assert.Skip(missing);
+        var first = ClusterNetwork.Create(2);
+        Task<ClusterNetwork> second;
         try
         {
-            ChildProcess.Run("ip", ["netns", "add", "fmc-n9"], Short);
-            ChildProcess.Run("ip", ["link", "add", "fmc-v9", "type", "veth", "peer", "name", "fmc-e9", "netns", "fmc-n9"], Short);
-            using (ClusterNetwork.Create(2))
-            {
-                Assert.Equal(["fmc-n1", "fmc-n2"], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
-                Assert.DoesNotContain("fmc-v9", ClusterNetwork.ExistingRootLinks());
-            }
+            second = Task.Run(() => ClusterNetwork.Create(3), cancel);
+            Assert.NotSame(second, await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(2), cancel)));
+            Assert.Equal([ClusterNetwork.Namespace(1), ClusterNetwork.Namespace(2)], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
         }
         finally
         {
-            ClusterNetwork.RemoveAll();
+            first.Dispose();
         }
+        using ClusterNetwork next = await second.WaitAsync(TimeSpan.FromSeconds(60), cancel);
+        Assert.True(next.WaitedForLock >= TimeSpan.FromSeconds(2));
+        Assert.Equal([ClusterNetwork.Namespace(1), ClusterNetwork.Namespace(2), ClusterNetwork.Namespace(3)], ClusterNetwork.ExistingNamespaces().Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -68,7 +78,6 @@ public sealed class ClusterHarnessTests
         if (ClusterNetwork.MissingPrerequisite() is string missing) Assert.Skip(missing);
         using var directory = new TemporaryDirectory();
         string log = directory.File("agent.log");
-        try
         {
             using var network = ClusterNetwork.Create(2);
             using (var shell = NamespacedProcess.Start(ClusterNetwork.Namespace(2), log, "sh", ["-c", "ip -o -4 addr show; echo to-stderr >&2"]))
@@ -98,12 +107,11 @@ public sealed class ClusterHarnessTests
 
             string written = File.ReadAllText(log);
             Assert.Equal(3, written.Split("=== start:").Length - 1); // one file, appended by every start
+            Assert.Contains("=== exit 137", written);
+            Assert.Contains("=== exit 143", written);
+            Assert.Equal(3, written.Split("=== exit").Length - 1);
             Assert.Contains("to-stderr", written);
             Assert.Contains($"inet {ClusterNetwork.Address(2)}/24", written);
-        }
-        finally
-        {
-            ClusterNetwork.RemoveAll();
         }
     }
 
@@ -124,7 +132,6 @@ public sealed class ClusterHarnessTests
              {"origin":"n2","startMicros":4000000,"lengthMicros":2000000,"bytes":9,"contentHash":"cd34"}]
             """);
         File.WriteAllText(Path.Combine(api, "status"), "{}");
-        try
         {
             using var network = ClusterNetwork.Create(2);
             using var server = NamespacedProcess.Start(ClusterNetwork.Namespace(1), directory.File("http.log"), python,
@@ -147,10 +154,6 @@ public sealed class ClusterHarnessTests
             var inside = new AgentApi(1, inside: true);
             Assert.Equal(view.ToString(), inside.Members().ToString());
             Assert.Throws<AgentApiException>(() => inside.Get("/api/v1/nothing"));
-        }
-        finally
-        {
-            ClusterNetwork.RemoveAll();
         }
     }
 

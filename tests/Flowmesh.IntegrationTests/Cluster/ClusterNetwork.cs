@@ -12,14 +12,35 @@ namespace Flowmesh.IntegrationTests.Cluster;
 /// </summary>
 internal sealed class ClusterNetwork : IDisposable
 {
-    public const string Subnet = "10.77.0";
+    /// <summary>
+    /// Name prefix and /24 of the LAN: fmc and 10.77.0 unless FLOWMESH_CLUSTER_NAME / FLOWMESH_CLUSTER_NET say
+    /// otherwise (e.g. fmcb and 10.77.1 for a second checkout testing at the same time); passed on to the scripts
+    /// as FMC_NAME / FMC_NET.
+    /// </summary>
+    public static readonly string Prefix = Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_NAME") is { Length: > 0 } p ? p : "fmc";
+
+    public static readonly string Subnet = Environment.GetEnvironmentVariable("FLOWMESH_CLUSTER_NET") is { Length: > 0 } n ? n : "10.77.0";
     public const int CannotRunHere = 77;
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(120);
 
-    private ClusterNetwork(int nodes)
+    /// <summary>
+    /// The fmc names are machine-wide, and several test processes (other worktrees, other test classes that reuse
+    /// this harness) may want the LAN at once: whoever builds it holds this exclusive file lock until it is torn
+    /// down, and the others wait. Without it, one process's "remove leftovers" deletes another's running cluster.
+    /// </summary>
+    public static readonly string LockFile = $"/tmp/{Prefix}-cluster.lock";
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(15);
+
+    private FileStream? _lock;
+
+    private ClusterNetwork(int nodes, FileStream machineLock)
     {
         Nodes = nodes;
+        _lock = machineLock;
     }
+
+    /// <summary>How long <see cref="Create"/> waited for another process's cluster to go away.</summary>
+    public TimeSpan WaitedForLock { get; private init; }
 
     public int Nodes { get; }
 
@@ -36,32 +57,52 @@ internal sealed class ClusterNetwork : IDisposable
 
     public static ClusterNetwork Create(int nodes)
     {
-        var network = new ClusterNetwork(nodes);
-        ProcessResult result;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var network = new ClusterNetwork(nodes, AcquireMachineLock()) { WaitedForLock = clock.Elapsed };
         try
         {
-            result = RunScript("cluster-up.sh", nodes.ToString(CultureInfo.InvariantCulture));
+            network.Recreate();
+            return network;
         }
         catch
         {
             network.Dispose();
             throw;
         }
-        if (result.ExitCode != 0)
-        {
-            network.Dispose();
-            throw new InvalidOperationException($"cluster-up.sh {nodes} failed ({result.ExitCode}): {result.StandardError.Trim()}");
-        }
-        return network;
     }
 
-    public static string Namespace(int node) => $"fmc-n{node}";
+    /// <summary>Runs cluster-up.sh (again): removes whatever fmc LAN exists and builds a fresh one.</summary>
+    public void Recreate()
+    {
+        ObjectDisposedException.ThrowIf(_lock is null, this);
+        ProcessResult result = RunScript("cluster-up.sh", Nodes.ToString(CultureInfo.InvariantCulture));
+        if (result.ExitCode != 0) throw new InvalidOperationException($"cluster-up.sh {Nodes} failed ({result.ExitCode}): {result.StandardError.Trim()}");
+    }
+
+    private static FileStream AcquireMachineLock()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an exclusive flock on Linux: held until disposed, released by the kernel if we die.
+                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < LockTimeout)
+            {
+                Thread.Sleep(500);
+            }
+        }
+    }
+
+    public static string Namespace(int node) => $"{Prefix}-n{node}";
 
     /// <summary>The interface inside node's namespace (the agent captures here).</summary>
-    public static string Interface(int node) => $"fmc-e{node}";
+    public static string Interface(int node) => $"{Prefix}-e{node}";
 
     /// <summary>The root-side end of node's veth pair, a port of the bridge.</summary>
-    public static string BridgePort(int node) => $"fmc-v{node}";
+    public static string BridgePort(int node) => $"{Prefix}-v{node}";
 
     public static string Address(int node) => $"{Subnet}.{node.ToString(CultureInfo.InvariantCulture)}";
 
@@ -74,13 +115,20 @@ internal sealed class ClusterNetwork : IDisposable
     public static ProcessResult RunIn(int node, TimeSpan timeout, params string[] command) =>
         ChildProcess.Run("ip", ["netns", "exec", Namespace(node), .. command], timeout);
 
-    public void Dispose() => RemoveAll();
-
-    /// <summary>Removes every fmc namespace, link and the bridge (what cluster-down.sh does).</summary>
-    public static void RemoveAll()
+    /// <summary>Removes every fmc namespace, link and the bridge (cluster-down.sh), then lets the next user in.</summary>
+    public void Dispose()
     {
-        ProcessResult result = RunScript("cluster-down.sh");
-        if (result.ExitCode != 0) throw new InvalidOperationException($"cluster-down.sh failed ({result.ExitCode}): {result.StandardError.Trim()}");
+        if (_lock is null) return;
+        try
+        {
+            ProcessResult result = RunScript("cluster-down.sh");
+            if (result.ExitCode != 0) throw new InvalidOperationException($"cluster-down.sh failed ({result.ExitCode}): {result.StandardError.Trim()}");
+        }
+        finally
+        {
+            _lock.Dispose();
+            _lock = null;
+        }
     }
 
     /// <summary>The fmc namespaces that exist now (to prove the teardown).</summary>
@@ -88,16 +136,16 @@ internal sealed class ClusterNetwork : IDisposable
         ChildProcess.Run("ip", ["netns", "list"], ScriptTimeout).StandardOutput
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(' ')[0])
-            .Where(name => name.StartsWith("fmc-", StringComparison.Ordinal))
+            .Where(name => name.StartsWith(Prefix + "-", StringComparison.Ordinal))
             .ToList();
 
     /// <summary>The fmc links in the root namespace (bridge and root ends of the veth pairs).</summary>
     public static IReadOnlyList<string> ExistingRootLinks() =>
         Directory.GetDirectories("/sys/class/net").Select(Path.GetFileName).OfType<string>()
-            .Where(name => name.StartsWith("fmc-", StringComparison.Ordinal)).ToList();
+            .Where(name => name.StartsWith(Prefix + "-", StringComparison.Ordinal)).ToList();
 
     private static ProcessResult RunScript(string script, params string[] arguments) =>
-        ChildProcess.Run("bash", [Path.Combine(RepositoryLayout.TestbedDirectory, script), .. arguments], ScriptTimeout);
+        ChildProcess.Run("env", [$"FMC_NAME={Prefix}", $"FMC_NET={Subnet}", "bash", Path.Combine(RepositoryLayout.TestbedDirectory, script), .. arguments], ScriptTimeout);
 
     private static void Check(params string[] command)
     {

@@ -27,11 +27,13 @@ internal sealed class NamespacedProcess : IDisposable
 
     public string Description { get; }
 
-    public int Pid => _process.Id;
+    public int Pid { get; private init; }
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _disposed || _process.HasExited;
 
-    public int ExitCode => _process.ExitCode;
+    public int ExitCode => _exitCode ?? _process.ExitCode;
+
+    private int? _exitCode;
 
     public static NamespacedProcess Start(string netns, string logPath, string fileName, IReadOnlyList<string> arguments)
     {
@@ -50,7 +52,7 @@ internal sealed class NamespacedProcess : IDisposable
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         log.WriteLine($"{Stamp()} === start: {description}");
         Process process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {description}");
-        var started = new NamespacedProcess(process, log, description);
+        var started = new NamespacedProcess(process, log, description) { Pid = process.Id };
         process.OutputDataReceived += (_, e) => started.Append(e.Data);
         process.ErrorDataReceived += (_, e) => started.Append(e.Data);
         process.BeginOutputReadLine();
@@ -88,6 +90,7 @@ internal sealed class NamespacedProcess : IDisposable
     {
         if (!_process.WaitForExit(timeout)) return false;
         _process.WaitForExit();
+        NoteExit();
         return true;
     }
 
@@ -97,6 +100,18 @@ internal sealed class NamespacedProcess : IDisposable
         ChildProcess.Run("kill", ["-" + signal, Pid.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
         if (!_process.WaitForExit(timeout)) throw new TimeoutException($"{Description} did not exit within {timeout.TotalSeconds} s of SIG{signal}");
         _process.WaitForExit(); // drains the output events
+        NoteExit();
+    }
+
+    /// <summary>Writes the exit line once, when the exit is seen, so the log's time stamps tell when it ended.</summary>
+    private void NoteExit()
+    {
+        lock (_gate)
+        {
+            if (_exitCode is not null) return;
+            _exitCode = _process.ExitCode;
+            try { _log.WriteLine($"{Stamp()} === exit {_exitCode.Value.ToString(CultureInfo.InvariantCulture)}"); } catch (ObjectDisposedException) { }
+        }
     }
 
     private void Append(string? line)
@@ -111,8 +126,12 @@ internal sealed class NamespacedProcess : IDisposable
 
     private static string Stamp() => DateTime.UtcNow.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
+    private bool _disposed;
+
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
@@ -122,11 +141,8 @@ internal sealed class NamespacedProcess : IDisposable
         {
             _process.WaitForExit();
         }
-        lock (_gate)
-        {
-            try { _log.WriteLine($"{Stamp()} === exit {(_process.HasExited ? _process.ExitCode.ToString(CultureInfo.InvariantCulture) : "?")}"); } catch (ObjectDisposedException) { }
-            _log.Dispose();
-        }
+        NoteExit();
+        lock (_gate) _log.Dispose();
         _process.Dispose();
     }
 }
