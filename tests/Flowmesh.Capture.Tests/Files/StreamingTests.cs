@@ -3,6 +3,7 @@ using Flowmesh.Capture.Files;
 
 namespace Flowmesh.Capture.Tests.Files;
 
+[Collection(RunsAloneCollection.Name)]
 public sealed class StreamingTests
 {
     private const int FrameCount = 2_000_000;

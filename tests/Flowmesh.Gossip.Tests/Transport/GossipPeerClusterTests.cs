@@ -87,6 +87,9 @@ public sealed class GossipPeerClusterTests : IDisposable
         }
         Assert.True(seed.Counters.StreamRequestsServed >= 3, $"seed served {seed.Counters.StreamRequestsServed} push-pulls");
         Assert.True(peers.Sum(p => p.Counters.StreamRepliesReceived) >= 4);
+        // Push-pull alone can converge a fresh cluster before a peer's first probe or gossip round: wait for UDP too.
+        await Eventually.Within(TimeSpan.FromSeconds(10),
+            () => peers.All(p => p.Counters.DatagramsSent > 0 && p.Counters.DatagramsReceived > 0));
         foreach (var p in peers)
         {
             Assert.True(p.Counters.DatagramsSent > 0 && p.Counters.DatagramsReceived > 0, p.Counters.ToString());
