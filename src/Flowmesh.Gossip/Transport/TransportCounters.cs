@@ -10,6 +10,7 @@ public sealed class TransportCounters
 {
     private readonly long[] _refusals = new long[Enum.GetValues<StreamRefusal>().Length];
     private long _datagramsSent, _datagramBytesSent, _datagramsReceived, _datagramBytesReceived, _sendErrors;
+    private long _rateLimited, _rateLimitedBytes;
     private long _requestsSent, _repliesReceived, _requestsServed, _streamBytesSent, _streamBytesReceived;
 
     /// <summary>Sealed datagrams sent and their bytes on the wire (envelope included).</summary>
@@ -19,6 +20,10 @@ public sealed class TransportCounters
     /// <summary>Datagrams that opened and went to the node, and their bytes on the wire.</summary>
     public long DatagramsReceived => Interlocked.Read(ref _datagramsReceived);
     public long DatagramBytesReceived => Interlocked.Read(ref _datagramBytesReceived);
+
+    /// <summary>Authentic datagrams dropped because their sender was over its per-peer budget, and their bytes.</summary>
+    public long DatagramsRateLimited => Interlocked.Read(ref _rateLimited);
+    public long DatagramBytesRateLimited => Interlocked.Read(ref _rateLimitedBytes);
 
     /// <summary>Datagrams the OS refused to send (no route, buffer full, bad address).</summary>
     public long SendErrors => Interlocked.Read(ref _sendErrors);
@@ -53,6 +58,7 @@ public sealed class TransportCounters
     internal void Refused(StreamRefusal reason) => Interlocked.Increment(ref _refusals[(int)reason]);
     internal void DatagramSent(int bytes) { Interlocked.Increment(ref _datagramsSent); Interlocked.Add(ref _datagramBytesSent, bytes); }
     internal void DatagramReceived(int bytes) { Interlocked.Increment(ref _datagramsReceived); Interlocked.Add(ref _datagramBytesReceived, bytes); }
+    internal void DatagramRateLimited(int bytes) { Interlocked.Increment(ref _rateLimited); Interlocked.Add(ref _rateLimitedBytes, bytes); }
     internal void SendFailed() => Interlocked.Increment(ref _sendErrors);
     internal void RequestSent(int bytes) { Interlocked.Increment(ref _requestsSent); Interlocked.Add(ref _streamBytesSent, bytes); }
     internal void ReplyReceived(int bytes) { Interlocked.Increment(ref _repliesReceived); Interlocked.Add(ref _streamBytesReceived, bytes); }
@@ -60,6 +66,6 @@ public sealed class TransportCounters
     internal void ReplySent(int bytes) => Interlocked.Add(ref _streamBytesSent, bytes);
 
     public override string ToString() =>
-        $"udp sent {DatagramsSent}/{DatagramBytesSent} B, received {DatagramsReceived}/{DatagramBytesReceived} B, dropped [{DatagramDrops}]; " +
+        $"udp sent {DatagramsSent}/{DatagramBytesSent} B, received {DatagramsReceived}/{DatagramBytesReceived} B, dropped [{DatagramDrops}], rate-limited {DatagramsRateLimited}; " +
         $"tcp requests {StreamRequestsSent} (replies {StreamRepliesReceived}), served {StreamRequestsServed}, refused {StreamRefusals}, dropped [{StreamDrops}]";
 }
