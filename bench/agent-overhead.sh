@@ -71,7 +71,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 metric() {   # node name -> value of metric $2 (first sample)
-    curl -fsS --max-time 3 "http://$net.$1:$api_port/metrics" 2>/dev/null | awk -v m="$2" '$1 == m { print $2; exit }'
+    curl -fsS --max-time 3 "http://$net.$1:$api_port/metrics" 2>/dev/null | awk -v m="$2" '$1 == m && !found { print $2; found = 1 }'
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
