@@ -21,7 +21,8 @@ public sealed class TransportCounters
     public long DatagramsReceived => Interlocked.Read(ref _datagramsReceived);
     public long DatagramBytesReceived => Interlocked.Read(ref _datagramBytesReceived);
 
-    /// <summary>Authentic datagrams dropped because their sender was over its per-peer budget, and their bytes.</summary>
+    /// <summary>Authentic datagrams dropped because their sender was over its per-peer budget, and their bytes (the
+    /// count is also <see cref="DatagramDrops"/>[<see cref="GossipDropReason.RateLimited"/>]).</summary>
     public long DatagramsRateLimited => Interlocked.Read(ref _rateLimited);
     public long DatagramBytesRateLimited => Interlocked.Read(ref _rateLimitedBytes);
 
@@ -58,7 +59,13 @@ public sealed class TransportCounters
     internal void Refused(StreamRefusal reason) => Interlocked.Increment(ref _refusals[(int)reason]);
     internal void DatagramSent(int bytes) { Interlocked.Increment(ref _datagramsSent); Interlocked.Add(ref _datagramBytesSent, bytes); }
     internal void DatagramReceived(int bytes) { Interlocked.Increment(ref _datagramsReceived); Interlocked.Add(ref _datagramBytesReceived, bytes); }
-    internal void DatagramRateLimited(int bytes) { Interlocked.Increment(ref _rateLimited); Interlocked.Add(ref _rateLimitedBytes, bytes); }
+    internal void DatagramRateLimited(int bytes)
+    {
+        Interlocked.Increment(ref _rateLimited);
+        Interlocked.Add(ref _rateLimitedBytes, bytes);
+        // Also a drop by reason, so the agent's drop totals and /metrics (reason="rate_limited") include it.
+        DatagramDrops.Count(GossipDropReason.RateLimited);
+    }
     internal void SendFailed() => Interlocked.Increment(ref _sendErrors);
     internal void RequestSent(int bytes) { Interlocked.Increment(ref _requestsSent); Interlocked.Add(ref _streamBytesSent, bytes); }
     internal void ReplyReceived(int bytes) { Interlocked.Increment(ref _repliesReceived); Interlocked.Add(ref _streamBytesReceived, bytes); }
@@ -66,6 +73,6 @@ public sealed class TransportCounters
     internal void ReplySent(int bytes) => Interlocked.Add(ref _streamBytesSent, bytes);
 
     public override string ToString() =>
-        $"udp sent {DatagramsSent}/{DatagramBytesSent} B, received {DatagramsReceived}/{DatagramBytesReceived} B, dropped [{DatagramDrops}], rate-limited {DatagramsRateLimited}; " +
+        $"udp sent {DatagramsSent}/{DatagramBytesSent} B, received {DatagramsReceived}/{DatagramBytesReceived} B, dropped [{DatagramDrops}]; " +
         $"tcp requests {StreamRequestsSent} (replies {StreamRepliesReceived}), served {StreamRequestsServed}, refused {StreamRefusals}, dropped [{StreamDrops}]";
 }

@@ -80,6 +80,7 @@ public sealed class TransportRateLimitTests : IDisposable
             $"sent {sent} in {floodSeconds:0.0} s, rate-limited only {victim.Counters.DatagramsRateLimited}");
         Assert.Equal(victim.Counters.DatagramsRateLimited * 1000 + victim.Counters.DatagramsRateLimited * sealer.Overhead,
             victim.Counters.DatagramBytesRateLimited);
+        Assert.Equal(victim.Counters.DatagramsRateLimited, victim.Counters.DatagramDrops.RateLimited);
         Assert.Equal(0, normal.Counters.DatagramsRateLimited);
 
         // The normal peer never looked anything but alive to the victim, and the victim kept hearing from it.
