@@ -8,7 +8,7 @@
 #           machine slows it but does not inflate it), RSS (VmRSS at the end, MiB),
 #   gossip bytes sent/received per second (flowmesh_gossip_{sent,received}_bytes_total from /metrics, UDP+TCP sealed),
 #   records stored (flowmesh_records_stored) with their mean size (flowmesh_records_stored_bytes / records) and members
-#   alive at the end.
+#   alive at the end, and gossip drops of any reason (rate-limited included) at the end.
 # Everything is named with the prefix "fml" (bridge fml-br 10.91.0.254/24, namespaces fml-n<i> = 10.91.0.<i>,
 # state in /tmp/fml-overhead) and removed on exit, also on failure or Ctrl-C.
 # Usage: sudo bench/agent-overhead.sh [N ...]
@@ -73,6 +73,10 @@ trap 'exit 130' INT TERM
 
 metric() {   # node name -> value of metric $2 (first sample)
     curl -fsS --max-time 3 "http://$net.$1:$api_port/metrics" 2>/dev/null | awk -v m="$2" '$1 == m && !found { print $2; found = 1 }'
+}
+drops_total() {   # node -> gossip packets/frames dropped, all reasons (rate_limited among them)
+    curl -fsS --max-time 3 "http://$net.$1:$api_port/metrics" 2>/dev/null \
+        | awk '$1 ~ /^flowmesh_gossip_dropped_packets_total[{]/ { sum += $2 } END { print sum + 0 }'
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
@@ -148,9 +152,9 @@ run() {
     local load
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     printf '\nN=%s  window %.1f s  load average %s\n' "$n" "$dt" "$load"
-    printf '%-5s %7s %9s %12s %12s %8s %9s %6s\n' node cpu% rss_MiB sent_B/s recv_B/s records B/record alive
+    printf '%-5s %7s %9s %12s %12s %8s %9s %6s %6s\n' node cpu% rss_MiB sent_B/s recv_B/s records B/record alive drops
     for i in $(seq "$n"); do
-        local c1 s1 r1 rss records stored alive
+        local c1 s1 r1 rss records stored alive drops
         c1=$(cpu_ticks "${agent_pid[$i]}")
         rss=$(rss_mib "${agent_pid[$i]}")
         s1=$(metric "$i" flowmesh_gossip_sent_bytes_total)
@@ -158,12 +162,13 @@ run() {
         records=$(metric "$i" flowmesh_records_stored)
         stored=$(metric "$i" flowmesh_records_stored_bytes)
         alive=$(alive_count "$i")
-        python3 - "$i" "${c0[$i]}" "$c1" "$hz" "$dt" "$rss" "${s0[$i]}" "$s1" "${r0[$i]}" "$r1" "$records" "$stored" "$alive" <<'EOF'
+        drops=$(drops_total "$i")
+        python3 - "$i" "${c0[$i]}" "$c1" "$hz" "$dt" "$rss" "${s0[$i]}" "$s1" "${r0[$i]}" "$r1" "$records" "$stored" "$alive" "$drops" <<'EOF'
 import sys
-i, c0, c1, hz, dt, rss, s0, s1, r0, r1, rec, stored, alive = sys.argv[1:]
+i, c0, c1, hz, dt, rss, s0, s1, r0, r1, rec, stored, alive, drops = sys.argv[1:]
 dt = float(dt)
 cpu = (int(c1) - int(c0)) / int(hz) / dt * 100
-print(f"n{i:<4} {cpu:7.2f} {float(rss):9.1f} {(float(s1) - float(s0)) / dt:12.0f} {(float(r1) - float(r0)) / dt:12.0f} {float(rec):8.0f} {float(stored) / max(1.0, float(rec)):9.0f} {alive:>6}")
+print(f"n{i:<4} {cpu:7.2f} {float(rss):9.1f} {(float(s1) - float(s0)) / dt:12.0f} {(float(r1) - float(r0)) / dt:12.0f} {float(rec):8.0f} {float(stored) / max(1.0, float(rec)):9.0f} {alive:>6} {drops:>6}")
 EOF
     done
     teardown
