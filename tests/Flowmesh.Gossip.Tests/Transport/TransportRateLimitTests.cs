@@ -76,7 +76,9 @@ public sealed class TransportRateLimitTests : IDisposable
         // under its own budget). Without the limit it would be ~6 000.
         var budget = transport.DatagramBurstPerPeer + transport.DatagramsPerSecondPerPeer * elapsed;
         Assert.True(received <= 2 * budget, $"received {received} datagrams in {elapsed:0.0} s; budget of two senders {2 * budget:0}");
-        Assert.True(victim.Counters.DatagramsRateLimited >= sent - budget - 50,
+        // Counted drops: all that was over budget, less what the kernel itself may have dropped if the receive thread
+        // stalled for most of a second on a loaded machine (the socket buffer holds ~1 s of this flood): 10 % slack.
+        Assert.True(victim.Counters.DatagramsRateLimited >= 0.9 * (sent - budget),
             $"sent {sent} in {floodSeconds:0.0} s, rate-limited only {victim.Counters.DatagramsRateLimited}");
         Assert.Equal(victim.Counters.DatagramsRateLimited * 1000 + victim.Counters.DatagramsRateLimited * sealer.Overhead,
             victim.Counters.DatagramBytesRateLimited);
