@@ -14,6 +14,7 @@ public sealed class GossipDropCounters
     public long TooOld => this[GossipDropReason.TooOld];
     public long Malformed => this[GossipDropReason.Malformed];
     public long Oversized => this[GossipDropReason.Oversized];
+    public long RateLimited => this[GossipDropReason.RateLimited];
 
     public long Total
     {
@@ -31,5 +32,5 @@ public sealed class GossipDropCounters
 
     public override string ToString() =>
         $"not-authenticated {NotAuthenticated}, unknown-key {UnknownKey}, replayed {Replayed}, too-old {TooOld}, " +
-        $"malformed {Malformed}, oversized {Oversized}";
+        $"malformed {Malformed}, oversized {Oversized}, rate-limited {RateLimited}";
 }

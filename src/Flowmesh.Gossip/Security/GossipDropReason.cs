@@ -15,4 +15,6 @@ public enum GossipDropReason
     Malformed,
     /// <summary>Longer than the configured maximum: refused before any work is done on it.</summary>
     Oversized,
+    /// <summary>Authentic, but its sender was over its per-peer budget (Transport's TransportOptions): not handed to the node.</summary>
+    RateLimited,
 }

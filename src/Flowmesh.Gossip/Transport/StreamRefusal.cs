@@ -17,4 +17,6 @@ public enum StreamRefusal
     HandlerFailed,
     /// <summary>Connection refused, reset or closed early (including an outgoing connect that failed).</summary>
     ConnectionFailed,
+    /// <summary>Inbound: the source address is over <see cref="TransportOptions.ConnectionsPerSecondPerAddress"/>; closed before reading.</summary>
+    RateLimited,
 }

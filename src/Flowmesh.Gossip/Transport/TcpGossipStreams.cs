@@ -26,6 +26,7 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private Socket? _listener;
     private Task? _acceptLoop;
+    private readonly PeerRateLimiter<IPAddress>? _limiter;
     private int _activeInbound;
 
     public TcpGossipStreams(NodeId self, Keyring keyring, TransportOptions? options = null, TransportCounters? counters = null)
@@ -38,7 +39,13 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
         _opener = new PacketOpener(keyring, new SealedPacketOptions { MaxPacketLength = _options.MaxFrameBytes });
         Counters = counters ?? new TransportCounters();
         Counters.StreamDrops = _opener.Drops;
+        if (_options.ConnectionsPerSecondPerAddress > 0)
+            _limiter = new PeerRateLimiter<IPAddress>(_options.ConnectionsPerSecondPerAddress, _options.ConnectionBurstPerAddress,
+                0, 0, _options.RateLimitTableEntries);
     }
+
+    /// <summary>Source addresses whose connection budget is remembered (bounded by <see cref="TransportOptions.RateLimitTableEntries"/>).</summary>
+    public int RateLimitedAddressesTracked => _limiter?.Count ?? 0;
 
     public TransportCounters Counters { get; }
 
@@ -143,6 +150,14 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
             catch (OperationCanceledException) { return; }
             catch (ObjectDisposedException) { return; }
             catch (SocketException) { continue; } // a connection reset before accept: not the listener's problem
+            // Before authentication all we know is the source address: a peer opening connections faster than the
+            // protocol ever does is closed at once, before it can take one of the MaxInboundConnections slots.
+            if (_limiter is not null && !AdmitSource(connection))
+            {
+                Counters.Refused(StreamRefusal.RateLimited);
+                connection.Dispose();
+                continue;
+            }
             if (Interlocked.Increment(ref _activeInbound) > _options.MaxInboundConnections)
             {
                 Interlocked.Decrement(ref _activeInbound);
@@ -152,6 +167,16 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
             }
             _ = Task.Run(() => ServeAsync(connection));
         }
+    }
+
+    private bool AdmitSource(Socket connection)
+    {
+        try
+        {
+            return connection.RemoteEndPoint is not IPEndPoint remote || _limiter!.TryAcquire(remote.Address, 0);
+        }
+        catch (SocketException) { return false; } // reset before we looked: nothing to serve
+        catch (ObjectDisposedException) { return false; }
     }
 
     private async Task ServeAsync(Socket connection)

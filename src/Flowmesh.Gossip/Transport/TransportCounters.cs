@@ -10,6 +10,7 @@ public sealed class TransportCounters
 {
     private readonly long[] _refusals = new long[Enum.GetValues<StreamRefusal>().Length];
     private long _datagramsSent, _datagramBytesSent, _datagramsReceived, _datagramBytesReceived, _sendErrors;
+    private long _rateLimited, _rateLimitedBytes;
     private long _requestsSent, _repliesReceived, _requestsServed, _streamBytesSent, _streamBytesReceived;
 
     /// <summary>Sealed datagrams sent and their bytes on the wire (envelope included).</summary>
@@ -19,6 +20,11 @@ public sealed class TransportCounters
     /// <summary>Datagrams that opened and went to the node, and their bytes on the wire.</summary>
     public long DatagramsReceived => Interlocked.Read(ref _datagramsReceived);
     public long DatagramBytesReceived => Interlocked.Read(ref _datagramBytesReceived);
+
+    /// <summary>Authentic datagrams dropped because their sender was over its per-peer budget, and their bytes (the
+    /// count is also <see cref="DatagramDrops"/>[<see cref="GossipDropReason.RateLimited"/>]).</summary>
+    public long DatagramsRateLimited => Interlocked.Read(ref _rateLimited);
+    public long DatagramBytesRateLimited => Interlocked.Read(ref _rateLimitedBytes);
 
     /// <summary>Datagrams the OS refused to send (no route, buffer full, bad address).</summary>
     public long SendErrors => Interlocked.Read(ref _sendErrors);
@@ -53,6 +59,13 @@ public sealed class TransportCounters
     internal void Refused(StreamRefusal reason) => Interlocked.Increment(ref _refusals[(int)reason]);
     internal void DatagramSent(int bytes) { Interlocked.Increment(ref _datagramsSent); Interlocked.Add(ref _datagramBytesSent, bytes); }
     internal void DatagramReceived(int bytes) { Interlocked.Increment(ref _datagramsReceived); Interlocked.Add(ref _datagramBytesReceived, bytes); }
+    internal void DatagramRateLimited(int bytes)
+    {
+        Interlocked.Increment(ref _rateLimited);
+        Interlocked.Add(ref _rateLimitedBytes, bytes);
+        // Also a drop by reason, so the agent's drop totals and /metrics (reason="rate_limited") include it.
+        DatagramDrops.Count(GossipDropReason.RateLimited);
+    }
     internal void SendFailed() => Interlocked.Increment(ref _sendErrors);
     internal void RequestSent(int bytes) { Interlocked.Increment(ref _requestsSent); Interlocked.Add(ref _streamBytesSent, bytes); }
     internal void ReplyReceived(int bytes) { Interlocked.Increment(ref _repliesReceived); Interlocked.Add(ref _streamBytesReceived, bytes); }

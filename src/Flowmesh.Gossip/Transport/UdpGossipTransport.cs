@@ -22,6 +22,7 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
     private readonly TransportOptions _options;
     private readonly ConcurrentDictionary<GossipAddress, IPEndPoint?> _endpoints = new();
     private readonly Dictionary<SocketAddress, GossipAddress> _senders = [];
+    private readonly PeerRateLimiter<NodeId>? _limiter;
     private Thread? _receiver;
     private Action<GossipAddress, byte[]>? _onPacket;
     private volatile bool _disposed;
@@ -42,6 +43,9 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
         _opener = new PacketOpener(keyring, sealing);
         Counters = counters ?? new TransportCounters();
         Counters.DatagramDrops = _opener.Drops;
+        if (_options.DatagramsPerSecondPerPeer > 0 || _options.DatagramBytesPerSecondPerPeer > 0)
+            _limiter = new PeerRateLimiter<NodeId>(_options.DatagramsPerSecondPerPeer, _options.DatagramBurstPerPeer,
+                _options.DatagramBytesPerSecondPerPeer, _options.DatagramByteBurstPerPeer, _options.RateLimitTableEntries);
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -61,6 +65,9 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
     public GossipAddress LocalAddress { get; }
     public IPEndPoint BoundEndpoint { get; }
     public TransportCounters Counters { get; }
+
+    /// <summary>Senders whose datagram budget is remembered (bounded by <see cref="TransportOptions.RateLimitTableEntries"/>).</summary>
+    public int RateLimitedPeersTracked => _limiter?.Count ?? 0;
 
     /// <summary>Starts receiving; <paramref name="onPacket"/> runs on the event loop with each opened payload.</summary>
     public void Start(Action<GossipAddress, byte[]> onPacket)
@@ -126,6 +133,14 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
                 return;
             }
             if (!_opener.TryOpen(buffer.AsSpan(0, length), out var opened, out _)) continue;
+            // Limited by the authenticated sender, after opening: the NodeId in a header that has not been verified
+            // could be forged to spend an honest peer's budget. What the limit protects is the event loop (and the
+            // node's work per message): a refused datagram is never posted.
+            if (_limiter is not null && !_limiter.TryAcquire(opened!.Sender, length))
+            {
+                Counters.DatagramRateLimited(length);
+                continue;
+            }
             Counters.DatagramReceived(length);
             var sender = SenderAddress(from);
             var payload = opened!.Payload;
