@@ -63,7 +63,16 @@ internal sealed class FlowCollector : IDisposable
     {
         if (_count == 0) return;
         var batch = new Batch(id.StartMicros, id.LengthMicros, _rows, _count);
-        if (_pending.IsAddingCompleted || !_pending.TryAdd(batch))
+        bool queued;
+        try
+        {
+            queued = !_pending.IsAddingCompleted && _pending.TryAdd(batch);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            queued = false; // a capture loop that outlived the agent's stop seals once more: nothing to write to
+        }
+        if (!queued)
         {
             Interlocked.Increment(ref _epochsDropped);
             Interlocked.Add(ref _rowsDropped, _count);

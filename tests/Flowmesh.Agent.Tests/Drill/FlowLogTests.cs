@@ -160,3 +160,32 @@ public sealed class FlowLogTests : IDisposable
         Assert.Equal(3, rows.Count(r => r.EpochStartMicros == Now + Epoch));
     }
 }
+
+/// <summary>The capture thread's side of the flow log allocates nothing per delta once its buffer has grown.</summary>
+public sealed class FlowCollectorAllocationTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("flowmesh-flowcollector-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void AddingDeltasAllocatesNothingInSteadyState()
+    {
+        using var log = FlowLog.Open(_directory);
+        var collector = new FlowCollector(log, _ => { });
+        var delta = new FlowTableDelta(6, IpAddress128.Parse("10.0.3.7"), 1, IpAddress128.Parse("10.0.1.1"), 80, 2, 200, 1, 60, true, 1, 2);
+        for (int i = 0; i < 5000; i++) collector.Add(delta);       // the buffer grows to its working size
+        collector.Sealed(new Core.Epochs.EpochId("self", 10_000_000, 10_000_000));
+        SpinWait.SpinUntil(() => log.BatchesWritten == 1, TimeSpan.FromSeconds(10));
+        for (int i = 0; i < 5000; i++) collector.Add(delta);
+        collector.Sealed(new Core.Epochs.EpochId("self", 20_000_000, 10_000_000));
+        SpinWait.SpinUntil(() => log.BatchesWritten == 2, TimeSpan.FromSeconds(10));
+        // The third epoch reuses a returned buffer: no growth, no per-delta allocation on this thread.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5000; i++) collector.Add(delta);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        collector.Dispose();
+        Assert.Equal(0, allocated);
+        Assert.Equal(10_000, log.RowsWritten);
+    }
+}
