@@ -52,6 +52,19 @@ internal sealed partial class AgentRuntime
 
     private void CloseFlowLog() => _flowLog?.Dispose();
 
+    private Dictionary<string, long> FlowLogRowCounts() => new(StringComparer.Ordinal)
+    {
+        ["written"] = _flowLog?.RowsWritten ?? 0,
+        ["dropped"] = _flowCollector?.RowsDropped ?? 0,
+    };
+
+    private Dictionary<string, long> FlowQueryCounts() => new(StringComparer.Ordinal)
+    {
+        ["served"] = _flowServer?.Served ?? 0,
+        ["malformed"] = _flowServer?.Malformed ?? 0,
+        ["failed"] = _flowServer?.Failed ?? 0,
+    };
+
     private async Task PruneFlowsAsync(FlowLog log, CancellationToken cancellationToken)
     {
         try

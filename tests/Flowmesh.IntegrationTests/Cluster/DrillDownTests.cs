@@ -88,7 +88,19 @@ public sealed class DrillDownTests : IDisposable
         Assert.Single(Icmp(onlyN3, "n3"));
         Assert.Empty(Icmp(onlyN3, "n2"));
         answer.Dispose();
+
+        // Nodes 2 and 3 served node 1's queries and say so in /metrics, with the rows they keep.
+        foreach (int node in new[] { 2, 3 })
+        {
+            string metrics = AgentCluster.Api(node).Get("/metrics");
+            Assert.True(MetricValue(metrics, "flowmesh_flow_queries_total{outcome=\"served\"}") >= 2, metrics);
+            Assert.Equal(0, MetricValue(metrics, "flowmesh_flow_queries_total{outcome=\"malformed\"}"));
+            Assert.True(MetricValue(metrics, "flowmesh_flow_log_rows_total{outcome=\"written\"}") > 0, metrics);
+        }
     }
+
+    private static double MetricValue(string exposition, string series) =>
+        double.Parse(exposition.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Bad_drill_down_requests_get_a_4xx_with_a_message()
