@@ -93,7 +93,7 @@ public sealed class DrillDownTests : IDisposable
         foreach (int node in new[] { 2, 3 })
         {
             string metrics = AgentCluster.Api(node).Get("/metrics");
-            Assert.True(MetricValue(metrics, "flowmesh_flow_queries_total{outcome=\"served\"}") >= 2, metrics);
+            Assert.True(MetricValue(metrics, "flowmesh_flow_queries_total{outcome=\"served\"}") >= 1, metrics);
             Assert.Equal(0, MetricValue(metrics, "flowmesh_flow_queries_total{outcome=\"malformed\"}"));
             Assert.True(MetricValue(metrics, "flowmesh_flow_log_rows_total{outcome=\"written\"}") > 0, metrics);
         }
