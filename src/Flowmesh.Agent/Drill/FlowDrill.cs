@@ -64,10 +64,10 @@ internal sealed class FlowDrill(NodeId self, FlowQueryServer local, Func<IReadOn
     private async Task<(string Origin, FlowQueryReply? Reply)> AskOneAsync(Member member, FlowQuery query, CancellationToken cancellationToken)
     {
         string origin = member.Id.Value;
-        if (member.Id == self) return (origin, await Task.Run(() => local.Answer(query), cancellationToken).ConfigureAwait(false));
-        if (streams is null) return (origin, null);
         try
         {
+            if (member.Id == self) return (origin, await Task.Run(() => local.Answer(query), cancellationToken).ConfigureAwait(false));
+            if (streams is null) return (origin, null);
             var bytes = await streams.RequestAsync(member.Address, GossipStreamKind.FlowQuery, FlowQueryCodec.EncodeRequest(query), cancellationToken).ConfigureAwait(false);
             if (bytes is null) return (origin, null);
             var reply = FlowQueryCodec.DecodeReply(bytes, out _);
