@@ -40,7 +40,7 @@ internal static class FlowsEndpoint
             var flows = result.Flows.Select(f => Document(f.Origin, f.Row)).ToList();
             await AgentApi.Write(context, 200,
                 new FlowsResponse(address, new WindowDocument(ViewDocuments.Instant(query.FromMicros), ViewDocuments.Instant(query.ToMicros)),
-                    flows, result.Truncated, result.Asked, result.Answered, result.Failed, result.WithoutFlowLog),
+                    flows, result.Truncated, result.Asked, result.Answered, result.Failed, drill.Unreachable(origin), result.WithoutFlowLog),
                 ApiJsonContext.Default.FlowsResponse).ConfigureAwait(false);
         });
     }

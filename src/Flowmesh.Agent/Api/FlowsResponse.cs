@@ -9,6 +9,7 @@ internal sealed record FlowsResponse(
     IReadOnlyList<string> Asked,
     IReadOnlyList<string> Answered,
     IReadOnlyList<string> Failed,
+    IReadOnlyList<string> NotAsked,
     IReadOnlyList<string> WithoutFlowLog);
 
 /// <summary>One flow record as its origin counted it: "out" is source to destination (the initiator's direction).</summary>

@@ -43,6 +43,7 @@ internal static class DrillOutput
         string text = $"{flows.Flows.Count} flows of {flows.Address} ({flows.Window.From} .. {flows.Window.To}){(flows.Truncated ? ", more not shown (raise --limit)" : "")}; " +
             $"asked {flows.Asked.Count}, answered {flows.Answered.Count}";
         if (flows.Failed.Count > 0) text += $"; no answer from {string.Join(", ", flows.Failed)} (their flows are missing)";
+        if (flows.NotAsked.Count > 0) text += $"; not reachable (dead or left): {string.Join(", ", flows.NotAsked)}";
         if (flows.WithoutFlowLog.Count > 0) text += $"; no flow log on {string.Join(", ", flows.WithoutFlowLog)}";
         return text;
     }

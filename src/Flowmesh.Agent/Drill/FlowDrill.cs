@@ -30,6 +30,10 @@ internal sealed class FlowDrill(NodeId self, FlowQueryServer local, Func<IReadOn
         return [.. all.Where(m => m.State is MemberState.Alive or MemberState.Suspect || m.Id == self)];
     }
 
+    /// <summary>Dead and left members when every member is asked: their flows cannot be fetched now, so the answer may lack them.</summary>
+    public IReadOnlyList<string> Unreachable(string? origin) =>
+        origin is not null ? [] : [.. members().Where(m => m.State is MemberState.Dead or MemberState.Left && m.Id != self).Select(m => m.Id.Value).Order(StringComparer.Ordinal)];
+
     public async Task<FlowDrillResult> AskAsync(FlowQuery query, IReadOnlyList<Member> targets, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -83,11 +83,12 @@ public sealed class FlowsApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, status);
         using var json = JsonDocument.Parse(body);
         var root = json.RootElement;
-        Assert.Equal(["address", "window", "flows", "truncated", "asked", "answered", "failed", "withoutFlowLog"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["address", "window", "flows", "truncated", "asked", "answered", "failed", "notAsked", "withoutFlowLog"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("10.0.3.7", root.GetProperty("address").GetString());
         Assert.Equal(["self", "peer", "liar"], root.GetProperty("asked").EnumerateArray().Select(e => e.GetString()));   // left members are not asked
         Assert.Equal(["self", "peer"], root.GetProperty("answered").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["liar"], root.GetProperty("failed").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["gone"], root.GetProperty("notAsked").EnumerateArray().Select(e => e.GetString()));
         var flows = root.GetProperty("flows").EnumerateArray().ToList();
         Assert.Equal(3, flows.Count);
         Assert.Equal(["peer", "self"], flows.Take(2).Select(f => f.GetProperty("origin").GetString()).Order(StringComparer.Ordinal));
@@ -160,6 +161,7 @@ public sealed class FlowsApiTests : IAsyncLifetime
         Assert.Equal(4, lines.Length);
         Assert.Contains("tcp,10.0.3.7,40000,10.0.1.1,443,5000,50,90000,900,", csv.Out);
         Assert.Contains("no answer from liar", csv.Err);
+        Assert.Contains("not reachable (dead or left): gone", csv.Err);
 
         var table = await Run("drill", "10.0.3.7", "--protocol", "udp", "--format", "table", "--agent", agent);
         Assert.Equal(0, table.Code);

@@ -105,6 +105,7 @@ async function drill(address) {
     element('td', { class: 'muted' }, clock(f.last)))));
   let summary = `${data.flows.length} flows${data.truncated ? ' (more not shown)' : ''}; answered ${data.answered.length} of ${data.asked.length} agents`;
   if (data.failed.length) summary += `; no answer from ${data.failed.join(', ')}: their flows are missing`;
+  if (data.notAsked?.length) summary += `; not reachable (dead or left): ${data.notAsked.join(', ')}`;
   $('flows-summary').textContent = summary;
 }
 
