@@ -37,7 +37,7 @@ public sealed class DrillDownTests : IDisposable
     }
 
     [Fact]
-    public void Node_one_fetches_the_exact_ping_flows_of_node_three_from_the_nodes_that_observed_them()
+    public async Task Node_one_fetches_the_exact_ping_flows_of_node_three_from_the_nodes_that_observed_them()
     {
         var cluster = Cluster;
         string n3 = ClusterNetwork.Address(3), n2 = ClusterNetwork.Address(2);
@@ -96,6 +96,27 @@ public sealed class DrillDownTests : IDisposable
             Assert.True(MetricValue(metrics, "flowmesh_flow_queries_total{outcome=\"served\"}") >= 1, metrics);
             Assert.Equal(0, MetricValue(metrics, "flowmesh_flow_queries_total{outcome=\"malformed\"}"));
             Assert.True(MetricValue(metrics, "flowmesh_flow_log_rows_total{outcome=\"written\"}") > 0, metrics);
+        }
+
+        // An observer cut off the LAN: node 1 still answers within its timeout, with node 3's flows, and names node 2
+        // as failed (still a member, did not answer) or not asked (already declared dead).
+        cluster.Network.Cut(2);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var partial = JsonDocument.Parse(await s_http.GetStringAsync(AgentCluster.Api(1).BaseUrl + path, TestContext.Current.CancellationToken));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the answer took {clock.Elapsed.TotalSeconds:0.0} s");
+            var p = partial.RootElement;
+            var missing = p.GetProperty("failed").EnumerateArray().Concat(p.GetProperty("notAsked").EnumerateArray()).Select(e => e.GetString()).ToList();
+            Assert.Contains("n2", missing);
+            Assert.DoesNotContain("n2", p.GetProperty("answered").EnumerateArray().Select(e => e.GetString()));
+            Assert.Contains("n3", p.GetProperty("answered").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal(Pings, Assert.Single(Icmp(partial, "n3")).GetProperty("packetsOut").GetInt64());
+            Assert.Empty(Icmp(partial, "n2"));
+        }
+        finally
+        {
+            cluster.Network.Heal(2);
         }
     }
 
