@@ -116,7 +116,14 @@ internal static class FlowsEndpoint
     private static FlowDocument Document(string origin, FlowRow row) => new(
         origin, ProtocolName(row.Protocol), row.Protocol, row.Source.ToString(), row.SourcePort, row.Destination.ToString(), row.DestinationPort,
         row.BytesOut, row.PacketsOut, row.BytesIn, row.PacketsIn,
-        ViewDocuments.Instant(row.FirstMicros), ViewDocuments.Instant(row.LastMicros), row.FirstMicros, row.LastMicros);
+        ViewDocuments.Instant(row.FirstMicros), ViewDocuments.Instant(row.LastMicros), row.FirstMicros, row.LastMicros,
+        row.Protocol == 6 ? TcpFlagNames(row.TcpFlags) : null);
+
+    private static readonly string[] FlagNames = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
+
+    /// <summary>"FIN,SYN,ACK": the flags seen in either direction, in header bit order; "" when none.</summary>
+    internal static string TcpFlagNames(byte flags) =>
+        string.Join(',', Enumerable.Range(0, 8).Where(bit => (flags & (1 << bit)) != 0).Select(bit => FlagNames[bit]));
 
     internal static string ProtocolName(byte protocol) => protocol switch
     {

@@ -28,4 +28,5 @@ internal sealed record FlowDocument(
     string First,
     string Last,
     long FirstMicros,
-    long LastMicros);
+    long LastMicros,
+    string? TcpFlags);

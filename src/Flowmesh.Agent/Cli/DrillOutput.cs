@@ -20,18 +20,18 @@ internal static class DrillOutput
                 output.Write('\n');
                 break;
             case OutputFormat.Csv:
-                output.Write("origin,protocol,source,source_port,destination,destination_port,bytes_out,packets_out,bytes_in,packets_in,first,last\n");
+                output.Write("origin,protocol,source,source_port,destination,destination_port,bytes_out,packets_out,bytes_in,packets_in,first,last,tcp_flags\n");
                 foreach (var f in flows.Flows)
-                    output.Write($"{Csv(f.Origin)},{f.Protocol},{f.Source},{I(f.SourcePort)},{f.Destination},{I(f.DestinationPort)},{I(f.BytesOut)},{I(f.PacketsOut)},{I(f.BytesIn)},{I(f.PacketsIn)},{f.First},{f.Last}\n");
+                    output.Write($"{Csv(f.Origin)},{f.Protocol},{f.Source},{I(f.SourcePort)},{f.Destination},{I(f.DestinationPort)},{I(f.BytesOut)},{I(f.PacketsOut)},{I(f.BytesIn)},{I(f.PacketsIn)},{f.First},{f.Last},{Csv(f.TcpFlags ?? "")}\n");
                 notes.WriteLine($"flowmesh: {Summary(flows)}");
                 break;
             default:
                 var rows = flows.Flows.Select(f => new[]
                 {
                     f.Origin, f.Protocol, Endpoint(f.Source, f.SourcePort, f.Protocol), Endpoint(f.Destination, f.DestinationPort, f.Protocol),
-                    I(f.BytesOut), I(f.PacketsOut), I(f.BytesIn), I(f.PacketsIn), f.First, f.Last,
+                    I(f.BytesOut), I(f.PacketsOut), I(f.BytesIn), I(f.PacketsIn), f.TcpFlags ?? "", f.First, f.Last,
                 }).ToList();
-                Table(output, ["Origin", "Proto", "Source", "Destination", "Bytes out", "Pkts out", "Bytes in", "Pkts in", "First", "Last"], rows, [4, 5, 6, 7]);
+                Table(output, ["Origin", "Proto", "Source", "Destination", "Bytes out", "Pkts out", "Bytes in", "Pkts in", "Flags", "First", "Last"], rows, [4, 5, 6, 7]);
                 output.Write($"{Summary(flows)}\n");
                 break;
         }

@@ -55,7 +55,7 @@ internal sealed class FlowCollector : IDisposable
             Array.Resize(ref _rows, Math.Min(_rows.Length * 2, _options.MaxFlowsPerEpoch));
         }
         _rows[_count++] = new FlowRow(0, 0, delta.Protocol, delta.SourceAddress, delta.SourcePort, delta.DestinationAddress, delta.DestinationPort,
-            delta.Bytes, delta.Packets, delta.ReverseBytes, delta.ReversePackets, delta.StartMicros, delta.EndMicros);
+            delta.Bytes, delta.Packets, delta.ReverseBytes, delta.ReversePackets, delta.StartMicros, delta.EndMicros) { TcpFlags = delta.TcpFlags };
     }
 
     /// <summary>The epoch <paramref name="id"/> was sealed (capture thread): its rows go to the writer.</summary>

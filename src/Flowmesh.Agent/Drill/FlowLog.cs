@@ -84,7 +84,7 @@ internal sealed class FlowLog : IDisposable
                     epoch_us INTEGER NOT NULL, length_us INTEGER NOT NULL, protocol INTEGER NOT NULL,
                     src BLOB NOT NULL, sport INTEGER NOT NULL, dst BLOB NOT NULL, dport INTEGER NOT NULL,
                     bytes_out INTEGER NOT NULL, packets_out INTEGER NOT NULL, bytes_in INTEGER NOT NULL, packets_in INTEGER NOT NULL,
-                    first_us INTEGER NOT NULL, last_us INTEGER NOT NULL)
+                    first_us INTEGER NOT NULL, last_us INTEGER NOT NULL, tcp_flags INTEGER NOT NULL)
                 """, tx);
             Execute("CREATE INDEX flows_by_src ON flows(src, epoch_us)", tx);
             Execute("CREATE INDEX flows_by_dst ON flows(dst, epoch_us)", tx);
@@ -105,7 +105,7 @@ internal sealed class FlowLog : IDisposable
             using var tx = _writer.BeginTransaction();
             using var insert = _writer.CreateCommand();
             insert.Transaction = tx;
-            insert.CommandText = "INSERT INTO flows VALUES ($e,$l,$p,$s,$sp,$d,$dp,$bo,$po,$bi,$pi,$f,$t)";
+            insert.CommandText = "INSERT INTO flows VALUES ($e,$l,$p,$s,$sp,$d,$dp,$bo,$po,$bi,$pi,$f,$t,$g)";
             var e = insert.Parameters.Add("$e", SqliteType.Integer);
             var l = insert.Parameters.Add("$l", SqliteType.Integer);
             var p = insert.Parameters.Add("$p", SqliteType.Integer);
@@ -119,6 +119,7 @@ internal sealed class FlowLog : IDisposable
             var pi = insert.Parameters.Add("$pi", SqliteType.Integer);
             var f = insert.Parameters.Add("$f", SqliteType.Integer);
             var t = insert.Parameters.Add("$t", SqliteType.Integer);
+            var g = insert.Parameters.Add("$g", SqliteType.Integer);
             insert.Prepare();
             foreach (ref readonly var row in rows)
             {
@@ -126,7 +127,7 @@ internal sealed class FlowLog : IDisposable
                 s.Value = Bytes(row.Source); sp.Value = (long)row.SourcePort;
                 d.Value = Bytes(row.Destination); dp.Value = (long)row.DestinationPort;
                 bo.Value = row.BytesOut; po.Value = row.PacketsOut; bi.Value = row.BytesIn; pi.Value = row.PacketsIn;
-                f.Value = row.FirstMicros; t.Value = row.LastMicros;
+                f.Value = row.FirstMicros; t.Value = row.LastMicros; g.Value = (long)row.TcpFlags;
                 insert.ExecuteNonQuery();
             }
             tx.Commit();
@@ -145,10 +146,11 @@ internal sealed class FlowLog : IDisposable
         using var connection = new SqliteConnection(_readerConnectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        // The OR of two indexed ranges lets SQLite use both address indexes; each row is counted once.
+        // The OR of two indexed ranges lets SQLite use both address indexes; each row is counted once. A record's
+        // TCP flags are cumulative (OR so far), so max() over its epochs is their OR.
         command.CommandText = """
             SELECT protocol, src, sport, dst, dport, sum(bytes_out), sum(packets_out), sum(bytes_in), sum(packets_in),
-                   min(first_us), max(last_us), min(epoch_us), max(epoch_us + length_us)
+                   min(first_us), max(last_us), min(epoch_us), max(epoch_us + length_us), max(tcp_flags)
             FROM flows
             WHERE ((src BETWEEN $lo AND $hi) OR (dst BETWEEN $lo AND $hi))
               AND epoch_us < $to AND epoch_us + length_us > $from
@@ -173,7 +175,7 @@ internal sealed class FlowLog : IDisposable
                 long epochStart = reader.GetInt64(11), epochEnd = reader.GetInt64(12);
                 rows.Add(new FlowRow(epochStart, epochEnd - epochStart, (byte)reader.GetInt64(0),
                     Address((byte[])reader.GetValue(1)), (ushort)reader.GetInt64(2), Address((byte[])reader.GetValue(3)), (ushort)reader.GetInt64(4),
-                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10)));
+                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10)) { TcpFlags = (byte)reader.GetInt64(13) });
             }
         }
         truncated = rows.Count > query.Limit;

@@ -11,9 +11,9 @@ namespace Flowmesh.Agent.Drill;
 /// request 1: from µs (8) | to µs (8) | network (16) | prefix length (1, 0..128) | flags (1: bit 0 port, bit 1 protocol)
 ///            | port (2) | protocol (1) | limit (4, 1..1000)
 /// reply   2: flags (1: bit 0 truncated, bit 1 no flow log, bit 2 oldest present) | oldest epoch µs (8) | n (4)
-///            | n × row (101): protocol (1) | source (16) | source port (2) | destination (16) | destination port (2)
+///            | n × row (102): protocol (1) | source (16) | source port (2) | destination (16) | destination port (2)
 ///            | bytes out (8) | packets out (8) | bytes in (8) | packets in (8) | first µs (8) | last µs (8)
-///            | first epoch start µs (8) | epochs' span µs (8)
+///            | first epoch start µs (8) | epochs' span µs (8) | TCP flags (1)
 /// </code>
 /// Decoding never throws and allocates only what the input's length justifies: counts are checked against the
 /// bytes left, unknown versions, types and flags, and trailing bytes are refused with a reason.
@@ -24,7 +24,7 @@ internal static class FlowQueryCodec
     private const byte RequestType = 1;
     private const byte ReplyType = 2;
     public const int RequestBytes = 2 + 8 + 8 + 16 + 1 + 1 + 2 + 1 + 4;
-    public const int RowBytes = 1 + 16 + 2 + 16 + 2 + 8 * 8;
+    public const int RowBytes = 1 + 16 + 2 + 16 + 2 + 8 * 8 + 1;
     private const int ReplyHeaderBytes = 2 + 1 + 8 + 4;
 
     /// <summary>Most rows in a reply: the limit's maximum, so a hostile count cannot make the decoder allocate more.</summary>
@@ -95,6 +95,7 @@ internal static class FlowQueryCodec
             BinaryPrimitives.WriteInt64BigEndian(r[77..], row.LastMicros);
             BinaryPrimitives.WriteInt64BigEndian(r[85..], row.EpochStartMicros);
             BinaryPrimitives.WriteInt64BigEndian(r[93..], row.EpochLengthMicros);
+            r[101] = row.TcpFlags;
         }
         return bytes;
     }
@@ -119,7 +120,7 @@ internal static class FlowQueryCodec
                 ReadAddress(r[1..]), BinaryPrimitives.ReadUInt16BigEndian(r[17..]), ReadAddress(r[19..]), BinaryPrimitives.ReadUInt16BigEndian(r[35..]),
                 BinaryPrimitives.ReadInt64BigEndian(r[37..]), BinaryPrimitives.ReadInt64BigEndian(r[45..]),
                 BinaryPrimitives.ReadInt64BigEndian(r[53..]), BinaryPrimitives.ReadInt64BigEndian(r[61..]),
-                BinaryPrimitives.ReadInt64BigEndian(r[69..]), BinaryPrimitives.ReadInt64BigEndian(r[77..]));
+                BinaryPrimitives.ReadInt64BigEndian(r[69..]), BinaryPrimitives.ReadInt64BigEndian(r[77..])) { TcpFlags = r[101] };
             if (row.BytesOut < 0 || row.PacketsOut < 0 || row.BytesIn < 0 || row.PacketsIn < 0 || row.EpochLengthMicros < 0)
             {
                 error = $"row {i} has a negative counter";

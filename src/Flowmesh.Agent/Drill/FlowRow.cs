@@ -22,5 +22,8 @@ internal readonly record struct FlowRow(
     long FirstMicros,
     long LastMicros)
 {
+    /// <summary>OR of the TCP flags of both directions of the flow record so far (0 for other protocols).</summary>
+    public byte TcpFlags { get; init; }
+
     public long Bytes => BytesOut + BytesIn;
 }

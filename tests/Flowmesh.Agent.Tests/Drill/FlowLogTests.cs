@@ -56,7 +56,8 @@ public sealed class FlowLogTests : IDisposable
     {
         using var log = FlowLog.Open(_directory);
         long first = Now - 3 * Epoch + 7;
-        var epochs = Enumerable.Range(0, 3).Select(i => Row(Now - (3 - i) * Epoch, "10.0.3.7", 40000, "10.0.1.1", 443, 1000 * (i + 1), 10 * (i + 1), first: first)).ToArray();
+        byte[] flags = [0x02, 0x12, 0x13]; // SYN, then SYN|ACK, then FIN too: a record's flags only grow
+        var epochs = Enumerable.Range(0, 3).Select(i => Row(Now - (3 - i) * Epoch, "10.0.3.7", 40000, "10.0.1.1", 443, 1000 * (i + 1), 10 * (i + 1), first: first) with { TcpFlags = flags[i] }).ToArray();
         foreach (var row in epochs) log.Write([row]);
         // A second flow record on the same 5-tuple (a reconnect) stays separate.
         log.Write([Row(Now, "10.0.3.7", 40000, "10.0.1.1", 443, 1, first: Now + 2)]);
@@ -71,8 +72,10 @@ public sealed class FlowLogTests : IDisposable
         Assert.Equal(epochs[^1].LastMicros, whole.LastMicros);
         Assert.Equal(Now - 3 * Epoch, whole.EpochStartMicros);
         Assert.Equal(3 * Epoch, whole.EpochLengthMicros);
+        Assert.Equal(0x13, whole.TcpFlags);
         // A window holding only the middle epoch sums only that epoch.
-        Assert.Equal(2000, log.Query(Ask("10.0.3.7", 128, from: Now - 2 * Epoch, to: Now - Epoch), out _).Single().BytesOut);
+        var middle = log.Query(Ask("10.0.3.7", 128, from: Now - 2 * Epoch, to: Now - Epoch), out _).Single();
+        Assert.Equal((2000L, (byte)0x12), (middle.BytesOut, middle.TcpFlags));
     }
 
     [Fact]
@@ -141,7 +144,7 @@ public sealed class FlowLogTests : IDisposable
         using var log = FlowLog.Open(_directory, new FlowLogOptions { MaxFlowsPerEpoch = 3 });
         var collector = new FlowCollector(log, _ => { });
         FlowTableDelta Delta(int i) => new(6, IpAddress128.Parse("10.0.3.7"), (ushort)(1000 + i), IpAddress128.Parse("10.0.1.1"), 80,
-            2, 200 + i, 1, 60, true, Now + i, Now + i + 1);
+            2, 200 + i, 1, 60, true, Now + i, Now + i + 1) { TcpFlags = 0x18 };
         collector.Add(Delta(0));
         collector.Add(Delta(1));
         collector.Add(new FlowTableDelta(6, IpAddress128.Parse("10.0.3.7"), 9, IpAddress128.Parse("10.0.1.1"), 80, 0, 0, 0, 0, false, Now, Now)); // no traffic: skipped
@@ -158,6 +161,7 @@ public sealed class FlowLogTests : IDisposable
         var first = rows.Single(r => r.SourcePort == 1000);
         Assert.Equal((Now, Epoch, 200L, 2L, 60L, 1L, Now, Now + 1), (first.EpochStartMicros, first.EpochLengthMicros, first.BytesOut, first.PacketsOut, first.BytesIn, first.PacketsIn, first.FirstMicros, first.LastMicros));
         Assert.Equal(3, rows.Count(r => r.EpochStartMicros == Now + Epoch));
+        Assert.All(rows, r => Assert.Equal(0x18, r.TcpFlags));
     }
 }
 

@@ -10,7 +10,7 @@ public sealed class FlowQueryCodecTests
 
     private static FlowRow Row(int i) => new(60_000_000L * i, 10_000_000, (byte)(i % 2 == 0 ? 6 : 17),
         IpAddress128.Parse($"10.0.3.{i % 250}"), (ushort)(40000 + i), IpAddress128.Parse("fd00::7"), 443,
-        1000L * i, i, 2000L * i, 2L * i, 5_000_000L + i, 9_000_000L + i);
+        1000L * i, i, 2000L * i, 2L * i, 5_000_000L + i, 9_000_000L + i) { TcpFlags = (byte)(i * 7) };
 
     [Fact]
     public void RequestRoundTrips()

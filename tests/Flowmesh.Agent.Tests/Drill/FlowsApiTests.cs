@@ -29,7 +29,7 @@ public sealed class FlowsApiTests : IAsyncLifetime
 
     private static FlowRow Row(string source, ushort sourcePort, string destination, ushort destinationPort, long bytesOut, long bytesIn, byte protocol = 6) =>
         new(Now, Epoch, protocol, IpAddress128.Parse(source), sourcePort, IpAddress128.Parse(destination), destinationPort,
-            bytesOut, bytesOut / 100, bytesIn, bytesIn / 100, Now + 1_000, Now + 2_000);
+            bytesOut, bytesOut / 100, bytesIn, bytesIn / 100, Now + 1_000, Now + 2_000) { TcpFlags = protocol == 6 ? (byte)0x13 : (byte)0 };
 
     public async ValueTask InitializeAsync()
     {
@@ -94,7 +94,9 @@ public sealed class FlowsApiTests : IAsyncLifetime
         Assert.Equal(["peer", "self"], flows.Take(2).Select(f => f.GetProperty("origin").GetString()).Order(StringComparer.Ordinal));
         var first = flows[0];
         Assert.Equal(["origin", "protocol", "protocolNumber", "source", "sourcePort", "destination", "destinationPort", "bytesOut", "packetsOut",
-            "bytesIn", "packetsIn", "first", "last", "firstMicros", "lastMicros"], first.EnumerateObject().Select(p => p.Name));
+            "bytesIn", "packetsIn", "first", "last", "firstMicros", "lastMicros", "tcpFlags"], first.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("FIN,SYN,ACK", first.GetProperty("tcpFlags").GetString());
+        Assert.Equal(JsonValueKind.Null, flows[2].GetProperty("tcpFlags").ValueKind);
         Assert.Equal(("tcp", "10.0.3.7", 40000, "10.0.1.1", 443, 5000L, 50L, 90_000L, 900L, Now + 1_000),
             (first.GetProperty("protocol").GetString(), first.GetProperty("source").GetString(), first.GetProperty("sourcePort").GetInt32(),
              first.GetProperty("destination").GetString(), first.GetProperty("destinationPort").GetInt32(), first.GetProperty("bytesOut").GetInt64(),
@@ -157,7 +159,8 @@ public sealed class FlowsApiTests : IAsyncLifetime
         var csv = await Run("drill", "10.0.3.7", "--format", "csv", "--agent", agent);
         Assert.Equal(0, csv.Code);
         var lines = csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("origin,protocol,source,source_port,destination,destination_port,bytes_out,packets_out,bytes_in,packets_in,first,last", lines[0]);
+        Assert.Equal("origin,protocol,source,source_port,destination,destination_port,bytes_out,packets_out,bytes_in,packets_in,first,last,tcp_flags", lines[0]);
+        Assert.EndsWith(",\"FIN,SYN,ACK\"", lines[1]);
         Assert.Equal(4, lines.Length);
         Assert.Contains("tcp,10.0.3.7,40000,10.0.1.1,443,5000,50,90000,900,", csv.Out);
         Assert.Contains("no answer from liar", csv.Err);
