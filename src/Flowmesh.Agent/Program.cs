@@ -19,6 +19,7 @@ public static class Program
             ViewCommands.Traffic(),
             ViewCommands.Matrix(),
             ViewCommands.Alerts(),
+            DrillCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -33,6 +33,13 @@ try {
     name: r.cells[0].textContent, state: r.cells[1].textContent })));
   findings.talkers = await page.$$eval('#talkers tbody tr', (rows) => rows.map((r) => r.cells[0].textContent));
   findings.coverage = await page.textContent('#coverage');
+  // Drill-down: clicking the first talker shows its exact flows, fetched from the agents that observed them.
+  await page.click('#talkers tbody tr td:first-child a');
+  await page.waitForSelector('#flows tbody tr', { timeout: 30_000 });
+  findings.drilled = await page.textContent('#flows-address');
+  findings.flows = await page.$$eval('#flows tbody tr', (rows) => rows.map((r) => ({
+    origin: r.cells[0].textContent, source: r.cells[2].textContent, destination: r.cells[3].textContent })));
+  findings.flowsSummary = await page.textContent('#flows-summary');
   // A chart "renders" when its canvas holds painted pixels, not just when the element exists.
   findings.paintedPixels = await page.$eval('#talkers-chart', (canvas) => {
     const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;

@@ -59,7 +59,7 @@ internal sealed class AgentApi : IAsyncDisposable
         return api;
     }
 
-    private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records", .. ViewEndpoints.Paths, MetricsEndpoint.Path, "/"];
+    private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records", .. ViewEndpoints.Paths, FlowsEndpoint.Path, MetricsEndpoint.Path, "/"];
 
     private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore)
     {

@@ -15,4 +15,5 @@ namespace Flowmesh.Agent.Api;
 [JsonSerializable(typeof(DistinctResponse))]
 [JsonSerializable(typeof(ContributionsResponse))]
 [JsonSerializable(typeof(NodeResponse))]
+[JsonSerializable(typeof(FlowsResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -79,7 +79,7 @@ internal static class ViewCommands
     }
 
     /// <summary>The options every view command shares, and the request they all make.</summary>
-    private sealed class CommonOptions
+    internal sealed class CommonOptions
     {
         private readonly Option<string?> _window = new("--window") { Description = "Trailing window: 1m, 5m, 1h, 24h (any number with s, m, h, d). Default 5m." };
         private readonly Option<string?> _from = new("--from") { Description = "Window start (ISO-8601, e.g. 2026-11-24T03:00:00Z); with --to." };

@@ -54,6 +54,9 @@ internal sealed record AgentOptions
     /// <summary>Upper bound on the record store's size; the oldest records go first beyond it. Default 512 MiB.</summary>
     public long RetentionBytes { get; init; } = 512L << 20;
 
+    /// <summary>The local exact flow log behind drill-down (retention 24 h, 1 M rows, 256 MiB; docs/storage.md).</summary>
+    public Drill.FlowLogOptions FlowLog { get; init; } = new();
+
     /// <summary>How long a graceful leave may take on SIGTERM before the agent stops anyway.</summary>
     public TimeSpan LeaveTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

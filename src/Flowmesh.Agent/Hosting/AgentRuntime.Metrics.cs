@@ -58,6 +58,8 @@ internal sealed partial class AgentRuntime
             GossipBytesSent = (transport?.DatagramBytesSent ?? 0) + (transport?.StreamBytesSent ?? 0),
             GossipBytesReceived = (transport?.DatagramBytesReceived ?? 0) + (transport?.StreamBytesReceived ?? 0),
             GossipDrops = gossipDrops,
+            FlowLogRows = FlowLogRowCounts(),
+            FlowQueries = FlowQueryCounts(),
             RecordsSealed = RecordsSealed,
             RecordsStored = store.Digest().Sum(d => (long)d.Count),
             RecordsStoredBytes = store.TotalBytes,

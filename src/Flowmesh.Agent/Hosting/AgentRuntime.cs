@@ -140,6 +140,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         _replication = new ReplicationCounters();
         var server = new RecordSyncServer(_database.Records, _validator, replicationOptions, TimeProvider.System, _replication);
         _peer.Register(GossipStreamKind.RecordSync, server.HandleAsync);
+        StartFlows();
         var replicator = new RecordReplicator(_database.Records, _validator, _peer.Streams, AlivePeers, replicationOptions, TimeProvider.System, _replication);
         _peer.Start();
 
@@ -169,7 +170,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             {
                 throw new AgentStartException($"cannot capture: {e.Message} (capturing needs root or CAP_NET_RAW/CAP_BPF; --capture none runs without)", e);
             }
-            _capture = new CapturePipeline(source, new EpochSummarizerOptions { Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength }, PublishOwn);
+            _capture = new CapturePipeline(source, new EpochSummarizerOptions { Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength }, PublishOwn, flows: _flowCollector);
             _capture.Start();
         }
 
@@ -179,7 +180,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             try
             {
                 _api = await AgentApi.StartAsync(apiEndpoint, this, cancellationToken,
-                    app => ViewEndpoints.Map(app, _views, _detections)).ConfigureAwait(false);
+                    app => { ViewEndpoints.Map(app, _views, _detections); MapFlows(app); }).ConfigureAwait(false);
             }
             catch (IOException e)
             {
@@ -402,6 +403,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         if (_capture is not null && !_capture.Stop(TimeSpan.FromSeconds(5)))
             _log.WriteLine("flowmesh: the capture did not stop within 5 s; its open epoch is not sealed");
+        FinishFlowWrites();
         _discovery?.Dispose();
         if (_peer is not null && _peer.IsRunning)
         {
@@ -427,6 +429,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         _capture?.Dispose();
         _peer?.Dispose();
         _database?.Dispose();
+        CloseFlowLog();
         _background.Dispose();
     }
 

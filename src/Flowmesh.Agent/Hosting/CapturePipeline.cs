@@ -30,14 +30,23 @@ internal sealed class CapturePipeline : IDisposable
     private readonly long _lengthMicros;
     private int _finished;
 
-    public CapturePipeline(ICaptureSource source, EpochSummarizerOptions options, Action<EpochRecord> onSealed, Func<long>? wallClockMicros = null)
+    public CapturePipeline(ICaptureSource source, EpochSummarizerOptions options, Action<EpochRecord> onSealed, Func<long>? wallClockMicros = null,
+        Drill.FlowCollector? flows = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (source is not (EbpfCaptureSource or LibpcapLiveSource or Capture.Files.PcapFileSource))
             throw new ArgumentException($"{source.Description}: the agent captures with eBPF or libpcap", nameof(source));
         _source = source;
         _lengthMicros = options.EpochLength.Ticks / TimeSpan.TicksPerMicrosecond;
-        _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true }, onSealed);
+        // Drill-down: the flow log sees the same per-epoch deltas as the summary, and each epoch's rows are handed
+        // over when that epoch seals (before the record is published).
+        _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true },
+            flows is null ? onSealed : record => { flows.Sealed(record.Id); onSealed(record); });
+        if (flows is not null)
+        {
+            var summarize = _summarizer.Meter.Table.DeltaSink!;
+            _summarizer.Meter.Table.DeltaSink = delta => { summarize(delta); flows.Add(delta); };
+        }
         _drops = new KernelDropTracker(source);
         _wallClockMicros = wallClockMicros ?? WallClockMicros;
     }

@@ -35,6 +35,9 @@ public static class AgentMetricsExposition
         w.Single("flowmesh_gossip_received_bytes_total", MetricType.Counter, "Gossip bytes received (UDP and TCP, sealed).", s.GossipBytesReceived);
         Labelled(w, "flowmesh_gossip_dropped_packets_total", MetricType.Counter, "Gossip packets and frames refused, by reason.", "reason", s.GossipDrops, GossipDropReasons);
 
+        Labelled(w, "flowmesh_flow_log_rows_total", MetricType.Counter, "Exact flow rows for drill-down, written or dropped (caps).", "outcome", s.FlowLogRows, ["written", "dropped"]);
+        Labelled(w, "flowmesh_flow_queries_total", MetricType.Counter, "Drill-down queries from members, by outcome.", "outcome", s.FlowQueries, ["served", "malformed", "failed"]);
+
         w.Single("flowmesh_records_sealed_total", MetricType.Counter, "Epoch records this agent sealed.", s.RecordsSealed);
         w.Single("flowmesh_records_stored", MetricType.Gauge, "Epoch records held, all origins.", s.RecordsStored);
         w.Single("flowmesh_records_stored_bytes", MetricType.Gauge, "Bytes of epoch records held, all origins.", s.RecordsStoredBytes);

@@ -30,6 +30,12 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Gossip packets and frames refused, by reason (bad key, replay, malformed...).</summary>
     public IReadOnlyDictionary<string, long> GossipDrops { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Drill-down flow log rows by outcome (written, dropped: over the per-epoch cap or the writer's backlog).</summary>
+    public IReadOnlyDictionary<string, long> FlowLogRows { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Drill-down queries from members by outcome (served, malformed, failed).</summary>
+    public IReadOnlyDictionary<string, long> FlowQueries { get; init; } = new Dictionary<string, long>();
+
     public long RecordsSealed { get; init; }
     public long RecordsStored { get; init; }
     public long RecordsStoredBytes { get; init; }

@@ -80,7 +80,7 @@ public sealed partial class FlowTable
                 low ? highBytes : lowBytes,
                 startsRecord,
                 entry.StartMicros,
-                entry.EndMicros);
+                entry.EndMicros) { TcpFlags = entry.TcpFlags };
             mark = new FlowTableExportMark(entry.LowPackets, entry.LowBytes, entry.HighPackets, entry.HighBytes);
             _deltaSink!(delta);
         }

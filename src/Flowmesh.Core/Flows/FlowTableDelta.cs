@@ -23,4 +23,8 @@ public readonly record struct FlowTableDelta(
     long ReverseBytes,
     bool StartsRecord,
     long StartMicros,
-    long EndMicros);
+    long EndMicros)
+{
+    /// <summary>OR of the TCP flags of both directions of the record so far (0 for other protocols).</summary>
+    public byte TcpFlags { get; init; }
+}

@@ -23,4 +23,7 @@ public enum GossipStreamKind : byte
 {
     PushPull = 1,
     RecordSync = 2,
+
+    /// <summary>Drill-down: a member asks for this node's exact flow records of an address (Flowmesh.Agent.Drill).</summary>
+    FlowQuery = 3,
 }

@@ -23,7 +23,7 @@ public sealed class FlowTableInterimExportTests
         table.Observe(Tcp("10.0.0.1", 40000, "10.0.0.2", 80, Syn, 1 * Second, 60));
         table.Observe(Tcp("10.0.0.2", 80, "10.0.0.1", 40000, Syn | Ack, 2 * Second, 60));
         table.ExportInterim();
-        Assert.Equal([new FlowTableDelta(IpProtocol.Tcp, IpAddress128.Parse("10.0.0.1"), 40000, IpAddress128.Parse("10.0.0.2"), 80, 1, 60, 1, 60, true, 1 * Second, 2 * Second)], deltas);
+        Assert.Equal([new FlowTableDelta(IpProtocol.Tcp, IpAddress128.Parse("10.0.0.1"), 40000, IpAddress128.Parse("10.0.0.2"), 80, 1, 60, 1, 60, true, 1 * Second, 2 * Second) { TcpFlags = Syn | Ack }], deltas);
 
         table.ExportInterim();
         Assert.Single(deltas); // no new traffic, no delta

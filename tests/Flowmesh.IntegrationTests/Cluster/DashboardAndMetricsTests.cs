@@ -93,6 +93,14 @@ public sealed class DashboardAndMetricsTests : IDisposable
         var talkers = findings.RootElement.GetProperty("talkers").EnumerateArray().Select(t => t.GetString()!).ToList();
         Assert.Contains(talkers, t => t.StartsWith(ClusterNetwork.Subnet + ".", StringComparison.Ordinal));
         Assert.True(findings.RootElement.GetProperty("paintedPixels").GetInt32() > 1000);
+        // Clicking the first talker drilled down: every flow shown has that host at one end.
+        string drilled = findings.RootElement.GetProperty("drilled").GetString()!;
+        Assert.Equal(talkers[0], drilled);
+        var flows = findings.RootElement.GetProperty("flows").EnumerateArray().ToList();
+        Assert.NotEmpty(flows);
+        Assert.All(flows, f => Assert.True(
+            new[] { f.GetProperty("source").GetString()!, f.GetProperty("destination").GetString()! }.Any(e => e == drilled || e.StartsWith(drilled + ":", StringComparison.Ordinal)),
+            $"flow {f} does not involve {drilled}"));
         Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot is missing or empty");
         TestContext.Current.TestOutputHelper?.WriteLine($"screenshot: {screenshot}");
     }

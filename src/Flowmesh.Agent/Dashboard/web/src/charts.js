@@ -18,11 +18,15 @@ export function lineChart(canvas) {
   });
 }
 
-export function barChart(canvas) {
+// onBar(label) runs when a bar is clicked (the talkers chart drills down into that host's flows).
+export function barChart(canvas, onBar) {
   return new Chart(canvas, {
     type: 'bar',
     data: { labels: [], datasets: [{ label: 'bytes', data: [], backgroundColor: '#4aa3ff' }] },
-    options: { indexAxis: 'y', maintainAspectRatio: false, scales: { x: byteAxis }, plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => bytes(c.parsed.x) } } } },
+    options: {
+      indexAxis: 'y', maintainAspectRatio: false, scales: { x: byteAxis },
+      onClick: (event, elements, chart) => { if (onBar && elements.length) onBar(chart.data.labels[elements[0].index]); },
+      plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => bytes(c.parsed.x) } } } },
   });
 }
 

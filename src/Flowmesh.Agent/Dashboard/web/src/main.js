@@ -42,7 +42,7 @@ async function talkers() {
   const data = await getJson('/api/v1/top', { by: 'talkers', window: selectedWindow(), limit: 10 });
   replaceData(talkersChart, data.entries.map((e) => e.key), data.entries.map((e) => e.bytes));
   $('talkers').tBodies[0].replaceChildren(...data.entries.map((e) => element('tr', {},
-    element('td', {}, e.key),
+    element('td', {}, element('a', { onclick: () => showFlows(e.key), title: 'show the exact flows of this host' }, e.key)),
     element('td', { class: `num${e.exact ? '' : ' inexact'}` }, bytes(e.bytes)),
     element('td', { class: 'num muted' }, e.bytesError ? bytes(e.bytesError) : '0'),
     element('td', { class: 'num' }, count(e.packets)))));
@@ -81,6 +81,38 @@ async function node(name) {
   $('node-detail').textContent = JSON.stringify(data, null, 2);
 }
 
+// Drill-down: the exact flow records of one address, fetched by this agent from the agents that observed them.
+let drilled = null;
+
+async function drill(address) {
+  drilled = address;
+  $('panel-flows').hidden = false;
+  $('flows-address').textContent = address;
+  $('flows-summary').textContent = 'asking the agents that observed it…';
+  const data = await getJson('/api/v1/flows', { address, window: selectedWindow(), limit: 100 });
+  if (drilled !== address) return;
+  const endpoint = (a, p, proto) => (proto === 'tcp' || proto === 'udp' ? `${a}:${p}` : a);
+  $('flows').tBodies[0].replaceChildren(...data.flows.map((f) => element('tr', {},
+    element('td', {}, f.origin),
+    element('td', {}, f.protocol),
+    element('td', {}, endpoint(f.source, f.sourcePort, f.protocol)),
+    element('td', {}, endpoint(f.destination, f.destinationPort, f.protocol)),
+    element('td', { class: 'num' }, bytes(f.bytesOut)),
+    element('td', { class: 'num' }, count(f.packetsOut)),
+    element('td', { class: 'num' }, bytes(f.bytesIn)),
+    element('td', { class: 'num' }, count(f.packetsIn)),
+    element('td', { class: 'muted' }, clock(f.first)),
+    element('td', { class: 'muted' }, clock(f.last)))));
+  let summary = `${data.flows.length} flows${data.truncated ? ' (more not shown)' : ''}; answered ${data.answered.length} of ${data.asked.length} agents`;
+  if (data.failed.length) summary += `; no answer from ${data.failed.join(', ')}: their flows are missing`;
+  if (data.notAsked?.length) summary += `; not reachable (dead or left): ${data.notAsked.join(', ')}`;
+  $('flows-summary').textContent = summary;
+}
+
+function showFlows(address) {
+  drill(address).catch((e) => { $('flows-summary').textContent = `drill-down failed: ${e.message}`; });
+}
+
 async function refresh() {
   const results = await Promise.allSettled([members(), traffic(), talkers(), alerts(), matrix()]);
   const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
@@ -90,7 +122,7 @@ async function refresh() {
 
 window.addEventListener('DOMContentLoaded', () => {
   trafficChart = lineChart($('traffic-chart'));
-  talkersChart = barChart($('talkers-chart'));
+  talkersChart = barChart($('talkers-chart'), showFlows);
   $('window').addEventListener('change', refresh);
   $('matrix-by').addEventListener('change', refresh);
   refresh();
