@@ -7,8 +7,10 @@ public sealed class SystemdUnitTests
 {
     private static string UnitPath => Path.Combine(RepositoryRoot(), "deploy", "flowmesh.service");
 
-    [Fact]
-    public void SystemdAnalyzeVerifyAcceptsTheUnit()
+    [Theory]
+    [InlineData("flowmesh.service")]
+    [InlineData("flowmesh-sleep.service")]
+    public void SystemdAnalyzeVerifyAcceptsTheUnit(string unitName)
     {
         string? analyze = new[] { "/usr/bin/systemd-analyze", "/bin/systemd-analyze" }.FirstOrDefault(File.Exists);
         if (analyze is null) Assert.Skip("systemd-analyze is not installed (package systemd)");
@@ -16,20 +18,31 @@ public sealed class SystemdUnitTests
         string directory = Directory.CreateTempSubdirectory("fmh-unit-").FullName;
         try
         {
-            string unit = Path.Combine(directory, "flowmesh.service");
-            File.WriteAllText(unit, File.ReadAllText(UnitPath).Replace("/usr/local/bin/flowmesh", "/usr/bin/env", StringComparison.Ordinal));
+            string unit = Path.Combine(directory, unitName);
+            File.WriteAllText(unit, File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", unitName)).Replace("/usr/local/bin/flowmesh", "/usr/bin/env", StringComparison.Ordinal));
             var start = new ProcessStartInfo(analyze, ["verify", unit]) { RedirectStandardError = true, RedirectStandardOutput = true };
             using var process = Process.Start(start)!;
             string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
             Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "systemd-analyze did not finish");
             // Any line about our unit is a complaint (unknown key, bad value); other units' noise is not ours.
-            var complaints = output.Split('\n').Where(l => l.Contains("flowmesh.service", StringComparison.Ordinal)).ToList();
+            var complaints = output.Split('\n').Where(l => l.Contains(unitName, StringComparison.Ordinal)).ToList();
             Assert.True(process.ExitCode == 0 && complaints.Count == 0, output);
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Sleep_stops_the_agent_before_and_starts_it_after()
+    {
+        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot(), "deploy", "flowmesh-sleep.service"));
+        Assert.Contains("Before=sleep.target", lines);
+        Assert.Contains("WantedBy=sleep.target", lines);
+        Assert.Contains("StopWhenUnneeded=yes", lines);
+        Assert.Contains("ExecStart=/usr/bin/systemctl stop flowmesh.service", lines);
+        Assert.Contains("ExecStop=/usr/bin/systemctl start --no-block flowmesh.service", lines);
     }
 
     [Fact]
