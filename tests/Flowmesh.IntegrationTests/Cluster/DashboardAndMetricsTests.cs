@@ -15,25 +15,11 @@ public sealed class DashboardAndMetricsTests : IDisposable
 {
     private const int Nodes = 3;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private readonly AgentCluster? _cluster;
-    private readonly string? _skip;
+    private readonly SmallCluster _agents = new(Nodes);
 
-    public DashboardAndMetricsTests()
-    {
-        _skip = AgentCluster.MissingPrerequisite();
-        if (_skip is null) _cluster = AgentCluster.Start(Nodes);
-    }
+    public void Dispose() => _agents.Dispose();
 
-    public void Dispose() => _cluster?.Dispose();
-
-    private AgentCluster Cluster
-    {
-        get
-        {
-            if (_skip is not null) Assert.Skip(_skip);
-            return _cluster!;
-        }
-    }
+    private AgentCluster Cluster => _agents.Agents;
 
     /// <summary>Pings from every node to every other: traffic each agent captures and seals.</summary>
     private static void DriveTraffic()

@@ -16,25 +16,11 @@ public sealed class DrillDownTests : IDisposable
     private const int PayloadBytes = 100;
     private const long IpBytesPerPacket = 20 + 8 + PayloadBytes; // IPv4 header + ICMP header + payload: the IP length the agents count
     private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(20) };
-    private readonly AgentCluster? _cluster;
-    private readonly string? _skip;
+    private readonly SmallCluster _agents = new(Nodes);
 
-    public DrillDownTests()
-    {
-        _skip = AgentCluster.MissingPrerequisite();
-        if (_skip is null) _cluster = AgentCluster.Start(Nodes);
-    }
+    public void Dispose() => _agents.Dispose();
 
-    public void Dispose() => _cluster?.Dispose();
-
-    private AgentCluster Cluster
-    {
-        get
-        {
-            if (_skip is not null) Assert.Skip(_skip);
-            return _cluster!;
-        }
-    }
+    private AgentCluster Cluster => _agents.Agents;
 
     [Fact]
     public async Task Node_one_fetches_the_exact_ping_flows_of_node_three_from_the_nodes_that_observed_them()
