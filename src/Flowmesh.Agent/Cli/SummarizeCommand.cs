@@ -26,7 +26,7 @@ internal static class SummarizeCommand
         };
         command.SetAction(parse =>
         {
-            var length = SummarizeEpochLength.Parse(parse.GetValue(epoch)!, out string? error);
+            var length = SummarizeEpochLength(parse.GetValue(epoch)!, out string? error);
             if (length is null) return Fail(ExitCodes.UsageError, error!);
             string name = parse.GetValue(origin) ?? Environment.MachineName;
             try
@@ -119,6 +119,10 @@ internal static class SummarizeCommand
         }
         return ExitCodes.Success;
     }
+
+    /// <summary>--epoch: 1 ms to one day, the span peers accept for a record's epoch (ReplicationOptions).</summary>
+    internal static TimeSpan? SummarizeEpochLength(string text, out string? error) =>
+        DurationText.Parse(text, "--epoch", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1), out error);
 
     private static int Fail(int code, string message)
     {

@@ -62,7 +62,7 @@ public sealed class QueryOutputTests
     [InlineData("2.5", 2_500_000)]
     public void EpochLengthsParse(string text, long micros)
     {
-        Assert.Equal(TimeSpan.FromMicroseconds(micros), SummarizeEpochLength.Parse(text, out string? error));
+        Assert.Equal(TimeSpan.FromMicroseconds(micros), SummarizeCommand.SummarizeEpochLength(text, out string? error));
         Assert.Null(error);
     }
 
@@ -73,7 +73,7 @@ public sealed class QueryOutputTests
     [InlineData("5d")]
     public void BadEpochLengthsAreUsageErrors(string text)
     {
-        Assert.Null(SummarizeEpochLength.Parse(text, out string? error));
+        Assert.Null(SummarizeCommand.SummarizeEpochLength(text, out string? error));
         Assert.Contains("--epoch", error);
     }
 }
