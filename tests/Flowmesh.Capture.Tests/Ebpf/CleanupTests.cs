@@ -19,8 +19,12 @@ public sealed class CleanupTests
         EbpfPrerequisites.SkipUnlessAvailable("tc", "bpftool");
         using var pair = VethNamespace.Create(Namespace, Device, "fmebpf5", "10.254.217.8", v6Prefix: null);
 
+        long before = NewestProgramId();
+        List<long> mine;
         using (var collector = EbpfFlowCollector.Open(Options(mode)))
         {
+            mine = OurPrograms(after: before);
+            Assert.NotEmpty(mine);
             Assert.Equal(mode, Assert.Single(collector.Interfaces).Mode);
             if (mode == EbpfAttachMode.Netlink)
             {
@@ -29,16 +33,16 @@ public sealed class CleanupTests
             }
             else
             {
-                Assert.Equal(2, OurLinks().Count);
+                Assert.Equal(2, OurLinks(mine).Count);
             }
         }
 
         Assert.DoesNotContain("flowmesh", Filters("ingress"));
         Assert.DoesNotContain("flowmesh", Filters("egress"));
         Assert.DoesNotContain("flowmesh", Command.Check("bpftool", "net", "show", "dev", Device));
-        Assert.Empty(OurLinks());
+        Assert.Empty(OurLinks(mine));
         Assert.DoesNotContain("clsact", Command.Check("tc", "qdisc", "show", "dev", Device)); // we created it, we removed it
-        Assert.True(Eventually(() => OurPrograms().Count == 0), "flowmesh programs still loaded after Dispose");
+        Assert.True(Eventually(() => !OurPrograms(after: before).Intersect(mine).Any()), "flowmesh programs still loaded after Dispose");
     }
 
     [Fact]
@@ -47,7 +51,11 @@ public sealed class CleanupTests
         EbpfPrerequisites.SkipUnlessAvailable("tc", "bpftool");
         using var pair = VethNamespace.Create(Namespace, Device, "fmebpf5", "10.254.217.8", v6Prefix: null);
 
+        long before = NewestProgramId();
         KillRunnerAttachedWith("netlink");
+        // Only the killed runner's programs count: agents in other test processes may load theirs meanwhile.
+        var killed = OurPrograms(after: before);
+        Assert.NotEmpty(killed);
         // The kernel keeps cls_bpf filters after their owner died: the problem the cleanup exists for.
         Assert.Contains("flowmesh_in", Filters("ingress"));
         Assert.Contains("flowmesh_out", Filters("egress"));
@@ -59,7 +67,7 @@ public sealed class CleanupTests
             Assert.DoesNotContain("flowmesh", Filters("ingress"));
             Assert.DoesNotContain("flowmesh", Filters("egress"));
         }
-        Assert.True(Eventually(() => OurPrograms().Count == 0), "the killed collector's programs are still loaded");
+        Assert.True(Eventually(() => !OurPrograms(after: before).Intersect(killed).Any()), "the killed collector's programs are still loaded");
     }
 
     [Fact]
@@ -68,9 +76,15 @@ public sealed class CleanupTests
         EbpfPrerequisites.SkipUnlessAvailable("tc", "bpftool");
         using var pair = VethNamespace.Create(Namespace, Device, "fmebpf5", "10.254.217.8", v6Prefix: null);
 
-        KillRunnerAttachedWith("tcx", whileAttached: () => Assert.Equal(2, OurLinks().Count));
+        long before = NewestProgramId();
+        List<long> runner = [];
+        KillRunnerAttachedWith("tcx", whileAttached: () =>
+        {
+            runner = OurPrograms(after: before);
+            Assert.Equal(2, OurLinks(runner).Count);
+        });
 
-        Assert.True(Eventually(() => OurLinks().Count == 0), "TCX links outlived the killed collector");
+        Assert.True(Eventually(() => OurLinks(runner).Count == 0), "TCX links outlived the killed collector");
         Assert.DoesNotContain("flowmesh", Filters("ingress"));
     }
 
@@ -100,19 +114,29 @@ public sealed class CleanupTests
 
     private static string Filters(string direction) => Command.Check("tc", "filter", "show", "dev", Device, direction);
 
-    /// <summary>Ids of loaded programs named flowmesh_*, from bpftool (the kernel's view, not ours).</summary>
-    private static List<long> OurPrograms()
+    /// <summary>
+    /// Ids of loaded programs named flowmesh_* with an id above <paramref name="after"/>, from bpftool (the kernel's
+    /// view, not ours). Program ids only grow, so "above the newest id before we loaded" picks the programs this test
+    /// loaded even while agents in other test processes (run in parallel) load and unload theirs.
+    /// </summary>
+    private static List<long> OurPrograms(long after = 0)
     {
         using JsonDocument programs = JsonDocument.Parse(Command.Check("bpftool", "-j", "prog", "show"));
         return programs.RootElement.EnumerateArray()
             .Where(p => p.TryGetProperty("name", out JsonElement name) && name.GetString()!.StartsWith("flowmesh_", StringComparison.Ordinal))
-            .Select(p => p.GetProperty("id").GetInt64()).ToList();
+            .Select(p => p.GetProperty("id").GetInt64()).Where(id => id > after).ToList();
     }
 
-    /// <summary>bpf_links (TCX shows only there with bpftool 7.1) whose program is one of ours.</summary>
-    private static List<long> OurLinks()
+    /// <summary>The newest program id now loaded, of any name.</summary>
+    private static long NewestProgramId()
     {
-        List<long> ours = OurPrograms();
+        using JsonDocument programs = JsonDocument.Parse(Command.Check("bpftool", "-j", "prog", "show"));
+        return programs.RootElement.EnumerateArray().Select(p => p.GetProperty("id").GetInt64()).DefaultIfEmpty(0).Max();
+    }
+
+    /// <summary>bpf_links (TCX shows only there with bpftool 7.1) whose program is one of <paramref name="ours"/>.</summary>
+    private static List<long> OurLinks(List<long> ours)
+    {
         using JsonDocument links = JsonDocument.Parse(Command.Check("bpftool", "-j", "link", "show"));
         return links.RootElement.EnumerateArray()
             .Where(l => l.TryGetProperty("prog_id", out JsonElement id) && ours.Contains(id.GetInt64()))
