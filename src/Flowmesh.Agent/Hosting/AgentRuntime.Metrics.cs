@@ -26,7 +26,7 @@ internal sealed partial class AgentRuntime
         var store = _database!.Records;
         var members = _peer?.Members ?? [];
         var transport = _peer?.Counters;
-        long nowMicros = WallClockMicros();
+        long nowMicros = Core.UnixMicros.Now();
         var newest = store.NewestPerOrigin().ToDictionary(r => r.Id.Origin, r => r.Id.EndMicros, StringComparer.Ordinal);
         var live = members.Where(m => m.State is MemberState.Alive or MemberState.Suspect).ToList();
         long recentMicros = 2 * _options.EpochLength.Ticks / TimeSpan.TicksPerMicrosecond;

@@ -449,7 +449,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
     {
         var store = _database!.Records;
         var digest = store.Digest();
-        long nowMicros = WallClockMicros();
+        long nowMicros = Core.UnixMicros.Now();
         var origins = store.NewestPerOrigin()
             .Select(r => new OriginStatus(r.Id.Origin, digest.FirstOrDefault(d => d.Origin == r.Id.Origin).Count,
                 FormatMicros(r.Id.StartMicros), Math.Round((nowMicros - r.Id.EndMicros) / 1e6, 3)))
@@ -516,6 +516,4 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
 
     private static string FormatMicros(long micros) =>
         DateTimeOffset.UnixEpoch.AddTicks(micros * TimeSpan.TicksPerMicrosecond).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
-
-    private static long WallClockMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 }

@@ -48,7 +48,7 @@ internal sealed class CapturePipeline : IDisposable
             _summarizer.Meter.Table.DeltaSink = delta => { summarize(delta); flows.Add(delta); };
         }
         _drops = new KernelDropTracker(source);
-        _wallClockMicros = wallClockMicros ?? WallClockMicros;
+        _wallClockMicros = wallClockMicros ?? Core.UnixMicros.Now;
     }
 
     public string Description => _source.Description;
@@ -134,8 +134,6 @@ internal sealed class CapturePipeline : IDisposable
         // What the kernel counted since the last drain belongs to the epoch that Stop seals.
         ebpf.DrainInto(_summarizer.Meter);
     }
-
-    private static long WallClockMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 
     public void Dispose()
     {

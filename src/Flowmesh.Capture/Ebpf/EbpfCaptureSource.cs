@@ -103,7 +103,8 @@ public sealed class EbpfCaptureSource : ICaptureSource
         Interlocked.Add(ref _bytes, bytes);
         Volatile.Write(ref _counters, _collector.ReadCounters());
         Volatile.Write(ref _lastDrainFill, _collector.MaxFlows > 0 ? (double)drained.Length / _collector.MaxFlows : 0);
-        meter.AdvanceTime(WallClockMicros());
+        // Same clock as the converted kernel times (CLOCK_REALTIME), so idle time is measured consistently.
+        meter.AdvanceTime(Core.UnixMicros.Now());
     }
 
     public void Dispose() => _collector.Dispose();
@@ -124,7 +125,4 @@ public sealed class EbpfCaptureSource : ICaptureSource
         }
         else direction.FirstMicros = direction.LastMicros = 0;
     }
-
-    // Same clock as the converted kernel times (CLOCK_REALTIME), so idle time is measured consistently.
-    private static long WallClockMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 }

@@ -70,7 +70,8 @@ public sealed class LibpcapLiveSource : ICaptureSource
             }
             else
             {
-                sink.AdvanceTime(WallClockMicros());
+                // Kernel packet timestamps are wall-clock time, so idle time is measured on the same clock.
+                sink.AdvanceTime(Core.UnixMicros.Now());
             }
             if (Stopwatch.GetTimestamp() >= nextStatistics)
             {
@@ -80,7 +81,4 @@ public sealed class LibpcapLiveSource : ICaptureSource
         }
         _capture.RefreshKernelStatistics();
     }
-
-    // Kernel packet timestamps are wall-clock time, so idle time is measured on the same clock.
-    private static long WallClockMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 }
