@@ -1,13 +1,10 @@
 namespace Flowmesh.Gossip.Security;
 
 /// <summary>
-/// Counts of dropped incoming packets, one per <see cref="GossipDropReason"/>. Updated with Interlocked so
-/// several receive loops may share one instance and a reader sees consistent per-counter values.
+/// Counts of dropped incoming packets, one per <see cref="GossipDropReason"/>, with a named property per reason.
 /// </summary>
-public sealed class GossipDropCounters
+public sealed class GossipDropCounters : ReasonCounters<GossipDropReason>
 {
-    private readonly long[] _counts = new long[Enum.GetValues<GossipDropReason>().Length];
-
     public long NotAuthenticated => this[GossipDropReason.NotAuthenticated];
     public long UnknownKey => this[GossipDropReason.UnknownKey];
     public long Replayed => this[GossipDropReason.Replayed];
@@ -15,20 +12,6 @@ public sealed class GossipDropCounters
     public long Malformed => this[GossipDropReason.Malformed];
     public long Oversized => this[GossipDropReason.Oversized];
     public long RateLimited => this[GossipDropReason.RateLimited];
-
-    public long Total
-    {
-        get
-        {
-            long sum = 0;
-            for (var i = 0; i < _counts.Length; i++) sum += Interlocked.Read(ref _counts[i]);
-            return sum;
-        }
-    }
-
-    public long this[GossipDropReason reason] => Interlocked.Read(ref _counts[(int)reason]);
-
-    internal void Count(GossipDropReason reason) => Interlocked.Increment(ref _counts[(int)reason]);
 
     public override string ToString() =>
         $"not-authenticated {NotAuthenticated}, unknown-key {UnknownKey}, replayed {Replayed}, too-old {TooOld}, " +
