@@ -66,7 +66,9 @@ public sealed partial class FlowTable
         bool pureSyn = synFromLow || synFromHigh;
         if (pureSyn && (entry.TcpState & (FlowEntry.FinFromLow | FlowEntry.FinFromHigh | FlowEntry.RstSeen)) != 0)
         {
-            // A new connection on a reused port: the old one is over.
+            // A new connection on a reused port: the old one is over. Its unexported remainder goes out first and
+            // the mark is cleared, as on the packet path: the new record's counters restart at zero.
+            EmitRemainder(slot, ref entry);
             FlowRecord ended = ToRecord(ref entry, FlowEndReason.EndOfFlow);
             StartAggregateRecord(ref entry, in input);
             AccountAggregate(ref entry, in input);
@@ -84,6 +86,7 @@ public sealed partial class FlowTable
         FlowRecord? expired = null;
         if (last - entry.StartMicros >= _activeTimeoutMicros)
         {
+            EmitRemainder(slot, ref entry);
             expired = ToRecord(ref entry, FlowEndReason.ActiveTimeout);
             RestartCounters(ref entry, first);
         }
@@ -105,6 +108,7 @@ public sealed partial class FlowTable
         int slot = AllocateSlot();
         ref FlowEntry entry = ref _entries[slot];
         entry = default;
+        if (_marks is not null) _marks[slot] = default;
         entry.Key = aggregate.Key;
         StartAggregateRecord(ref entry, in aggregate);
         AccountAggregate(ref entry, in aggregate);
