@@ -33,15 +33,30 @@
 #endif
 
 /* A plain (not per-CPU) hash: one copy of each flow whatever the CPU count; counters are updated
- * with atomic adds. No preallocation, so an entry deleted by a drain is freed only after an RCU grace
- * period and a CPU still holding it cannot add into a recycled entry of another flow. */
-struct {
+ * with atomic adds. No preallocation: only live flows take memory.
+ *
+ * Two of them, and the program adds into the one flowmesh_active_flows names. A drain first points
+ * that slot at the other map; the kernel returns from that update only after an RCU grace period
+ * (map-in-map updates wait for running programs), so no CPU can still be adding into the old map,
+ * which user space then empties alone. Draining the map in use instead loses the packets of a CPU
+ * that holds an entry while it is deleted, or that finds its flow gone between insert and lookup:
+ * about one packet in millions under connection churn (issue 11), which exact counts cannot have. */
+struct flowmesh_flow_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, FLOWMESH_DEFAULT_MAX_FLOWS);
 	__type(key, struct flowmesh_flow_key);
 	__type(value, struct flowmesh_flow_value);
-} flowmesh_flows SEC(".maps");
+} flowmesh_flows_a SEC(".maps"), flowmesh_flows_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct flowmesh_flow_map);
+} flowmesh_active_flows SEC(".maps") = {
+	.values = { [0] = &flowmesh_flows_a },
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -251,7 +266,13 @@ static __always_inline void account(struct __sk_buff *skb, const struct packet *
 	__u64 now = bpf_ktime_get_ns();
 	__u64 segments = skb->gso_segs ? skb->gso_segs : 1;
 
-	struct flowmesh_flow_value *value = bpf_map_lookup_elem(&flowmesh_flows, &key);
+	__u32 slot = 0;
+	void *flows = bpf_map_lookup_elem(&flowmesh_active_flows, &slot);
+	if (!flows) { /* cannot happen: the slot is set at load and only ever replaced */
+		count(FLOWMESH_MISS_UPDATE_FAILED);
+		return;
+	}
+	struct flowmesh_flow_value *value = bpf_map_lookup_elem(flows, &key);
 	if (!value) {
 		struct flowmesh_flow_value fresh = {};
 		struct flowmesh_direction *d = low ? &fresh.low_to_high : &fresh.high_to_low;
@@ -263,15 +284,15 @@ static __always_inline void account(struct __sk_buff *skb, const struct packet *
 		d->tcp_flags = p->tcp_flags;
 		d->icmp_type = p->icmp_type;
 		d->icmp_code = p->icmp_code;
-		long err = bpf_map_update_elem(&flowmesh_flows, &key, &fresh, BPF_NOEXIST);
+		long err = bpf_map_update_elem(flows, &key, &fresh, BPF_NOEXIST);
 		if (err == 0)
 			return;
 		if (err != -17 /* EEXIST: another CPU inserted the flow first; add to its entry */) {
 			count(err == -7 /* E2BIG */ ? FLOWMESH_MISS_MAP_FULL : FLOWMESH_MISS_UPDATE_FAILED);
 			return;
 		}
-		value = bpf_map_lookup_elem(&flowmesh_flows, &key);
-		if (!value) { /* drained in between */
+		value = bpf_map_lookup_elem(flows, &key);
+		if (!value) { /* gone again: cannot happen while only the inactive map is drained */
 			count(FLOWMESH_MISS_UPDATE_FAILED);
 			return;
 		}

@@ -15,7 +15,15 @@
 
 #define FLOWMESH_SCHEMA_VERSION 1
 
-/* Default flow map size; the loader overrides it (bpf_map__set_max_entries) before loading. */
+/*
+ * Maps (declared in flowmesh.bpf.c, found by name by the loader):
+ *   flowmesh_flows_a, flowmesh_flows_b  two flow hashes, key flowmesh_flow_key, value flowmesh_flow_value;
+ *   flowmesh_active_flows               array-of-maps, one slot: the flow hash the program adds into now;
+ *                                       user space swaps it before each drain and empties the other;
+ *   flowmesh_counters                   per-CPU array indexed by enum flowmesh_counter.
+ */
+
+/* Default size of each flow map; the loader overrides it (bpf_map__set_max_entries) before loading. */
 #define FLOWMESH_DEFAULT_MAX_FLOWS 65536
 
 /* Set in flowmesh_direction.tcp_flags next to the 8 TCP flag bits: this direction sent a SYN without

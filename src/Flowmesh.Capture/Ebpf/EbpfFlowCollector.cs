@@ -11,7 +11,9 @@ namespace Flowmesh.Capture.Ebpf;
 /// </summary>
 public sealed unsafe class EbpfFlowCollector : IDisposable
 {
-    private const string FlowMapName = "flowmesh_flows";
+    // src/ebpf/flowmesh_maps.h describes these maps.
+    private static readonly string[] FlowMapNames = ["flowmesh_flows_a", "flowmesh_flows_b"];
+    private const string ActiveFlowsMapName = "flowmesh_active_flows";
     private const string CounterMapName = "flowmesh_counters";
 
     private readonly Lock _gate = new();
@@ -27,7 +29,7 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
     private readonly HashSet<int> _refused = [];
     private nint _object;
 
-    private EbpfFlowCollector(nint bpfObject, int flowMapFd, int counterMapFd, List<IHookAttachment> attachments,
+    private EbpfFlowCollector(nint bpfObject, FlowMapFds flowMaps, int counterMapFd, List<IHookAttachment> attachments,
         List<string> skipped, IReadOnlyList<string> removedLeftovers, int maxFlows, bool followNewInterfaces)
     {
         _object = bpfObject;
@@ -37,7 +39,7 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
         _attachMode = attachments[0].Interface.Mode;
         _counterMapFd = counterMapFd;
         _attachments = attachments;
-        _drainer = new FlowMapDrainer(flowMapFd);
+        _drainer = new FlowMapDrainer(flowMaps);
         _possibleCpus = Math.Max(1, Libbpf.libbpf_num_possible_cpus());
         RemovedLeftovers = removedLeftovers;
         MaxFlows = maxFlows;
@@ -99,14 +101,17 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
         var attachments = new List<IHookAttachment>();
         try
         {
-            int flowMapFd = Libbpf.bpf_map__fd(Libbpf.bpf_object__find_map_by_name(bpfObject, FlowMapName));
+            var flowMaps = new FlowMapFds(
+                Libbpf.bpf_map__fd(Libbpf.bpf_object__find_map_by_name(bpfObject, ActiveFlowsMapName)),
+                Libbpf.bpf_map__fd(Libbpf.bpf_object__find_map_by_name(bpfObject, FlowMapNames[0])),
+                Libbpf.bpf_map__fd(Libbpf.bpf_object__find_map_by_name(bpfObject, FlowMapNames[1])));
             nint counterMap = Libbpf.bpf_object__find_map_by_name(bpfObject, CounterMapName);
             if (counterMap == 0)
                 throw new EbpfUnavailableException($"{options.ObjectPath} has no map {CounterMapName}: not this version's flow program");
             Attach(bpfObject, targets, options.AttachMode, options.Interfaces is not null, attachments, skipped);
             if (attachments.Count == 0)
                 throw new EbpfUnavailableException(skipped.Count > 0 ? skipped[^1] : "the flow program could not be attached anywhere");
-            return new EbpfFlowCollector(bpfObject, flowMapFd, Libbpf.bpf_map__fd(counterMap), attachments, skipped, removed,
+            return new EbpfFlowCollector(bpfObject, flowMaps, Libbpf.bpf_map__fd(counterMap), attachments, skipped, removed,
                 options.MaxFlows, followNewInterfaces: options.Interfaces is null);
         }
         catch
@@ -210,11 +215,15 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
                 : log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "unknown error";
             throw new EbpfUnavailableException($"libbpf could not open {options.ObjectPath}: {why}", NullIfEmpty(log));
         }
-        nint flowMap = Libbpf.bpf_object__find_map_by_name(bpfObject, FlowMapName);
-        if (flowMap == 0 || Libbpf.bpf_map__set_max_entries(flowMap, (uint)options.MaxFlows) != 0)
+        foreach (string name in FlowMapNames)
         {
-            Libbpf.bpf_object__close(bpfObject);
-            throw new EbpfUnavailableException($"{options.ObjectPath} has no map {FlowMapName}: not this version's flow program");
+            nint flowMap = Libbpf.bpf_object__find_map_by_name(bpfObject, name);
+            if (flowMap == 0 || Libbpf.bpf_map__set_max_entries(flowMap, (uint)options.MaxFlows) != 0
+                || Libbpf.bpf_object__find_map_by_name(bpfObject, ActiveFlowsMapName) == 0)
+            {
+                Libbpf.bpf_object__close(bpfObject);
+                throw new EbpfUnavailableException($"{options.ObjectPath} has no map {name} or {ActiveFlowsMapName}: not this version's flow program");
+            }
         }
         int loaded = Libbpf.bpf_object__load(bpfObject);
         if (loaded != 0)

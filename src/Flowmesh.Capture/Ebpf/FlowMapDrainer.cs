@@ -3,19 +3,23 @@ using System.Runtime.InteropServices;
 namespace Flowmesh.Capture.Ebpf;
 
 /// <summary>
-/// Empties the kernel flow map into a reusable array. Uses BPF_MAP_LOOKUP_AND_DELETE_BATCH (one syscall per
-/// up to 4096 flows, Linux 5.6+); where that is missing it walks the keys first (deleting while walking
-/// restarts the walk) and then takes each one out with lookup-and-delete, or lookup + delete on kernels
-/// whose hash maps lack that (before 5.14). Between lookup and delete a packet can be lost; the batch path
-/// has no such window except for a CPU already holding the entry when it is deleted (an RCU window of
-/// nanoseconds).
+/// Empties the kernel flow maps into a reusable array. The program adds into one of two flow hashes; a drain first
+/// points the program at the other one (the update returns after an RCU grace period, so no CPU still adds into the
+/// old one) and then empties the old one alone, so no packet can fall between a read and a delete. Emptying uses
+/// BPF_MAP_LOOKUP_AND_DELETE_BATCH (one syscall per up to 4096 flows, Linux 5.6+); where that is missing it walks
+/// the keys first (deleting while walking restarts the walk) and then takes each one out with lookup-and-delete, or
+/// lookup + delete on kernels whose hash maps lack that (before 5.14). Should the swap itself fail, the map in use is
+/// emptied in place, which can lose a packet that arrives between a read and its delete (counted in
+/// <see cref="SwapFailures"/>).
 /// </summary>
 internal sealed unsafe class FlowMapDrainer : IDisposable
 {
     private const int Chunk = 4096;
     private const int BatchTokenSize = 64; // hash maps use a 4-byte bucket cursor; room to spare
 
-    private readonly int _mapFd;
+    private readonly FlowMapFds _maps;
+    private int _mapFd;
+    private bool _secondActive;
     private KernelFlowKey* _keys;
     private KernelFlowValue* _values;
     private KernelFlowEntry[] _entries = new KernelFlowEntry[Chunk];
@@ -24,12 +28,15 @@ internal sealed unsafe class FlowMapDrainer : IDisposable
     private bool _batchUnsupported;
     private bool _lookupAndDeleteUnsupported;
 
-    public FlowMapDrainer(int mapFd)
+    public FlowMapDrainer(FlowMapFds maps)
     {
-        _mapFd = mapFd;
+        _maps = maps;
         _keys = (KernelFlowKey*)NativeMemory.Alloc(Chunk, (nuint)sizeof(KernelFlowKey));
         _values = (KernelFlowValue*)NativeMemory.Alloc(Chunk, (nuint)sizeof(KernelFlowValue));
     }
+
+    /// <summary>Drains whose swap failed, so the map in use was emptied in place.</summary>
+    public long SwapFailures { get; private set; }
 
     /// <summary>For tests: drain the slow way even where batches work.</summary>
     internal bool ForceKeyWalk { get; set; }
@@ -41,9 +48,25 @@ internal sealed unsafe class FlowMapDrainer : IDisposable
     public ReadOnlySpan<KernelFlowEntry> Drain()
     {
         _count = 0;
+        _mapFd = SwapActiveMap();
         LastDrainUsedBatch = !_batchUnsupported && !ForceKeyWalk && DrainInBatches();
         if (!LastDrainUsedBatch) DrainByKeyWalk();
         return new ReadOnlySpan<KernelFlowEntry>(_entries, 0, _count);
+    }
+
+    /// <summary>Points the program at the other flow map; returns the one to empty (the one in use should the swap fail).</summary>
+    private int SwapActiveMap()
+    {
+        int current = _secondActive ? _maps.Second : _maps.First;
+        int next = _secondActive ? _maps.First : _maps.Second;
+        uint slot = 0;
+        if (Libbpf.bpf_map_update_elem(_maps.ActiveSlot, &slot, &next, 0) != 0)
+        {
+            SwapFailures++;
+            return current;
+        }
+        _secondActive = !_secondActive;
+        return current;
     }
 
     /// <summary>False when the kernel has no batch operations for this map (nothing drained then).</summary>

@@ -73,6 +73,10 @@ internal static unsafe partial class Libbpf
     [LibraryImport(LibraryName)]
     public static partial int bpf_map_delete_elem(int mapFd, void* key);
 
+    /// <summary>flags: BPF_ANY (0). On a map-in-map it returns after an RCU grace period: no program still uses the old inner map.</summary>
+    [LibraryImport(LibraryName)]
+    public static partial int bpf_map_update_elem(int mapFd, void* key, void* value, ulong flags);
+
     [LibraryImport(LibraryName)]
     public static partial int bpf_prog_get_fd_by_id(uint id);
 

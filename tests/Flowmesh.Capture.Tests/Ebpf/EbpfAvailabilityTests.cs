@@ -33,8 +33,9 @@ public sealed class EbpfAvailabilityTests
             File.WriteAllText(source, """
                 #include <linux/bpf.h>
                 #include <bpf/bpf_helpers.h>
-                struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 16); __type(key, __u32); __type(value, __u64); } flowmesh_flows SEC(".maps");
-                SEC("tc") int flowmesh_in(struct __sk_buff *skb) { __u32 k = 0; __u64 *v = bpf_map_lookup_elem(&flowmesh_flows, &k); return *v; }
+                struct m { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 16); __type(key, __u32); __type(value, __u64); } flowmesh_flows_a SEC(".maps"), flowmesh_flows_b SEC(".maps");
+                struct { __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS); __uint(max_entries, 1); __type(key, __u32); __array(values, struct m); } flowmesh_active_flows SEC(".maps") = { .values = { [0] = &flowmesh_flows_a } };
+                SEC("tc") int flowmesh_in(struct __sk_buff *skb) { __u32 k = 0; __u64 *v = bpf_map_lookup_elem(&flowmesh_flows_a, &k); return *v; }
                 char LICENSE[] SEC("license") = "GPL";
                 """);
             string arch = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "aarch64" : "x86_64";
