@@ -11,8 +11,12 @@ internal sealed record StatusResponse(
     IReadOnlyList<OriginStatus> Origins,
     GossipStatus Gossip);
 
-/// <summary>Source is null when the agent runs with --capture none. Packets and drops are since the agent started.</summary>
-internal sealed record CaptureStatus(string? Source, long Packets, long Drops, string? Error);
+/// <summary>
+/// Source is null when the agent runs with --capture none. Packets and drops are since the agent started. State:
+/// running, failed (the capture ended on its own; Error says why; the agent goes on without it), stopped, or off.
+/// Errors: exceptions caught on the capture thread by stage, each one a dropped delta, epoch or drain.
+/// </summary>
+internal sealed record CaptureStatus(string? Source, long Packets, long Drops, string? Error, string State, IReadOnlyDictionary<string, long> Errors);
 
 /// <summary>
 /// Sealed: own records sealed since start. Stored: records held of every origin. SkippedAlreadyStored: epochs not

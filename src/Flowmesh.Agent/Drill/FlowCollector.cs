@@ -10,7 +10,7 @@ namespace Flowmesh.Agent.Drill;
 /// epoch cut and at flow end), never per packet; the row buffers are reused, so steady state allocates nothing on
 /// the capture thread.
 /// </summary>
-internal sealed class FlowCollector : IDisposable
+internal sealed class FlowCollector : IEpochFlowListener, IDisposable
 {
     private readonly FlowLog _log;
     private readonly FlowLogOptions _options;
@@ -45,6 +45,9 @@ internal sealed class FlowCollector : IDisposable
     public void Add(FlowTableDelta delta)
     {
         if (delta.Packets == 0 && delta.ReversePackets == 0) return;
+        // The same guard as the summary's: such a row would be served to peers, whose decoder refuses the whole reply.
+        if (delta.Packets < 0 || delta.ReversePackets < 0 || delta.Bytes < 0 || delta.ReverseBytes < 0)
+            throw new ArgumentException("Flow deltas never have negative counters.", nameof(delta));
         if (_count == _rows.Length)
         {
             if (_rows.Length >= _options.MaxFlowsPerEpoch)
@@ -93,8 +96,9 @@ internal sealed class FlowCollector : IDisposable
             {
                 _log.Write(rows);
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException or IOException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // Anything else escaping here would end the process (a thread of its own): count it and write on.
                 Interlocked.Increment(ref _writeFailures);
                 _report($"flowmesh: could not store {batch.Count} flow rows: {e.Message}");
             }

@@ -8,15 +8,36 @@ namespace Flowmesh.Agent.Hosting;
 /// A packet capture loop's sink for the agent: frames to the summarizer; on idle time (the loop's read timeout,
 /// ~10 times a second) the kernel drops since the last look are charged to the open epoch and the summarizer's
 /// clock moves, which seals the epoch on time even when nothing arrives. A struct: the per-frame call is direct.
+/// An exception from one frame or one tick drops that frame or tick, counted in <see cref="CaptureErrors"/>; the
+/// loop goes on (a try block costs nothing on .NET until something throws).
 /// </summary>
-internal readonly struct AgentFrameSink(EpochSummarizer summarizer, KernelDropTracker drops) : IFrameSink
+internal readonly struct AgentFrameSink(EpochSummarizer summarizer, KernelDropTracker drops, CaptureErrors errors) : IFrameSink
 {
-    public void ObservePacket(LinkType linkType, long timestampMicros, ReadOnlySpan<byte> frame) =>
-        summarizer.ObservePacket(linkType, timestampMicros, frame);
-
-    public void AdvanceTime(long nowMicros)
+    public void ObservePacket(LinkType linkType, long timestampMicros, ReadOnlySpan<byte> frame)
     {
-        drops.ChargeTo(summarizer);
-        summarizer.AdvanceTime(nowMicros);
+        try
+        {
+            summarizer.ObservePacket(linkType, timestampMicros, frame);
+        }
+        catch (Exception e)
+        {
+            errors.Count(CaptureErrorStage.Packet, e, $"a {frame.Length}-byte frame at {timestampMicros} µs");
+        }
+    }
+
+    public void AdvanceTime(long nowMicros) => Tick(summarizer, drops, errors, nowMicros);
+
+    /// <summary>Idle time: kernel drops to the open epoch, then the clock (which may seal it). Shared with the eBPF loop.</summary>
+    public static void Tick(EpochSummarizer summarizer, KernelDropTracker drops, CaptureErrors errors, long nowMicros)
+    {
+        try
+        {
+            drops.ChargeTo(summarizer);
+            summarizer.AdvanceTime(nowMicros);
+        }
+        catch (Exception e)
+        {
+            errors.Count(CaptureErrorStage.Tick, e, $"the clock tick at {nowMicros} µs");
+        }
     }
 }

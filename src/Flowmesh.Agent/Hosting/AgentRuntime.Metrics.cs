@@ -49,6 +49,8 @@ internal sealed partial class AgentRuntime
                 [_capture?.Description.StartsWith("eBPF", StringComparison.Ordinal) == true ? "map_full" : "kernel"] = _capture?.Drops ?? 0,
                 ["undecodable"] = _capture?.Undecodable ?? 0,
             },
+            CaptureUp = _capture is null ? null : _capture.State == "running",
+            CaptureErrors = _capture?.Errors.Snapshot() ?? CaptureErrors.Labels.ToDictionary(l => l, _ => 0L),
             FlowTableFlows = _capture?.FlowTableFlows ?? 0,
             FlowEvictions = _capture?.FlowEvictions ?? 0,
             EbpfMapFill = _capture?.EbpfMapFill ?? 0,

@@ -170,7 +170,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             {
                 throw new AgentStartException($"cannot capture: {e.Message} (capturing needs root or CAP_NET_RAW/CAP_BPF; --capture none runs without)", e);
             }
-            _capture = new CapturePipeline(source, new EpochSummarizerOptions { Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength }, PublishOwn, flows: _flowCollector);
+            _capture = new CapturePipeline(source, new EpochSummarizerOptions { Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength }, PublishOwn, flows: _flowCollector, log: _log);
             _capture.Start();
         }
 
@@ -462,7 +462,8 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             _peer?.Incarnation ?? _database.Incarnation,
             Math.Round(_uptime.Elapsed.TotalSeconds, 3),
             _options.EpochLength.TotalSeconds,
-            new CaptureStatus(_capture?.Description, _capture?.Packets ?? 0, _capture?.Drops ?? 0, _capture?.Error),
+            new CaptureStatus(_capture?.Description, _capture?.Packets ?? 0, _capture?.Drops ?? 0, _capture?.Error,
+                _capture?.State ?? "off", _capture?.Errors.Snapshot() ?? CaptureErrors.Labels.ToDictionary(l => l, _ => 0L)),
             new RecordCounts(RecordsSealed, digest.Sum(d => (long)d.Count), SkippedAlreadyStored, Interlocked.Read(ref _storeFailures)),
             origins,
             new GossipStatus(

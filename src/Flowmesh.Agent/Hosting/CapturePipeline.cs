@@ -2,6 +2,7 @@ using Flowmesh.Capture;
 using Flowmesh.Capture.Ebpf;
 using Flowmesh.Capture.Live;
 using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Flows;
 
 namespace Flowmesh.Agent.Hosting;
 
@@ -12,41 +13,74 @@ namespace Flowmesh.Agent.Hosting;
 /// was observed.
 /// </summary>
 /// <remarks>
-/// Packet sources (libpcap) drive the summarizer themselves and call its idle path on every read timeout. The eBPF
+/// <para>Packet sources (libpcap) drive the summarizer themselves and call its idle path on every read timeout. The eBPF
 /// source aggregates in the kernel, so here a tick every <see cref="EbpfTick"/> drains the flow map before each
-/// epoch boundary (its traffic belongs to the epoch that is ending) and every drain interval in between.
+/// epoch boundary (its traffic belongs to the epoch that is ending) and every drain interval in between.</para>
+/// <para><b>No single flow ends the capture, and the capture never ends the agent.</b> Any host on the LAN chooses
+/// what this thread sees, so an exception while one flow's delta is summarized or logged drops that delta, is counted
+/// in <see cref="Errors"/> and logged (the first, then once a minute), and the capture goes on. An exception that
+/// escapes the loop itself ends the capture only: <see cref="State"/> says "failed" with the reason, no more records
+/// are sealed (the node's coverage gap then shows on every peer), and the agent keeps serving its API and gossip.</para>
 /// </remarks>
 internal sealed class CapturePipeline : IDisposable
 {
     public static readonly TimeSpan EbpfTick = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Consecutive failed eBPF drains after which the capture is declared failed (about this many drain intervals).</summary>
+    public const int MaxConsecutiveDrainFailures = 5;
 
     private readonly ICaptureSource _source;
     private readonly EpochSummarizer _summarizer;
     private readonly KernelDropTracker _drops;
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<long> _wallClockMicros;
+    private readonly Action<EpochRecord> _onSealed;
+    private readonly IEpochFlowListener? _flows;
+    private readonly TextWriter _log;
     private Thread? _thread;
     private volatile string? _error;
+    private volatile bool _failed;
     private readonly long _lengthMicros;
     private int _finished;
 
     public CapturePipeline(ICaptureSource source, EpochSummarizerOptions options, Action<EpochRecord> onSealed, Func<long>? wallClockMicros = null,
-        Drill.FlowCollector? flows = null)
+        IEpochFlowListener? flows = null, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(onSealed);
         if (source is not (EbpfCaptureSource or LibpcapLiveSource or Capture.Files.PcapFileSource))
             throw new ArgumentException($"{source.Description}: the agent captures with eBPF or libpcap", nameof(source));
         _source = source;
+        _onSealed = onSealed;
+        _flows = flows;
+        _log = log ?? Console.Error;
+        Errors = new CaptureErrors(_log);
         _lengthMicros = options.EpochLength.Ticks / TimeSpan.TicksPerMicrosecond;
+        _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true }, OnSealed);
         // Drill-down: the flow log sees the same per-epoch deltas as the summary, and each epoch's rows are handed
-        // over when that epoch seals (before the record is published).
-        _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true },
-            flows is null ? onSealed : record => { flows.Sealed(record.Id); onSealed(record); });
-        if (flows is not null)
+        // over when that epoch seals (before the record is published). Each consumer is guarded on its own, so a
+        // delta one of them refuses still reaches the other.
+        Action<FlowTableDelta> summarize = _summarizer.Meter.Table.DeltaSink!;
+        _summarizer.Meter.Table.DeltaSink = delta =>
         {
-            var summarize = _summarizer.Meter.Table.DeltaSink!;
-            _summarizer.Meter.Table.DeltaSink = delta => { summarize(delta); flows.Add(delta); };
-        }
+            try
+            {
+                summarize(delta);
+            }
+            catch (Exception e)
+            {
+                Errors.Count(CaptureErrorStage.Summary, e, Describe(delta));
+            }
+            if (_flows is null) return;
+            try
+            {
+                _flows.Add(delta);
+            }
+            catch (Exception e)
+            {
+                Errors.Count(CaptureErrorStage.FlowLog, e, Describe(delta));
+            }
+        };
         _drops = new KernelDropTracker(source);
         _wallClockMicros = wallClockMicros ?? Core.UnixMicros.Now;
     }
@@ -59,8 +93,14 @@ internal sealed class CapturePipeline : IDisposable
     /// <summary>Packets the kernel dropped (libpcap buffer overruns; eBPF: flow map full) since start.</summary>
     public long Drops => _source.Statistics.KernelDrops ?? 0;
 
-    /// <summary>Set when the capture stopped on its own (the interface went away, a libpcap error).</summary>
+    /// <summary>Set when the capture stopped on its own (the interface went away, a libpcap error, a failed loop).</summary>
     public string? Error => _error ?? _source.Statistics.StoppedEarly;
+
+    /// <summary>"running"; "failed" once the capture ended on its own (see <see cref="Error"/>); "stopped" after <see cref="Stop"/>.</summary>
+    public string State => _failed || Error is not null ? "failed" : Volatile.Read(ref _finished) == 1 ? "stopped" : "running";
+
+    /// <summary>Exceptions caught on the capture thread, by stage (see the class remarks).</summary>
+    public CaptureErrors Errors { get; }
 
     /// <summary>eBPF: share of the flow map the last drain found filled; 0 with libpcap.</summary>
     public double EbpfMapFill => _source is EbpfCaptureSource ebpf ? ebpf.LastDrainFill : 0;
@@ -84,15 +124,23 @@ internal sealed class CapturePipeline : IDisposable
     /// <summary>
     /// Stops the capture (waits for the loop to return, at most <paramref name="timeout"/>), then seals the open epoch.
     /// Returns false when the loop did not return in time (the partial epoch is then not sealed: the loop owns it).
+    /// A failed capture seals nothing more: what it held since the failure is not known to be whole.
     /// </summary>
     public bool Stop(TimeSpan timeout)
     {
         _stop.Cancel();
         if (_thread is not null && !_thread.Join(timeout)) return false;
-        if (Interlocked.Exchange(ref _finished, 1) == 0)
+        if (Interlocked.Exchange(ref _finished, 1) == 0 && !_failed)
         {
-            _drops.ChargeTo(_summarizer);
-            _summarizer.Finish();
+            try
+            {
+                _drops.ChargeTo(_summarizer);
+                _summarizer.Finish();
+            }
+            catch (Exception e)
+            {
+                Errors.Count(CaptureErrorStage.Loop, e, "the partial epoch at stop");
+            }
         }
         return true;
     }
@@ -102,14 +150,26 @@ internal sealed class CapturePipeline : IDisposable
         try
         {
             if (_source is EbpfCaptureSource ebpf) RunEbpf(ebpf);
-            else if (_source is LibpcapLiveSource live) live.Run(new AgentFrameSink(_summarizer, _drops), _stop.Token);
-            else if (_source is Capture.Files.PcapFileSource file) file.Run(new AgentFrameSink(_summarizer, _drops), _stop.Token);
+            else if (_source is LibpcapLiveSource live) live.Run(new AgentFrameSink(_summarizer, _drops, Errors), _stop.Token);
+            else if (_source is Capture.Files.PcapFileSource file) file.Run(new AgentFrameSink(_summarizer, _drops, Errors), _stop.Token);
         }
         catch (Exception e) when (e is CaptureSetupException or IOException or InvalidOperationException or EbpfUnavailableException)
         {
-            _error = e.Message;
-            Console.Error.WriteLine($"flowmesh: capture stopped: {e.Message}");
+            Fail(e.Message);
         }
+        catch (Exception e)
+        {
+            // Whatever escaped the loop ends the capture, never the process: the agent still gossips and answers.
+            Errors.Count(CaptureErrorStage.Loop, e, "the capture loop");
+            Fail($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private void Fail(string reason)
+    {
+        _error = reason;
+        _failed = true;
+        _log.WriteLine($"flowmesh: capture stopped: {reason}; the agent goes on without capture (see /api/v1/status)");
     }
 
     private void RunEbpf(EbpfCaptureSource ebpf)
@@ -119,21 +179,65 @@ internal sealed class CapturePipeline : IDisposable
         long now = _wallClockMicros();
         long nextBoundary = EpochRollup.AlignDown(now, lengthMicros) + lengthMicros;
         long nextDrain = now + drainMicros;
+        int failedDrains = 0;
         while (!_stop.Token.WaitHandle.WaitOne(EbpfTick))
         {
             now = _wallClockMicros();
             if (now >= nextBoundary || now >= nextDrain)
             {
-                ebpf.DrainInto(_summarizer.Meter);
+                if (TryDrain(ebpf)) failedDrains = 0;
+                else if (++failedDrains >= MaxConsecutiveDrainFailures)
+                    throw new InvalidOperationException($"{failedDrains} drains of the eBPF flow map failed in a row");
                 nextDrain = now + drainMicros;
             }
             if (now >= nextBoundary) nextBoundary = EpochRollup.AlignDown(now, lengthMicros) + lengthMicros;
-            _drops.ChargeTo(_summarizer);
-            _summarizer.AdvanceTime(now);
+            AgentFrameSink.Tick(_summarizer, _drops, Errors, now);
         }
         // What the kernel counted since the last drain belongs to the epoch that Stop seals.
-        ebpf.DrainInto(_summarizer.Meter);
+        TryDrain(ebpf);
     }
+
+    private bool TryDrain(EbpfCaptureSource ebpf)
+    {
+        try
+        {
+            ebpf.DrainInto(_summarizer.Meter);
+            return true;
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            Errors.Count(CaptureErrorStage.Drain, e, "one drain of the eBPF flow map");
+            return false;
+        }
+    }
+
+    /// <summary>The summarizer's seal callback: hands the epoch to the flow log, then publishes the record; either may fail alone.</summary>
+    private void OnSealed(EpochRecord record)
+    {
+        if (_flows is not null)
+        {
+            try
+            {
+                _flows.Sealed(record.Id);
+            }
+            catch (Exception e)
+            {
+                Errors.Count(CaptureErrorStage.FlowLog, e, $"the flow rows of epoch {record.Id}");
+            }
+        }
+        try
+        {
+            _onSealed(record);
+        }
+        catch (Exception e)
+        {
+            Errors.Count(CaptureErrorStage.Seal, e, $"the record of epoch {record.Id}");
+        }
+    }
+
+    private static string Describe(in FlowTableDelta delta) =>
+        $"the delta of flow (protocol {delta.Protocol}) {delta.SourceAddress}:{delta.SourcePort} > {delta.DestinationAddress}:{delta.DestinationPort} " +
+        $"({delta.Packets}/{delta.Bytes} packets/bytes forward, {delta.ReversePackets}/{delta.ReverseBytes} reverse)";
 
     public void Dispose()
     {

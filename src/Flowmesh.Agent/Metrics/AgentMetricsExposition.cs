@@ -23,6 +23,9 @@ public static class AgentMetricsExposition
 
         w.Single("flowmesh_capture_packets_total", MetricType.Counter, "Packets counted by this agent's capture.", s.CapturePackets);
         Labelled(w, "flowmesh_capture_drops_total", MetricType.Counter, "Packets lost before counting, by reason.", "reason", s.CaptureDrops, ["kernel", "map_full", "undecodable"]);
+        if (s.CaptureUp is bool up)
+            w.Single("flowmesh_capture_up", MetricType.Gauge, "1 while the capture runs, 0 once it failed (the agent goes on without it).", up ? 1 : 0);
+        Labelled(w, "flowmesh_capture_errors_total", MetricType.Counter, "Exceptions caught on the capture thread, by stage; each dropped one flow delta, epoch or drain.", "stage", s.CaptureErrors, []);
         w.Single("flowmesh_flow_table_flows", MetricType.Gauge, "Flows in the flow table now.", s.FlowTableFlows);
         w.Single("flowmesh_flow_evictions_total", MetricType.Counter, "Flows evicted because the flow table was full.", s.FlowEvictions);
         w.Single("flowmesh_ebpf_map_fill_ratio", MetricType.Gauge, "Fill of the eBPF flow map at its last drain (0 with libpcap).", s.EbpfMapFill);

@@ -12,6 +12,12 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Packets lost before counting, by reason (kernel buffer, flow map full, undecodable).</summary>
     public IReadOnlyDictionary<string, long> CaptureDrops { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Whether the capture is running: null with --capture none, false once it failed (see /api/v1/status).</summary>
+    public bool? CaptureUp { get; init; }
+
+    /// <summary>Exceptions caught on the capture thread, by stage (every stage present, 0 included).</summary>
+    public IReadOnlyDictionary<string, long> CaptureErrors { get; init; } = new Dictionary<string, long>();
+
     public long FlowTableFlows { get; init; }
     public long FlowEvictions { get; init; }
 

@@ -19,7 +19,7 @@ internal sealed class FakeReadModel : IAgentReadModel
     public bool FailStatus { get; set; }
 
     public StatusResponse Status() => FailStatus ? throw new IOException("disk I/O error") : new("a", 3, 60, 10,
-        new CaptureStatus("libpcap eth0", 1234, 5, null),
+        new CaptureStatus("libpcap eth0", 1234, 5, null, "running", new Dictionary<string, long> { ["summary"] = 0 }),
         new RecordCounts(6, 20, 1, 0),
         [new OriginStatus("a", 6, "2026-11-24T01:00:00.000000Z", 4.5)],
         new GossipStatus(4, 2, 100, 10_000, 90, 9_000, 1, 2, 0, 3, 14, 0));

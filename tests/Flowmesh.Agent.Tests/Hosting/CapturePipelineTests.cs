@@ -51,6 +51,67 @@ public sealed class CapturePipelineTests : IDisposable
         Assert.Equal(0UL, record.Totals.All.Packets);
     }
 
+    [Fact]
+    public void AFlowLogThatThrowsLosesOnlyItsOwnDeltasAndTheCaptureGoesOn()
+    {
+        (long At, int Payload)[] packets = [(Second / 2, 100), (3 * Second / 2, 50), (5 * Second / 2, 10)];
+        string path = WritePcap(packets);
+        var records = new List<EpochRecord>();
+        var log = new StringWriter();
+        var listener = new ThrowingListener();
+        var options = new EpochSummarizerOptions { Origin = "p", Key = new SketchHashKey("pipeline-test-k!"u8), EpochLength = TimeSpan.FromSeconds(1) };
+        using var pipeline = new CapturePipeline(new PcapFileSource(path), options, r => { lock (records) records.Add(r); }, () => T0, listener, log);
+        pipeline.Start();
+        Assert.True(SpinWait.SpinUntil(() => pipeline.Packets == packets.Length, TimeSpan.FromSeconds(10)), "the capture thread did not read the file");
+        Assert.True(pipeline.Stop(TimeSpan.FromSeconds(10)));
+
+        // The summary got every delta: the records are whole.
+        Assert.Equal([128UL, 78UL, 38UL], records.Select(r => r.Totals.All.Bytes));
+        // Every delta and every epoch hand-over the flow log refused was counted, nothing else.
+        Assert.Equal(3, pipeline.Errors[CaptureErrorStage.FlowLog] - listener.SealedCalls);
+        Assert.Equal(3, listener.SealedCalls);
+        Assert.Equal(0, pipeline.Errors[CaptureErrorStage.Summary] + pipeline.Errors[CaptureErrorStage.Seal] + pipeline.Errors[CaptureErrorStage.Loop]);
+        Assert.Equal("stopped", pipeline.State);
+        // Logged once, with the flow it dropped; not once per delta.
+        string text = log.ToString();
+        Assert.Single(text.Split('\n'), l => l.Contains("capture error at flow_log", StringComparison.Ordinal));
+        Assert.Contains("10.0.0.1:40000 > 10.0.0.2:53", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARecordThatCannotBePublishedIsCountedAndLaterEpochsStillSeal()
+    {
+        (long At, int Payload)[] packets = [(Second / 2, 100), (3 * Second / 2, 50), (5 * Second / 2, 10)];
+        string path = WritePcap(packets);
+        var records = new List<EpochRecord>();
+        var options = new EpochSummarizerOptions { Origin = "p", Key = new SketchHashKey("pipeline-test-k!"u8), EpochLength = TimeSpan.FromSeconds(1) };
+        using var pipeline = new CapturePipeline(new PcapFileSource(path), options, r =>
+        {
+            if (r.Id.StartMicros == T0) throw new InvalidOperationException("the store is gone");
+            lock (records) records.Add(r);
+        }, () => T0, log: TextWriter.Null);
+        pipeline.Start();
+        Assert.True(SpinWait.SpinUntil(() => pipeline.Packets == packets.Length, TimeSpan.FromSeconds(10)), "the capture thread did not read the file");
+        Assert.True(pipeline.Stop(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal([T0 + Second, T0 + 2 * Second], records.Select(r => r.Id.StartMicros));
+        Assert.Equal(1, pipeline.Errors[CaptureErrorStage.Seal]);
+        Assert.Equal(1, pipeline.Errors.Total);
+    }
+
+    private sealed class ThrowingListener : IEpochFlowListener
+    {
+        public int SealedCalls { get; private set; }
+
+        public void Add(Core.Flows.FlowTableDelta delta) => throw new ArgumentException("Flow deltas never have negative counters.");
+
+        public void Sealed(EpochId id)
+        {
+            SealedCalls++;
+            throw new InvalidOperationException("the writer is gone");
+        }
+    }
+
     private string WritePcap((long At, int Payload)[] packets)
     {
         string path = Path.Combine(_directory, $"{Guid.NewGuid():N}.pcap");

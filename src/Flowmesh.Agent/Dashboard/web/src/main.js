@@ -17,6 +17,19 @@ function showCoverage(coverage) {
   c.title = coverage.missing?.length ? `missing: ${coverage.missing.join(', ')}` : '';
 }
 
+// This agent's own capture: silent while it runs cleanly; says so when it failed (the agent still serves the
+// view from its peers' records, but its own PC is no longer watched) or caught errors.
+async function capture() {
+  const data = await getJson('/api/v1/status');
+  const c = $('capture');
+  const errors = Object.values(data.capture.errors ?? {}).reduce((a, b) => a + b, 0);
+  c.classList.toggle('failed', data.capture.state === 'failed');
+  if (data.capture.state === 'failed') c.textContent = `capture failed on this PC: ${data.capture.error ?? 'unknown reason'}`;
+  else if (data.capture.state === 'off') c.textContent = 'capture off on this PC';
+  else c.textContent = errors > 0 ? `${count(errors)} capture errors (flows dropped)` : '';
+  c.title = errors > 0 ? Object.entries(data.capture.errors).filter(([, n]) => n > 0).map(([s, n]) => `${s}: ${n}`).join(', ') : '';
+}
+
 async function members() {
   const data = await getJson('/api/v1/members');
   $('self').textContent = `on ${data.self}`;
@@ -114,7 +127,7 @@ function showFlows(address) {
 }
 
 async function refresh() {
-  const results = await Promise.allSettled([members(), traffic(), talkers(), alerts(), matrix()]);
+  const results = await Promise.allSettled([capture(), members(), traffic(), talkers(), alerts(), matrix()]);
   const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
   $('status').textContent = failed.length ? `update failed: ${failed[0]}` : `updated ${new Date().toLocaleTimeString('en-GB', { hour12: false })}`;
   document.body.dataset.loaded = 'true';
