@@ -82,6 +82,13 @@ internal sealed class FlowDrill(NodeId self, FlowQueryServer local, Func<IReadOn
         {
             return (origin, null);
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // One member that cannot be reached or answered (a socket error, its own log failing) is a failed origin
+            // in the answer, never a failed answer for everyone.
+            Interlocked.Increment(ref _badReplies);
+            return (origin, null);
+        }
     }
 }
 

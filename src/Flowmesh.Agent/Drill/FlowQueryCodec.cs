@@ -100,6 +100,11 @@ internal static class FlowQueryCodec
         return bytes;
     }
 
+    private const long MaxCounter = 1L << 62;
+    private const long MaxMicros = 253_402_300_799_999_999; // 9999-12-31T23:59:59.999999Z
+
+    private static bool Representable(long micros) => micros is >= 0 and <= MaxMicros;
+
     public static FlowQueryReply? DecodeReply(ReadOnlySpan<byte> bytes, out string? error)
     {
         if (!Header(bytes, ReplyType, out error)) return null;
@@ -124,6 +129,19 @@ internal static class FlowQueryCodec
             if (row.BytesOut < 0 || row.PacketsOut < 0 || row.BytesIn < 0 || row.PacketsIn < 0 || row.EpochLengthMicros < 0)
             {
                 error = $"row {i} has a negative counter";
+                return null;
+            }
+            // A peer's numbers are summed and shown: beyond 2^62 a sum wraps, and times outside years 1..9999 cannot
+            // be formatted. No real flow comes near either, so such a row is damage or a lie, and the reply is refused.
+            if (row.BytesOut > MaxCounter || row.PacketsOut > MaxCounter || row.BytesIn > MaxCounter || row.PacketsIn > MaxCounter)
+            {
+                error = $"row {i} has a counter above 2^62";
+                return null;
+            }
+            if (!Representable(row.FirstMicros) || !Representable(row.LastMicros) || row.FirstMicros > row.LastMicros
+                || !Representable(row.EpochStartMicros) || !Representable(row.EpochStartMicros + Math.Min(row.EpochLengthMicros, MaxMicros)))
+            {
+                error = $"row {i} has times that are out of order or outside years 1970..9999";
                 return null;
             }
             rows[i] = row;

@@ -127,6 +127,10 @@ public sealed partial class CaptureFileReader
         {
             return $"interface description at byte offset {offset} has an unusable timestamp resolution 0x{resolution:X2}";
         }
+        if (offsetSeconds < -Core.UnixMicros.MaxValue / 1_000_000 || offsetSeconds > Core.UnixMicros.MaxValue / 1_000_000)
+        {
+            return $"interface description at byte offset {offset} has a timestamp offset of {offsetSeconds} s, beyond year 9999";
+        }
         _interfaces.Add(new PcapNgInterface(linkType, snapLength, scale, offsetSeconds * 1_000_000));
         return null;
     }
@@ -161,7 +165,12 @@ public sealed partial class CaptureFileReader
                    $"at byte offset {offset} (frame {NextFrameNumber})";
         }
         ulong units = ((ulong)U32(block[timestampAt..]) << 32) | U32(block[(timestampAt + 4)..]);
-        long micros = link.Scale.ToMicros(units) + link.OffsetMicros;
+        // Unrepresentable times would overflow every later step (epoch alignment, formatting): damage, like a bad length.
+        if (!link.Scale.TryToMicros(units, out long micros) || !Core.UnixMicros.IsPlausible(micros + link.OffsetMicros))
+        {
+            return $"timestamp of frame {NextFrameNumber} at byte offset {offset} is outside years 1970..9999";
+        }
+        micros += link.OffsetMicros;
         _lastTimestampMicros = micros;
         frame = new CapturedFrame(link.LinkType, micros, (int)Math.Min(originalLength, int.MaxValue),
             block.Slice(dataAt, (int)capturedLength));

@@ -45,6 +45,16 @@ internal readonly struct TimestampScale
         return true;
     }
 
+    /// <summary>Like <see cref="ToMicros"/>, false when the result does not fit a long (a damaged or hostile file).</summary>
+    public bool TryToMicros(ulong units, out long micros)
+    {
+        UInt128 wide = _binary ? ((UInt128)units * 1_000_000) >> _binaryShift
+            : _divisor != 0 ? units / _divisor
+            : (UInt128)units * _multiplier;
+        micros = wide <= long.MaxValue ? (long)wide : 0;
+        return wide <= long.MaxValue;
+    }
+
     public long ToMicros(ulong units)
     {
         if (_binary) return (long)(((UInt128)units * 1_000_000) >> _binaryShift);

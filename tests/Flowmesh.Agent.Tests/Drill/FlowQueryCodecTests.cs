@@ -95,6 +95,14 @@ public sealed class FlowQueryCodecTests
         Assert.Null(FlowQueryCodec.DecodeReply(Patched(reply, 2, 0x10), out _));              // unknown flag
         Assert.Null(FlowQueryCodec.DecodeReply(Patched(reply, 15 + 37, 0x80), out string? negative)); // negative byte count
         Assert.Contains("negative", negative);
+        // Numbers that would wrap a sum or break the time formatting of /api/v1/flows for everyone (issue 11).
+        Assert.Null(FlowQueryCodec.DecodeReply(Patched(reply, 15 + 37, 0x7F), out string? huge));     // bytes out near 2^63
+        Assert.Contains("2^62", huge);
+        Assert.Null(FlowQueryCodec.DecodeReply(Patched(reply, 15 + 77, 0x7F), out string? future));   // last packet after year 9999
+        Assert.Contains("times", future);
+        Assert.Null(FlowQueryCodec.DecodeReply(Patched(reply, 15 + 69, 0x80), out _));               // first packet before 1970
+        Assert.Null(FlowQueryCodec.DecodeReply(Patched(reply, 15 + 69, 0, 0, 0, 0, 0x10), out _));   // first packet after the last
+        Assert.Null(FlowQueryCodec.DecodeReply(Patched(reply, 15 + 85, 0x7F), out _));               // epoch after year 9999
     }
 
     [Fact]

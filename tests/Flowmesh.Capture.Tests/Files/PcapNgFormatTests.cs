@@ -47,6 +47,38 @@ public sealed class PcapNgFormatTests
         Assert.Null(stats.StoppedEarly);
     }
 
+    /// <summary>
+    /// Times no capture can have (beyond year 9999, or overflowing a long) are damage: they would overflow epoch
+    /// alignment later and end `flowmesh summarize` with an unhandled exception (issue 11's audit).
+    /// </summary>
+    [Theory]
+    [InlineData(ulong.MaxValue, 0L)]                       // microsecond units near 2^64: beyond a long
+    [InlineData(253_402_300_800_000_000UL, 0L)]            // one microsecond past 9999
+    [InlineData(1_600_000_000_000_000UL, 9_000_000_000_000L)] // a 9e12 s interface offset
+    public void Timestamps_outside_years_1970_to_9999_stop_the_file_with_a_reason(ulong units, long offsetSeconds)
+    {
+        var w = TestCaptureWriter.PcapNg().SectionHeader(false);
+        if (offsetSeconds != 0) w.InterfaceDescription(1, 0, (14, w.Int64Option(offsetSeconds)));
+        else w.InterfaceDescription(1, 0);
+        w.EnhancedPacket(0, 1_600_000_000_000_000, Eth);
+        w.EnhancedPacket(0, units, Eth);
+
+        var (frames, stats) = ReadFrame.ReadAll(w.ToArray());
+
+        Assert.NotNull(stats.StoppedEarly);
+        if (offsetSeconds != 0)
+        {
+            Assert.Empty(frames);
+            Assert.Contains("timestamp offset", stats.StoppedEarly);
+        }
+        else
+        {
+            Assert.Single(frames);
+            Assert.Contains("timestamp of frame 2", stats.StoppedEarly);
+            Assert.Contains("outside years 1970..9999", stats.StoppedEarly);
+        }
+    }
+
     [Fact]
     public void Simple_packet_uses_the_first_interface_and_cuts_to_its_snap_length()
     {
