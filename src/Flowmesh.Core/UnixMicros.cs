@@ -3,11 +3,15 @@ namespace Flowmesh.Core;
 /// <summary>Wall-clock time as microseconds since the Unix epoch: the unit of every timestamp in flows and records.</summary>
 public static class UnixMicros
 {
-    /// <summary>9999-12-31T23:59:59.999999Z, the last instant a timestamp can be formatted; inputs beyond it are damage.</summary>
-    public const long MaxValue = 253_402_300_799_999_999;
+    /// <summary>
+    /// The latest time a frame may carry: an epoch of up to a day that contains it still ends within a long. Real
+    /// captures go far beyond year 9999 (a public pcapng with a wrong resolution says year 151991, and tshark reads
+    /// it), so only what would overflow is refused.
+    /// </summary>
+    public const long MaxRepresentable = long.MaxValue - 2 * 86_400_000_000L;
 
-    /// <summary>Within 1970..9999: a time every layer can align, add an epoch to, and format.</summary>
-    public static bool IsPlausible(long micros) => micros is >= 0 and <= MaxValue;
+    /// <summary>Not before 1970 and not past <see cref="MaxRepresentable"/>: a time every layer can align and add an epoch to.</summary>
+    public static bool IsRepresentable(long micros) => micros is >= 0 and <= MaxRepresentable;
 
     public static long Now() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
 }

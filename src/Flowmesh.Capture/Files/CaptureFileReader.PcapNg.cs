@@ -127,9 +127,9 @@ public sealed partial class CaptureFileReader
         {
             return $"interface description at byte offset {offset} has an unusable timestamp resolution 0x{resolution:X2}";
         }
-        if (offsetSeconds < -Core.UnixMicros.MaxValue / 1_000_000 || offsetSeconds > Core.UnixMicros.MaxValue / 1_000_000)
+        if (offsetSeconds < -Core.UnixMicros.MaxRepresentable / 1_000_000 || offsetSeconds > Core.UnixMicros.MaxRepresentable / 1_000_000)
         {
-            return $"interface description at byte offset {offset} has a timestamp offset of {offsetSeconds} s, beyond year 9999";
+            return $"interface description at byte offset {offset} has a timestamp offset of {offsetSeconds} s, more than a 64-bit microsecond clock holds";
         }
         _interfaces.Add(new PcapNgInterface(linkType, snapLength, scale, offsetSeconds * 1_000_000));
         return null;
@@ -166,9 +166,9 @@ public sealed partial class CaptureFileReader
         }
         ulong units = ((ulong)U32(block[timestampAt..]) << 32) | U32(block[(timestampAt + 4)..]);
         // Unrepresentable times would overflow every later step (epoch alignment, formatting): damage, like a bad length.
-        if (!link.Scale.TryToMicros(units, out long micros) || !Core.UnixMicros.IsPlausible(micros + link.OffsetMicros))
+        if (!link.Scale.TryToMicros(units, out long micros) || !Core.UnixMicros.IsRepresentable(micros + link.OffsetMicros))
         {
-            return $"timestamp of frame {NextFrameNumber} at byte offset {offset} is outside years 1970..9999";
+            return $"timestamp of frame {NextFrameNumber} at byte offset {offset} is before 1970 or beyond what a 64-bit microsecond clock holds";
         }
         micros += link.OffsetMicros;
         _lastTimestampMicros = micros;
