@@ -130,19 +130,23 @@ internal sealed class CapturePipeline : IDisposable
     {
         _stop.Cancel();
         if (_thread is not null && !_thread.Join(timeout)) return false;
-        if (Interlocked.Exchange(ref _finished, 1) == 0 && !_failed)
-        {
-            try
-            {
-                _drops.ChargeTo(_summarizer);
-                _summarizer.Finish();
-            }
-            catch (Exception e)
-            {
-                Errors.Count(CaptureErrorStage.Loop, e, "the partial epoch at stop");
-            }
-        }
+        SealOpenEpoch();
         return true;
+    }
+
+    /// <summary>Once: seals the open epoch with what was observed (not after a failed loop, whose state is not trusted).</summary>
+    private void SealOpenEpoch()
+    {
+        if (Interlocked.Exchange(ref _finished, 1) != 0 || _failed) return;
+        try
+        {
+            _drops.ChargeTo(_summarizer);
+            _summarizer.Finish();
+        }
+        catch (Exception e)
+        {
+            Errors.Count(CaptureErrorStage.Loop, e, "the partial epoch at stop");
+        }
     }
 
     private void Run()
@@ -152,6 +156,13 @@ internal sealed class CapturePipeline : IDisposable
             if (_source is EbpfCaptureSource ebpf) RunEbpf(ebpf);
             else if (_source is LibpcapLiveSource live) live.Run(new AgentFrameSink(_summarizer, _drops, Errors), _stop.Token);
             else if (_source is Capture.Files.PcapFileSource file) file.Run(new AgentFrameSink(_summarizer, _drops, Errors), _stop.Token);
+            if (!_stop.IsCancellationRequested && _source.Statistics.StoppedEarly is string reason)
+            {
+                // The source ended on its own (the interface vanished, a damaged file): what it saw is sealed now,
+                // not at shutdown, and no later epoch is (nobody watches them).
+                _log.WriteLine($"flowmesh: capture stopped: {reason}; the agent goes on without capture (see /api/v1/status)");
+                SealOpenEpoch();
+            }
         }
         catch (Exception e) when (e is CaptureSetupException or IOException or InvalidOperationException or EbpfUnavailableException)
         {
