@@ -11,30 +11,24 @@ namespace Flowmesh.Agent.Tests.Hosting;
 [Collection(nameof(AgentProcessCollection))]
 public sealed class AgentCaptureFailureTests : IDisposable
 {
-    private readonly string _namespace = $"fmh-cf{Environment.ProcessId % 100000}";
-    private readonly string _hostSide = $"fmh-f{Environment.ProcessId % 100000}a";
     private readonly string _directory = Directory.CreateTempSubdirectory("fmh-capfail-").FullName;
     private AgentProcess? _agent;
+    private VethNamespace? _link;
 
     [Fact]
     public async Task AnAgentWhoseInterfaceVanishesKeepsServingAndSaysItsCaptureFailed()
     {
         if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root: network namespaces and live capture");
         CancellationToken cancel = TestContext.Current.CancellationToken;
-        Run("ip", "netns", "add", _namespace);
-        Run("ip", "link", "add", _hostSide, "type", "veth", "peer", "name", "fmh-cf-in", "netns", _namespace);
-        Run("ip", "addr", "add", "10.231.80.1/24", "dev", _hostSide);
-        Run("ip", "link", "set", _hostSide, "up");
-        Run("ip", "-n", _namespace, "addr", "add", "10.231.80.2/24", "dev", "fmh-cf-in");
-        Run("ip", "-n", _namespace, "link", "set", "fmh-cf-in", "up");
+        _link = VethNamespace.Create("cf", "10.231.80");
 
         _agent = AgentProcess.StartRaw(["agent", "--name", "f", "--data-dir", Path.Combine(_directory, "f"), "--bind", "127.0.0.1:0", "--api", "127.0.0.1:0",
-            "--no-discovery", "--capture", "pcap", "-i", _hostSide, "--epoch", "1s"]);
-        Run("ip", "netns", "exec", _namespace, "ping", "-c", "5", "-i", "0.1", "-q", "10.231.80.1");
+            "--no-discovery", "--capture", "pcap", "-i", _link.HostSide, "--epoch", "1s"]);
+        _link.Exec("ping", "-c", "5", "-i", "0.1", "-q", _link.HostAddress);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.Equal("running", (await Capture(http, cancel)).GetProperty("state").GetString());
 
-        Run("ip", "link", "del", _hostSide);
+        _link.DeleteLink();
         JsonElement capture = default;
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(20))
@@ -72,20 +66,10 @@ public sealed class AgentCaptureFailureTests : IDisposable
         return status.RootElement.GetProperty("records").GetProperty("sealed").GetInt64();
     }
 
-    private static void Run(string command, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        string error = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{command} {string.Join(' ', arguments)}: {error}");
-    }
-
     public void Dispose()
     {
         _agent?.Dispose();
-        try { Run("ip", "link", "del", _hostSide); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
-        try { Run("ip", "netns", "del", _namespace); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
+        _link?.Dispose();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

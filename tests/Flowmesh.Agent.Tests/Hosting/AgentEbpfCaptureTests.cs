@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Flowmesh.Agent.Tests.Hosting;
@@ -10,24 +9,17 @@ namespace Flowmesh.Agent.Tests.Hosting;
 [Collection(nameof(AgentProcessCollection))]
 public sealed class AgentEbpfCaptureTests : IDisposable
 {
-    private readonly string _namespace = $"fmh-eb{Environment.ProcessId % 100000}";
-    private readonly string _hostSide = $"fmh-e{Environment.ProcessId % 100000}a";
     private readonly string _directory = Directory.CreateTempSubdirectory("fmh-ebpf-").FullName;
     private AgentProcess? _agent;
+    private VethNamespace? _link;
 
     [Fact]
     public async Task TrafficOnAVethIsCountedAndEveryEpochSealed()
     {
         if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root: network namespaces and eBPF");
-        Run("ip", "netns", "add", _namespace);
-        Run("ip", "link", "add", _hostSide, "type", "veth", "peer", "name", "fmh-eb-in", "netns", _namespace);
-        Run("ip", "addr", "add", "10.231.77.1/24", "dev", _hostSide);
-        Run("ip", "link", "set", _hostSide, "up");
-        Run("ip", "-n", _namespace, "addr", "add", "10.231.77.2/24", "dev", "fmh-eb-in");
-        Run("ip", "-n", _namespace, "link", "set", "fmh-eb-in", "up");
-
+        _link = VethNamespace.Create("eb", "10.231.77");
         _agent = AgentProcess.StartRaw(["agent", "--name", "e", "--data-dir", Path.Combine(_directory, "e"), "--bind", "127.0.0.1:0", "--api", "127.0.0.1:0",
-            "--no-discovery", "--capture", "ebpf", "-i", _hostSide, "--epoch", "1s"], waitForStart: false);
+            "--no-discovery", "--capture", "ebpf", "-i", _link.HostSide, "--epoch", "1s"], waitForStart: false);
         try
         {
             _agent.WaitForStartOrExit(TimeSpan.FromSeconds(60));
@@ -36,7 +28,7 @@ public sealed class AgentEbpfCaptureTests : IDisposable
         {
             Assert.Skip($"eBPF cannot run here: {e.Message}");
         }
-        Run("ip", "netns", "exec", _namespace, "ping", "-c", "20", "-i", "0.05", "-q", "10.231.77.1");
+        _link.Exec("ping", "-c", "20", "-i", "0.05", "-q", _link.HostAddress);
         await Task.Delay(2500, TestContext.Current.CancellationToken); // past the next boundary: the drain before it moves the kernel's counts into a record
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -54,20 +46,10 @@ public sealed class AgentEbpfCaptureTests : IDisposable
         Assert.Equal(0, _agent.WaitForExit(TimeSpan.FromSeconds(20)));
     }
 
-    private static void Run(string command, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        string error = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{command} {string.Join(' ', arguments)}: {error}");
-    }
-
     public void Dispose()
     {
         _agent?.Dispose();
-        try { Run("ip", "link", "del", _hostSide); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
-        try { Run("ip", "netns", "del", _namespace); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
+        _link?.Dispose();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -17,15 +17,13 @@ namespace Flowmesh.Agent.Tests.Hosting;
 public sealed class AgentHostileChurnTests : IDisposable
 {
     private static readonly TimeSpan ChurnTime = TimeSpan.FromSeconds(60);
-    private readonly string _namespace = $"fmh-ch{Environment.ProcessId % 100000}";
-    private readonly string _hostSide = $"fmh-c{Environment.ProcessId % 100000}a";
     private readonly string _directory = Directory.CreateTempSubdirectory("fmh-churn-").FullName;
     private readonly List<Process> _load = [];
     private Process? _tcpdump;
     private AgentProcess? _agent;
+    private VethNamespace? _link;
 
     private const string AgentAddress = "10.231.79.1";
-    private const string PeerAddress = "10.231.79.2";
 
     /// <summary>
     /// Holds up to 400 connections open to the agent and reconnects whenever it closes one (the reproduction),
@@ -73,28 +71,19 @@ public sealed class AgentHostileChurnTests : IDisposable
         foreach (string tool in new[] { "/usr/bin/python3", "/usr/sbin/hping3", "/usr/bin/tcpdump" })
             if (!File.Exists(tool)) Assert.Skip($"{tool} is missing (scripts/setup.sh --test installs it)");
         CancellationToken cancel = TestContext.Current.CancellationToken;
-        Run("ip", "netns", "add", _namespace);
-        Run("ip", "link", "add", _hostSide, "type", "veth", "peer", "name", "fmh-ch-in", "netns", _namespace);
-        // IPv4 only, so the only traffic on the link is the test's (no router solicitations, no MLD).
-        Run("sysctl", "-qw", $"net.ipv6.conf.{_hostSide}.disable_ipv6=1");
-        Run("ip", "netns", "exec", _namespace, "sysctl", "-qw", "net.ipv6.conf.fmh-ch-in.disable_ipv6=1");
-        Run("ip", "addr", "add", $"{AgentAddress}/24", "dev", _hostSide);
-        Run("ip", "link", "set", _hostSide, "up");
-        Run("ip", "-n", _namespace, "addr", "add", $"{PeerAddress}/24", "dev", "fmh-ch-in");
-        Run("ip", "-n", _namespace, "link", "set", "fmh-ch-in", "up");
-        Run("ip", "-n", _namespace, "link", "set", "lo", "up");
+        _link = VethNamespace.Create("ch", "10.231.79", ipv4Only: true);
         // The kernel of the far end answers for closed ports; neighbours resolved now keep ARP out of the window.
-        Run("ip", "netns", "exec", _namespace, "ping", "-c", "1", "-W", "2", AgentAddress);
+        _link.Exec("ping", "-c", "1", "-W", "2", AgentAddress);
 
         string pcap = Path.Combine(_directory, "truth.pcap");
-        _tcpdump = Process.Start(new ProcessStartInfo("tcpdump", ["-i", _hostSide, "-n", "-s", "128", "-B", "16384", "-w", pcap, "ip"])
+        _tcpdump = Process.Start(new ProcessStartInfo("tcpdump", ["-i", _link.HostSide, "-n", "-s", "128", "-B", "16384", "-w", pcap, "ip"])
             { RedirectStandardError = true, RedirectStandardOutput = true })!;
         string tcpdumpErrors = "";
         var tcpdumpStderr = Task.Run(async () => tcpdumpErrors = await _tcpdump.StandardError.ReadToEndAsync(cancel), cancel);
         await Task.Delay(1000, cancel); // tcpdump's socket is open before the agent's first packet
 
         _agent = AgentProcess.StartRaw(["agent", "--name", "churned", "--data-dir", Path.Combine(_directory, "agent"),
-            "--bind", $"{AgentAddress}:7946", "--api", "127.0.0.1:0", "--no-discovery", "--capture", "ebpf", "-i", _hostSide, "--epoch", "2s"],
+            "--bind", $"{AgentAddress}:7946", "--api", "127.0.0.1:0", "--no-discovery", "--capture", "ebpf", "-i", _link.HostSide, "--epoch", "2s"],
             waitForStart: false);
         try
         {
@@ -157,7 +146,7 @@ public sealed class AgentHostileChurnTests : IDisposable
     private static (long Packets, long Bytes) Truth(string pcap)
     {
         var clock = Stopwatch.StartNew();
-        string lengths = Output("tshark", "-n", "-r", pcap, "-o", "tcp.analyze_sequence_numbers:FALSE", "-T", "fields", "-e", "ip.len");
+        string lengths = VethNamespace.Run("tshark", "-n", "-r", pcap, "-o", "tcp.analyze_sequence_numbers:FALSE", "-T", "fields", "-e", "ip.len");
         TestContext.Current.TestOutputHelper?.WriteLine($"tshark read the truth in {clock.Elapsed.TotalSeconds:0.0} s");
         long packets = 0, bytes = 0;
         foreach (string line in lengths.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -177,34 +166,13 @@ public sealed class AgentHostileChurnTests : IDisposable
         return (totals.GetProperty("packets").GetProperty("value").GetInt64(), totals.GetProperty("bytes").GetProperty("value").GetInt64());
     }
 
-    private void InNamespace(string program, params string[] arguments)
-    {
-        var process = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", _namespace, program, .. arguments])
-            { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _load.Add(process);
-    }
+    private void InNamespace(string program, params string[] arguments) => _load.Add(_link!.Start(program, arguments));
 
     /// <summary>hping3 for the churn time (timeout ends it: its own count would depend on how fast it really sends).</summary>
     private void Hping(string seconds, params string[] mode) =>
         InNamespace("/usr/bin/timeout", ["--signal=INT", seconds, "/usr/sbin/hping3", "-q", "-p", "7946", .. mode, AgentAddress]);
 
-    private static void Signal(Process process, string signal) => Run("kill", $"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture));
-
-    private static string Output(string command, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{command} {string.Join(' ', arguments)}: {error.Result}");
-        return output;
-    }
-
-    private static void Run(string command, params string[] arguments) => Output(command, arguments);
+    private static void Signal(Process process, string signal) => VethNamespace.Run("kill", $"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture));
 
     public void Dispose()
     {
@@ -216,8 +184,7 @@ public sealed class AgentHostileChurnTests : IDisposable
         try { if (_tcpdump is { HasExited: false }) _tcpdump.Kill(); } catch (InvalidOperationException) { }
         _tcpdump?.Dispose();
         _agent?.Dispose();
-        try { Run("ip", "link", "del", _hostSide); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
-        try { Run("ip", "netns", "del", _namespace); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
+        _link?.Dispose();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }
