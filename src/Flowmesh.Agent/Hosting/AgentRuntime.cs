@@ -520,7 +520,13 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
                 protocol?.Refutations ?? 0,
                 protocol?.PushPulls ?? 0,
                 (_replication?.RecordsPulled ?? 0) + (_replication?.RecordsReceivedByPush ?? 0),
-                _validator?.Rejections.Total ?? 0));
+                _validator?.Rejections.Total ?? 0))
+        {
+            Ownership = _addressOwnership?.Ownership.Addresses is { } book
+                ? new OwnershipStatus([.. book.Local.Select(a => a.ToString())],
+                    book.ByOrigin().ToDictionary(p => p.Key, p => (IReadOnlyList<string>)[.. p.Value.Select(a => a.ToString())], StringComparer.Ordinal))
+                : null,
+        };
     }
 
     public RecordsResponse Records(string? origin, long fromMicros, long toMicros, int limit)

@@ -70,6 +70,11 @@ public sealed class MonitoredAddresses
     /// <summary>Nobody monitors anything: every flow belongs to whoever sees it.</summary>
     public static MonitoredAddresses None(string self) => Build(self, [], []);
 
+    /// <summary>Other origins' addresses, by origin (ordinal), each ascending.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<IpAddress128>> ByOrigin() =>
+        _others.GroupBy(p => p.Value, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<IpAddress128>)g.Select(p => p.Key).Order().ToList(), StringComparer.Ordinal);
+
     public bool IsLocal(IpAddress128 address) => _local.Contains(address);
 
     /// <summary>The origin that monitors <paramref name="address"/> (<see cref="Self"/> for local ones), or null.</summary>
