@@ -154,16 +154,24 @@ public sealed class CountOnceTests : IDisposable
                 && !(Monitored(p.Source) && Monitored(p.Destination));
             var expected = truth.Where(p => !Lost(p)).ToList();
             long lost = truth.Where(Lost).Sum(p => p.Length);
+            // Where n1's records stop (and start again), the owner's epoch and the other end's "left to peer" epoch
+            // for one packet can differ by the same capture delivery lag: a packet of n1's within that time of such a
+            // boundary may be counted twice or not at all (docs/global-view.md states this bound).
+            var switches = Enumerable.Range(0, (int)((to - from) / EpochMicros) + 1).Select(i => from + i * EpochMicros)
+                .Where(b => n1Epochs.Contains(b - EpochMicros) != n1Epochs.Contains(b)).ToList();
+            long handover = truth.Where(p => (p.Source == ClusterNetwork.Address(1) || p.Destination == ClusterNetwork.Address(1))
+                && switches.Any(b => Math.Abs(p.Micros - b) < EdgeMicros)).Sum(p => p.Length);
+            long bound = edge + handover;
 
             using var traffic = JsonDocument.Parse(AgentCluster.Api(node).Get($"/api/v1/traffic?from={from}&to={to}"));
             var totals = traffic.RootElement.GetProperty("totals");
             var coverage = traffic.RootElement.GetProperty("coverage");
             double bytes = totals.GetProperty("bytes").GetProperty("value").GetDouble();
             double monitor = totals.GetProperty("monitor").GetProperty("bytes").GetProperty("value").GetDouble();
-            Report($"n{node}: {bytes} bytes (bridge {expected.Sum(p => p.Length)} + {lost} only n1 saw), monitor {monitor} (bridge {gossip.Sum(p => p.Length)}); " +
+            Report($"n{node}: {bytes} bytes (bridge {expected.Sum(p => p.Length)} + {lost} only n1 saw; bound ±{bound} = edges {edge} + n1's handover {handover}), monitor {monitor} (bridge {gossip.Sum(p => p.Length)}); " +
                               $"coverage: {coverage.GetProperty("summary").GetString()}; left to peer: {(coverage.TryGetProperty("leftToPeer", out var ltp) ? ltp.ToString() : "none")}");
-            Assert.InRange(bytes, expected.Sum(p => p.Length) - edge, expected.Sum(p => p.Length) + edge);
-            Assert.InRange(monitor, gossip.Sum(p => p.Length) - edge, gossip.Sum(p => p.Length) + edge);
+            Assert.InRange(bytes, expected.Sum(p => p.Length) - bound, expected.Sum(p => p.Length) + bound);
+            Assert.InRange(monitor, gossip.Sum(p => p.Length) - bound, gossip.Sum(p => p.Length) + bound);
             Assert.DoesNotContain("captureLoss", totals.GetProperty("bytes").GetProperty("caveats").EnumerateArray().Select(c => c.GetString()));
 
             // n1 is dead and its last epoch was never sealed: the answer says so, and which sections stood in for it.
@@ -173,17 +181,25 @@ public sealed class CountOnceTests : IDisposable
             Assert.Contains("n1", coverage.GetProperty("leftToPeer").GetProperty("missingOwners").EnumerateArray().Select(e => e.GetString()));
 
             // Pairs and talkers: each listed key's truth lies within its bounds (widened by the edge).
-            CheckTop(node, "pairs", from, to, expected, p => $"{p.Source} -> {p.Destination}", edge, mustList: [$"{ClusterNetwork.Address(1)} -> {ClusterNetwork.Address(5)}", $"{ClusterNetwork.Address(3)} -> {ClusterNetwork.Address(2)}"]);
-            CheckTop(node, "talkers", from, to, expected, p => p.Source, edge, mustList: [ClusterNetwork.Address(1), ClusterNetwork.Address(3)]);
-            CheckTop(node, "talkers", from, to, expected.Except(gossip).ToList(), p => p.Source, edge, mustList: [ClusterNetwork.Address(1)], excludeMonitor: true);
+            CheckTop(node, "pairs", from, to, expected, p => $"{p.Source} -> {p.Destination}", bound, mustList: [$"{ClusterNetwork.Address(1)} -> {ClusterNetwork.Address(5)}", $"{ClusterNetwork.Address(3)} -> {ClusterNetwork.Address(2)}"]);
+            CheckTop(node, "talkers", from, to, expected, p => p.Source, bound, mustList: [ClusterNetwork.Address(1), ClusterNetwork.Address(3)]);
+            CheckTop(node, "talkers", from, to, expected.Except(gossip).ToList(), p => p.Source, bound, mustList: [ClusterNetwork.Address(1)], excludeMonitor: true);
         }
     }
 
-    private static void CheckTop(int node, string by, long from, long to, List<BridgePacket> truth, Func<BridgePacket, string> key, long edge, string[] mustList, bool excludeMonitor = false)
+    private void CheckTop(int node, string by, long from, long to, List<BridgePacket> truth, Func<BridgePacket, string> key, long edge, string[] mustList, bool excludeMonitor = false)
     {
         using var top = JsonDocument.Parse(AgentCluster.Api(node).Get($"/api/v1/top?by={by}&from={from}&to={to}&limit=64{(excludeMonitor ? "&monitor=exclude" : "")}"));
         var bytesBy = truth.GroupBy(key).ToDictionary(g => g.Key, g => g.Sum(p => p.Length), StringComparer.Ordinal);
         var entries = top.RootElement.GetProperty("entries").EnumerateArray().ToList();
+        if (node == 2 && by == "pairs")
+            foreach (var e in entries)
+            {
+                string k = e.GetProperty("key").GetString()!;
+                double v = e.GetProperty("value").GetProperty("value").GetDouble();
+                if (Math.Abs(v - bytesBy.GetValueOrDefault(k)) > 0)
+                    Report($"  pair {k}: answer {v} ± {e.GetProperty("value").GetProperty("error").GetDouble()}, bridge {bytesBy.GetValueOrDefault(k)}");
+            }
         foreach (string k in mustList) Assert.Contains(entries, e => e.GetProperty("key").GetString() == k);
         foreach (var e in entries)
         {
