@@ -61,7 +61,7 @@ internal sealed class RecordExtensions
     public const byte TypeLeft = 3;
     public const int MaxAddresses = 1024;
     public const int MaxMonitorPairs = 256;
-    public const int MaxLeftSections = 4096;
+    public const int MaxLeftSections = 1024;
     public const int MaxLeftFlowsPerPeer = 128;
     public const int MaxLeftFlows = 1024;
     /// <summary>2^48: no flow carries that much in one epoch; keeps every sum and signed conversion in range.</summary>

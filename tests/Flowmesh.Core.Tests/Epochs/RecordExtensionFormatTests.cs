@@ -52,6 +52,21 @@ public sealed class RecordExtensionFormatTests
     }
 
     [Fact]
+    public void TheBlockIsCompact()
+    {
+        // The sample lists 128 flows left to one peer plus 3 addresses: the block's cost in bytes (702 B when measured).
+        var record = EpochRecord.Decode(Sample.Value, Key);
+        var contents = record.Contents;
+        var saved = contents.Extensions;
+        contents.Extensions = new();
+        int without = contents.Encode(record.Id).Length;
+        contents.Extensions = saved;
+        int cost = Sample.Value.Length - without;
+        TestContext.Current.TestOutputHelper?.WriteLine($"extension block: {cost} B for {saved.Left.Sum(l => l.Flows.Count)} left flows, {saved.Addresses!.Length} addresses (record {Sample.Value.Length} B)");
+        Assert.InRange(cost, 100, 128 * 70 / 2); // deflate at least halves the sorted flow list
+    }
+
+    [Fact]
     public void RecordsWithoutExtensionsKeepTheirBytes()
     {
         var record = Summarize(Generate(seed: 40, seconds: 10), TimeSpan.FromSeconds(10))[0];
