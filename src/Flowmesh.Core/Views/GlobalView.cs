@@ -152,11 +152,13 @@ public sealed class GlobalView
                         if (f.Monitor) stand.AddMonitor(in delta);
                         _leftUsed.Bytes += f.Bytes + f.ReverseBytes;
                         _leftUsed.Packets += f.Packets + f.ReversePackets;
+                        _leftUsed.ByEpoch.Add((section.StartMicros, new TrafficCounters(f.Bytes + f.ReverseBytes, f.Packets + f.ReversePackets, f.StartsRecord ? 1UL : 0UL)));
                     }
                     for (int i = 0; i < unlistedByProtocol.Length && i < section.UnlistedByProtocol.Count; i++)
                         unlistedByProtocol[i] += section.UnlistedByProtocol[i];
                     unlistedMonitor += section.UnlistedMonitor;
                     var unlisted = section.Unlisted;
+                    _leftUsed.ByEpoch.Add((section.StartMicros, unlisted));
                     _leftUsed.Bytes += unlisted.Bytes;
                     _leftUsed.Packets += unlisted.Packets;
                     _leftUsed.UnlistedBytes += unlisted.Bytes;
@@ -216,6 +218,13 @@ public sealed class GlobalView
             if (!sums.TryGetValue(start, out var s)) s = (default, new HashSet<string>(StringComparer.Ordinal));
             s.Origins.Add(r.Id.Origin);
             sums[start] = (s.Counters + r.Totals.All, s.Origins);
+        }
+        // Traffic counted from "left to peer" sections (owners without a record) lands in the bucket of its epoch.
+        foreach (var (epochStart, counters) in _leftUsed.ByEpoch)
+        {
+            long start = EpochRollup.AlignDown(epochStart, bucketMicros);
+            if (!sums.TryGetValue(start, out var s)) s = (default, new HashSet<string>(StringComparer.Ordinal));
+            sums[start] = (s.Counters + counters, s.Origins);
         }
         var points = new List<SeriesPoint>();
         for (long start = EpochRollup.AlignDown(Window.FromMicros, bucketMicros); start < Window.ToMicros; start += bucketMicros)
@@ -557,5 +566,6 @@ public sealed class GlobalView
         public readonly HashSet<string> Peers = new(StringComparer.Ordinal);
         public ulong Bytes, Packets, UnlistedBytes, UnlistedPackets;
         public int DuplicatesIgnored;
+        public readonly List<(long EpochStart, TrafficCounters Counters)> ByEpoch = [];
     }
 }

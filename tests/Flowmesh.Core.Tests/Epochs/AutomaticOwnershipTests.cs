@@ -204,6 +204,11 @@ public sealed class AutomaticOwnershipTests
         Assert.Equal(["a"], view.Coverage.IncompleteOrigins);
         Assert.Equal(extraFlows > 0, view.Coverage.LeftToPeer.UnlistedBytes > 0);
 
+        // The series holds the same traffic, epoch by epoch (the stand-in in the epochs a lost).
+        var series = view.Series(TimeSpan.FromSeconds(10));
+        foreach (var point in series.Points)
+            Assert.Equal((ulong)expected.Where(p => p.Micros >= point.StartMicros && p.Micros < point.StartMicros + point.LengthMicros).Sum(p => p.IpLength), (ulong)point.Bytes.Value);
+
         // The bulk sender's bytes are within its bound (the stand-in went through the talker sketches too).
         ulong truthB2 = (ulong)expected.Where(p => p.Source == HostB2).Sum(p => p.IpLength);
         var talker = Assert.Single(view.Top(TopKind.Talkers, TrafficMeasure.Bytes, 10).Items, i => i.Label == HostB2);
