@@ -33,12 +33,11 @@ internal sealed class RecordStoreViewSource(
 
     /// <summary>
     /// Membership's origins, each expected from its oldest held record on (learned by <see cref="RecordsOverlapping"/>),
-    /// or from what membership says when none is held: epochs before an origin existed are not gaps.
+    /// or from what membership says when none is held: epochs before an origin watched anything are not gaps (an agent
+    /// joins the gossip a moment before its capture seals its first epoch).
     /// </summary>
     public IReadOnlyList<ExpectedOrigin> ExpectedOrigins() =>
-        [.. expectedOrigins().Select(o => _oldestStart.TryGetValue(o.Origin, out long oldest)
-            ? o with { SinceMicros = o.SinceMicros is { } since ? Math.Min(since, oldest) : oldest }
-            : o)];
+        [.. expectedOrigins().Select(o => _oldestStart.TryGetValue(o.Origin, out long oldest) ? o with { SinceMicros = oldest } : o)];
 
     public IReadOnlyList<EpochRecord> RecordsOverlapping(long fromMicros, long toMicros)
     {
