@@ -9,7 +9,18 @@ internal sealed record StatusResponse(
     CaptureStatus Capture,
     RecordCounts Records,
     IReadOnlyList<OriginStatus> Origins,
-    GossipStatus Gossip);
+    GossipStatus Gossip)
+{
+    /// <summary>Who owns which address, as this agent decides flow ownership now (docs/agent.md, "Counting each flow once").</summary>
+    public OwnershipStatus? Ownership { get; init; }
+}
+
+/// <summary>
+/// This PC's monitored addresses (every address of every captured interface, announced in its records) and the
+/// addresses other agents announced, by origin. A flow between two monitored addresses is counted by the agent of the
+/// lower one; the other lists it in its "left to peer" record section.
+/// </summary>
+internal sealed record OwnershipStatus(IReadOnlyList<string> Local, IReadOnlyDictionary<string, IReadOnlyList<string>> Peers);
 
 /// <summary>
 /// Source is null when the agent runs with --capture none. Packets and drops are since the agent started. State:

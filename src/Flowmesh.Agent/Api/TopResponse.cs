@@ -8,7 +8,11 @@ internal sealed record TopResponse(
     CoverageDocument Coverage,
     MeasuredDocument Total,
     double UnlistedBound,
-    IReadOnlyList<TopEntry> Entries);
+    IReadOnlyList<TopEntry> Entries)
+{
+    /// <summary>"included" (default) or "excluded": whether Flowmesh's own traffic is in the entries and the total (query monitor=).</summary>
+    public string Monitor { get; init; } = "included";
+}
 
 /// <summary>
 /// One key. <c>value</c> is the ranked measure; <c>bytes</c>/<c>packets</c> (with their errors) are given when the key

@@ -10,7 +10,14 @@ internal sealed record TrafficTotals(
     MeasuredDocument BitsPerSecond,
     MeasuredDocument PacketsPerSecond,
     double DataSeconds,
-    IReadOnlyList<ProtocolTraffic> ByProtocol);
+    IReadOnlyList<ProtocolTraffic> ByProtocol)
+{
+    /// <summary>Flowmesh's own traffic (gossip, record sync, drill-down, discovery), included in the totals above.</summary>
+    public MonitorTraffic? Monitor { get; init; }
+}
+
+/// <summary>The monitor's own part of the totals: what Flowmesh itself costs the network.</summary>
+internal sealed record MonitorTraffic(MeasuredDocument Bytes, MeasuredDocument Packets, MeasuredDocument Flows);
 
 internal sealed record ProtocolTraffic(string Protocol, MeasuredDocument Bytes, MeasuredDocument Packets, MeasuredDocument Flows);
 

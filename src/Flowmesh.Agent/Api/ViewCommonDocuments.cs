@@ -21,4 +21,16 @@ internal sealed record CoverageDocument(
     double? NewestAgeSeconds,
     IReadOnlyList<string> Caveats,
     IReadOnlyList<string> Conflicts,
-    int Records);
+    int Records)
+{
+    /// <summary>Set when other origins' "left to peer" sections stood in for owners without a record (docs/global-view.md).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public LeftToPeerDocument? LeftToPeer { get; init; }
+}
+
+/// <summary>
+/// Traffic counted from peers' "left to peer" sections because its owners had no record: <c>missingOwners</c>' flows
+/// with monitored peers are counted once; their traffic with unmonitored hosts is missing (see <c>gaps</c>/<c>missing</c>).
+/// <c>unlistedBytes</c> is in the totals but no top list, so every top-list bound includes it.
+/// </summary>
+internal sealed record LeftToPeerDocument(IReadOnlyList<string> MissingOwners, int Sections, double Bytes, double Packets, double UnlistedBytes, double UnlistedPackets);

@@ -30,7 +30,11 @@ internal static class ViewDocuments
         c.NewestDataAge?.TotalSeconds,
         CaveatNames(c.Caveats),
         c.Conflicts,
-        c.Records);
+        c.Records)
+    {
+        LeftToPeer = c.LeftToPeer.SectionsUsed == 0 ? null : new LeftToPeerDocument(c.LeftToPeer.MissingOwners, c.LeftToPeer.SectionsUsed,
+            c.LeftToPeer.Bytes, c.LeftToPeer.Packets, c.LeftToPeer.UnlistedBytes, c.LeftToPeer.UnlistedPackets),
+    };
 
     private static List<string> Named(ViewCoverage c, Core.Views.OriginStatus status) =>
         c.Origins.Where(o => o.Status == status).Select(o => o.Origin).ToList();
@@ -44,16 +48,19 @@ internal static class ViewDocuments
             Coverage(view.Coverage),
             new TrafficTotals(Measured(totals.Bytes), Measured(totals.Packets), Measured(totals.Flows), Measured(totals.BitsPerSecond),
                 Measured(totals.PacketsPerSecond), totals.DataSpan.TotalSeconds,
-                totals.ByProtocol.Select(p => new ProtocolTraffic(Camel(p.Protocol), Measured(p.Bytes), Measured(p.Packets), Measured(p.Flows))).ToList()),
+                totals.ByProtocol.Select(p => new ProtocolTraffic(Camel(p.Protocol), Measured(p.Bytes), Measured(p.Packets), Measured(p.Flows))).ToList())
+            {
+                Monitor = new MonitorTraffic(Measured(totals.Monitor.Bytes), Measured(totals.Monitor.Packets), Measured(totals.Monitor.Flows)),
+            },
             series.Points.Select(p => new TrafficPoint(Instant(p.StartMicros), p.LengthMicros / 1e6, p.Bytes.Value, p.Packets.Value, p.Flows.Value,
                 p.Origins, p.Complete, p.Settled)).ToList());
     }
 
-    public static TopResponse Top(GlobalView view, TopKind kind, TrafficMeasure measure, int limit)
+    public static TopResponse Top(GlobalView view, TopKind kind, TrafficMeasure measure, int limit, bool excludeMonitor = false)
     {
-        var ranked = view.Top(kind, measure, limit);
+        var ranked = view.Top(kind, measure, limit, excludeMonitor);
         // The other measure's list, to fill bytes and packets of each key where that list knows it.
-        var other = view.Top(kind, measure == TrafficMeasure.Bytes ? TrafficMeasure.Packets : TrafficMeasure.Bytes, Math.Max(limit, 64));
+        var other = view.Top(kind, measure == TrafficMeasure.Bytes ? TrafficMeasure.Packets : TrafficMeasure.Bytes, Math.Max(limit, 64), excludeMonitor);
         var otherByKey = new Dictionary<string, Measured>(StringComparer.Ordinal);
         foreach (var item in other.Items) otherByKey.TryAdd(item.Label, item.Weight);
         var entries = ranked.Items.Select(item =>
@@ -64,7 +71,10 @@ internal static class ViewDocuments
             return new TopEntry(item.Label, Measured(item.Weight), bytes?.Value, bytes?.ErrorBound, packets?.Value, packets?.ErrorBound,
                 item.Share.Value, item.Weight.IsExact, item.Weight.CanStandBehind);
         }).ToList();
-        return new TopResponse(Camel(kind), Camel(measure), Window(view.Window), Coverage(ranked.Coverage), Measured(ranked.Total), ranked.UnlistedBound, entries);
+        return new TopResponse(Camel(kind), Camel(measure), Window(view.Window), Coverage(ranked.Coverage), Measured(ranked.Total), ranked.UnlistedBound, entries)
+        {
+            Monitor = excludeMonitor ? "excluded" : "included",
+        };
     }
 
     public static MatrixResponse Matrix(GlobalView view, string by, int ipv4Prefix, int ipv6Prefix, int limit)

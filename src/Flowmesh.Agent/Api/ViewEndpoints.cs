@@ -17,7 +17,7 @@ internal static class ViewEndpoints
     public static readonly string[] Paths =
         ["/api/v1/traffic", "/api/v1/top", "/api/v1/matrix", "/api/v1/alerts", "/api/v1/distinct", "/api/v1/contributions", "/api/v1/nodes/{name}"];
 
-    private static readonly string[] TopParameters = [.. ViewQuery.WindowParameters, "by", "measure", "limit"];
+    private static readonly string[] TopParameters = [.. ViewQuery.WindowParameters, "by", "measure", "limit", "monitor"];
     private static readonly string[] MatrixParameters = [.. ViewQuery.WindowParameters, "by", "limit"];
     public const int MaxTopLimit = 64;
     public const int MaxMatrixLimit = 1000;
@@ -46,8 +46,14 @@ internal static class ViewEndpoints
             TrafficMeasure? measure = measureText switch { "bytes" => TrafficMeasure.Bytes, "packets" => TrafficMeasure.Packets, _ => null };
             if (measure is null) return BadRequest(context, $"measure='{AgentApi.Printable(measureText)}' is not bytes or packets");
             if (ViewQuery.Limit(q, 10, MaxTopLimit, out string? limitError) is not { } limit) return BadRequest(context, limitError!);
+            // Flowmesh's own traffic is included by default (it is traffic like any other); monitor=exclude leaves it out.
+            string monitorText = q["monitor"].ToString() is { Length: > 0 } mt ? mt : "include";
+            bool? exclude = monitorText switch { "include" => false, "exclude" => true, _ => null };
+            if (exclude is null) return BadRequest(context, $"monitor='{AgentApi.Printable(monitorText)}' is not include or exclude");
+            if (exclude.Value && kind is TopKind.Flows or TopKind.Ports)
+                return BadRequest(context, "monitor=exclude applies to talkers, destinations and pairs only");
             return WithView(context, cache, null, view =>
-                AgentApi.Write(context, 200, ViewDocuments.Top(view, kind.Value, measure.Value, limit), ApiJsonContext.Default.TopResponse));
+                AgentApi.Write(context, 200, ViewDocuments.Top(view, kind.Value, measure.Value, limit, exclude.Value), ApiJsonContext.Default.TopResponse));
         });
 
         app.MapGet("/api/v1/matrix", context =>

@@ -20,14 +20,21 @@ internal static class ViewCommands
         var limit = new Option<int>("--limit") { Description = "How many entries (1-64).", DefaultValueFactory = _ => 10 };
         var measure = new Option<string>("--measure") { Description = "Rank by bytes or packets.", DefaultValueFactory = _ => "bytes" };
         measure.AcceptOnlyFromAmong("bytes", "packets");
+        var excludeMonitor = new Option<bool>("--exclude-monitor")
+        {
+            Description = "Leave out Flowmesh's own traffic (gossip, record sync, drill-down, discovery); talkers, destinations and pairs only. By default it is included like any other traffic.",
+        };
         var common = new CommonOptions();
-        var command = new Command("top", "The heaviest talkers, destinations, pairs, ports or flows of the whole network, with error bounds.") { what, limit, measure };
+        var command = new Command("top", "The heaviest talkers, destinations, pairs, ports or flows of the whole network, with error bounds.") { what, limit, measure, excludeMonitor };
         common.AddTo(command);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(limit);
             if (n is < 1 or > ViewEndpoints.MaxTopLimit) return Fail(ExitCodes.UsageError, $"--limit must be from 1 to {ViewEndpoints.MaxTopLimit}.");
-            return common.Run(parse, $"api/v1/top?by={parse.GetValue(what)}&measure={parse.GetValue(measure)}&limit={n}", ApiJsonContext.Default.TopResponse,
+            bool exclude = parse.GetValue(excludeMonitor);
+            if (exclude && parse.GetValue(what) is "flows" or "ports")
+                return Fail(ExitCodes.UsageError, "--exclude-monitor applies to talkers, destinations and pairs.");
+            return common.Run(parse, $"api/v1/top?by={parse.GetValue(what)}&measure={parse.GetValue(measure)}&limit={n}{(exclude ? "&monitor=exclude" : "")}", ApiJsonContext.Default.TopResponse,
                 (stdout, format, top) => ViewOutput.Top(stdout, Console.Error, format, top));
         });
         return command;

@@ -33,7 +33,7 @@ internal static class ViewOutput
                     top.Measure == "bytes" ? BoundedNumber.Format(e.Packets, e.PacketsError, top.Coverage.Complete, "") : BoundedNumber.Format(e.Bytes, e.BytesError, top.Coverage.Complete, "B"),
                 }).ToList();
                 Table(output, ["#", Title(top.By), top.Measure == "bytes" ? "Bytes" : "Packets", "Share", top.Measure == "bytes" ? "Packets" : "Bytes"], rows, rightAligned: [0, 2, 3, 4]);
-                output.Write($"total {BoundedNumber.Format(top.Total, unit)}; any {Singular(top.By)} not listed ≤ {BoundedNumber.Plain(top.UnlistedBound, unit)}\n");
+                output.Write($"total {BoundedNumber.Format(top.Total, unit)}; any {Singular(top.By)} not listed ≤ {BoundedNumber.Plain(top.UnlistedBound, unit)}{(top.Monitor == "excluded" ? "; Flowmesh's own traffic left out" : "")}\n");
                 CoverageLine(output, top.Coverage, top.Window);
                 break;
         }
@@ -59,6 +59,8 @@ internal static class ViewOutput
                 output.Write($"rate {BoundedNumber.Format(t.BitsPerSecond, "bit/s")}, {BoundedNumber.Format(t.PacketsPerSecond, "packets/s")} over {t.DataSeconds:0} s of data\n");
                 foreach (var p in t.ByProtocol.Where(p => p.Packets.Value > 0))
                     output.Write($"  {p.Protocol}: {BoundedNumber.Format(p.Bytes, "B")}, {BoundedNumber.Format(p.Packets, "packets")}\n");
+                if (t.Monitor is { } monitor)
+                    output.Write($"  of which Flowmesh itself: {BoundedNumber.Format(monitor.Bytes, "B")}, {BoundedNumber.Format(monitor.Packets, "packets")}\n");
                 var rows = traffic.Series.Select(p => new[]
                 {
                     p.Start, BoundedNumber.Format(p.Bytes, 0, p.Complete, true, !p.Complete, "B"), BoundedNumber.Format(p.Packets, 0, p.Complete, true, !p.Complete, ""),

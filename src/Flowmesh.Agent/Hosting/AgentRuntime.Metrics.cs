@@ -9,6 +9,7 @@ internal sealed partial class AgentRuntime
 {
     private static readonly string[] ProtocolLabels = ["tcp", "udp", "icmp", "other"];
     private readonly long[] _localBytes = new long[4], _localPackets = new long[4];
+    private long _monitorBytes, _monitorPackets, _foreignPackets;
 
     /// <summary>Own traffic by protocol, from each sealed record's exact totals (so it equals what the records say).</summary>
     private void CountLocalTraffic(EpochRecord record)
@@ -19,6 +20,9 @@ internal sealed partial class AgentRuntime
             Interlocked.Add(ref _localBytes[(int)protocol], (long)counters.Bytes);
             Interlocked.Add(ref _localPackets[(int)protocol], (long)counters.Packets);
         }
+        Interlocked.Add(ref _monitorBytes, (long)record.MonitorTraffic.Bytes);
+        Interlocked.Add(ref _monitorPackets, (long)record.MonitorTraffic.Packets);
+        Interlocked.Add(ref _foreignPackets, (long)record.Health.ForeignPackets);
     }
 
     public AgentMetricsSnapshot Metrics()
@@ -40,6 +44,7 @@ internal sealed partial class AgentRuntime
             foreach (Gossip.Security.GossipDropReason reason in Enum.GetValues<Gossip.Security.GossipDropReason>())
                 gossipDrops[AgentMetricsExposition.SnakeCase(reason.ToString())] = transport.DatagramDrops[reason] + transport.StreamDrops[reason];
         }
+        var minute = _views?.Last(TimeSpan.FromMinutes(1)).Totals();
         return new AgentMetricsSnapshot
         {
             Node = _self.Value,
@@ -68,7 +73,16 @@ internal sealed partial class AgentRuntime
             RecordsRejected = _validator?.Rejections.Total ?? 0,
             RecordLagSeconds = Math.Round(lag, 3),
             Coverage = live.Count == 0 ? 0 : (double)covered / live.Count,
-            ClusterBytesPerSecond = _views is null ? null : _views.Last(TimeSpan.FromMinutes(1)).Totals().BitsPerSecond.Value / 8,
+            MonitorTrafficBytes = Interlocked.Read(ref _monitorBytes),
+            MonitorTrafficPackets = Interlocked.Read(ref _monitorPackets),
+            ForeignPackets = Interlocked.Read(ref _foreignPackets),
+            MonitoredAddresses = new Dictionary<string, long>
+            {
+                ["local"] = _addressOwnership?.Ownership.Addresses?.Local.Count ?? 0,
+                ["peers"] = _addressOwnership?.Ownership.Addresses?.OtherCount ?? 0,
+            },
+            ClusterBytesPerSecond = minute is null ? null : minute.BitsPerSecond.Value / 8,
+            ClusterMonitorBytesPerSecond = minute is null ? null : minute.DataSpan.TotalSeconds > 0 ? minute.Monitor.Bytes.Value / minute.DataSpan.TotalSeconds : 0,
         };
     }
 }

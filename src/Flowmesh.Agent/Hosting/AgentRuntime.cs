@@ -44,6 +44,8 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
     private AgentApi? _api;
     private ViewCache? _views;
     private DetectionRounds? _detections;
+    private AddressOwnership? _addressOwnership;
+    private readonly long _startedMicros = Core.UnixMicros.Now();
     private uint _savedIncarnation;
     private long _sealed, _skippedAlreadyStored, _storeFailures, _bindingsSaved;
     private int _stopped;
@@ -114,7 +116,11 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         // The global view: built from the store on demand, at most once per epoch per window (ViewCache), and shared
         // by the API, the dashboard, the metrics and the detection rounds.
         var viewSource = new RecordStoreViewSource(_database.Records, sketchKey,
-            () => MembershipOrigins.Of(_peer?.Members ?? [], _self.Value), TimeProvider.System, _options.EpochLength);
+            () => MembershipOrigins.Of(_peer?.Members ?? [], _self.Value, PeerTimeToWallMicros, _options.Capture == AgentCaptureMode.None ? null : _startedMicros),
+            TimeProvider.System, _options.EpochLength);
+        // Automatic ownership (issue 12): this PC's captured addresses and the ones other origins announce in their records.
+        _addressOwnership = new AddressOwnership(_self.Value, _database.Records, sketchKey,
+            TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, 6 * _options.EpochLength.Ticks)));
         _views = new ViewCache(viewSource);
         _detections = new DetectionRounds(_views, new DetectionEngine());
 
@@ -170,7 +176,13 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             {
                 throw new AgentStartException($"cannot capture: {e.Message} (capturing needs root or CAP_NET_RAW/CAP_BPF; --capture none runs without)", e);
             }
-            _capture = new CapturePipeline(source, new EpochSummarizerOptions { Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength }, PublishOwn, flows: _flowCollector, log: _log);
+            _addressOwnership.UseCapture(source, _options.Interfaces);
+            RefreshOwnership();
+            _capture = new CapturePipeline(source, new EpochSummarizerOptions
+            {
+                Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
+                Ownership = _addressOwnership.Ownership, MonitorTraffic = _addressOwnership.MonitorTraffic,
+            }, PublishOwn, flows: _flowCollector, log: _log);
             _capture.Start();
         }
 
@@ -336,6 +348,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                 var now = _uptime.Elapsed;
+                RefreshOwnership();
                 if ((Volatile.Read(ref _membershipChanged) && now - lastSave >= TimeSpan.FromSeconds(2)) || now - lastSave >= _options.SnapshotInterval)
                 {
                     Volatile.Write(ref _membershipChanged, false);
@@ -372,6 +385,36 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         {
         }
     }
+
+    /// <summary>Re-reads this PC's addresses and the announced ones; the next flows the capture decides use them.</summary>
+    private void RefreshOwnership()
+    {
+        if (_addressOwnership is null || _peer is null) return;
+        try
+        {
+            var endpoints = new List<(Core.Packets.IpAddress128, ushort)>
+            {
+                (Core.Packets.IpAddress128.From(LanDiscoveryOptions.DefaultGroup), LanDiscoveryOptions.DefaultPort),
+            };
+            foreach (var m in _peer.Members)
+            {
+                if (Gossip.Transport.GossipEndpoint.TryParse(m.Address.Value, out var endpoint, out _) && endpoint is not null)
+                    endpoints.Add((Core.Packets.IpAddress128.From(endpoint.Address.IsIPv4MappedToIPv6 ? endpoint.Address.MapToIPv4() : endpoint.Address), (ushort)endpoint.Port));
+            }
+            if (_addressOwnership.Refresh(Core.UnixMicros.Now(), endpoints, (ushort)(_peer.BoundEndpoint?.Port ?? 0)))
+            {
+                var book = _addressOwnership.Ownership.Addresses!;
+                _log.WriteLine($"flowmesh: monitoring {book.Local.Count} local addresses ({string.Join(", ", book.Local)}); {book.OtherCount} addresses of {book.OtherOrigins.Count()} other agents known");
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.WriteLine($"flowmesh: ownership refresh failed: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private long PeerTimeToWallMicros(TimeSpan peerTime) =>
+        _peerClock is null ? Core.UnixMicros.Now() : Core.UnixMicros.Now() - (long)(_peerClock.Elapsed - peerTime).TotalMicroseconds;
 
     private void SaveSnapshot()
     {
@@ -478,7 +521,13 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
                 protocol?.Refutations ?? 0,
                 protocol?.PushPulls ?? 0,
                 (_replication?.RecordsPulled ?? 0) + (_replication?.RecordsReceivedByPush ?? 0),
-                _validator?.Rejections.Total ?? 0));
+                _validator?.Rejections.Total ?? 0))
+        {
+            Ownership = _addressOwnership?.Ownership.Addresses is { } book
+                ? new OwnershipStatus([.. book.Local.Select(a => a.ToString())],
+                    book.ByOrigin().ToDictionary(p => p.Key, p => (IReadOnlyList<string>)[.. p.Value.Select(a => a.ToString())], StringComparer.Ordinal))
+                : null,
+        };
     }
 
     public RecordsResponse Records(string? origin, long fromMicros, long toMicros, int limit)

@@ -29,8 +29,12 @@ public static class AgentMetricsExposition
         w.Single("flowmesh_flow_table_flows", MetricType.Gauge, "Flows in the flow table now.", s.FlowTableFlows);
         w.Single("flowmesh_flow_evictions_total", MetricType.Counter, "Flows evicted because the flow table was full.", s.FlowEvictions);
         w.Single("flowmesh_ebpf_map_fill_ratio", MetricType.Gauge, "Fill of the eBPF flow map at its last drain (0 with libpcap).", s.EbpfMapFill);
-        Labelled(w, "flowmesh_local_traffic_bytes_total", MetricType.Counter, "Bytes this agent observed, by protocol.", "protocol", s.LocalTrafficBytes, ["tcp", "udp", "icmp", "other"]);
-        Labelled(w, "flowmesh_local_traffic_packets_total", MetricType.Counter, "Packets this agent observed, by protocol.", "protocol", s.LocalTrafficPackets, ["tcp", "udp", "icmp", "other"]);
+        Labelled(w, "flowmesh_local_traffic_bytes_total", MetricType.Counter, "Bytes this agent counted (flows it owns), by protocol.", "protocol", s.LocalTrafficBytes, ["tcp", "udp", "icmp", "other"]);
+        Labelled(w, "flowmesh_local_traffic_packets_total", MetricType.Counter, "Packets this agent counted (flows it owns), by protocol.", "protocol", s.LocalTrafficPackets, ["tcp", "udp", "icmp", "other"]);
+        w.Single("flowmesh_local_monitor_traffic_bytes_total", MetricType.Counter, "Flowmesh's own traffic (gossip, sync, drill-down, discovery) among the bytes this agent counted.", s.MonitorTrafficBytes);
+        w.Single("flowmesh_local_monitor_traffic_packets_total", MetricType.Counter, "Flowmesh's own traffic among the packets this agent counted.", s.MonitorTrafficPackets);
+        w.Single("flowmesh_foreign_packets_total", MetricType.Counter, "Packets seen but left to the agent that owns their flow.", s.ForeignPackets);
+        Labelled(w, "flowmesh_monitored_addresses", MetricType.Gauge, "Addresses in the ownership map: this PC's and those other agents announced.", "scope", s.MonitoredAddresses, ["local", "peers"]);
 
         w.Family("flowmesh_gossip_members", MetricType.Gauge, "Members as this node sees them, by state.");
         foreach (string state in MemberStates) w.Sample("flowmesh_gossip_members", s.Members.GetValueOrDefault(state), ("state", state));
@@ -49,6 +53,8 @@ public static class AgentMetricsExposition
         w.Single("flowmesh_coverage_ratio", MetricType.Gauge, "Live members with a record in the last two epochs, as a share of live members.", s.Coverage);
         if (s.ClusterBytesPerSecond is double cluster)
             w.Single("flowmesh_cluster_traffic_bytes_per_second", MetricType.Gauge, "Whole-network traffic over the last minute, from the merged view.", cluster);
+        if (s.ClusterMonitorBytesPerSecond is double monitor)
+            w.Single("flowmesh_cluster_monitor_traffic_bytes_per_second", MetricType.Gauge, "Flowmesh's own part of the whole-network traffic over the last minute.", monitor);
 
         w.Single("process_cpu_seconds_total", MetricType.Counter, "CPU time of the agent process.", s.ProcessCpuSeconds);
         w.Single("process_resident_memory_bytes", MetricType.Gauge, "Resident memory of the agent process.", s.ProcessResidentBytes);

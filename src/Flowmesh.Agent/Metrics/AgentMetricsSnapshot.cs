@@ -27,6 +27,16 @@ public sealed record AgentMetricsSnapshot
     public IReadOnlyDictionary<string, long> LocalTrafficBytes { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, long> LocalTrafficPackets { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Flowmesh's own traffic among the traffic this agent counted (its records' monitor totals).</summary>
+    public long MonitorTrafficBytes { get; init; }
+    public long MonitorTrafficPackets { get; init; }
+
+    /// <summary>Packets seen but left to the agent that owns the flow (counted there, not here).</summary>
+    public long ForeignPackets { get; init; }
+
+    /// <summary>Addresses in this agent's ownership map: its own ("local") and those other agents announced ("peers").</summary>
+    public IReadOnlyDictionary<string, long> MonitoredAddresses { get; init; } = new Dictionary<string, long>();
+
     /// <summary>Members as this node sees them, by state (alive, suspect, dead, left).</summary>
     public IReadOnlyDictionary<string, int> Members { get; init; } = new Dictionary<string, int>();
 
@@ -55,6 +65,9 @@ public sealed record AgentMetricsSnapshot
 
     /// <summary>Whole-network traffic of the last minute from the merged view; null while no view exists yet.</summary>
     public double? ClusterBytesPerSecond { get; init; }
+
+    /// <summary>Flowmesh's own share of <see cref="ClusterBytesPerSecond"/>: what the monitor costs the network.</summary>
+    public double? ClusterMonitorBytesPerSecond { get; init; }
 
     public double ProcessCpuSeconds { get; init; } = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
     public long ProcessResidentBytes { get; init; } = Environment.WorkingSet;

@@ -3,23 +3,30 @@ using Flowmesh.Gossip.Membership;
 
 namespace Flowmesh.Agent.Views;
 
-/// <summary>The expected origins of the view from membership: every member with its state, this node always alive.</summary>
+/// <summary>
+/// The expected origins of the view from membership: every member with its state, this node always alive. With
+/// <paramref name="joinedMicros"/>, an alive member is expected from when membership last saw it change state (it
+/// joined then, as far as this node knows) and this node from <paramref name="selfSinceMicros"/>; the view source
+/// moves that back to the origin's oldest record when it holds one (RecordStoreViewSource).
+/// </summary>
 internal static class MembershipOrigins
 {
-    public static IReadOnlyList<ExpectedOrigin> Of(IEnumerable<Member> members, string self)
+    public static IReadOnlyList<ExpectedOrigin> Of(IEnumerable<Member> members, string self, Func<TimeSpan, long>? joinedMicros = null, long? selfSinceMicros = null)
     {
-        var result = new List<ExpectedOrigin> { new(self, Core.Views.MemberState.Alive) };
+        var result = new List<ExpectedOrigin> { new(self, Core.Views.MemberState.Alive) { SinceMicros = selfSinceMicros } };
         foreach (var m in members)
         {
             string name = m.Id.Value;
             if (name == self) continue; // this node is alive as long as it answers
-            result.Add(new ExpectedOrigin(name, m.State switch
+            var state = m.State switch
             {
                 Gossip.Membership.MemberState.Alive => Core.Views.MemberState.Alive,
                 Gossip.Membership.MemberState.Suspect => Core.Views.MemberState.Suspect,
                 Gossip.Membership.MemberState.Dead => Core.Views.MemberState.Dead,
                 _ => Core.Views.MemberState.Left,
-            }));
+            };
+            long? since = state == Core.Views.MemberState.Alive && joinedMicros is not null ? joinedMicros(m.StateChangedAt) : null;
+            result.Add(new ExpectedOrigin(name, state) { SinceMicros = since });
         }
         return result;
     }

@@ -21,6 +21,7 @@ internal sealed class RecordStoreViewSource(
     int decodedCapacity = 50_000) : IViewSource
 {
     private readonly ConcurrentDictionary<EpochId, EpochRecord> _decoded = new();
+    private readonly ConcurrentDictionary<string, long> _oldestStart = new(StringComparer.Ordinal);
     private long _undecodable;
 
     /// <summary>Stored records that could not be unwrapped or decoded (left out of every view).</summary>
@@ -30,7 +31,13 @@ internal sealed class RecordStoreViewSource(
 
     public TimeSpan EpochLength => epochLength;
 
-    public IReadOnlyList<ExpectedOrigin> ExpectedOrigins() => expectedOrigins();
+    /// <summary>
+    /// Membership's origins, each expected from its oldest held record on (learned by <see cref="RecordsOverlapping"/>),
+    /// or from what membership says when none is held: epochs before an origin watched anything are not gaps (an agent
+    /// joins the gossip a moment before its capture seals its first epoch).
+    /// </summary>
+    public IReadOnlyList<ExpectedOrigin> ExpectedOrigins() =>
+        [.. expectedOrigins().Select(o => _oldestStart.TryGetValue(o.Origin, out long oldest) ? o with { SinceMicros = oldest } : o)];
 
     public IReadOnlyList<EpochRecord> RecordsOverlapping(long fromMicros, long toMicros)
     {
@@ -39,7 +46,9 @@ internal sealed class RecordStoreViewSource(
         if (_decoded.Count > decodedCapacity) _decoded.Clear();
         foreach (var digest in store.Digest())
         {
-            foreach (var id in store.IdsOf(digest.Origin))
+            var ids = store.IdsOf(digest.Origin);
+            if (ids.Count > 0) _oldestStart[digest.Origin] = ids[^1].StartMicros;
+            foreach (var id in ids)
             {
                 // IdsOf is newest first (the store contract): once a record starts before the window, every later
                 // one does too, and a record starting before the window cannot lie inside it.

@@ -39,6 +39,9 @@ public sealed class EbpfCaptureSource : ICaptureSource
 
     private double _lastDrainFill;
 
+    /// <summary>Names of the interfaces watched so far (including those hooked after start).</summary>
+    public IReadOnlyList<string> InterfaceNames => [.. _collector.Interfaces.Select(i => i.Name)];
+
     public TimeSpan DrainInterval { get; }
 
     /// <summary>Interfaces of the default selection left out, with why (see <see cref="EbpfFlowCollector.Skipped"/>).</summary>

@@ -27,6 +27,9 @@ public sealed class LibpcapLiveSource : ICaptureSource
 
     public string Description { get; }
 
+    /// <summary>The captured interface.</summary>
+    public string InterfaceName => _capture.InterfaceName;
+
     public CaptureStatistics Statistics => _capture.Statistics;
 
     public void Run(FlowMeter meter, CancellationToken cancellationToken)

@@ -46,6 +46,8 @@ internal sealed class EpochContents
     public HyperLogLog[] Distinct { get; }
     public SpreadSketch[] Spread { get; }
     public SubnetMatrix Matrix { get; set; }
+    /// <summary>Optional sections: monitored addresses, monitor traffic, left to peers (empty for records that have none).</summary>
+    public RecordExtensions Extensions { get; set; } = new();
 
     public static int TopIndex(TopDimension dimension, TrafficMeasure measure) => (int)dimension * 2 + (int)measure;
 
@@ -87,6 +89,7 @@ internal sealed class EpochContents
         for (int i = 0; i < Distinct.Length; i++) Distinct[i].Merge(other.Distinct[i]);
         for (int i = 0; i < Spread.Length; i++) Spread[i].Merge(other.Spread[i]);
         Matrix.Merge(other.Matrix);
+        Extensions.MergeFrom(other.Extensions);
     }
 
     public byte[] Encode(EpochId id)
@@ -95,7 +98,8 @@ internal sealed class EpochContents
         var writer = new EpochRecordWriter(16 * 1024);
         writer.WriteBytes(Magic);
         writer.WriteByte(FormatVersion);
-        writer.WriteByte(0);
+        // Flag bit 0: an extension block follows the matrix. Records without extensions keep their old bytes.
+        writer.WriteByte(Extensions.IsEmpty ? (byte)0 : RecordExtensions.FlagExtensions);
         writer.WriteUInt16(0);
         writer.WriteUInt64(Key.Fingerprint);
         writer.WriteUInt32(0); // total length, patched below
@@ -121,6 +125,7 @@ internal sealed class EpochContents
         var matrix = new EpochRecordWriter(Matrix.SerializedSize);
         Matrix.Write(matrix);
         writer.WriteSection(matrix.Written);
+        if (!Extensions.IsEmpty) Extensions.Write(writer);
         writer.WriteUInt32(0); // CRC placeholder
         byte[] bytes = writer.ToArray();
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(16), (uint)bytes.Length);
@@ -143,7 +148,7 @@ internal sealed class EpochContents
         uint actualCrc = Crc32.HashToUInt32(data[..^TrailerBytes]);
         if (storedCrc != actualCrc)
             throw new EpochRecordFormatException($"Epoch record: CRC mismatch (stored {storedCrc:x8}, computed {actualCrc:x8}); the bytes are corrupted.");
-        if (data[5] != 0 || BinaryPrimitives.ReadUInt16LittleEndian(data[6..]) != 0)
+        if ((data[5] & ~RecordExtensions.FlagExtensions) != 0 || BinaryPrimitives.ReadUInt16LittleEndian(data[6..]) != 0)
             throw new EpochRecordFormatException("Epoch record: unknown flags or reserved bits set.");
         ulong fingerprint = BinaryPrimitives.ReadUInt64LittleEndian(data[8..]);
         if (fingerprint != key.Fingerprint)
@@ -210,12 +215,15 @@ internal sealed class EpochContents
         var matrix = SubnetMatrix.Read(ref matrixReader);
         if (matrixReader.Remaining != 0)
             throw matrixReader.Invalid($"{matrixReader.Remaining} unexpected bytes after the matrix");
+        var all = counters.Aggregate(default(TrafficCounters), (a, b) => a + b);
+        var extensions = (data[5] & RecordExtensions.FlagExtensions) != 0
+            ? RecordExtensions.Read(ref reader, ref inflateBudget, all)
+            : new RecordExtensions();
         if (reader.Remaining != 0)
             throw reader.Invalid($"{reader.Remaining} unexpected bytes after the last section");
 
-        var contents = new EpochContents(key, top, distinct, spread, matrix) { Health = health };
+        var contents = new EpochContents(key, top, distinct, spread, matrix) { Health = health, Extensions = extensions };
         counters.CopyTo(contents.ByProtocol);
-        var all = counters.Aggregate(default(TrafficCounters), (a, b) => a + b);
         if (matrix.TotalBytes != all.Bytes || matrix.TotalPackets != all.Packets)
             throw reader.Invalid("the matrix total does not match the record totals");
         for (int i = 0; i < top.Length; i++)

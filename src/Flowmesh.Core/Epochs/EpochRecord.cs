@@ -34,6 +34,15 @@ public sealed class EpochRecord
     public CaptureHealth Health => Contents.Health;
     public int EncodedLength => _bytes.Length;
 
+    /// <summary>The addresses the origin monitored during this epoch (null: the record announces none).</summary>
+    public IReadOnlyList<Packets.IpAddress128>? MonitoredAddresses => Contents.Extensions.Addresses;
+
+    /// <summary>Flowmesh's own traffic among the flows this record counts.</summary>
+    public TrafficCounters MonitorTraffic => Contents.Extensions.Monitor;
+
+    /// <summary>What this record left to other origins (docs/epoch-records.md).</summary>
+    public IReadOnlyList<LeftToPeer> LeftToPeers => Contents.Extensions.Left;
+
     /// <summary>Never mutated: merges read it and write into fresh instances.</summary>
     internal EpochContents Contents { get; }
 

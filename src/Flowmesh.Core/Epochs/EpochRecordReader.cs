@@ -25,6 +25,9 @@ internal ref struct EpochRecordReader
     public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
     public ReadOnlySpan<byte> ReadBytes(int count) => Take(count);
 
+    /// <summary>Bytes already read, by absolute position (to keep a section verbatim).</summary>
+    public readonly ReadOnlySpan<byte> Slice(int start, int length) => _data.Slice(start, length);
+
     /// <summary>
     /// A section written by <see cref="EpochRecordWriter.WriteSection"/>. Declared lengths are checked before
     /// anything is allocated: a raw section against the remaining input, an inflated one against

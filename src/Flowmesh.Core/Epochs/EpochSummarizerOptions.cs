@@ -15,6 +15,9 @@ public sealed record EpochSummarizerOptions
 
     public EpochSummaryOptions Summary { get; init; } = EpochSummaryOptions.Default;
     public FlowOwnership Ownership { get; init; } = FlowOwnership.Everything;
+
+    /// <summary>Recognizes Flowmesh's own traffic, totalled apart in each record; null: none is recognized.</summary>
+    public MonitorTrafficFilter? MonitorTraffic { get; init; }
     public FlowTableOptions FlowTable { get; init; } = new();
 
     /// <summary>

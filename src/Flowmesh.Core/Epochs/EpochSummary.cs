@@ -9,7 +9,10 @@ namespace Flowmesh.Core.Epochs;
 /// immutable <see cref="EpochRecord"/>. Every delta's traffic is counted once, by the sender of each direction
 /// (talkers, destinations, pairs, matrix, distinct sources/destinations), by the flow (top flows, distinct
 /// flows, flows started), and by the initiator (fan-out, fan-in, distinct ports). Deltas of flows another agent
-/// owns (<see cref="FlowOwnership"/>) are left out and counted in <see cref="CaptureHealth.ForeignPackets"/>.
+/// owns (<see cref="FlowOwnership"/>) are left out of the sketches and counted in <see cref="CaptureHealth.ForeignPackets"/>;
+/// when the owner is named, they are also listed in the record's "left to peer" section (capped, exact counters past
+/// the cap), which the global view uses only where the owner's record for the epoch is missing. Owned flows that are
+/// Flowmesh's own traffic (<see cref="MonitorTrafficFilter"/>) are counted like the rest and also totalled apart.
 /// </summary>
 public sealed class EpochSummary
 {
@@ -18,10 +21,14 @@ public sealed class EpochSummary
     private readonly FlowOwnership _ownership;
     private readonly SubnetMatrixAccumulator _matrix;
     private CaptureHealth _health;
+    private readonly MonitorTrafficFilter? _monitorFilter;
+    private readonly LeftAccumulator _left = new();
+    private Dictionary<(IpAddress128, IpAddress128), (ulong Bytes, ulong Packets)>? _monitorPairs;
+    private TrafficCounters _monitor;
     private ulong _foreignPackets;
     private bool _sealed;
 
-    public EpochSummary(EpochId id, SketchHashKey key, EpochSummaryOptions? options = null, FlowOwnership? ownership = null)
+    public EpochSummary(EpochId id, SketchHashKey key, EpochSummaryOptions? options = null, FlowOwnership? ownership = null, MonitorTrafficFilter? monitorTraffic = null)
     {
         ArgumentNullException.ThrowIfNull(key);
         id.Validate();
@@ -29,7 +36,20 @@ public sealed class EpochSummary
         _options.Validate();
         Id = id;
         _ownership = ownership ?? FlowOwnership.Everything;
+        _monitorFilter = monitorTraffic;
         _contents = EpochContents.Create(key, _options);
+        _matrix = new SubnetMatrixAccumulator(_options.MatrixWorkingCells);
+    }
+
+    /// <summary>A builder into an empty copy of <paramref name="like"/>'s sketch shapes (the view's stand-in for missing owners).</summary>
+    internal EpochSummary(EpochId id, EpochContents like, MonitorTrafficFilter? monitorTraffic = null)
+    {
+        id.Validate();
+        _options = EpochSummaryOptions.Default with { MatrixCells = like.Matrix.Capacity, MatrixWorkingCells = Math.Max(like.Matrix.Capacity, EpochSummaryOptions.Default.MatrixWorkingCells) };
+        Id = id;
+        _ownership = FlowOwnership.Everything;
+        _monitorFilter = monitorTraffic;
+        _contents = like.CreateEmptyLike();
         _matrix = new SubnetMatrixAccumulator(_options.MatrixWorkingCells);
     }
 
@@ -42,11 +62,14 @@ public sealed class EpochSummary
             throw new ArgumentException("Flow deltas never have negative counters.", nameof(flow));
         if ((flow.Packets == 0 && flow.Bytes != 0) || (flow.ReversePackets == 0 && flow.ReverseBytes != 0))
             throw new ArgumentException("A direction without packets cannot carry bytes.", nameof(flow));
-        if (!_ownership.Owns(in flow))
+        bool monitor = _monitorFilter is not null && _monitorFilter.Matches(in flow);
+        if (!_ownership.Decide(flow.SourceAddress, flow.DestinationAddress, out string? owner))
         {
             _foreignPackets += (ulong)(flow.Packets + flow.ReversePackets);
+            if (owner is not null) _left.Add(owner, in flow, monitor);
             return;
         }
+        if (monitor) AddMonitor(in flow);
 
         ulong bytes = (ulong)flow.Bytes, packets = (ulong)flow.Packets;
         ulong reverseBytes = (ulong)flow.ReverseBytes, reversePackets = (ulong)flow.ReversePackets;
@@ -82,6 +105,22 @@ public sealed class EpochSummary
         }
     }
 
+    /// <summary>A flow known to be Flowmesh's own traffic, counted by whoever lists it (a stand-in from a "left to peer" entry).</summary>
+    internal void AddMonitor(in FlowTableDelta flow)
+    {
+        _monitor += new TrafficCounters((ulong)(flow.Bytes + flow.ReverseBytes), (ulong)(flow.Packets + flow.ReversePackets), flow.StartsRecord ? 1UL : 0UL);
+        _monitorPairs ??= [];
+        if (flow.Packets > 0) AddMonitorPair(flow.SourceAddress, flow.DestinationAddress, (ulong)flow.Bytes, (ulong)flow.Packets);
+        if (flow.ReversePackets > 0) AddMonitorPair(flow.DestinationAddress, flow.SourceAddress, (ulong)flow.ReverseBytes, (ulong)flow.ReversePackets);
+    }
+
+    private void AddMonitorPair(IpAddress128 source, IpAddress128 destination, ulong bytes, ulong packets)
+    {
+        // Capped: past the cap a pair's traffic is only in the monitor total (the view widens its bounds by the rest).
+        if (_monitorPairs!.TryGetValue((source, destination), out var s)) _monitorPairs[(source, destination)] = (s.Bytes + bytes, s.Packets + packets);
+        else if (_monitorPairs.Count < RecordExtensions.MaxMonitorPairs) _monitorPairs[(source, destination)] = (bytes, packets);
+    }
+
     private void AddDirection(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> receiver, Span<byte> pair, IpAddress128 senderAddress, IpAddress128 receiverAddress, ulong bytes, ulong packets)
     {
         AddWeight(TopDimension.Talkers, sender, bytes, packets);
@@ -114,8 +153,117 @@ public sealed class EpochSummary
         _sealed = true;
         _contents.Health = _health with { ForeignPackets = _health.ForeignPackets + _foreignPackets };
         _contents.Matrix = _matrix.Seal(_options.MatrixCells);
+        FillExtensions(_contents.Extensions);
         // Decoding what was encoded gives the record its own sketches (nothing shared with this builder) and
         // proves that the bytes readers will get are valid.
         return EpochRecord.Decode(_contents.Encode(Id), _contents.Key);
+    }
+
+    /// <summary>Ends the builder without encoding: the contents, for merging into a view (never published).</summary>
+    internal EpochContents SealContents()
+    {
+        if (_sealed) throw new InvalidOperationException($"Epoch {Id} is already sealed.");
+        _sealed = true;
+        _contents.Health = _health;
+        _contents.Matrix = _matrix.Seal(_options.MatrixCells);
+        FillExtensions(_contents.Extensions);
+        return _contents;
+    }
+
+    private void FillExtensions(RecordExtensions extensions)
+    {
+        if (_ownership.Addresses is { } addresses) extensions.Addresses = [.. addresses.Local];
+        extensions.Monitor = _monitor;
+        if (_monitorPairs is not null)
+            foreach (var (pair, value) in _monitorPairs)
+                extensions.MonitorPairs.Add(new MonitorPairTraffic(pair.Item1, pair.Item2, value.Bytes, value.Packets));
+        extensions.MonitorPairs.Sort((a, b) => a.Source != b.Source ? a.Source.CompareTo(b.Source) : a.Destination.CompareTo(b.Destination));
+        _left.WriteTo(extensions.Left, Id);
+    }
+
+    /// <summary>
+    /// Flows left to named owners, per owner. At the seal the heaviest are listed one by one, up to
+    /// <see cref="RecordExtensions.MaxLeftFlowsPerPeer"/> per owner and <see cref="RecordExtensions.MaxLeftFlows"/> in all;
+    /// the rest become exact counters. Tracks at most <see cref="TrackedFlows"/> flows per epoch (later new flows go
+    /// straight to the counters). Allocates per new flow of the epoch, never per packet.
+    /// </summary>
+    private sealed class LeftAccumulator
+    {
+        private const int TrackedFlows = 65_536;
+        private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
+        private int _tracked;
+
+        public void Add(string owner, in FlowTableDelta flow, bool monitor)
+        {
+            if (!_peers.TryGetValue(owner, out var peer))
+            {
+                if (_peers.Count >= RecordExtensions.MaxLeftSections) return; // past every cap: only ForeignPackets knows it
+                _peers[owner] = peer = new Peer();
+            }
+            var key = (flow.Protocol, flow.SourceAddress, flow.SourcePort, flow.DestinationAddress, flow.DestinationPort);
+            if (peer.Flows.TryGetValue(key, out var listed))
+            {
+                peer.Flows[key] = listed with
+                {
+                    Bytes = listed.Bytes + (ulong)flow.Bytes, Packets = listed.Packets + (ulong)flow.Packets,
+                    ReverseBytes = listed.ReverseBytes + (ulong)flow.ReverseBytes, ReversePackets = listed.ReversePackets + (ulong)flow.ReversePackets,
+                    StartsRecord = listed.StartsRecord || flow.StartsRecord, Monitor = listed.Monitor || monitor,
+                };
+                return;
+            }
+            if (_tracked < TrackedFlows)
+            {
+                _tracked++;
+                peer.Flows[key] = new LeftFlow(flow.Protocol, flow.SourceAddress, flow.SourcePort, flow.DestinationAddress, flow.DestinationPort,
+                    (ulong)flow.Bytes, (ulong)flow.Packets, (ulong)flow.ReverseBytes, (ulong)flow.ReversePackets, flow.StartsRecord, monitor);
+                return;
+            }
+            peer.AddUnlisted(flow.Protocol, new TrafficCounters((ulong)(flow.Bytes + flow.ReverseBytes), (ulong)(flow.Packets + flow.ReversePackets), flow.StartsRecord ? 1UL : 0UL), monitor);
+        }
+
+        public void WriteTo(List<LeftToPeer> sections, EpochId id)
+        {
+            // The heaviest per owner, then the heaviest overall, so the listed part covers as much traffic as the caps allow.
+            static ulong Weight(LeftFlow f) => f.Bytes + f.ReverseBytes;
+            var candidates = new List<(string Owner, LeftFlow Flow)>();
+            foreach (var (owner, peer) in _peers)
+            {
+                var ranked = peer.Flows.Values.Where(f => f.Packets + f.ReversePackets > 0)
+                    .OrderByDescending(Weight).ThenBy(f => f, Comparer<LeftFlow>.Create(LeftFlow.Compare)).ToList();
+                foreach (var f in ranked.Skip(RecordExtensions.MaxLeftFlowsPerPeer)) peer.AddUnlisted(f);
+                candidates.AddRange(ranked.Take(RecordExtensions.MaxLeftFlowsPerPeer).Select(f => (owner, f)));
+            }
+            var chosen = candidates.OrderByDescending(c => Weight(c.Flow)).ThenBy(c => c.Owner, StringComparer.Ordinal)
+                .ThenBy(c => c.Flow, Comparer<LeftFlow>.Create(LeftFlow.Compare)).ToList();
+            foreach (var (owner, f) in chosen.Skip(RecordExtensions.MaxLeftFlows)) _peers[owner].AddUnlisted(f);
+            var listed = chosen.Take(RecordExtensions.MaxLeftFlows).GroupBy(c => c.Owner, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(c => c.Flow).ToList(), StringComparer.Ordinal);
+            foreach (var (owner, peer) in _peers)
+            {
+                var flows = listed.GetValueOrDefault(owner) ?? [];
+                var unlisted = default(TrafficCounters);
+                foreach (var c in peer.Unlisted) unlisted += c;
+                if (flows.Count == 0 && unlisted == default) continue;
+                flows.Sort(LeftFlow.Compare);
+                sections.Add(new LeftToPeer(owner, id.StartMicros, id.LengthMicros, flows, peer.Unlisted, peer.UnlistedMonitor));
+            }
+            sections.Sort((a, b) => string.CompareOrdinal(a.Peer, b.Peer));
+        }
+
+        private sealed class Peer
+        {
+            public readonly Dictionary<(byte, IpAddress128, ushort, IpAddress128, ushort), LeftFlow> Flows = [];
+            public readonly TrafficCounters[] Unlisted = new TrafficCounters[ProtocolClasses.Count];
+            public TrafficCounters UnlistedMonitor;
+
+            public void AddUnlisted(byte protocol, TrafficCounters counters, bool monitor)
+            {
+                Unlisted[(int)ProtocolClasses.Of(protocol)] += counters;
+                if (monitor) UnlistedMonitor += counters;
+            }
+
+            public void AddUnlisted(LeftFlow f) =>
+                AddUnlisted(f.Protocol, new TrafficCounters(f.Bytes + f.ReverseBytes, f.Packets + f.ReversePackets, f.StartsRecord ? 1UL : 0UL), f.Monitor);
+        }
     }
 }

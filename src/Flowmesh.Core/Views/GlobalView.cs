@@ -19,15 +19,19 @@ public sealed class GlobalView
     private readonly Dictionary<string, HashSet<long>> _coveredSlots;
     private readonly Dictionary<string, EpochContents> _originContents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MemberState> _expected;
+    private readonly Dictionary<string, long> _since;
     private readonly long _firstSlot;
     private readonly long _settledEnd;
+    private readonly TrafficCounters _monitor;
+    private readonly LeftToPeerUse _leftUsed = new();
 
-    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, MemberState> expected)
+    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, MemberState> expected, Dictionary<string, long> since)
     {
         _options = options;
         Window = window;
         NowMicros = nowMicros;
         _expected = expected;
+        _since = since;
         Records = selection.Chosen;
         _byOrigin = selection.Chosen.GroupBy(r => r.Id.Origin, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         // Each origin's records are merged first (the per-origin sketches answer "observed by"), then the origins:
@@ -39,14 +43,20 @@ public sealed class GlobalView
             _merged ??= contents.CreateEmptyLike();
             _merged.MergeFrom(contents);
         }
+        var unlistedByProtocol = new TrafficCounters[ProtocolClasses.Count];
+        var unlistedMonitor = default(TrafficCounters);
+        if (_merged is not null) AddLeftToMissingOwners(_merged, unlistedByProtocol, ref unlistedMonitor);
         _byProtocol = _merged is null ? new TrafficCounters[ProtocolClasses.Count] : (TrafficCounters[])_merged.ByProtocol.Clone();
+        for (int i = 0; i < _byProtocol.Length; i++) _byProtocol[i] += unlistedByProtocol[i];
         foreach (var c in _byProtocol) _all += c;
+        _monitor = (_merged?.Extensions.Monitor ?? default) + unlistedMonitor;
 
         long epoch = options.EpochMicros;
         _firstSlot = EpochRollup.AlignDown(window.FromMicros + epoch - 1, epoch);
         long settledLimit = Math.Min(window.ToMicros, nowMicros - options.SettleMicros);
         _settledEnd = Math.Max(_firstSlot, EpochRollup.AlignDown(settledLimit, epoch));
         _coveredSlots = new Dictionary<string, HashSet<long>>(StringComparer.Ordinal);
+        // An origin is expected from its first record (or from when it joined) on: epochs before are not gaps.
         foreach (var (origin, records) in _byOrigin)
         {
             var slots = new HashSet<long>();
@@ -72,12 +82,15 @@ public sealed class GlobalView
         if (window.FromMicros >= window.ToMicros)
             throw new ArgumentException($"A window needs from < to (got {window.FromMicros} .. {window.ToMicros} µs).", nameof(window));
         var states = new Dictionary<string, MemberState>(StringComparer.Ordinal);
+        var since = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var e in expected)
         {
             ArgumentNullException.ThrowIfNull(e.Origin, nameof(expected));
             states[e.Origin] = e.State;
+            if (e.SinceMicros is { } from) since[e.Origin] = from;
+            else since.Remove(e.Origin);
         }
-        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window), states);
+        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window), states, since);
     }
 
     public ViewWindow Window { get; }
@@ -102,7 +115,72 @@ public sealed class GlobalView
             Measured.Of(_all.Bytes, 0, cav), Measured.Of(_all.Packets, 0, cav), Measured.Of(_all.Flows, 0, cav), byProtocol, span,
             Measured.Of(seconds > 0 ? _all.Bytes * 8.0 / seconds : 0, 0, cav),
             Measured.Of(seconds > 0 ? _all.Packets / seconds : 0, 0, cav),
-            Coverage);
+            Coverage)
+        {
+            Monitor = new MonitorTotals(Measured.Of(_monitor.Bytes, 0, cav), Measured.Of(_monitor.Packets, 0, cav), Measured.Of(_monitor.Flows, 0, cav)),
+        };
+    }
+
+    /// <summary>
+    /// Uses the "left to peer" sections (docs/global-view.md): a flow an origin saw but left to its owner is counted
+    /// from that section only where the owner has no merged record overlapping the section's epoch, so it is counted
+    /// once whether the owner's record is there or not. Listed flows go through the same summary code as captured
+    /// ones (talkers, pairs, matrix, distinct...); a flow listed by several origins for one epoch is taken once (from
+    /// the ordinally lowest origin). Unlisted remainders are added to the exact totals and widen every top-list bound.
+    /// </summary>
+    private void AddLeftToMissingOwners(EpochContents merged, TrafficCounters[] unlistedByProtocol, ref TrafficCounters unlistedMonitor)
+    {
+        EpochSummary? stand = null;
+        var taken = new HashSet<(long, byte, IpAddress128, ushort, IpAddress128, ushort)>();
+        foreach (var (origin, records) in _byOrigin.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            foreach (var record in records)
+            {
+                foreach (var section in record.Contents.Extensions.Left)
+                {
+                    if (OwnerHasRecord(section)) continue;
+                    _leftUsed.Sections++;
+                    _leftUsed.Peers.Add(section.Peer);
+                    foreach (var f in section.Flows)
+                    {
+                        var key = Canonical(section.StartMicros, f);
+                        if (!taken.Add(key)) { _leftUsed.DuplicatesIgnored++; continue; }
+                        stand ??= new EpochSummary(new EpochId("left-to-peer", Window.FromMicros, Window.LengthMicros), merged);
+                        var delta = new Flows.FlowTableDelta(f.Protocol, f.Source, f.SourcePort, f.Destination, f.DestinationPort,
+                            (long)f.Packets, (long)f.Bytes, (long)f.ReversePackets, (long)f.ReverseBytes, f.StartsRecord, section.StartMicros, section.EndMicros);
+                        stand.Add(in delta);
+                        if (f.Monitor) stand.AddMonitor(in delta);
+                        _leftUsed.Bytes += f.Bytes + f.ReverseBytes;
+                        _leftUsed.Packets += f.Packets + f.ReversePackets;
+                        _leftUsed.ByEpoch.Add((section.StartMicros, new TrafficCounters(f.Bytes + f.ReverseBytes, f.Packets + f.ReversePackets, f.StartsRecord ? 1UL : 0UL)));
+                    }
+                    for (int i = 0; i < unlistedByProtocol.Length && i < section.UnlistedByProtocol.Count; i++)
+                        unlistedByProtocol[i] += section.UnlistedByProtocol[i];
+                    unlistedMonitor += section.UnlistedMonitor;
+                    var unlisted = section.Unlisted;
+                    _leftUsed.ByEpoch.Add((section.StartMicros, unlisted));
+                    _leftUsed.Bytes += unlisted.Bytes;
+                    _leftUsed.Packets += unlisted.Packets;
+                    _leftUsed.UnlistedBytes += unlisted.Bytes;
+                    _leftUsed.UnlistedPackets += unlisted.Packets;
+                }
+            }
+        }
+        if (stand is not null) merged.MergeFrom(stand.SealContents());
+    }
+
+    private bool OwnerHasRecord(LeftToPeer section)
+    {
+        if (!_byOrigin.TryGetValue(section.Peer, out var records)) return false;
+        foreach (var r in records)
+            if (r.Id.StartMicros < section.EndMicros && section.StartMicros < r.Id.EndMicros) return true;
+        return false;
+    }
+
+    private static (long, byte, IpAddress128, ushort, IpAddress128, ushort) Canonical(long epoch, LeftFlow f)
+    {
+        var k = Flows.FlowKey.FromDirected(f.Source, f.SourcePort, f.Destination, f.DestinationPort, f.Protocol, out _);
+        return (epoch, k.Protocol, k.LowAddress, k.LowPort, k.HighAddress, k.HighPort);
     }
 
     /// <summary>
@@ -141,6 +219,13 @@ public sealed class GlobalView
             s.Origins.Add(r.Id.Origin);
             sums[start] = (s.Counters + r.Totals.All, s.Origins);
         }
+        // Traffic counted from "left to peer" sections (owners without a record) lands in the bucket of its epoch.
+        foreach (var (epochStart, counters) in _leftUsed.ByEpoch)
+        {
+            long start = EpochRollup.AlignDown(epochStart, bucketMicros);
+            if (!sums.TryGetValue(start, out var s)) s = (default, new HashSet<string>(StringComparer.Ordinal));
+            sums[start] = (s.Counters + counters, s.Origins);
+        }
         var points = new List<SeriesPoint>();
         for (long start = EpochRollup.AlignDown(Window.FromMicros, bucketMicros); start < Window.ToMicros; start += bucketMicros)
         {
@@ -150,7 +235,7 @@ public sealed class GlobalView
             {
                 if (state == MemberState.Left) continue;
                 _coveredSlots.TryGetValue(origin, out var covered);
-                for (long slot = Math.Max(start, _firstSlot); slot < start + bucketMicros && slot < _settledEnd; slot += epoch)
+                for (long slot = Math.Max(start, FirstExpectedSlot(origin)); slot < start + bucketMicros && slot < _settledEnd; slot += epoch)
                 {
                     if (covered is null || !covered.Contains(slot)) { complete = false; break; }
                 }
@@ -166,12 +251,21 @@ public sealed class GlobalView
         return new SeriesAnswer(TimeSpan.FromMicroseconds(bucketMicros), points, Coverage);
     }
 
-    /// <summary>The heaviest <paramref name="limit"/> keys of <paramref name="kind"/> by <paramref name="measure"/>.</summary>
-    public TopAnswer Top(TopKind kind, TrafficMeasure measure = TrafficMeasure.Bytes, int limit = 10)
+    /// <summary>
+    /// The heaviest <paramref name="limit"/> keys of <paramref name="kind"/> by <paramref name="measure"/>. With
+    /// <paramref name="excludeMonitor"/>, Flowmesh's own traffic is taken out of talkers, destinations and pairs (and of
+    /// the total): each key loses its listed monitor traffic exactly, and its lower bound also the monitor traffic no
+    /// record listed per pair. Flows and ports cannot leave it out (ArgumentException).
+    /// </summary>
+    public TopAnswer Top(TopKind kind, TrafficMeasure measure = TrafficMeasure.Bytes, int limit = 10, bool excludeMonitor = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        if (excludeMonitor && kind is TopKind.Flows or TopKind.Ports)
+            throw new ArgumentException("Only talkers, destinations and pairs can leave out the monitor's own traffic.", nameof(excludeMonitor));
         var cav = Caveats;
         double total = measure == TrafficMeasure.Bytes ? _all.Bytes : _all.Packets;
+        double monitorTotal = measure == TrafficMeasure.Bytes ? _monitor.Bytes : _monitor.Packets;
+        if (excludeMonitor) total = Math.Max(0, total - monitorTotal);
         var totalMeasured = Measured.Of(total, 0, cav);
         if (_merged is null) return new TopAnswer(kind, measure, [], totalMeasured, 0, Coverage);
         if (kind == TopKind.Ports) return TopPorts(measure, limit, total, totalMeasured, cav);
@@ -185,16 +279,51 @@ public sealed class GlobalView
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
         var summary = _merged.Top[EpochContents.TopIndex(dimension, measure)];
+        // Traffic of left flows past the listing caps (owner missing) is in the totals but in no sketch: any key may hold it.
+        double widen = measure == TrafficMeasure.Bytes ? _leftUsed.UnlistedBytes : _leftUsed.UnlistedPackets;
+        Dictionary<TrafficKey, double>? own = excludeMonitor ? MonitorByKey(dimension, measure) : null;
+        double ownUnlisted = 0;
+        if (own is not null)
+        {
+            double listed = 0;
+            foreach (var p in _merged.Extensions.MonitorPairs) listed += measure == TrafficMeasure.Bytes ? p.Bytes : p.Packets;
+            ownUnlisted = Math.Max(0, monitorTotal - listed);
+        }
         var items = summary.Items()
             .Select(h =>
             {
                 var key = TrafficKey.Decode(h.Key);
-                var weight = Measured.Between(h.Lower, h.Upper, cav);
+                double lower = h.Lower, upper = h.Upper + widen;
+                if (own is not null)
+                {
+                    double o = own.GetValueOrDefault(key);
+                    lower = Math.Max(0, lower - o - ownUnlisted);
+                    upper = Math.Max(0, upper - o);
+                }
+                var weight = Measured.Between(lower, upper, cav);
                 return new TopItem(key.ToString(), key, weight, Share(weight, total, cav));
             })
+            .Where(i => own is null || i.Weight.Upper > 0)
             .OrderByDescending(i => i.Weight.Value).ThenBy(i => i.Label, StringComparer.Ordinal)
             .Take(limit).ToList();
-        return new TopAnswer(kind, measure, items, totalMeasured, summary.UntrackedBound, Coverage);
+        return new TopAnswer(kind, measure, items, totalMeasured, summary.UntrackedBound + widen, Coverage);
+    }
+
+    /// <summary>Listed monitor traffic per key of <paramref name="dimension"/> (talker: by sender, destination: by receiver, pair: exact).</summary>
+    private Dictionary<TrafficKey, double> MonitorByKey(TopDimension dimension, TrafficMeasure measure)
+    {
+        var result = new Dictionary<TrafficKey, double>();
+        foreach (var p in _merged!.Extensions.MonitorPairs)
+        {
+            var key = dimension switch
+            {
+                TopDimension.Talkers => new TrafficKey(TrafficKeyShape.Address, p.Source, default, 0, 0, 0),
+                TopDimension.Destinations => new TrafficKey(TrafficKeyShape.Address, p.Destination, default, 0, 0, 0),
+                _ => new TrafficKey(TrafficKeyShape.Pair, p.Source, p.Destination, 0, 0, 0),
+            };
+            result[key] = result.GetValueOrDefault(key) + (measure == TrafficMeasure.Bytes ? p.Bytes : p.Packets);
+        }
+        return result;
     }
 
     /// <summary>
@@ -385,9 +514,12 @@ public sealed class GlobalView
 
     private EpochContents OriginContents(string origin) => _originContents[origin];
 
+    /// <summary>The first settled slot an origin must cover: the window's, or the slot of its first record or join if later.</summary>
+    private long FirstExpectedSlot(string origin) =>
+        _since.TryGetValue(origin, out long since) ? Math.Max(_firstSlot, EpochRollup.AlignDown(since, _options.EpochMicros)) : _firstSlot;
+
     private ViewCoverage BuildCoverage(WindowSelection selection)
     {
-        int settled = (int)((_settledEnd - _firstSlot) / _options.EpochMicros);
         var names = _expected.Where(e => e.Value != MemberState.Left).Select(e => e.Key).Union(_byOrigin.Keys).Order(StringComparer.Ordinal);
         var origins = new List<OriginCoverage>();
         foreach (var name in names)
@@ -396,7 +528,9 @@ public sealed class GlobalView
             bool expected = state is not null and not MemberState.Left;
             _byOrigin.TryGetValue(name, out var records);
             _coveredSlots.TryGetValue(name, out var covered);
-            int coveredCount = covered?.Count ?? 0;
+            long first = FirstExpectedSlot(name);
+            int settled = (int)(Math.Max(0, _settledEnd - first) / _options.EpochMicros);
+            int coveredCount = covered?.Count(s => s >= first) ?? 0;
             long? newestEnd = records?.Max(r => r.Id.EndMicros);
             OriginStatus status;
             if (!expected) status = OriginStatus.Unexpected;
@@ -421,6 +555,17 @@ public sealed class GlobalView
             Conflicts = selection.Conflicts,
             Health = health,
             NewestEndMicros = Records.Count == 0 ? null : Records.Max(r => r.Id.EndMicros),
+            LeftToPeer = new LeftToPeerCoverage(_leftUsed.Sections, _leftUsed.Peers.Order(StringComparer.Ordinal).ToList(), _leftUsed.Bytes, _leftUsed.Packets,
+                _leftUsed.UnlistedBytes, _leftUsed.UnlistedPackets, _leftUsed.DuplicatesIgnored),
         };
+    }
+
+    private sealed class LeftToPeerUse
+    {
+        public int Sections;
+        public readonly HashSet<string> Peers = new(StringComparer.Ordinal);
+        public ulong Bytes, Packets, UnlistedBytes, UnlistedPackets;
+        public int DuplicatesIgnored;
+        public readonly List<(long EpochStart, TrafficCounters Counters)> ByEpoch = [];
     }
 }

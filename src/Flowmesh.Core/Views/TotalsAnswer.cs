@@ -17,4 +17,14 @@ public sealed record TotalsAnswer(
     TimeSpan DataSpan,
     Measured BitsPerSecond,
     Measured PacketsPerSecond,
-    ViewCoverage Coverage);
+    ViewCoverage Coverage)
+{
+    /// <summary>
+    /// Flowmesh's own traffic (gossip, record sync, drill-down, discovery), already included in the totals above: exact
+    /// over the records that recognized it (docs/global-view.md, "monitor traffic").
+    /// </summary>
+    public MonitorTotals Monitor { get; init; } = new(Measured.Of(0, 0, Caveats.None), Measured.Of(0, 0, Caveats.None), Measured.Of(0, 0, Caveats.None));
+}
+
+/// <summary>The monitor's own share of a window's totals.</summary>
+public sealed record MonitorTotals(Measured Bytes, Measured Packets, Measured Flows);

@@ -41,6 +41,9 @@ public sealed record ViewCoverage
     /// <summary>Capture health summed over the merged records.</summary>
     public required CaptureHealth Health { get; init; }
 
+    /// <summary>What "left to peer" sections stood in for owners without a record (docs/global-view.md); empty when all owners were there.</summary>
+    public LeftToPeerCoverage LeftToPeer { get; init; } = LeftToPeerCoverage.None;
+
     /// <summary>End of the newest merged record; null when nothing contributed.</summary>
     public long? NewestEndMicros { get; init; }
 
@@ -83,4 +86,15 @@ public sealed record ViewCoverage
 
     private static string FormatAge(TimeSpan age) =>
         age.TotalSeconds < 120 ? $"{age.TotalSeconds:0} s" : age.TotalMinutes < 120 ? $"{age.TotalMinutes:0} min" : $"{age.TotalHours:0.#} h";
+}
+
+/// <summary>
+/// Traffic counted from other origins' "left to peer" sections because its owner had no record for the epoch: the
+/// owner's conversations with monitored peers are still counted once; its traffic with unmonitored hosts is not (the
+/// owner's gap in <see cref="ViewCoverage.Origins"/> says so). Unlisted bytes/packets are in the totals but in no
+/// sketch, so they widen every top-list bound.
+/// </summary>
+public sealed record LeftToPeerCoverage(int SectionsUsed, IReadOnlyList<string> MissingOwners, ulong Bytes, ulong Packets, ulong UnlistedBytes, ulong UnlistedPackets, int DuplicatesIgnored)
+{
+    public static LeftToPeerCoverage None { get; } = new(0, [], 0, 0, 0, 0, 0);
 }

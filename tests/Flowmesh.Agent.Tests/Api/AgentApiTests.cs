@@ -48,7 +48,7 @@ public sealed class AgentApiTests : IAsyncLifetime
         var (status, json) = await Get("/api/v1/status");
         Assert.Equal(HttpStatusCode.OK, status);
         var root = json.RootElement;
-        Assert.Equal(["name", "incarnation", "uptimeSeconds", "epochSeconds", "capture", "records", "origins", "gossip"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["name", "incarnation", "uptimeSeconds", "epochSeconds", "capture", "records", "origins", "gossip", "ownership"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(1234, root.GetProperty("capture").GetProperty("packets").GetInt64());
         Assert.Equal(5, root.GetProperty("capture").GetProperty("drops").GetInt64());
         Assert.Equal(6, root.GetProperty("records").GetProperty("sealed").GetInt64());

@@ -35,6 +35,30 @@ public sealed class RecordStoreViewSourceTests
         Assert.Equal(traffic.Bytes, (long)view.Totals().Bytes.Value);
     }
 
+    [Fact]
+    public void OriginsAreExpectedFromTheirOldestHeldRecordSoEarlierEpochsAreNoGaps()
+    {
+        // node-0 has records from T0 + 30 s on (it started then); node-1 from T0; node-2 joined at T0 + 50 s and has none yet.
+        var traffic = Generate(seed: 4, origins: 2, start: T0, seconds: 60);
+        var identity = NodeIdentity.Generate();
+        var store = new MemoryStore();
+        foreach (var r in traffic.Records.Where(r => r.Id.Origin != "node-0" || r.Id.StartMicros >= T0 + 30 * Second))
+            store.Put(r.Id, SignedRecord.Create(identity, new NodeId(r.Id.Origin), r.Encode()).Encode());
+        var source = new RecordStoreViewSource(store, Key, () =>
+            [new ExpectedOrigin("node-0", MemberState.Alive) { SinceMicros = T0 }, new ExpectedOrigin("node-1", MemberState.Alive),
+             new ExpectedOrigin("node-2", MemberState.Alive) { SinceMicros = T0 + 50 * Second }], TimeProvider.System, Epoch);
+        var window = ViewWindow.Between(T0 - 60 * Second, T0 + 60 * Second);
+        var records = source.RecordsOverlapping(window.FromMicros, window.ToMicros);
+        var expected = source.ExpectedOrigins().ToDictionary(o => o.Origin);
+        Assert.Equal(T0 + 30 * Second, expected["node-0"].SinceMicros); // its first record, not when membership saw it join
+        Assert.Equal(T0, expected["node-1"].SinceMicros);
+        Assert.Equal(T0 + 50 * Second, expected["node-2"].SinceMicros);  // no record yet: membership's word
+        var view = GlobalView.Build(records, expected.Values, T0 + 90 * Second, window);
+        // node-2's one settled epoch since it joined has no record: that is its only gap; the others are complete.
+        Assert.Equal(["node-2"], view.Coverage.IncompleteOrigins);
+        Assert.Equal(1, Assert.Single(view.Coverage.Origins, o => o.Origin == "node-2").SettledEpochs);
+    }
+
     private sealed class MemoryStore : IRecordStore
     {
         private readonly Dictionary<EpochId, byte[]> _records = [];

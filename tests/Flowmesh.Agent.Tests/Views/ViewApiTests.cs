@@ -61,6 +61,8 @@ public sealed class ViewApiTests(ViewApiFixture fixture) : IClassFixture<ViewApi
         Assert.Equal(Traffic.Bytes, bytes.GetProperty("value").GetInt64());
         Assert.Equal(0, bytes.GetProperty("error").GetDouble());
         Assert.Equal(Traffic.Packets.Count, root.GetProperty("totals").GetProperty("packets").GetProperty("value").GetInt64());
+        // The monitor's own part is always present; this traffic has none (no gossip endpoint was known to the summarizer).
+        Assert.Equal(0, root.GetProperty("totals").GetProperty("monitor").GetProperty("bytes").GetProperty("value").GetDouble());
         // Exact over what arrived, but node-9 sent nothing: never claimed as exact.
         Assert.False(bytes.GetProperty("exact").GetBoolean());
         Assert.Contains("incompleteCoverage", bytes.GetProperty("caveats").EnumerateArray().Select(c => c.GetString()));
@@ -104,6 +106,7 @@ public sealed class ViewApiTests(ViewApiFixture fixture) : IClassFixture<ViewApi
         var root = await Ok($"/api/v1/top?by={by}&measure={measure}&window=5m&limit=64");
         Assert.Equal(by, root.GetProperty("by").GetString());
         Assert.Equal(measure, root.GetProperty("measure").GetString());
+        Assert.Equal("included", root.GetProperty("monitor").GetString()); // the documented default
         Func<TestPacket, string> key = by switch
         {
             "talkers" => p => p.Source,
@@ -228,6 +231,9 @@ public sealed class ViewApiTests(ViewApiFixture fixture) : IClassFixture<ViewApi
 
     [Theory]
     [InlineData("/api/v1/top?by=bogus")]
+    [InlineData("/api/v1/top?monitor=bogus")]
+    [InlineData("/api/v1/top?by=flows&monitor=exclude")]
+    [InlineData("/api/v1/top?by=ports&monitor=exclude")]
     [InlineData("/api/v1/top?measure=flows")]
     [InlineData("/api/v1/top?limit=0")]
     [InlineData("/api/v1/top?limit=65")]

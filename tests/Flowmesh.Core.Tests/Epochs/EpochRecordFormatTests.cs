@@ -60,7 +60,8 @@ public sealed class EpochRecordFormatTests
         Assert.Contains("version 2", Reject(Reseal(With(bytes, 4, 2))).Message);
         Assert.Contains("another hash key", Assert.Throws<EpochRecordFormatException>(() => EpochRecord.Decode(bytes, new SketchHashKey(new byte[16]))).Message);
         Assert.Contains("magic", Reject(Reseal(With(bytes, 0, (byte)'X'))).Message);
-        Assert.Contains("flags", Reject(Reseal(With(bytes, 5, 1))).Message);
+        Assert.Contains("flags", Reject(Reseal(With(bytes, 5, 2))).Message);
+        Assert.Contains("truncated", Reject(Reseal(With(bytes, 5, 1))).Message); // flag 1 promises an extension block
         Assert.Contains("exceeds", Reject(new byte[EpochRecord.MaxEncodedLength + 1]).Message);
         Assert.Contains("CRC", Reject(With(bytes, 100, (byte)(bytes[100] ^ 0x40))).Message);
     }

@@ -46,13 +46,18 @@ async function members() {
 async function traffic() {
   const data = await getJson('/api/v1/traffic', { window: selectedWindow() });
   showCoverage(data.coverage);
+  // What the monitor itself costs the network: its own traffic is counted like any other and shown apart here.
+  const total = data.totals.bytes.value, own = data.totals.monitor?.bytes.value ?? 0;
+  $('traffic-totals').textContent = `total ${bytes(total)}, of which Flowmesh itself ${bytes(own)}` +
+    (total > 0 ? ` (${(100 * own / total).toFixed(1)} %)` : '');
   replaceData(trafficChart,
     data.series.map((p) => clock(p.start)),
     data.series.map((p) => p.bytes / Math.max(p.seconds ?? 1, 1e-9)));
 }
 
 async function talkers() {
-  const data = await getJson('/api/v1/top', { by: 'talkers', window: selectedWindow(), limit: 10 });
+  const monitor = $('talkers-exclude-monitor').checked ? 'exclude' : 'include';
+  const data = await getJson('/api/v1/top', { by: 'talkers', window: selectedWindow(), limit: 10, monitor });
   replaceData(talkersChart, data.entries.map((e) => e.key), data.entries.map((e) => e.bytes));
   $('talkers').tBodies[0].replaceChildren(...data.entries.map((e) => element('tr', {},
     element('td', {}, element('a', { onclick: () => showFlows(e.key), title: 'show the exact flows of this host' }, e.key)),
@@ -138,6 +143,7 @@ window.addEventListener('DOMContentLoaded', () => {
   talkersChart = barChart($('talkers-chart'), showFlows);
   $('window').addEventListener('change', refresh);
   $('matrix-by').addEventListener('change', refresh);
+  $('talkers-exclude-monitor').addEventListener('change', refresh);
   refresh();
   setInterval(refresh, refreshMs);
 });

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Flowmesh.Capture;
+using Flowmesh.Capture.Ebpf;
+using Flowmesh.Capture.Live;
+using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Packets;
+using Flowmesh.Core.Sketches;
+using Flowmesh.Gossip.Records;
+using Flowmesh.Gossip.Security;
+
+namespace Flowmesh.Agent.Hosting;
+
+/// <summary>
+/// Keeps the agent's automatic flow ownership current (issue 12): this PC's addresses are every unicast address of
+/// every captured interface (IPv4 and IPv6, loopback never; re-read on every <see cref="Refresh"/>, once a second),
+/// and the other origins' addresses are those their newest record announces, as long as that record is younger than
+/// <see cref="AnnouncementLifetime"/>. The same pass refreshes the endpoints that mark Flowmesh's own traffic. The
+/// sealed records announce <see cref="Ownership"/>'s local addresses, so every agent learns every other's.
+/// </summary>
+/// <remarks>
+/// An owner that stops sealing keeps its addresses for the lifetime: meanwhile its peers leave their shared flows
+/// to it and list them in their "left to peer" sections, which the view counts while the owner's records are
+/// missing; after the lifetime the peers count those flows themselves. Either way each flow is counted once.
+/// </remarks>
+internal sealed class AddressOwnership
+{
+    private readonly string _self;
+    private readonly IRecordStore _store;
+    private readonly SketchHashKey _sketchKey;
+    private readonly Dictionary<string, (long NewestStart, IpAddress128[] Addresses)> _announced = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private ICaptureSource? _source;
+    private IReadOnlyList<string>? _interfaces;
+
+    public AddressOwnership(string self, IRecordStore store, SketchHashKey sketchKey, TimeSpan announcementLifetime)
+    {
+        _self = self;
+        _store = store;
+        _sketchKey = sketchKey;
+        AnnouncementLifetime = announcementLifetime;
+        Ownership = new FlowOwnership(MonitoredAddresses.None(self));
+    }
+
+    /// <summary>How long an origin's newest announcement stands after its epoch started.</summary>
+    public TimeSpan AnnouncementLifetime { get; }
+
+    public FlowOwnership Ownership { get; }
+
+    public MonitorTrafficFilter MonitorTraffic { get; } = new();
+
+    /// <summary>Origins whose announcements were read but could not be decoded (left out).</summary>
+    public long Undecodable { get; private set; }
+
+    /// <summary>The capture whose interfaces are this PC's monitored ones (none before it is set: nothing is local).</summary>
+    public void UseCapture(ICaptureSource source, IReadOnlyList<string> requestedInterfaces)
+    {
+        lock (_gate)
+        {
+            _source = source;
+            _interfaces = requestedInterfaces;
+        }
+    }
+
+    /// <summary>Names of the interfaces captured now.</summary>
+    public IReadOnlyList<string> CapturedInterfaces()
+    {
+        lock (_gate)
+        {
+            return _source switch
+            {
+                EbpfCaptureSource ebpf => ebpf.InterfaceNames,
+                LibpcapLiveSource pcap => [pcap.InterfaceName],
+                null => [],
+                _ => _interfaces ?? [],
+            };
+        }
+    }
+
+    /// <summary>Every non-loopback unicast address of the named interfaces (IPv6 scope ids dropped).</summary>
+    public static List<IpAddress128> AddressesOf(IReadOnlyList<string> interfaceNames)
+    {
+        var result = new List<IpAddress128>();
+        if (interfaceNames.Count == 0) return result;
+        NetworkInterface[] all;
+        try
+        {
+            all = NetworkInterface.GetAllNetworkInterfaces();
+        }
+        catch (NetworkInformationException)
+        {
+            return result;
+        }
+        foreach (var nic in all)
+        {
+            if (!interfaceNames.Contains(nic.Name, StringComparer.Ordinal) || nic.NetworkInterfaceType == NetworkInterfaceType.Loopback) continue;
+            foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+            {
+                var address = unicast.Address;
+                if (IPAddress.IsLoopback(address) || address.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)) continue;
+                if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+                result.Add(IpAddress128.From(address));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Re-reads the local addresses and the newest announcement of every other origin, and installs a new address map
+    /// when anything changed (true then). <paramref name="monitorEndpoints"/>: every known gossip endpoint and the
+    /// discovery group, to which this PC's addresses at <paramref name="ownPort"/> are added.
+    /// </summary>
+    public bool Refresh(long nowMicros, IEnumerable<(IpAddress128 Address, ushort Port)> monitorEndpoints, ushort ownPort)
+    {
+        var local = AddressesOf(CapturedInterfaces());
+        long oldest = nowMicros - AnnouncementLifetime.Ticks / TimeSpan.TicksPerMicrosecond;
+        var announcements = new List<AddressAnnouncement>();
+        foreach (var digest in _store.Digest())
+        {
+            if (digest.Origin == _self || digest.Count == 0 || digest.NewestStartMicros < oldest)
+            {
+                _announced.Remove(digest.Origin);
+                continue;
+            }
+            if (!_announced.TryGetValue(digest.Origin, out var known) || known.NewestStart != digest.NewestStartMicros)
+            {
+                known = (digest.NewestStartMicros, ReadAnnouncement(digest.Origin) ?? known.Addresses ?? []);
+                _announced[digest.Origin] = known;
+            }
+            announcements.Add(new AddressAnnouncement(digest.Origin, known.NewestStart, known.Addresses));
+        }
+        var endpoints = monitorEndpoints.Concat(local.Select(a => (a, ownPort))).ToList();
+        MonitorTraffic.Update(endpoints);
+        var next = MonitoredAddresses.Build(_self, local, announcements);
+        if (next.SameAs(Ownership.Addresses)) return false;
+        Ownership.Update(next);
+        return true;
+    }
+
+    /// <summary>The addresses the origin's newest record announces (null when it announces none or cannot be read).</summary>
+    private IpAddress128[]? ReadAnnouncement(string origin)
+    {
+        var ids = _store.IdsOf(origin);
+        if (ids.Count == 0) return null;
+        byte[]? envelope = _store.Read(ids[0]);
+        if (envelope is null) return null;
+        try
+        {
+            if (!SignedRecord.TryDecode(envelope, out var signed, out _) || signed is null) throw new FormatException("not a signed record");
+            return EpochRecord.Decode(signed.Record, _sketchKey).MonitoredAddresses?.ToArray();
+        }
+        catch (Exception e) when (e is EpochRecordFormatException or FormatException or ArgumentException)
+        {
+            Undecodable++;
+            return null;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Collections.Frozen;
+using Flowmesh.Core.Packets;
+
+namespace Flowmesh.Core.Epochs;
+
+/// <summary>One origin's list of the addresses it monitors, as its record of one epoch announced it.</summary>
+/// <param name="Origin">The announcing agent.</param>
+/// <param name="EpochStartMicros">Start of the epoch whose record carried the list: newer announcements win.</param>
+/// <param name="Addresses">Every address of every interface the origin captured on.</param>
+public readonly record struct AddressAnnouncement(string Origin, long EpochStartMicros, IReadOnlyList<IpAddress128> Addresses);
+
+/// <summary>
+/// Who monitors which address, as one agent knows it: its own addresses (<see cref="Local"/>) and the addresses other
+/// agents announced in their records (docs/epoch-records.md, "monitored addresses"). Immutable: an agent builds a new
+/// one when its own addresses or the announcements change and hands it to <see cref="FlowOwnership.Update"/>.
+/// </summary>
+/// <remarks>
+/// An address announced by several origins (it moved: DHCP gave it to another PC) belongs to the origin whose
+/// announcement is newest; equal epochs go to the ordinally lowest origin name, so every agent decides the same.
+/// This agent's own current addresses always win for itself, and its own older announcements are ignored: the
+/// interfaces are read directly, so they are never stale.
+/// </remarks>
+public sealed class MonitoredAddresses
+{
+    private readonly FrozenSet<IpAddress128> _local;
+    private readonly FrozenDictionary<IpAddress128, string> _others;
+
+    private MonitoredAddresses(string self, IpAddress128[] local, FrozenDictionary<IpAddress128, string> others)
+    {
+        Self = self;
+        Local = local;
+        _local = local.ToFrozenSet();
+        _others = others;
+    }
+
+    /// <summary>This agent's origin name.</summary>
+    public string Self { get; }
+
+    /// <summary>This agent's own addresses, ascending, without duplicates: what its records announce.</summary>
+    public IReadOnlyList<IpAddress128> Local { get; }
+
+    /// <summary>Addresses known to be monitored by other origins.</summary>
+    public int OtherCount => _others.Count;
+
+    /// <summary>Origins that own at least one address (this agent excluded).</summary>
+    public IEnumerable<string> OtherOrigins => _others.Values.Distinct(StringComparer.Ordinal);
+
+    public static MonitoredAddresses Build(string self, IEnumerable<IpAddress128> local, IEnumerable<AddressAnnouncement> announcements)
+    {
+        ArgumentNullException.ThrowIfNull(self);
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(announcements);
+        var own = local.Distinct().Order().ToArray();
+        var ownSet = own.ToHashSet();
+        var best = new Dictionary<IpAddress128, (string Origin, long Start)>();
+        foreach (var a in announcements)
+        {
+            if (a.Origin is null || a.Addresses is null || string.Equals(a.Origin, self, StringComparison.Ordinal)) continue;
+            foreach (var address in a.Addresses)
+            {
+                if (ownSet.Contains(address)) continue;
+                if (!best.TryGetValue(address, out var current) || a.EpochStartMicros > current.Start
+                    || (a.EpochStartMicros == current.Start && string.CompareOrdinal(a.Origin, current.Origin) < 0))
+                    best[address] = (a.Origin, a.EpochStartMicros);
+            }
+        }
+        return new MonitoredAddresses(self, own, best.ToFrozenDictionary(p => p.Key, p => p.Value.Origin));
+    }
+
+    /// <summary>Nobody monitors anything: every flow belongs to whoever sees it.</summary>
+    public static MonitoredAddresses None(string self) => Build(self, [], []);
+
+    /// <summary>Other origins' addresses, by origin (ordinal), each ascending.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<IpAddress128>> ByOrigin() =>
+        _others.GroupBy(p => p.Value, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<IpAddress128>)g.Select(p => p.Key).Order().ToList(), StringComparer.Ordinal);
+
+    public bool IsLocal(IpAddress128 address) => _local.Contains(address);
+
+    /// <summary>The origin that monitors <paramref name="address"/> (<see cref="Self"/> for local ones), or null.</summary>
+    public string? OwnerOf(IpAddress128 address) =>
+        _local.Contains(address) ? Self : _others.TryGetValue(address, out var origin) ? origin : null;
+
+    /// <summary>True when the two have the same local addresses and the same owner for every address.</summary>
+    public bool SameAs(MonitoredAddresses? other) =>
+        other is not null && other.Self == Self && other.Local.SequenceEqual(Local) && other._others.Count == _others.Count
+        && _others.All(p => other._others.TryGetValue(p.Key, out var o) && o == p.Value);
+}

@@ -1,0 +1,357 @@
+using System.Text;
+using Flowmesh.Core.Packets;
+
+namespace Flowmesh.Core.Epochs;
+
+/// <summary>Flowmesh's own traffic between two addresses in one direction, among the flows a record counted.</summary>
+public readonly record struct MonitorPairTraffic(IpAddress128 Source, IpAddress128 Destination, ulong Bytes, ulong Packets);
+
+/// <summary>
+/// One flow an agent saw but left to its owner (<see cref="FlowOwnership"/>), with its traffic in the epoch, oriented
+/// like a <see cref="Flows.FlowTableDelta"/> (source = initiator).
+/// </summary>
+public readonly record struct LeftFlow(
+    byte Protocol, IpAddress128 Source, ushort SourcePort, IpAddress128 Destination, ushort DestinationPort,
+    ulong Bytes, ulong Packets, ulong ReverseBytes, ulong ReversePackets, bool StartsRecord, bool Monitor)
+{
+    internal (byte, IpAddress128, ushort, IpAddress128, ushort) Key => (Protocol, Source, SourcePort, Destination, DestinationPort);
+
+    internal static int Compare(LeftFlow a, LeftFlow b)
+    {
+        int c = a.Protocol.CompareTo(b.Protocol);
+        if (c == 0) c = a.Source.CompareTo(b.Source);
+        if (c == 0) c = a.SourcePort.CompareTo(b.SourcePort);
+        if (c == 0) c = a.Destination.CompareTo(b.Destination);
+        if (c == 0) c = a.DestinationPort.CompareTo(b.DestinationPort);
+        return c;
+    }
+}
+
+/// <summary>
+/// What one epoch of an origin left to peer <see cref="Peer"/>: the heaviest flows listed one by one, the rest as
+/// exact counters. The global view uses it only where the peer has no record for that epoch (docs/global-view.md).
+/// </summary>
+/// <param name="UnlistedByProtocol">Traffic of flows past the listing caps, per <see cref="ProtocolClass"/>.</param>
+/// <param name="UnlistedMonitor">The part of the unlisted traffic that was Flowmesh's own.</param>
+public sealed record LeftToPeer(string Peer, long StartMicros, long LengthMicros, IReadOnlyList<LeftFlow> Flows, IReadOnlyList<TrafficCounters> UnlistedByProtocol, TrafficCounters UnlistedMonitor)
+{
+    public long EndMicros => StartMicros + LengthMicros;
+
+    public TrafficCounters Unlisted
+    {
+        get
+        {
+            var all = default(TrafficCounters);
+            foreach (var c in UnlistedByProtocol) all += c;
+            return all;
+        }
+    }
+}
+
+/// <summary>
+/// The optional record sections added in format 1 behind flag bit 0 (docs/epoch-records.md, "extensions"): the
+/// monitored addresses, Flowmesh's own traffic, and what was left to peers. A record without any of them encodes
+/// exactly as before, so older records keep their bytes and hashes. Unknown extension types are kept verbatim.
+/// </summary>
+internal sealed class RecordExtensions
+{
+    public const byte FlagExtensions = 1;
+    public const byte TypeAddresses = 1;
+    public const byte TypeMonitor = 2;
+    public const byte TypeLeft = 3;
+    public const int MaxAddresses = 1024;
+    public const int MaxMonitorPairs = 256;
+    public const int MaxLeftSections = 1024;
+    public const int MaxLeftFlowsPerPeer = 128;
+    public const int MaxLeftFlows = 1024;
+    /// <summary>2^48: no flow carries that much in one epoch; keeps every sum and signed conversion in range.</summary>
+    public const ulong MaxFlowCounter = 1UL << 48;
+
+    /// <summary>Monitored addresses, ascending (null: none announced).</summary>
+    public IpAddress128[]? Addresses { get; set; }
+    public TrafficCounters Monitor { get; set; }
+    /// <summary>Listed monitor traffic per directed pair, sorted by (source, destination); the rest of <see cref="Monitor"/> is unlisted.</summary>
+    public List<MonitorPairTraffic> MonitorPairs { get; } = [];
+    public List<LeftToPeer> Left { get; } = [];
+    /// <summary>Extensions this build does not know: (type, version, encoded section bytes), re-emitted as they came.</summary>
+    public List<(byte Type, byte Version, byte[] Section)> Unknown { get; } = [];
+
+    public bool IsEmpty => Addresses is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0;
+
+    public void MergeFrom(RecordExtensions other)
+    {
+        if (other.Addresses is not null)
+            Addresses = (Addresses ?? []).Concat(other.Addresses).Distinct().Order().ToArray();
+        Monitor += other.Monitor;
+        if (other.MonitorPairs.Count > 0)
+        {
+            var sums = MonitorPairs.ToDictionary(p => (p.Source, p.Destination), p => (p.Bytes, p.Packets));
+            foreach (var p in other.MonitorPairs)
+            {
+                sums.TryGetValue((p.Source, p.Destination), out var s);
+                sums[(p.Source, p.Destination)] = (s.Bytes + p.Bytes, s.Packets + p.Packets);
+            }
+            MonitorPairs.Clear();
+            MonitorPairs.AddRange(sums.Select(p => new MonitorPairTraffic(p.Key.Source, p.Key.Destination, p.Value.Bytes, p.Value.Packets)));
+            SortPairs(MonitorPairs);
+        }
+        Left.AddRange(other.Left);
+        Left.Sort(CompareSections);
+    }
+
+    private static void SortPairs(List<MonitorPairTraffic> pairs) =>
+        pairs.Sort((a, b) => a.Source != b.Source ? a.Source.CompareTo(b.Source) : a.Destination.CompareTo(b.Destination));
+
+    private static int CompareSections(LeftToPeer a, LeftToPeer b)
+    {
+        int c = string.CompareOrdinal(a.Peer, b.Peer);
+        if (c == 0) c = a.StartMicros.CompareTo(b.StartMicros);
+        if (c == 0) c = a.LengthMicros.CompareTo(b.LengthMicros);
+        return c;
+    }
+
+    /// <summary>Writes the extension block (the caller sets the flag bit when it is not empty). Caps applied here keep the record bounded.</summary>
+    public void Write(EpochRecordWriter writer)
+    {
+        var blocks = new List<(byte Type, byte Version, byte[]? Payload, byte[]? Verbatim)>();
+        if (Addresses is { } addresses)
+        {
+            var w = new EpochRecordWriter(2 + addresses.Length * 16);
+            var list = addresses.Distinct().Order().Take(MaxAddresses).ToArray();
+            w.WriteUInt16((ushort)list.Length);
+            Span<byte> a = stackalloc byte[16];
+            foreach (var address in list)
+            {
+                TrafficKey.WriteAddress(a, address);
+                w.WriteBytes(a);
+            }
+            blocks.Add((TypeAddresses, 1, w.ToArray(), null));
+        }
+        if (Monitor != default || MonitorPairs.Count > 0)
+        {
+            var w = new EpochRecordWriter(32 + MonitorPairs.Count * 48);
+            w.WriteUInt64(Monitor.Bytes);
+            w.WriteUInt64(Monitor.Packets);
+            w.WriteUInt64(Monitor.Flows);
+            // The heaviest pairs when capped, written in key order.
+            var pairs = MonitorPairs.OrderByDescending(p => p.Bytes).ThenBy(p => p.Source).ThenBy(p => p.Destination).Take(MaxMonitorPairs).ToList();
+            SortPairs(pairs);
+            w.WriteUInt16((ushort)pairs.Count);
+            Span<byte> a = stackalloc byte[16];
+            foreach (var p in pairs)
+            {
+                TrafficKey.WriteAddress(a, p.Source);
+                w.WriteBytes(a);
+                TrafficKey.WriteAddress(a, p.Destination);
+                w.WriteBytes(a);
+                w.WriteUInt64(p.Bytes);
+                w.WriteUInt64(p.Packets);
+            }
+            blocks.Add((TypeMonitor, 1, w.ToArray(), null));
+        }
+        if (Left.Count > 0)
+        {
+            var w = new EpochRecordWriter(1024);
+            var sections = Left.Take(MaxLeftSections).ToList();
+            sections.Sort(CompareSections);
+            w.WriteUInt16((ushort)sections.Count);
+            Span<byte> a = stackalloc byte[16];
+            foreach (var s in sections)
+            {
+                byte[] peer = Encoding.UTF8.GetBytes(s.Peer);
+                w.WriteByte((byte)peer.Length);
+                w.WriteBytes(peer);
+                w.WriteUInt64((ulong)s.StartMicros);
+                w.WriteUInt64((ulong)s.LengthMicros);
+                var flows = s.Flows.ToList();
+                flows.Sort(LeftFlow.Compare);
+                w.WriteUInt16((ushort)flows.Count);
+                foreach (var f in flows)
+                {
+                    w.WriteByte(f.Protocol);
+                    TrafficKey.WriteAddress(a, f.Source);
+                    w.WriteBytes(a);
+                    w.WriteUInt16(f.SourcePort);
+                    TrafficKey.WriteAddress(a, f.Destination);
+                    w.WriteBytes(a);
+                    w.WriteUInt16(f.DestinationPort);
+                    w.WriteUInt64(f.Bytes);
+                    w.WriteUInt64(f.Packets);
+                    w.WriteUInt64(f.ReverseBytes);
+                    w.WriteUInt64(f.ReversePackets);
+                    w.WriteByte((byte)((f.StartsRecord ? 1 : 0) | (f.Monitor ? 2 : 0)));
+                }
+                foreach (var c in s.UnlistedByProtocol) WriteCounters(w, c);
+                WriteCounters(w, s.UnlistedMonitor);
+            }
+            blocks.Add((TypeLeft, 1, w.ToArray(), null));
+        }
+        foreach (var u in Unknown) blocks.Add((u.Type, u.Version, null, u.Section));
+        blocks.Sort((x, y) => x.Type.CompareTo(y.Type));
+        writer.WriteByte((byte)blocks.Count);
+        foreach (var b in blocks)
+        {
+            writer.WriteByte(b.Type);
+            writer.WriteByte(b.Version);
+            if (b.Verbatim is not null) writer.WriteBytes(b.Verbatim);
+            else writer.WriteSection(b.Payload);
+        }
+    }
+
+    private static void WriteCounters(EpochRecordWriter w, TrafficCounters c)
+    {
+        w.WriteUInt64(c.Bytes);
+        w.WriteUInt64(c.Packets);
+        w.WriteUInt64(c.Flows);
+    }
+
+    /// <summary>Reads the extension block; every list must be in canonical order so a valid record re-encodes to its own bytes.</summary>
+    public static RecordExtensions Read(ref EpochRecordReader reader, ref int inflateBudget, TrafficCounters recordTotal)
+    {
+        var result = new RecordExtensions();
+        int count = reader.ReadByte();
+        if (count == 0) throw reader.Invalid("the extension flag is set but no extension follows");
+        int previousType = -1;
+        for (int i = 0; i < count; i++)
+        {
+            byte type = reader.ReadByte();
+            byte version = reader.ReadByte();
+            if (type <= previousType) throw reader.Invalid($"extension {type} is out of order or repeated");
+            previousType = type;
+            int sectionStart = reader.Position;
+            var payload = reader.ReadSection($"extension {type}", ref inflateBudget);
+            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft))
+            {
+                // Written by a newer build: kept verbatim. The section framing was still checked.
+                int sectionEnd = reader.Position;
+                result.Unknown.Add((type, version, reader.Slice(sectionStart, sectionEnd - sectionStart).ToArray()));
+                continue;
+            }
+            var r = new EpochRecordReader(payload);
+            switch (type)
+            {
+                case TypeAddresses: result.Addresses = ReadAddresses(ref r); break;
+                case TypeMonitor: ReadMonitor(ref r, result, recordTotal); break;
+                case TypeLeft: ReadLeft(ref r, result); break;
+            }
+            if (r.Remaining != 0) throw r.Invalid($"{r.Remaining} unexpected bytes after extension {type}");
+        }
+        if (result.IsEmpty) throw reader.Invalid("the extension block holds nothing");
+        return result;
+    }
+
+    private static IpAddress128[] ReadAddresses(ref EpochRecordReader r)
+    {
+        int n = r.ReadUInt16();
+        if (n > MaxAddresses) throw r.Invalid($"{n} monitored addresses, more than {MaxAddresses}");
+        r.Require(n * 16L, "monitored addresses");
+        var list = new IpAddress128[n];
+        for (int i = 0; i < n; i++)
+        {
+            list[i] = TrafficKey.ReadAddress(r.ReadBytes(16));
+            if (i > 0 && list[i] <= list[i - 1]) throw r.Invalid("monitored addresses are not in ascending order");
+        }
+        return list;
+    }
+
+    private static void ReadMonitor(ref EpochRecordReader r, RecordExtensions result, TrafficCounters recordTotal)
+    {
+        var total = new TrafficCounters(r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64());
+        if (total.Bytes > recordTotal.Bytes || total.Packets > recordTotal.Packets || total.Flows > recordTotal.Flows)
+            throw r.Invalid("monitor traffic exceeds the record total");
+        if (total.Packets == 0 && total.Bytes != 0) throw r.Invalid("monitor traffic has bytes without packets");
+        int n = r.ReadUInt16();
+        if (n > MaxMonitorPairs) throw r.Invalid($"{n} monitor pairs, more than {MaxMonitorPairs}");
+        r.Require(n * 48L, "monitor pairs");
+        ulong bytes = 0, packets = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var p = new MonitorPairTraffic(TrafficKey.ReadAddress(r.ReadBytes(16)), TrafficKey.ReadAddress(r.ReadBytes(16)), r.ReadUInt64(), r.ReadUInt64());
+            if (p.Packets == 0 || p.Bytes < p.Packets) throw r.Invalid("a monitor pair has no packets or fewer bytes than packets");
+            if (i > 0)
+            {
+                var q = result.MonitorPairs[^1];
+                if (p.Source < q.Source || (p.Source == q.Source && p.Destination <= q.Destination)) throw r.Invalid("monitor pairs are not in order");
+            }
+            bytes += p.Bytes;
+            packets += p.Packets;
+            if (bytes > total.Bytes || packets > total.Packets) throw r.Invalid("monitor pairs exceed the monitor total");
+            result.MonitorPairs.Add(p);
+        }
+        if (total == default && n == 0) throw r.Invalid("an empty monitor extension");
+        result.Monitor = total;
+    }
+
+    private static void ReadLeft(ref EpochRecordReader r, RecordExtensions result)
+    {
+        int sections = r.ReadUInt16();
+        if (sections is 0 or > MaxLeftSections) throw r.Invalid($"{sections} left-to-peer sections, outside 1..{MaxLeftSections}");
+        int flowsTotal = 0;
+        LeftToPeer? previous = null;
+        for (int s = 0; s < sections; s++)
+        {
+            int length = r.ReadByte();
+            if (length is < 1 or > EpochId.MaxOriginBytes) throw r.Invalid($"peer name length {length} is outside 1..{EpochId.MaxOriginBytes}");
+            string peer;
+            try
+            {
+                peer = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(r.ReadBytes(length));
+            }
+            catch (DecoderFallbackException)
+            {
+                throw r.Invalid("a peer name is not valid UTF-8");
+            }
+            long start = r.ReadInt64(), epochLength = r.ReadInt64();
+            try
+            {
+                new EpochId(peer, start, epochLength).Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw r.Invalid($"left-to-peer section: {e.Message.TrimEnd('.')}");
+            }
+            int n = r.ReadUInt16();
+            flowsTotal += n;
+            if (flowsTotal > MaxLeftFlows * 16) throw r.Invalid("too many left flows");
+            r.Require(n * 70L, "left flows"); // 1 + 16 + 2 + 16 + 2 + 4 x 8 + 1
+            var flows = new LeftFlow[n];
+            for (int i = 0; i < n; i++)
+            {
+                byte protocol = r.ReadByte();
+                var src = TrafficKey.ReadAddress(r.ReadBytes(16));
+                ushort sport = r.ReadUInt16();
+                var dst = TrafficKey.ReadAddress(r.ReadBytes(16));
+                ushort dport = r.ReadUInt16();
+                ulong b = r.ReadUInt64(), p = r.ReadUInt64(), rb = r.ReadUInt64(), rp = r.ReadUInt64();
+                byte flags = r.ReadByte();
+                if (flags > 3) throw r.Invalid("a left flow has unknown flags");
+                if ((p == 0 && b != 0) || (rp == 0 && rb != 0) || (p == 0 && rp == 0)) throw r.Invalid("a left flow has bytes without packets or no packets");
+                if ((b | p | rb | rp) > MaxFlowCounter) throw r.Invalid("a left flow counter is implausibly large");
+                flows[i] = new LeftFlow(protocol, src, sport, dst, dport, b, p, rb, rp, (flags & 1) != 0, (flags & 2) != 0);
+                if (i > 0 && LeftFlow.Compare(flows[i - 1], flows[i]) >= 0) throw r.Invalid("left flows are not in order");
+            }
+            var unlisted = new TrafficCounters[ProtocolClasses.Count];
+            var unlistedAll = default(TrafficCounters);
+            for (int i = 0; i < unlisted.Length; i++)
+            {
+                unlisted[i] = ReadCounters(ref r);
+                unlistedAll += unlisted[i];
+            }
+            var monitor = ReadCounters(ref r);
+            if (monitor.Bytes > unlistedAll.Bytes || monitor.Packets > unlistedAll.Packets || monitor.Flows > unlistedAll.Flows)
+                throw r.Invalid("unlisted monitor traffic exceeds the unlisted traffic");
+            if (n == 0 && unlistedAll == default) throw r.Invalid("an empty left-to-peer section");
+            var section = new LeftToPeer(peer, start, epochLength, flows, unlisted, monitor);
+            if (previous is not null && CompareSections(previous, section) >= 0) throw r.Invalid("left-to-peer sections are not in order");
+            previous = section;
+            result.Left.Add(section);
+        }
+    }
+
+    private static TrafficCounters ReadCounters(ref EpochRecordReader r)
+    {
+        var c = new TrafficCounters(r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64());
+        if (c.Packets == 0 && c.Bytes != 0) throw r.Invalid("counters with bytes but no packets");
+        return c;
+    }
+}

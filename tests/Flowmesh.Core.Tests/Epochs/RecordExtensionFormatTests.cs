@@ -1,0 +1,186 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Packets;
+using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
+
+namespace Flowmesh.Core.Tests.Epochs;
+
+/// <summary>
+/// The extension block (monitored addresses, monitor traffic, left to peers) on hostile input: a
+/// <see cref="EpochRecordFormatException"/> or a valid record that re-encodes to the same bytes, nothing else.
+/// </summary>
+[Collection(nameof(RunsAloneCollection))]
+public sealed class RecordExtensionFormatTests
+{
+    /// <summary>A record of agent b from the two-PC traffic: all three extensions, with many left flows.</summary>
+    private static readonly Lazy<byte[]> Sample = new(() =>
+    {
+        var packets = AutomaticOwnershipTests.TwoPcs(seed: 50, extraFlowsBetween: 200);
+        var monitor = new MonitorTrafficFilter([(IpAddress128.Parse("10.0.0.1"), 7946), (IpAddress128.Parse("10.0.0.2"), 7946)]);
+        string[] a = ["10.0.0.1", "2001:db8::1"], b = ["10.0.0.2", "10.0.5.2", "2001:db8::2"];
+        var records = AutomaticOwnershipTests.Agent("b", b, "a", a, packets.Where(p => b.Contains(p.Source) || b.Contains(p.Destination)), monitor);
+        return records.OrderByDescending(r => r.Contents.Extensions.Left.Sum(l => l.Flows.Count)).First().Encode();
+    });
+
+    private static int ExtensionStart(byte[] bytes)
+    {
+        // The block follows the last section; find it by re-encoding without extensions.
+        var record = EpochRecord.Decode(bytes, Key);
+        var plain = EpochRecord.Decode(bytes, Key).Contents;
+        var saved = plain.Extensions;
+        plain.Extensions = new();
+        int length = plain.Encode(record.Id).Length - 4;
+        plain.Extensions = saved;
+        return length;
+    }
+
+    [Fact]
+    public void RoundTripIsByteIdenticalAndHasEveryExtension()
+    {
+        byte[] bytes = Sample.Value;
+        var record = EpochRecord.Decode(bytes, Key);
+        Assert.Equal(bytes, record.Encode());
+        Assert.Equal(bytes, EpochRecord.FromContents(record.Id, record.Contents).Encode());
+        Assert.Equal(RecordExtensions.FlagExtensions, bytes[5]);
+        var x = record.Contents.Extensions;
+        Assert.Equal(3, x.Addresses!.Length);
+        Assert.Contains(x.Left, l => l.Flows.Any(f => f.Monitor)); // b's gossip with a, which a owns
+        var left = Assert.Single(x.Left);
+        Assert.Equal(RecordExtensions.MaxLeftFlowsPerPeer, left.Flows.Count);
+        Assert.True(left.Unlisted.Packets > 0);
+    }
+
+    [Fact]
+    public void TheBlockIsCompact()
+    {
+        // The sample lists 128 flows left to one peer plus 3 addresses: the block's cost in bytes (702 B when measured).
+        var record = EpochRecord.Decode(Sample.Value, Key);
+        var contents = record.Contents;
+        var saved = contents.Extensions;
+        contents.Extensions = new();
+        int without = contents.Encode(record.Id).Length;
+        contents.Extensions = saved;
+        int cost = Sample.Value.Length - without;
+        TestContext.Current.TestOutputHelper?.WriteLine($"extension block: {cost} B for {saved.Left.Sum(l => l.Flows.Count)} left flows, {saved.Addresses!.Length} addresses (record {Sample.Value.Length} B)");
+        Assert.InRange(cost, 100, 128 * 70 / 2); // deflate at least halves the sorted flow list
+    }
+
+    [Fact]
+    public void RecordsWithoutExtensionsKeepTheirBytes()
+    {
+        var record = Summarize(Generate(seed: 40, seconds: 10), TimeSpan.FromSeconds(10))[0];
+        byte[] bytes = record.Encode();
+        Assert.Equal(0, bytes[5]);
+        Assert.True(record.Contents.Extensions.IsEmpty);
+    }
+
+    [Fact]
+    public void EveryTruncationOfTheBlockIsRejected()
+    {
+        byte[] bytes = Sample.Value;
+        int start = ExtensionStart(bytes);
+        for (int length = start - 8; length < bytes.Length; length += length < start + 400 ? 1 : 37)
+        {
+            Reject(bytes[..length]);
+            Reject(Reseal(bytes[..length]));
+        }
+        Reject(Reseal([.. bytes[..^4], 0, 0, 0, 0, 0]));
+    }
+
+    [Fact]
+    public void ResealedMutationsOfTheBlockNeverEscapeAsOtherExceptions()
+    {
+        byte[] bytes = Sample.Value;
+        int start = ExtensionStart(bytes);
+        var random = new Random(51);
+        int accepted = 0;
+        for (int i = 0; i < 4000; i++)
+        {
+            byte[] copy = (byte[])bytes.Clone();
+            int flips = 1 + random.Next(3);
+            for (int f = 0; f < flips; f++)
+                copy[random.Next(start, bytes.Length - 4)] = (byte)random.Next(256);
+            if (AcceptOrReject(Reseal(copy))) accepted++;
+        }
+        Assert.True(accepted < 4000);
+    }
+
+    [Fact]
+    public void HostileListsAreRejectedByWhatTheyBreak()
+    {
+        // Built by hand so each rule is hit on its own: raw (uncompressed) sections, valid framing.
+        var record = EpochRecord.Decode(Sample.Value, Key);
+        var contents = record.Contents;
+        string Rejected(Action<RecordExtensions> change)
+        {
+            var saved = contents.Extensions;
+            var copy = new RecordExtensions();
+            copy.MergeFrom(saved);
+            change(copy);
+            contents.Extensions = copy;
+            try
+            {
+                return Assert.Throws<EpochRecordFormatException>(() => EpochRecord.Decode(contents.Encode(record.Id), Key)).Message;
+            }
+            finally
+            {
+                contents.Extensions = saved;
+            }
+        }
+        Assert.Contains("monitor traffic exceeds", Rejected(x => x.Monitor = new TrafficCounters(ulong.MaxValue, 1, 0)));
+        Assert.Contains("monitor pairs exceed", Rejected(x => x.MonitorPairs.Add(new MonitorPairTraffic(IpAddress128.Parse("ff::1"), IpAddress128.Parse("ff::2"), 1UL << 40, 1))));
+        Assert.Contains("bytes without packets", Rejected(x => x.Left.Add(x.Left[0] with
+        {
+            Peer = "zz",
+            Flows = [x.Left[0].Flows[0] with { Packets = 0, Bytes = 5 }],
+        })));
+        Assert.Contains("peer name", Rejected(x => x.Left.Add(x.Left[0] with { Peer = new string('p', 65) })));
+    }
+
+    [Fact]
+    public void UnknownExtensionsAreKeptVerbatimAndSkipped()
+    {
+        byte[] bytes = Sample.Value;
+        int start = ExtensionStart(bytes);
+        // Append extension type 9, version 1: a raw section of 3 bytes.
+        byte[] unknown = [9, 1, 0, 3, 0, 0, 0, 0xAA, 0xBB, 0xCC];
+        byte[] grown = [.. bytes[..start], (byte)(bytes[start] + 1), .. bytes[(start + 1)..^4], .. unknown, 0, 0, 0, 0];
+        grown = Reseal(grown);
+        var record = EpochRecord.Decode(grown, Key);
+        Assert.Equal(grown, record.Encode());
+        Assert.Equal(EpochRecord.Decode(bytes, Key).Contents.Extensions.Left.Count, record.Contents.Extensions.Left.Count);
+        // Out of order or repeated types are not canonical.
+        byte[] repeated = Reseal([.. bytes[..start], (byte)(bytes[start] + 1), .. bytes[(start + 1)..^4], 1, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        Assert.Contains("out of order", Reject(repeated).Message);
+    }
+
+    private static byte[] Reseal(byte[] bytes)
+    {
+        byte[] copy = (byte[])bytes.Clone();
+        if (copy.Length >= 20) BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(16), (uint)copy.Length);
+        if (copy.Length >= 24) BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(copy.Length - 4), Crc32.HashToUInt32(copy.AsSpan(0, copy.Length - 4)));
+        return copy;
+    }
+
+    private static EpochRecordFormatException Reject(byte[] bytes) =>
+        Assert.Throws<EpochRecordFormatException>(() => EpochRecord.Decode(bytes, Key));
+
+    private static bool AcceptOrReject(byte[] bytes)
+    {
+        EpochRecord record;
+        try
+        {
+            record = EpochRecord.Decode(bytes, Key);
+        }
+        catch (EpochRecordFormatException)
+        {
+            return false;
+        }
+        Assert.Equal(bytes, record.Encode());
+        var set = new EpochRecordSet();
+        set.Add(record);
+        Assert.NotNull(EpochRecordSetTests.Answers(set.Merge()));
+        return true;
+    }
+}
