@@ -212,6 +212,10 @@ internal sealed class CapturePipeline : IDisposable
     {
         try
         {
+            // A laptop's interfaces change while the agent runs (a dock, a VPN, Wi-Fi back): with the default
+            // selection they are watched from the drain after they come up.
+            foreach (EbpfAttachedInterface added in ebpf.AttachNewInterfaces())
+                _log.WriteLine($"flowmesh: capturing on {added.Name} too (it came up)");
             ebpf.DrainInto(_summarizer.Meter);
             return true;
         }

@@ -69,7 +69,7 @@ public sealed class EbpfCaptureSource : ICaptureSource
         {
             while (!cancellationToken.WaitHandle.WaitOne(DrainInterval))
             {
-                _collector.AttachNewInterfaces();
+                AttachNewInterfaces();
                 DrainInto(meter);
             }
             // What the kernel counted since the last drain belongs in this run's records too.
@@ -80,6 +80,12 @@ public sealed class EbpfCaptureSource : ICaptureSource
             Volatile.Write(ref _running, 0);
         }
     }
+
+    /// <summary>
+    /// With the default selection, hooks interfaces that came up since the last call (see
+    /// <see cref="EbpfFlowCollector.AttachNewInterfaces"/>); call it with each drain. Returns the newly watched ones.
+    /// </summary>
+    public IReadOnlyList<EbpfAttachedInterface> AttachNewInterfaces() => _collector.AttachNewInterfaces();
 
     /// <summary>One drain: kernel flows into the meter, then the meter's clock to now. Public for callers with their own schedule.</summary>
     public void DrainInto(FlowMeter meter)
