@@ -4,7 +4,7 @@ using Flowmesh.Capture;
 using Flowmesh.Capture.Ebpf;
 
 // Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N]
-// Prints "attached <name>:<mode> ..." once hooked in, then waits for SIGTERM or SIGINT,
+// Prints "attached <name>:<mode> ... programs <id>,<id>,..." once hooked in, then waits for SIGTERM or SIGINT,
 // drains once and prints "flows <n> packets <p> bytes <b> segments <s> map_full <m>".
 var options = new EbpfCaptureOptions();
 for (int i = 0; i < args.Length; i++)
@@ -38,7 +38,8 @@ using (collector)
     using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
     foreach (string leftover in collector.RemovedLeftovers) Console.WriteLine($"removed leftover {leftover}");
-    Console.WriteLine("attached " + string.Join(' ', collector.Interfaces.Select(a => $"{a.Name}:{a.Mode}")));
+    // The program ids let a test tell this runner's programs from those other processes load meanwhile.
+    Console.WriteLine("attached " + string.Join(' ', collector.Interfaces.Select(a => $"{a.Name}:{a.Mode}")) + " programs " + string.Join(',', collector.ProgramIds));
     Console.Out.Flush();
     stop.Token.WaitHandle.WaitOne();
 

@@ -71,6 +71,28 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
     internal FlowMapDrainer Drainer => _drainer;
 
     /// <summary>
+    /// The kernel's ids of this collector's loaded programs (as bpftool lists them), so a test can tell them from the
+    /// programs other processes load from the same object meanwhile.
+    /// </summary>
+    internal IReadOnlyList<uint> ProgramIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_object == 0, this);
+                var ids = new List<uint>();
+                foreach (string name in (string[])["flowmesh_in", "flowmesh_out", "flowmesh_in_l3", "flowmesh_out_l3"])
+                {
+                    uint? id = StaleFilterCleanup.ProgramId(ProgramFd(_object, name));
+                    if (id is uint value) ids.Add(value);
+                }
+                return ids;
+            }
+        }
+    }
+
+    /// <summary>
     /// Loads and attaches. Throws <see cref="EbpfUnavailableException"/> when eBPF cannot be used here (fall back
     /// to libpcap), <see cref="CaptureSetupException"/> for a named interface that does not exist.
     /// </summary>

@@ -12,6 +12,7 @@ internal static unsafe class StaleFilterCleanup
     private const string ProgramNamePrefix = "flowmesh_";
     private const int ProgramInfoSize = 232;   // sizeof(struct bpf_prog_info) in the 6.x UAPI
     private const int ProgramInfoNameOffset = 64;
+    private const int ProgramInfoIdOffset = 4;  // struct bpf_prog_info { __u32 type; __u32 id; ... }
     private const int ProgramNameLength = 16;
 
     /// <summary>Checks every interface of the current network namespace; returns what was removed ("eth0 ingress").</summary>
@@ -36,6 +37,16 @@ internal static unsafe class StaleFilterCleanup
         if (Libbpf.bpf_tc_query(&hook, &query) != 0) return false; // no clsact, or no filter there
         string? name = ProgramName(query.ProgramId);
         return name is not null && name.StartsWith(ProgramNamePrefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>The kernel's id of the program behind <paramref name="programFd"/> (bpf_prog_info.id), or null.</summary>
+    internal static uint? ProgramId(int programFd)
+    {
+        byte* info = stackalloc byte[ProgramInfoSize];
+        new Span<byte>(info, ProgramInfoSize).Clear();
+        uint length = ProgramInfoSize;
+        if (Libbpf.bpf_obj_get_info_by_fd(programFd, info, &length) != 0) return null;
+        return *(uint*)(info + ProgramInfoIdOffset);
     }
 
     internal static string? ProgramName(uint programId)

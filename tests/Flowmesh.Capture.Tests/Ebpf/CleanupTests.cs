@@ -19,12 +19,13 @@ public sealed class CleanupTests
         EbpfPrerequisites.SkipUnlessAvailable("tc", "bpftool");
         using var pair = VethNamespace.Create(Namespace, Device, "fmebpf5", "10.254.217.8", v6Prefix: null);
 
-        long before = NewestProgramId();
         List<long> mine;
         using (var collector = EbpfFlowCollector.Open(Options(mode)))
         {
-            mine = OurPrograms(after: before);
-            Assert.NotEmpty(mine);
+            // Our own ids, from the kernel: agents in other test processes load the same programs meanwhile.
+            mine = [.. collector.ProgramIds.Select(id => (long)id)];
+            Assert.Equal(4, mine.Count);
+            Assert.True(mine.All(OurPrograms().Contains), "bpftool does not list the collector's programs");
             Assert.Equal(mode, Assert.Single(collector.Interfaces).Mode);
             if (mode == EbpfAttachMode.Netlink)
             {
@@ -42,7 +43,7 @@ public sealed class CleanupTests
         Assert.DoesNotContain("flowmesh", Command.Check("bpftool", "net", "show", "dev", Device));
         Assert.Empty(OurLinks(mine));
         Assert.DoesNotContain("clsact", Command.Check("tc", "qdisc", "show", "dev", Device)); // we created it, we removed it
-        Assert.True(Eventually(() => !OurPrograms(after: before).Intersect(mine).Any()), "flowmesh programs still loaded after Dispose");
+        Assert.True(Eventually(() => !OurPrograms().Intersect(mine).Any()), "flowmesh programs still loaded after Dispose");
     }
 
     [Fact]
@@ -51,11 +52,11 @@ public sealed class CleanupTests
         EbpfPrerequisites.SkipUnlessAvailable("tc", "bpftool");
         using var pair = VethNamespace.Create(Namespace, Device, "fmebpf5", "10.254.217.8", v6Prefix: null);
 
-        long before = NewestProgramId();
-        KillRunnerAttachedWith("netlink");
-        // Only the killed runner's programs count: agents in other test processes may load theirs meanwhile.
-        var killed = OurPrograms(after: before);
-        Assert.NotEmpty(killed);
+        // Only the killed runner's programs count (it prints their ids): agents in other test processes load and keep
+        // the same programs meanwhile. Its two filters keep two of them loaded after the kill.
+        List<long> killed = KillRunnerAttachedWith("netlink");
+        Assert.Equal(4, killed.Count);
+        Assert.Equal(2, ProgramsFilteredOn(Device).Intersect(killed).Count());
         // The kernel keeps cls_bpf filters after their owner died: the problem the cleanup exists for.
         Assert.Contains("flowmesh_in", Filters("ingress"));
         Assert.Contains("flowmesh_out", Filters("egress"));
@@ -67,7 +68,7 @@ public sealed class CleanupTests
             Assert.DoesNotContain("flowmesh", Filters("ingress"));
             Assert.DoesNotContain("flowmesh", Filters("egress"));
         }
-        Assert.True(Eventually(() => !OurPrograms(after: before).Intersect(killed).Any()), "the killed collector's programs are still loaded");
+        Assert.True(Eventually(() => !OurPrograms().Intersect(killed).Any()), "the killed collector's programs are still loaded");
     }
 
     [Fact]
@@ -76,13 +77,7 @@ public sealed class CleanupTests
         EbpfPrerequisites.SkipUnlessAvailable("tc", "bpftool");
         using var pair = VethNamespace.Create(Namespace, Device, "fmebpf5", "10.254.217.8", v6Prefix: null);
 
-        long before = NewestProgramId();
-        List<long> runner = [];
-        KillRunnerAttachedWith("tcx", whileAttached: () =>
-        {
-            runner = OurPrograms(after: before);
-            Assert.Equal(2, OurLinks(runner).Count);
-        });
+        List<long> runner = KillRunnerAttachedWith("tcx", whileAttached: ids => Assert.Equal(2, OurLinks(ids).Count));
 
         Assert.True(Eventually(() => OurLinks(runner).Count == 0), "TCX links outlived the killed collector");
         Assert.DoesNotContain("flowmesh", Filters("ingress"));
@@ -91,8 +86,11 @@ public sealed class CleanupTests
     private static EbpfCaptureOptions Options(EbpfAttachMode mode) =>
         new() { Interfaces = [Device], AttachMode = mode, ObjectPath = EbpfPrerequisites.ObjectPath };
 
-    /// <summary>Runs the collector in a child process, waits until it is attached, then SIGKILLs it: no Dispose, no exit handlers.</summary>
-    private static void KillRunnerAttachedWith(string mode, Action? whileAttached = null)
+    /// <summary>
+    /// Runs the collector in a child process, waits until it is attached, then SIGKILLs it: no Dispose, no exit
+    /// handlers. Returns the ids of the programs it had loaded.
+    /// </summary>
+    private static List<long> KillRunnerAttachedWith(string mode, Action<List<long>>? whileAttached = null)
     {
         string runner = Path.Combine(AppContext.BaseDirectory, "Flowmesh.Capture.EbpfRunner");
         using Process child = Command.Start(runner, "--interfaces", Device, "--mode", mode);
@@ -103,7 +101,10 @@ public sealed class CleanupTests
             Assert.True(line.Wait(TimeSpan.FromSeconds(30)), "the runner did not attach within 30 s");
             if (line.Result is null) Assert.Fail("the runner exited: " + child.StandardError.ReadToEnd());
             Assert.StartsWith("attached", line.Result);
-            whileAttached?.Invoke();
+            string[] words = line.Result.Split(' ');
+            List<long> ids = [.. words[Array.IndexOf(words, "programs") + 1].Split(',').Select(long.Parse)];
+            whileAttached?.Invoke(ids);
+            return ids;
         }
         finally
         {
@@ -114,24 +115,22 @@ public sealed class CleanupTests
 
     private static string Filters(string direction) => Command.Check("tc", "filter", "show", "dev", Device, direction);
 
-    /// <summary>
-    /// Ids of loaded programs named flowmesh_* with an id above <paramref name="after"/>, from bpftool (the kernel's
-    /// view, not ours). Program ids only grow, so "above the newest id before we loaded" picks the programs this test
-    /// loaded even while agents in other test processes (run in parallel) load and unload theirs.
-    /// </summary>
-    private static List<long> OurPrograms(long after = 0)
+    /// <summary>Ids of loaded programs named flowmesh_*, from bpftool (the kernel's view, not ours), whoever loaded them.</summary>
+    private static List<long> OurPrograms()
     {
         using JsonDocument programs = JsonDocument.Parse(Command.Check("bpftool", "-j", "prog", "show"));
         return programs.RootElement.EnumerateArray()
             .Where(p => p.TryGetProperty("name", out JsonElement name) && name.GetString()!.StartsWith("flowmesh_", StringComparison.Ordinal))
-            .Select(p => p.GetProperty("id").GetInt64()).Where(id => id > after).ToList();
+            .Select(p => p.GetProperty("id").GetInt64()).ToList();
     }
 
-    /// <summary>The newest program id now loaded, of any name.</summary>
-    private static long NewestProgramId()
+    /// <summary>Ids of the programs that tc filters on <paramref name="device"/> run, from bpftool.</summary>
+    private static List<long> ProgramsFilteredOn(string device)
     {
-        using JsonDocument programs = JsonDocument.Parse(Command.Check("bpftool", "-j", "prog", "show"));
-        return programs.RootElement.EnumerateArray().Select(p => p.GetProperty("id").GetInt64()).DefaultIfEmpty(0).Max();
+        using JsonDocument net = JsonDocument.Parse(Command.Check("bpftool", "-j", "net", "show", "dev", device));
+        return net.RootElement.EnumerateArray()
+            .SelectMany(e => e.TryGetProperty("tc", out JsonElement tc) ? tc.EnumerateArray().ToList() : [])
+            .Select(f => f.GetProperty("id").GetInt64()).ToList();
     }
 
     /// <summary>bpf_links (TCX shows only there with bpftool 7.1) whose program is one of <paramref name="ours"/>.</summary>
