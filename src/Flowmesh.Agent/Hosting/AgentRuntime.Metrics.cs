@@ -60,6 +60,9 @@ internal sealed partial class AgentRuntime
             GossipBytesSent = (transport?.DatagramBytesSent ?? 0) + (transport?.StreamBytesSent ?? 0),
             GossipBytesReceived = (transport?.DatagramBytesReceived ?? 0) + (transport?.StreamBytesReceived ?? 0),
             GossipDrops = gossipDrops,
+            GossipStreamRefusals = Enum.GetValues<Gossip.Transport.StreamRefusal>()
+                .ToDictionary(r => AgentMetricsExposition.SnakeCase(r.ToString()), r => transport?[r] ?? 0, StringComparer.Ordinal),
+            GossipLoopQueueDrops = _peer?.LoopQueueDrops ?? 0,
             FlowLogRows = FlowLogRowCounts(),
             FlowQueries = FlowQueryCounts(),
             RecordsSealed = RecordsSealed,

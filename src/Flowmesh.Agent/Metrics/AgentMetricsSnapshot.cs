@@ -36,6 +36,12 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Gossip packets and frames refused, by reason (bad key, replay, malformed...).</summary>
     public IReadOnlyDictionary<string, long> GossipDrops { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Gossip TCP connections closed without a reply, by reason (pre-authentication limits included).</summary>
+    public IReadOnlyDictionary<string, long> GossipStreamRefusals { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Received packets and calls dropped because the gossip event loop's queue was full.</summary>
+    public long GossipLoopQueueDrops { get; init; }
+
     /// <summary>Drill-down flow log rows by outcome (written, dropped: over the per-epoch cap or the writer's backlog).</summary>
     public IReadOnlyDictionary<string, long> FlowLogRows { get; init; } = new Dictionary<string, long>();
 

@@ -37,7 +37,8 @@ public sealed class GossipPeer : IDisposable
             throw new ArgumentException("bound to a wildcard address: give the address others should use (advertise)", nameof(advertise));
         _options = options;
         Counters = new TransportCounters();
-        _loop = new GossipEventLoop($"gossip {id}");
+        (transport ?? new TransportOptions()).Validate();
+        _loop = new GossipEventLoop($"gossip {id}", (transport ?? new TransportOptions()).MaxEventLoopQueue);
         try
         {
             (_streams, _udp) = BindBoth(id, bind, keyring, transport, advertise);
@@ -73,6 +74,9 @@ public sealed class GossipPeer : IDisposable
 
     /// <summary>The UDP side, for tests that cut it to exercise the TCP fallback ping.</summary>
     internal UdpGossipTransport Datagrams => _udp;
+
+    /// <summary>Received packets and calls dropped because the event loop's queue was full (<see cref="TransportOptions.MaxEventLoopQueue"/>).</summary>
+    public long LoopQueueDrops => _loop.QueueDrops;
 
     /// <summary>Callbacks on the loop that threw (logged through <see cref="CallbackFailed"/>).</summary>
     public long CallbackFailures => _loop.CallbackFailures;
