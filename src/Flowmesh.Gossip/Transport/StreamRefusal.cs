@@ -26,7 +26,7 @@ public enum StreamRefusal
     PreAuthTimeout,
     /// <summary>Inbound: announced a request frame above <see cref="TransportOptions.MaxPreAuthFrameBytes"/>; closed before reading it.</summary>
     PreAuthTooLarge,
-    /// <summary>Inbound: <see cref="TransportOptions.MaxPreAuthConnections"/> unauthenticated connections were open, and this one,
-    /// the oldest, was closed to make room for a newer one.</summary>
+    /// <summary>Inbound: <see cref="TransportOptions.MaxPreAuthConnections"/> unauthenticated connections were open, and this one
+    /// (the oldest of the address holding the most) was closed to make room for a newer one.</summary>
     PreAuthEvicted,
 }

@@ -40,9 +40,10 @@ public sealed record TransportOptions
     /// a request in flight).</summary>
     public int MaxPreAuthConnectionsPerAddress { get; init; } = 16;
 
-    /// <summary>Unauthenticated connections held at once, all addresses. When full, the OLDEST is closed to admit the
-    /// new one (<see cref="StreamRefusal.PreAuthEvicted"/>): a genuine request is in this table for a round trip, an
-    /// attacker's for up to <see cref="PreAuthTimeout"/>, so the victims are the attacker's. Default 64.</summary>
+    /// <summary>Unauthenticated connections held at once, all addresses. When full, the oldest connection of the address
+    /// holding the most is closed to admit the new one (<see cref="StreamRefusal.PreAuthEvicted"/>): a genuine request
+    /// is in this table for a round trip, an attacker's for up to <see cref="PreAuthTimeout"/>, so the victims are the
+    /// attacker's. Default 64.</summary>
     public int MaxPreAuthConnections { get; init; } = 64;
 
     /// <summary>Actions (received packets, replies, API reads) waiting for the event loop at most; more are dropped and

@@ -113,7 +113,7 @@ public sealed partial class KeylessFloodTests : IDisposable
             return long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         }
         long perAddress = Refused("pre_auth_per_address"), timeouts = Refused("pre_auth_timeout"), rateLimited = Refused("rate_limited");
-        TestContext.Current.SendDiagnosticMessage(
+        TestContext.Current.TestOutputHelper?.WriteLine(
             $"under attack: n3 alive everywhere {joined.TotalSeconds:0.0} s after the poll began ({sinceStart.TotalSeconds:0.0} s after launch), " +
             $"records both ways {replicated.TotalSeconds:0.0} s later; attacker open {during.Open}, connects {during.Connects}, closed {during.Closed}; " +
             $"seed refused per-address {perAddress}, pre-auth timeouts {timeouts}, rate-limited {rateLimited}");
