@@ -19,8 +19,13 @@ internal static class FlowsEndpoint
     public const int DefaultLimit = 100;
     private static readonly string[] Parameters = [.. ViewQuery.WindowParameters, "address", "origin", "port", "protocol", "limit"];
 
-    public static void Map(WebApplication app, FlowDrill drill, Func<long> nowMicros)
+    /// <summary>Broadest networks a drill-down may ask for: every member scans its flow log for the prefix, and
+    /// 0.0.0.0/0 or ::/0 would return (and cost) everything (issue 15).</summary>
+    public const int MinIpv4Prefix = 8, MinIpv6Prefix = 32;
+
+    public static void Map(WebApplication app, FlowDrill drill, Func<long> nowMicros, DrillThrottle? throttle = null)
     {
+        throttle ??= new DrillThrottle();
         app.MapGet(Path, async context =>
         {
             var parsed = Parse(context.Request.Query, nowMicros(), out string? error);
@@ -36,7 +41,21 @@ internal static class FlowsEndpoint
                 await AgentApi.Error(context, StatusCodes.Status404NotFound, $"no member named '{AgentApi.Printable(origin)}'").ConfigureAwait(false);
                 return;
             }
-            var result = await drill.AskAsync(query, targets, context.RequestAborted).ConfigureAwait(false);
+            if (throttle.TryStart() is { } busy)
+            {
+                context.Response.Headers.RetryAfter = "2";
+                await AgentApi.Error(context, StatusCodes.Status429TooManyRequests, busy).ConfigureAwait(false);
+                return;
+            }
+            FlowDrillResult result;
+            try
+            {
+                result = await drill.AskAsync(query, targets, context.RequestAborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                throttle.Done();
+            }
             var flows = result.Flows.Select(f => Document(f.Origin, f.Row)).ToList();
             await AgentApi.Write(context, 200,
                 new FlowsResponse(address, new WindowDocument(ViewDocuments.Instant(query.FromMicros), ViewDocuments.Instant(query.ToMicros)),
@@ -59,6 +78,12 @@ internal static class FlowsEndpoint
         if (!TryPrefix(addressText, out var network, out int prefix, out string normalized))
         {
             error = $"address='{AgentApi.Printable(addressText)}' is not an IP address or CIDR network (10.0.3.7, 10.0.3.0/24, fd00::/64)";
+            return null;
+        }
+        bool v4Network = network.IsIPv4;
+        if (v4Network ? prefix - 96 < MinIpv4Prefix : prefix < MinIpv6Prefix)
+        {
+            error = $"address={AgentApi.Printable(addressText)} is too broad: a drill-down asks every member for its exact flows, so the network must be at least /{(v4Network ? MinIpv4Prefix : MinIpv6Prefix)} ({(v4Network ? "IPv4" : "IPv6")})";
             return null;
         }
         var window = ViewQuery.Parse(q, out error);

@@ -116,7 +116,13 @@ internal static class ViewEndpoints
         if (allowed is not null && AgentApi.RejectQuery(context, allowed) is { } rejected) return rejected;
         var query = ViewQuery.Parse(context.Request.Query, out string? error);
         if (query is null) return BadRequest(context, error!);
-        var view = query.Explicit is { } w ? cache.Between(w) : cache.Last(query.Length!.Value);
+        var view = query.Explicit is { } w ? cache.TryBetween(w, cache.ApiBuildWait) : cache.TryLast(query.Length!.Value, cache.ApiBuildWait);
+        if (view is null)
+        {
+            context.Response.Headers.RetryAfter = "2";
+            return AgentApi.Error(context, StatusCodes.Status429TooManyRequests,
+                $"the agent is busy building other views (at most {cache.MaxConcurrentBuilds} at once); try again in a few seconds, or ask for a window already shown");
+        }
         return answer(view);
     }
 
