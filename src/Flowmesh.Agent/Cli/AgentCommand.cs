@@ -69,7 +69,7 @@ internal static class AgentCommand
         string nodeName = name ?? Environment.MachineName;
         if (!IsValidName(nodeName))
         {
-            error = $"--name '{nodeName}' must be 1..64 bytes of UTF-8 without spaces or control characters{(name is null ? " (the host name does not qualify; give --name)" : "")}.";
+            error = $"--name '{nodeName}' must be 1..64 bytes of UTF-8 without spaces, control or invisible format characters{(name is null ? " (the host name does not qualify; give --name)" : "")}.";
             return null;
         }
         var mode = capture switch { "ebpf" => AgentCaptureMode.Ebpf, "pcap" => AgentCaptureMode.Pcap, "none" => AgentCaptureMode.None, _ => AgentCaptureMode.Auto };
@@ -144,9 +144,5 @@ internal static class AgentCommand
         };
     }
 
-    private static bool IsValidName(string name)
-    {
-        int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
-        return bytes is >= 1 and <= Gossip.NodeId.MaxLength && !name.Any(c => char.IsControl(c) || char.IsWhiteSpace(c));
-    }
+    private static bool IsValidName(string name) => Gossip.NodeId.IsValidName(name);
 }

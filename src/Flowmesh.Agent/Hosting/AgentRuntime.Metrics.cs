@@ -63,6 +63,8 @@ internal sealed partial class AgentRuntime
             GossipStreamRefusals = Enum.GetValues<Gossip.Transport.StreamRefusal>()
                 .ToDictionary(r => AgentMetricsExposition.SnakeCase(r.ToString()), r => transport?[r] ?? 0, StringComparer.Ordinal),
             GossipLoopQueueDrops = _peer?.LoopQueueDrops ?? 0,
+            NameConflictsDetected = _peer?.NameConflictsDetected ?? 0,
+            NameConflictsActive = _peer?.NameConflicts.Count ?? 0,
             FlowLogRows = FlowLogRowCounts(),
             FlowQueries = FlowQueryCounts(),
             RecordsSealed = RecordsSealed,

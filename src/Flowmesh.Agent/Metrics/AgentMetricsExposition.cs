@@ -41,6 +41,8 @@ public static class AgentMetricsExposition
         w.Single("flowmesh_gossip_received_bytes_total", MetricType.Counter, "Gossip bytes received (UDP and TCP, sealed).", s.GossipBytesReceived);
         Labelled(w, "flowmesh_gossip_dropped_packets_total", MetricType.Counter, "Gossip packets and frames refused, by reason.", "reason", s.GossipDrops, GossipDropReasons);
         Labelled(w, "flowmesh_gossip_stream_refused_total", MetricType.Counter, "Gossip TCP connections closed without a reply, by reason.", "reason", s.GossipStreamRefusals, StreamRefusalReasons);
+        w.Single("flowmesh_gossip_name_conflicts_total", MetricType.Counter, "Name conflicts detected (two agents with one name, from different addresses), each counted once.", s.NameConflictsDetected);
+        w.Single("flowmesh_gossip_name_conflicts", MetricType.Gauge, "Name conflicts seen in the last few minutes (see members).", s.NameConflictsActive);
         w.Single("flowmesh_gossip_loop_queue_dropped_total", MetricType.Counter, "Received packets and calls dropped because the gossip event loop's queue was full.", s.GossipLoopQueueDrops);
 
         Labelled(w, "flowmesh_flow_log_rows_total", MetricType.Counter, "Exact flow rows for drill-down, written or dropped (caps).", "outcome", s.FlowLogRows, ["written", "dropped"]);

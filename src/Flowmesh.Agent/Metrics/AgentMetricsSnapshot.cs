@@ -42,6 +42,10 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Received packets and calls dropped because the gossip event loop's queue was full.</summary>
     public long GossipLoopQueueDrops { get; init; }
 
+    /// <summary>Distinct name conflicts detected since start, and those still seen recently.</summary>
+    public long NameConflictsDetected { get; init; }
+    public long NameConflictsActive { get; init; }
+
     /// <summary>Drill-down flow log rows by outcome (written, dropped: over the per-epoch cap or the writer's backlog).</summary>
     public IReadOnlyDictionary<string, long> FlowLogRows { get; init; } = new Dictionary<string, long>();
 
