@@ -26,7 +26,7 @@ public sealed partial class KeylessFloodTests : IDisposable
     public void Dispose() => _agents.Dispose();
 
     // asyncio: N slots, each connects, announces a 500 kB frame, drips one byte every 200 ms until the server closes
-    // the connection, waits 1 s and connects again. Prints its counters every second.
+    // the connection, waits 100 ms and connects again (a refused connect: 1 s). Prints its counters every second.
     private const string Attacker = """
         import asyncio, sys
         host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -51,7 +51,7 @@ public sealed partial class KeylessFloodTests : IDisposable
                     pass
                 finally:
                     st["open"] -= 1; st["closed"] += 1; w.close()
-                await asyncio.sleep(1)
+                await asyncio.sleep(0.1)
         async def report():
             while True:
                 print("open %d connects %d closed %d" % (st["open"], st["connects"], st["closed"]), flush=True)
@@ -96,6 +96,7 @@ public sealed partial class KeylessFloodTests : IDisposable
             () => new[] { 1, 2, 3 }.All(n => AgentCluster.Api(n).Members().Members.Count(m => m.IsAlive) == 3),
             TimeSpan.FromSeconds(60), () => cluster.Diagnostics() + "\nattacker: " + attacker.OutputTail(300));
         TimeSpan sinceStart = clock.Elapsed;
+        Assert.True(sinceStart <= DocumentedJoin, $"n3 alive everywhere only {sinceStart.TotalSeconds:0.0} s after its start (documented: {DocumentedJoin.TotalSeconds} s)");
 
         // Records still replicate both ways through the attacked seed.
         TimeSpan replicated = Poll.Until("n3's records reach n1 and n2, and n1's and n2's reach n3",
@@ -117,7 +118,6 @@ public sealed partial class KeylessFloodTests : IDisposable
             $"under attack: n3 alive everywhere {joined.TotalSeconds:0.0} s after the poll began ({sinceStart.TotalSeconds:0.0} s after launch), " +
             $"records both ways {replicated.TotalSeconds:0.0} s later; attacker open {during.Open}, connects {during.Connects}, closed {during.Closed}; " +
             $"seed refused per-address {perAddress}, pre-auth timeouts {timeouts}, rate-limited {rateLimited}");
-        Assert.True(sinceStart <= DocumentedJoin, $"n3 alive everywhere only {sinceStart.TotalSeconds:0.0} s after its start (documented: {DocumentedJoin.TotalSeconds} s)");
         // The seed did refuse the attacker, and said so in /metrics: it held at most its per-address share.
         Assert.True(perAddress > 0, "per-address refusals in /metrics");
         Assert.True(timeouts > 0, "pre-authentication timeouts in /metrics");
