@@ -105,7 +105,6 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
         var payload = new byte[1 + request.Length];
         payload[0] = (byte)kind;
         request.Span.CopyTo(payload.AsSpan(1));
-        var frame = StreamFrame.Frame(_sealer.Seal(payload));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
         using var socket = new Socket(endpoint!.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -114,6 +113,9 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
             timeout.CancelAfter(_options.ConnectTimeout);
             await socket.ConnectAsync(endpoint, timeout.Token);
             timeout.CancelAfter(_options.StreamTimeout);
+            // Sealed once connected, not before: the sequence number is the sealing time, and a slow connect would
+            // otherwise deliver it after requests sealed later (reordering the receiver's replay window must absorb).
+            var frame = StreamFrame.Frame(_sealer.Seal(payload));
             await socket.SendAsync(frame, SocketFlags.None, timeout.Token);
             Counters.RequestSent(frame.Length);
             var (result, body) = await StreamFrame.ReadAsync(socket, SealedPacketLayout.MinimumLength, _options.MaxFrameBytes, timeout.Token);
