@@ -28,7 +28,7 @@ internal sealed class AgentApi : IAsyncDisposable
     /// <param name="mapMore">Maps further endpoints (the global view, metrics, the dashboard) before the 404 fallback.</param>
     /// <param name="allowedHosts">Host names answered besides loopback names and IP literals (<see cref="HostCheck"/>), normalized.</param>
     public static async Task<AgentApi> StartAsync(IPEndPoint endpoint, IAgentReadModel model, CancellationToken cancellationToken,
-        Action<WebApplication>? mapMore = null, IReadOnlyCollection<string>? allowedHosts = null)
+        Action<WebApplication>? mapMore = null, IReadOnlyCollection<string>? allowedHosts = null, ApiRefusals? refusals = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         // The agent prints its own lines; the framework's logs would only repeat them (or leak request details).
@@ -43,7 +43,7 @@ internal sealed class AgentApi : IAsyncDisposable
             kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
-        Map(app, model, mapMore, allowedHosts ?? []);
+        Map(app, model, mapMore, allowedHosts ?? [], refusals ?? new ApiRefusals());
         var api = new AgentApi(app);
         try
         {
@@ -62,7 +62,7 @@ internal sealed class AgentApi : IAsyncDisposable
 
     private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records", .. ViewEndpoints.Paths, FlowsEndpoint.Path, MetricsEndpoint.Path, "/"];
 
-    private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore, IReadOnlyCollection<string> allowedHosts)
+    private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore, IReadOnlyCollection<string> allowedHosts, ApiRefusals refusals)
     {
         // Before anything else, every path (dashboard and /metrics included): a Host the agent does not answer to is a
         // page elsewhere reaching it through DNS rebinding (HostCheck).
@@ -70,6 +70,7 @@ internal sealed class AgentApi : IAsyncDisposable
         {
             string host = context.Request.Host.Host;
             if (HostCheck.Allowed(host, allowedHosts)) return next(context);
+            refusals.Count(ApiRefusal.ForeignHost);
             return Error(context, StatusCodes.Status403Forbidden,
                 $"Host '{Printable(host)}' is not answered: this API answers localhost and IP addresses only (a defence against DNS rebinding); " +
                 $"if you reach this agent by that name, start it with --api-allow-host {Printable(HostCheck.Normalize(host))}");

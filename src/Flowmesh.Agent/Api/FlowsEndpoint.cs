@@ -23,7 +23,7 @@ internal static class FlowsEndpoint
     /// 0.0.0.0/0 or ::/0 would return (and cost) everything (issue 15).</summary>
     public const int MinIpv4Prefix = 8, MinIpv6Prefix = 32;
 
-    public static void Map(WebApplication app, FlowDrill drill, Func<long> nowMicros, DrillThrottle? throttle = null)
+    public static void Map(WebApplication app, FlowDrill drill, Func<long> nowMicros, DrillThrottle? throttle = null, ApiRefusals? refusals = null)
     {
         throttle ??= new DrillThrottle();
         app.MapGet(Path, async context =>
@@ -43,6 +43,7 @@ internal static class FlowsEndpoint
             }
             if (throttle.TryStart() is { } busy)
             {
+                refusals?.Count(ApiRefusal.DrillBusy);
                 context.Response.Headers.RetryAfter = "2";
                 await AgentApi.Error(context, StatusCodes.Status429TooManyRequests, busy).ConfigureAwait(false);
                 return;

@@ -10,6 +10,9 @@ internal sealed partial class AgentRuntime
     private static readonly string[] ProtocolLabels = ["tcp", "udp", "icmp", "other"];
     private readonly long[] _localBytes = new long[4], _localPackets = new long[4];
 
+    /// <summary>API requests refused by the Host check and the cost caps (shared with the API's handlers).</summary>
+    private readonly Api.ApiRefusals _apiRefusals = new();
+
     /// <summary>Own traffic by protocol, from each sealed record's exact totals (so it equals what the records say).</summary>
     private void CountLocalTraffic(EpochRecord record)
     {
@@ -65,6 +68,7 @@ internal sealed partial class AgentRuntime
             GossipLoopQueueDrops = _peer?.LoopQueueDrops ?? 0,
             NameConflictsDetected = _peer?.NameConflictsDetected ?? 0,
             NameConflictsActive = _peer?.NameConflicts.Count ?? 0,
+            ApiRefusals = _apiRefusals.Snapshot(),
             FlowLogRows = FlowLogRowCounts(),
             FlowQueries = FlowQueryCounts(),
             RecordsSealed = RecordsSealed,

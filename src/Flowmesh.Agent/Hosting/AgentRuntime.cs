@@ -185,7 +185,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             try
             {
                 _api = await AgentApi.StartAsync(apiEndpoint, this, cancellationToken,
-                    app => { ViewEndpoints.Map(app, _views, _detections); MapFlows(app); }, _options.ApiAllowedHosts).ConfigureAwait(false);
+                    app => { ViewEndpoints.Map(app, _views, _detections, _apiRefusals); MapFlows(app); }, _options.ApiAllowedHosts, _apiRefusals).ConfigureAwait(false);
             }
             catch (IOException e)
             {

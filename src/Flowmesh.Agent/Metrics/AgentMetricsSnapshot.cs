@@ -46,6 +46,9 @@ public sealed record AgentMetricsSnapshot
     public long NameConflictsDetected { get; init; }
     public long NameConflictsActive { get; init; }
 
+    /// <summary>API requests refused by the Host check (DNS rebinding) and the cost caps, by reason.</summary>
+    public IReadOnlyDictionary<string, long> ApiRefusals { get; init; } = new Dictionary<string, long>();
+
     /// <summary>Drill-down flow log rows by outcome (written, dropped: over the per-epoch cap or the writer's backlog).</summary>
     public IReadOnlyDictionary<string, long> FlowLogRows { get; init; } = new Dictionary<string, long>();
 

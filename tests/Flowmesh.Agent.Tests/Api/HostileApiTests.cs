@@ -34,9 +34,11 @@ public sealed class HostileApiTests : IAsyncDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
+    private readonly ApiRefusals _refusals = new();
+
     private async Task<Uri> Start(Action<Microsoft.AspNetCore.Builder.WebApplication>? mapMore = null, IReadOnlyCollection<string>? allowedHosts = null)
     {
-        var api = await AgentApi.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), new FakeReadModel(), CancellationToken.None, mapMore, allowedHosts);
+        var api = await AgentApi.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), new FakeReadModel(), CancellationToken.None, mapMore, allowedHosts, _refusals);
         _apis.Add(api);
         return api.BaseAddress!;
     }
@@ -70,6 +72,7 @@ public sealed class HostileApiTests : IAsyncDisposable
         Assert.Contains("rebind.example", error, StringComparison.Ordinal);
         Assert.Contains("--api-allow-host rebind.example", error, StringComparison.Ordinal);
         Assert.DoesNotContain("\"members\"", body, StringComparison.Ordinal);
+        Assert.Equal(1, _refusals[ApiRefusal.ForeignHost]);
     }
 
     [Theory]
@@ -118,7 +121,7 @@ public sealed class HostileApiTests : IAsyncDisposable
     {
         var source = new BlockingViewSource { Block = true };
         var cache = new ViewCache(source, new ViewCacheOptions { MaxConcurrentBuilds = 2, ApiBuildWait = TimeSpan.FromMilliseconds(300) });
-        var api = await Start(app => ViewEndpoints.Map(app, cache, new DetectionRounds(cache, new DetectionEngine())));
+        var api = await Start(app => ViewEndpoints.Map(app, cache, new DetectionRounds(cache, new DetectionEngine()), _refusals));
         // Two builds of distinct windows hang in the source (as two 24 h windows would take seconds).
         var first = Get(api, "/api/v1/traffic?window=1h");
         var second = Get(api, "/api/v1/traffic?window=2h");
@@ -134,6 +137,7 @@ public sealed class HostileApiTests : IAsyncDisposable
         }
         Assert.Equal(2, source.Reads); // none of them reached the store
         Assert.Equal(refused, cache.RefusedBuilds);
+        Assert.Equal(refused, _refusals[ApiRefusal.ViewBusy]);
         source.Release();
         Assert.Equal(HttpStatusCode.OK, (await first).Status);
         Assert.Equal(HttpStatusCode.OK, (await second).Status);
@@ -166,7 +170,7 @@ public sealed class HostileApiTests : IAsyncDisposable
     {
         var streams = new CountingStreams();
         var throttle = new DrillThrottle(concurrent: 2, perSecond: 1, burst: 5);
-        var api = await Start(app => FlowsEndpoint.Map(app, Drill(streams), () => Now, throttle));
+        var api = await Start(app => FlowsEndpoint.Map(app, Drill(streams), () => Now, throttle, _refusals));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int ok = 0, refused = 0;
         for (var i = 0; i < 40; i++)
@@ -184,6 +188,7 @@ public sealed class HostileApiTests : IAsyncDisposable
         Assert.True(ok >= 5 && ok <= allowed, $"{ok} drills started in {clock.Elapsed.TotalSeconds:0.0} s (burst 5 + 1/s)");
         Assert.Equal(40 - ok, refused);
         Assert.Equal(refused, throttle.Refused);
+        Assert.Equal(refused, _refusals[ApiRefusal.DrillBusy]);
         Assert.Equal(ok, streams.Requests); // one peer asked per started drill, none for a refused one
     }
 

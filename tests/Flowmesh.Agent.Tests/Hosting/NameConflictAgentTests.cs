@@ -61,6 +61,15 @@ public sealed class NameConflictAgentTests : IDisposable
         Assert.Equal(first.Gossip, pc.GetProperty("address").GetString());
         Assert.Equal("alive", pc.GetProperty("state").GetString());
         Assert.Equal([second.Gossip], pc.GetProperty("conflictingAddresses").EnumerateArray().Select(a => a.GetString()));
+        // The API's Host check is wired into the real agent and counted in its /metrics too.
+        using (var foreign = new HttpRequestMessage(HttpMethod.Get, new Uri(seed.Api, "/api/v1/members")))
+        {
+            foreign.Headers.Host = "rebind.example";
+            using var refused = http.Send(foreign, TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        Assert.Matches(new Regex(@"^flowmesh_api_refused_total\{reason=""foreign_host""\} 1$", RegexOptions.Multiline), Get("/metrics"));
+
         var table = Cli("members", "--agent", seed.Api.ToString(), "--format", "table");
         Assert.Contains($"name conflict: 'pc' ({first.Gossip}) is also claimed from {second.Gossip}", table, StringComparison.Ordinal);
     }
