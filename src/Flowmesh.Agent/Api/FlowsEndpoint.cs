@@ -19,10 +19,6 @@ internal static class FlowsEndpoint
     public const int DefaultLimit = 100;
     private static readonly string[] Parameters = [.. ViewQuery.WindowParameters, "address", "origin", "port", "protocol", "limit"];
 
-    /// <summary>Broadest networks a drill-down may ask for: every member scans its flow log for the prefix, and
-    /// 0.0.0.0/0 or ::/0 would return (and cost) everything (issue 15).</summary>
-    public const int MinIpv4Prefix = 8, MinIpv6Prefix = 32;
-
     public static void Map(WebApplication app, FlowDrill drill, Func<long> nowMicros, DrillThrottle? throttle = null, ApiRefusals? refusals = null)
     {
         throttle ??= new DrillThrottle();
@@ -81,10 +77,9 @@ internal static class FlowsEndpoint
             error = $"address='{AgentApi.Printable(addressText)}' is not an IP address or CIDR network (10.0.3.7, 10.0.3.0/24, fd00::/64)";
             return null;
         }
-        bool v4Network = network.IsIPv4;
-        if (v4Network ? prefix - 96 < MinIpv4Prefix : prefix < MinIpv6Prefix)
+        if (new FlowQuery(0, 1, network, prefix, null, null, 1).Breadth() is { } broad)
         {
-            error = $"address={AgentApi.Printable(addressText)} is too broad: a drill-down asks every member for its exact flows, so the network must be at least /{(v4Network ? MinIpv4Prefix : MinIpv6Prefix)} ({(v4Network ? "IPv4" : "IPv6")})";
+            error = $"address={AgentApi.Printable(addressText)} is {broad}";
             return null;
         }
         var window = ViewQuery.Parse(q, out error);

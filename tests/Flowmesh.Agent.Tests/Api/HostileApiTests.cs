@@ -153,6 +153,7 @@ public sealed class HostileApiTests : IAsyncDisposable
     [InlineData("::/0")]
     [InlineData("fd00::/31")]
     [InlineData("::ffff:0:0/96")]
+    [InlineData("::fffe:0:0/95")]
     public async Task A_drill_down_broader_than_the_cap_is_refused_before_any_member_is_asked(string address)
     {
         var streams = new CountingStreams();
@@ -163,6 +164,25 @@ public sealed class HostileApiTests : IAsyncDisposable
         Assert.Equal(0, streams.Requests);
         Assert.Equal(HttpStatusCode.OK, (await Get(api, "/api/v1/flows?address=10.0.0.0%2F8")).Status);
         Assert.Equal(HttpStatusCode.OK, (await Get(api, "/api/v1/flows?address=fd00::%2F32")).Status);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0", 96)]
+    [InlineData("::", 0)]
+    [InlineData("::fffe:0:0", 95)]
+    public async Task A_member_asking_a_too_broad_drill_down_over_the_gossip_stream_gets_no_rows_and_is_counted(string network, int prefixLength)
+    {
+        // The API refuses these; a member holding the key could still send one directly, so each member refuses it too.
+        var log = FlowLog.Open(Path.Combine(_directory, "served"));
+        _logs.Add(log);
+        var server = new FlowQueryServer(log);
+        var query = new FlowQuery(Now - 60_000_000, Now, IpAddress128.Parse(network), prefixLength, null, null, 100);
+        Assert.Null(await server.HandleAsync(new NodeId("insider"), FlowQueryCodec.EncodeRequest(query), Ct));
+        Assert.Equal(1, server.Malformed);
+        Assert.Equal(0, server.Served);
+        var narrow = query with { Network = IpAddress128.Parse("10.0.0.0"), PrefixLength = 96 + 8 };
+        Assert.NotNull(await server.HandleAsync(new NodeId("member"), FlowQueryCodec.EncodeRequest(narrow), Ct));
+        Assert.Equal(1, server.Served);
     }
 
     [Fact]
