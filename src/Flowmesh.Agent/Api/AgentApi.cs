@@ -26,8 +26,9 @@ internal sealed class AgentApi : IAsyncDisposable
 
     /// <summary>Starts listening. Throws <see cref="IOException"/> with a clear message when the address cannot be bound.</summary>
     /// <param name="mapMore">Maps further endpoints (the global view, metrics, the dashboard) before the 404 fallback.</param>
+    /// <param name="allowedHosts">Host names answered besides loopback names and IP literals (<see cref="HostCheck"/>), normalized.</param>
     public static async Task<AgentApi> StartAsync(IPEndPoint endpoint, IAgentReadModel model, CancellationToken cancellationToken,
-        Action<WebApplication>? mapMore = null)
+        Action<WebApplication>? mapMore = null, IReadOnlyCollection<string>? allowedHosts = null, ApiRefusals? refusals = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         // The agent prints its own lines; the framework's logs would only repeat them (or leak request details).
@@ -42,7 +43,7 @@ internal sealed class AgentApi : IAsyncDisposable
             kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
-        Map(app, model, mapMore);
+        Map(app, model, mapMore, allowedHosts ?? [], refusals ?? new ApiRefusals());
         var api = new AgentApi(app);
         try
         {
@@ -61,8 +62,19 @@ internal sealed class AgentApi : IAsyncDisposable
 
     private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records", .. ViewEndpoints.Paths, FlowsEndpoint.Path, MetricsEndpoint.Path, "/"];
 
-    private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore)
+    private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore, IReadOnlyCollection<string> allowedHosts, ApiRefusals refusals)
     {
+        // Before anything else, every path (dashboard and /metrics included): a Host the agent does not answer to is a
+        // page elsewhere reaching it through DNS rebinding (HostCheck).
+        app.Use((context, next) =>
+        {
+            string host = context.Request.Host.Host;
+            if (HostCheck.Allowed(host, allowedHosts)) return next(context);
+            refusals.Count(ApiRefusal.ForeignHost);
+            return Error(context, StatusCodes.Status403Forbidden,
+                $"Host '{Printable(host)}' is not answered: this API answers localhost and IP addresses only (a defence against DNS rebinding); " +
+                $"if you reach this agent by that name, start it with --api-allow-host {Printable(HostCheck.Normalize(host))}");
+        });
         // A failure inside the agent (a store error while reading) is the agent's trouble, not a bad request and not
         // an unexplained 500: 503 with what went wrong, so a client knows to retry or look at the agent.
         app.Use(async (context, next) =>

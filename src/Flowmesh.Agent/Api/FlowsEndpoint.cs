@@ -19,8 +19,9 @@ internal static class FlowsEndpoint
     public const int DefaultLimit = 100;
     private static readonly string[] Parameters = [.. ViewQuery.WindowParameters, "address", "origin", "port", "protocol", "limit"];
 
-    public static void Map(WebApplication app, FlowDrill drill, Func<long> nowMicros)
+    public static void Map(WebApplication app, FlowDrill drill, Func<long> nowMicros, DrillThrottle? throttle = null, ApiRefusals? refusals = null)
     {
+        throttle ??= new DrillThrottle();
         app.MapGet(Path, async context =>
         {
             var parsed = Parse(context.Request.Query, nowMicros(), out string? error);
@@ -36,7 +37,22 @@ internal static class FlowsEndpoint
                 await AgentApi.Error(context, StatusCodes.Status404NotFound, $"no member named '{AgentApi.Printable(origin)}'").ConfigureAwait(false);
                 return;
             }
-            var result = await drill.AskAsync(query, targets, context.RequestAborted).ConfigureAwait(false);
+            if (throttle.TryStart() is { } busy)
+            {
+                refusals?.Count(ApiRefusal.DrillBusy);
+                context.Response.Headers.RetryAfter = "2";
+                await AgentApi.Error(context, StatusCodes.Status429TooManyRequests, busy).ConfigureAwait(false);
+                return;
+            }
+            FlowDrillResult result;
+            try
+            {
+                result = await drill.AskAsync(query, targets, context.RequestAborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                throttle.Done();
+            }
             var flows = result.Flows.Select(f => Document(f.Origin, f.Row)).ToList();
             await AgentApi.Write(context, 200,
                 new FlowsResponse(address, new WindowDocument(ViewDocuments.Instant(query.FromMicros), ViewDocuments.Instant(query.ToMicros)),
@@ -59,6 +75,11 @@ internal static class FlowsEndpoint
         if (!TryPrefix(addressText, out var network, out int prefix, out string normalized))
         {
             error = $"address='{AgentApi.Printable(addressText)}' is not an IP address or CIDR network (10.0.3.7, 10.0.3.0/24, fd00::/64)";
+            return null;
+        }
+        if (new FlowQuery(0, 1, network, prefix, null, null, 1).Breadth() is { } broad)
+        {
+            error = $"address={AgentApi.Printable(addressText)} is {broad}";
             return null;
         }
         var window = ViewQuery.Parse(q, out error);

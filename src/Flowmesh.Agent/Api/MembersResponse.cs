@@ -4,4 +4,9 @@ namespace Flowmesh.Agent.Api;
 internal sealed record MembersResponse(string Self, IReadOnlyList<MemberEntry> Members);
 
 /// <summary>One member. <see cref="State"/> is alive, suspect, dead or left; <see cref="SinceSeconds"/> is how long it has been in that state.</summary>
-internal sealed record MemberEntry(string Name, string Address, string State, uint Incarnation, double SinceSeconds);
+internal sealed record MemberEntry(string Name, string Address, string State, uint Incarnation, double SinceSeconds)
+{
+    /// <summary>Other addresses that claimed this name recently (a name conflict: two agents with one --name); their
+    /// claims are refused, so those agents are not members. Empty normally.</summary>
+    public IReadOnlyList<string> ConflictingAddresses { get; init; } = [];
+}

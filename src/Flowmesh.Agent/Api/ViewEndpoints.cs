@@ -22,10 +22,11 @@ internal static class ViewEndpoints
     public const int MaxTopLimit = 64;
     public const int MaxMatrixLimit = 1000;
 
-    public static void Map(WebApplication app, ViewCache cache, DetectionRounds detections)
+    public static void Map(WebApplication app, ViewCache cache, DetectionRounds detections, ApiRefusals? refusals = null)
     {
+        var counted = refusals ?? new ApiRefusals();
         app.MapGet("/api/v1/traffic", context =>
-            WithView(context, cache, ViewQuery.WindowParameters, view => AgentApi.Write(context, 200, ViewDocuments.Traffic(view), ApiJsonContext.Default.TrafficResponse)));
+            WithView(context, cache, counted, ViewQuery.WindowParameters, view => AgentApi.Write(context, 200, ViewDocuments.Traffic(view), ApiJsonContext.Default.TrafficResponse)));
 
         app.MapGet("/api/v1/top", context =>
         {
@@ -52,7 +53,7 @@ internal static class ViewEndpoints
             if (exclude is null) return BadRequest(context, $"monitor='{AgentApi.Printable(monitorText)}' is not include or exclude");
             if (exclude.Value && kind is TopKind.Flows or TopKind.Ports)
                 return BadRequest(context, "monitor=exclude applies to talkers, destinations and pairs only");
-            return WithView(context, cache, null, view =>
+            return WithView(context, cache, counted, null, view =>
                 AgentApi.Write(context, 200, ViewDocuments.Top(view, kind.Value, measure.Value, limit, exclude.Value), ApiJsonContext.Default.TopResponse));
         });
 
@@ -64,7 +65,7 @@ internal static class ViewEndpoints
             if (!TryMatrixPrefixes(by, out int v4, out int v6))
                 return BadRequest(context, $"by='{AgentApi.Printable(by)}' is not host or subnet/N (N from 1 to 32, e.g. subnet/24; IPv6 blocks are /64)");
             if (ViewQuery.Limit(q, 50, MaxMatrixLimit, out string? limitError) is not { } limit) return BadRequest(context, limitError!);
-            return WithView(context, cache, null, view =>
+            return WithView(context, cache, counted, null, view =>
                 AgentApi.Write(context, 200, ViewDocuments.Matrix(view, by, v4, v6, limit), ApiJsonContext.Default.MatrixResponse));
         });
 
@@ -80,15 +81,15 @@ internal static class ViewEndpoints
         });
 
         app.MapGet("/api/v1/distinct", context =>
-            WithView(context, cache, ViewQuery.WindowParameters, view => AgentApi.Write(context, 200, ViewDocuments.Distinct(view), ApiJsonContext.Default.DistinctResponse)));
+            WithView(context, cache, counted, ViewQuery.WindowParameters, view => AgentApi.Write(context, 200, ViewDocuments.Distinct(view), ApiJsonContext.Default.DistinctResponse)));
 
         app.MapGet("/api/v1/contributions", context =>
-            WithView(context, cache, ViewQuery.WindowParameters, view => AgentApi.Write(context, 200, ViewDocuments.Contributions(view), ApiJsonContext.Default.ContributionsResponse)));
+            WithView(context, cache, counted, ViewQuery.WindowParameters, view => AgentApi.Write(context, 200, ViewDocuments.Contributions(view), ApiJsonContext.Default.ContributionsResponse)));
 
         app.MapGet("/api/v1/nodes/{name}", context =>
         {
             string name = context.GetRouteValue("name") as string ?? "";
-            return WithView(context, cache, ViewQuery.WindowParameters, view =>
+            return WithView(context, cache, counted, ViewQuery.WindowParameters, view =>
             {
                 var origin = view.Contributions().Origins.FirstOrDefault(o => string.Equals(o.Origin, name, StringComparison.Ordinal));
                 if (origin is null)
@@ -117,12 +118,19 @@ internal static class ViewEndpoints
         return false;
     }
 
-    private static Task WithView(HttpContext context, ViewCache cache, IReadOnlyCollection<string>? allowed, Func<GlobalView, Task> answer)
+    private static Task WithView(HttpContext context, ViewCache cache, ApiRefusals refusals, IReadOnlyCollection<string>? allowed, Func<GlobalView, Task> answer)
     {
         if (allowed is not null && AgentApi.RejectQuery(context, allowed) is { } rejected) return rejected;
         var query = ViewQuery.Parse(context.Request.Query, out string? error);
         if (query is null) return BadRequest(context, error!);
-        var view = query.Explicit is { } w ? cache.Between(w) : cache.Last(query.Length!.Value);
+        var view = query.Explicit is { } w ? cache.TryBetween(w, cache.ApiBuildWait) : cache.TryLast(query.Length!.Value, cache.ApiBuildWait);
+        if (view is null)
+        {
+            refusals.Count(ApiRefusal.ViewBusy);
+            context.Response.Headers.RetryAfter = "2";
+            return AgentApi.Error(context, StatusCodes.Status429TooManyRequests,
+                $"the agent is busy building other views (at most {cache.MaxConcurrentBuilds} at once); try again in a few seconds, or ask for a window already shown");
+        }
         return answer(view);
     }
 

@@ -33,14 +33,14 @@ internal sealed record ViewQuery(TimeSpan? Length, ViewWindow? Explicit)
             if (!TryInstant(from, out long f)) { error = $"from='{AgentApi.Printable(from)}' is not an ISO-8601 instant or Unix microseconds"; return null; }
             if (!TryInstant(to, out long t)) { error = $"to='{AgentApi.Printable(to)}' is not an ISO-8601 instant or Unix microseconds"; return null; }
             if (f >= t) { error = "from= must be before to="; return null; }
-            if (t - f > MaxLength.Ticks / TimeSpan.TicksPerMicrosecond) { error = $"the window is longer than {MaxLength.TotalDays:0} days"; return null; }
+            if (t - f > MaxLength.Ticks / TimeSpan.TicksPerMicrosecond) { error = $"the window is longer than {MaxLength.TotalHours:0} hours, the longest the API builds"; return null; }
             return new ViewQuery(null, ViewWindow.Between(f, t));
         }
         if (window is null) return new ViewQuery(DefaultLength, null);
         try
         {
             var length = ViewWindow.ParseLength(window);
-            if (length > MaxLength) { error = $"window={AgentApi.Printable(window)} is longer than {MaxLength.TotalDays:0} days"; return null; }
+            if (length > MaxLength) { error = $"window={AgentApi.Printable(window)} is longer than {MaxLength.TotalHours:0} hours, the longest the API builds"; return null; }
             return new ViewQuery(length, null);
         }
         catch (FormatException)
@@ -50,8 +50,9 @@ internal sealed record ViewQuery(TimeSpan? Length, ViewWindow? Explicit)
         }
     }
 
-    /// <summary>Longest window served: the store keeps records for days, not months, and a build reads every record in it.</summary>
-    public static readonly TimeSpan MaxLength = TimeSpan.FromDays(31);
+    /// <summary>Longest window served: a build reads and merges every record in it (24 h of 40 origins at 10 s epochs is
+    /// ~345k records, docs/global-view.md), and the drill-down's flow log keeps 24 h. Was 31 days (issue 15: no cost cap).</summary>
+    public static readonly TimeSpan MaxLength = TimeSpan.FromHours(24);
 
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Latest = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -28,11 +28,12 @@ internal static class AgentCommand
         profile.AcceptOnlyFromAmong("lan", "wifi");
         var noDiscovery = new Option<bool>("--no-discovery") { Description = "Do not look for peers by LAN multicast." };
         var retention = new Option<string>("--retention") { Description = "Delete records older than this (1h..3650d).", DefaultValueFactory = _ => "7d" };
+        var apiAllowHost = new Option<string[]>("--api-allow-host") { Description = "Also answer API requests whose Host is this name (the API answers loopback names and IP addresses only, against DNS rebinding); repeatable." };
         var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest records go first.", DefaultValueFactory = _ => 512 };
 
         var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
         {
-            name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMib,
+            name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMib, apiAllowHost,
         };
         command.SetAction(parse =>
         {
@@ -41,6 +42,16 @@ internal static class AgentCommand
                 parse.GetValue(join) ?? [], parse.GetValue(bind)!, parse.GetValue(advertise), parse.GetValue(keyFile),
                 parse.GetValue(api)!, parse.GetValue(epoch)!, parse.GetValue(profile)!, !parse.GetValue(noDiscovery),
                 parse.GetValue(retention)!, parse.GetValue(retentionMib), out string? error);
+            if (options is not null)
+            {
+                var hosts = parse.GetValue(apiAllowHost) ?? [];
+                if (hosts.FirstOrDefault(h => !Api.HostCheck.IsValidName(h)) is { } bad)
+                {
+                    options = null;
+                    error = $"--api-allow-host '{Api.AgentApi.Printable(bad)}' must be a host name (letters, digits, '-', '.'), without port or scheme.";
+                }
+                else options = options with { ApiAllowedHosts = [.. hosts.Select(Api.HostCheck.Normalize)] };
+            }
             if (options is null)
             {
                 reportError(error!);
@@ -58,7 +69,7 @@ internal static class AgentCommand
         string nodeName = name ?? Environment.MachineName;
         if (!IsValidName(nodeName))
         {
-            error = $"--name '{nodeName}' must be 1..64 bytes of UTF-8 without spaces or control characters{(name is null ? " (the host name does not qualify; give --name)" : "")}.";
+            error = $"--name '{nodeName}' must be 1..64 bytes of UTF-8 without spaces, control or invisible format characters{(name is null ? " (the host name does not qualify; give --name)" : "")}.";
             return null;
         }
         var mode = capture switch { "ebpf" => AgentCaptureMode.Ebpf, "pcap" => AgentCaptureMode.Pcap, "none" => AgentCaptureMode.None, _ => AgentCaptureMode.Auto };
@@ -133,9 +144,5 @@ internal static class AgentCommand
         };
     }
 
-    private static bool IsValidName(string name)
-    {
-        int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
-        return bytes is >= 1 and <= Gossip.NodeId.MaxLength && !name.Any(c => char.IsControl(c) || char.IsWhiteSpace(c));
-    }
+    private static bool IsValidName(string name) => Gossip.NodeId.IsValidName(name);
 }

@@ -51,7 +51,13 @@ internal static class MembersOutput
         foreach (var row in cells) Row(row);
         var counts = rows.GroupBy(m => m.State).OrderBy(g => StateOrder(g.Key)).Select(g => $"{g.Count()} {g.Key}");
         output.Write($"{rows.Count} members: {string.Join(", ", counts)}\n");
+        foreach (var m in rows.Where(m => m.ConflictingAddresses.Count > 0))
+            output.Write($"name conflict: '{Printable(m.Name)}' ({Printable(m.Address)}) is also claimed from {string.Join(", ", m.ConflictingAddresses.Select(Printable))}; " +
+                "those claims are refused, so that agent is not a member: give it another --name\n");
     }
+
+    /// <summary>Whatever an agent answers, a terminal never gets a control character from this table.</summary>
+    private static string Printable(string text) => new([.. text.Select(c => char.IsControl(c) ? '?' : c)]);
 
     /// <summary>"0.4s", "12s", "3m05s", "2h07m", "3d04h".</summary>
     public static string Age(double seconds)

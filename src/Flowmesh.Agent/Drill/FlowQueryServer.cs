@@ -5,7 +5,8 @@ namespace Flowmesh.Agent.Drill;
 /// <summary>
 /// Serves <c>GossipStreamKind.FlowQuery</c>: decodes the request, reads the local <see cref="FlowLog"/> and answers
 /// with this agent's matching flows. The stream layer has already authenticated the sender as a cluster member;
-/// a malformed request gets no reply and is counted.
+/// a malformed request, or one broader than the drill-down caps (<see cref="FlowQuery.Breadth"/>), gets no reply and
+/// is counted as malformed.
 /// </summary>
 internal sealed class FlowQueryServer(FlowLog? log, Action<string>? report = null)
 {
@@ -21,6 +22,11 @@ internal sealed class FlowQueryServer(FlowLog? log, Action<string>? report = nul
     public ValueTask<byte[]?> HandleAsync(NodeId sender, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
         var query = FlowQueryCodec.DecodeRequest(request.Span, out string? error);
+        if (query?.Breadth() is { } broad)
+        {
+            query = null;
+            error = broad;
+        }
         if (query is null)
         {
             Interlocked.Increment(ref _malformed);

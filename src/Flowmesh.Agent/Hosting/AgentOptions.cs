@@ -40,6 +40,9 @@ internal sealed record AgentOptions
     /// <summary>The local JSON API. Default 127.0.0.1:7947 (loopback only); null = no API.</summary>
     public IPEndPoint? Api { get; init; } = new(IPAddress.Loopback, DefaultApiPort);
 
+    /// <summary>Host names the API answers besides loopback names and IP literals (--api-allow-host; DNS-rebinding defence).</summary>
+    public IReadOnlyList<string> ApiAllowedHosts { get; init; } = [];
+
     /// <summary>Epoch length. Every node of a cluster should use the same (records are aligned to multiples of it).</summary>
     public TimeSpan EpochLength { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -44,7 +44,7 @@ internal sealed partial class AgentRuntime
 
     private void MapFlows(WebApplication app)
     {
-        if (_flowDrill is not null) FlowsEndpoint.Map(app, _flowDrill, Core.UnixMicros.Now);
+        if (_flowDrill is not null) FlowsEndpoint.Map(app, _flowDrill, Core.UnixMicros.Now, refusals: _apiRefusals);
     }
 
     /// <summary>After the capture stopped: writes the last sealed epoch's flows.</summary>

@@ -11,6 +11,9 @@ internal sealed partial class AgentRuntime
     private readonly long[] _localBytes = new long[4], _localPackets = new long[4];
     private long _monitorBytes, _monitorPackets, _foreignPackets;
 
+    /// <summary>API requests refused by the Host check and the cost caps (shared with the API's handlers).</summary>
+    private readonly Api.ApiRefusals _apiRefusals = new();
+
     /// <summary>Own traffic by protocol, from each sealed record's exact totals (so it equals what the records say).</summary>
     private void CountLocalTraffic(EpochRecord record)
     {
@@ -65,6 +68,12 @@ internal sealed partial class AgentRuntime
             GossipBytesSent = (transport?.DatagramBytesSent ?? 0) + (transport?.StreamBytesSent ?? 0),
             GossipBytesReceived = (transport?.DatagramBytesReceived ?? 0) + (transport?.StreamBytesReceived ?? 0),
             GossipDrops = gossipDrops,
+            GossipStreamRefusals = Enum.GetValues<Gossip.Transport.StreamRefusal>()
+                .ToDictionary(r => AgentMetricsExposition.SnakeCase(r.ToString()), r => transport?[r] ?? 0, StringComparer.Ordinal),
+            GossipLoopQueueDrops = _peer?.LoopQueueDrops ?? 0,
+            NameConflictsDetected = _peer?.NameConflictsDetected ?? 0,
+            NameConflictsActive = _peer?.NameConflicts.Count ?? 0,
+            ApiRefusals = _apiRefusals.Snapshot(),
             FlowLogRows = FlowLogRowCounts(),
             FlowQueries = FlowQueryCounts(),
             RecordsSealed = RecordsSealed,

@@ -139,6 +139,11 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             throw new AgentStartException($"cannot use --bind {_options.Bind} for gossip (UDP and TCP): {e.Message}", e);
         }
         _peer.MemberChanged += OnMemberChanged;
+        // Once per conflict (GossipPeer dedups), with both addresses: without this line six agents named after one
+        // host showed as one member and nothing said why. Names and addresses from the network are printable (MessageCodec).
+        _peer.NewNameConflict += c => _log.WriteLine(c.InvolvesSelf
+            ? $"flowmesh: name conflict: another agent at {c.ClaimedAddress} also calls itself '{c.Node}' (this agent, at {c.KnownAddress}); its claims are refused, so it cannot join. Give one of them another --name."
+            : $"flowmesh: name conflict: two agents call themselves '{c.Node}': {c.KnownAddress} (known first, kept) and {c.ClaimedAddress} (refused, so it cannot join). Give one of them another --name.");
         _peer.CallbackFailed += e => _log.WriteLine($"flowmesh: gossip: {e.GetType().Name}: {e.Message}");
 
         var replicationOptions = new ReplicationOptions { Retention = _options.RetentionAge };
@@ -192,7 +197,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             try
             {
                 _api = await AgentApi.StartAsync(apiEndpoint, this, cancellationToken,
-                    app => { ViewEndpoints.Map(app, _views, _detections); MapFlows(app); }).ConfigureAwait(false);
+                    app => { ViewEndpoints.Map(app, _views, _detections, _apiRefusals); MapFlows(app); }, _options.ApiAllowedHosts, _apiRefusals).ConfigureAwait(false);
             }
             catch (IOException e)
             {
@@ -482,10 +487,14 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
     {
         var now = _peerClock?.Elapsed ?? TimeSpan.Zero;
         var members = _peer?.Members ?? [];
+        var conflicts = (_peer?.NameConflicts ?? []).ToLookup(c => c.Node);
         return new MembersResponse(_self.Value, [.. members
             .OrderBy(m => m.Id.Value, StringComparer.Ordinal)
             .Select(m => new MemberEntry(m.Id.Value, m.Address.Value, StateName(m.State), m.Incarnation,
-                Math.Round(Math.Max(0, (now - m.StateChangedAt).TotalSeconds), 3)))]);
+                Math.Round(Math.Max(0, (now - m.StateChangedAt).TotalSeconds), 3))
+            {
+                ConflictingAddresses = [.. conflicts[m.Id].Select(c => c.ClaimedAddress.Value).Distinct().Order(StringComparer.Ordinal)],
+            })]);
     }
 
     public StatusResponse Status()

@@ -12,6 +12,9 @@ public static class AgentMetricsExposition
     /// <summary>The envelope's drop reasons, snake_case: the label values of flowmesh_gossip_dropped_packets_total.</summary>
     public static readonly string[] GossipDropReasons = [.. Enum.GetNames<Gossip.Security.GossipDropReason>().Select(SnakeCase)];
 
+    /// <summary>Why a gossip TCP connection got no reply, snake_case: the label values of flowmesh_gossip_stream_refused_total.</summary>
+    public static readonly string[] StreamRefusalReasons = [.. Enum.GetNames<Gossip.Transport.StreamRefusal>().Select(SnakeCase)];
+
     public static string SnakeCase(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
@@ -41,6 +44,11 @@ public static class AgentMetricsExposition
         w.Single("flowmesh_gossip_sent_bytes_total", MetricType.Counter, "Gossip bytes sent (UDP and TCP, sealed).", s.GossipBytesSent);
         w.Single("flowmesh_gossip_received_bytes_total", MetricType.Counter, "Gossip bytes received (UDP and TCP, sealed).", s.GossipBytesReceived);
         Labelled(w, "flowmesh_gossip_dropped_packets_total", MetricType.Counter, "Gossip packets and frames refused, by reason.", "reason", s.GossipDrops, GossipDropReasons);
+        Labelled(w, "flowmesh_gossip_stream_refused_total", MetricType.Counter, "Gossip TCP connections closed without a reply, by reason.", "reason", s.GossipStreamRefusals, StreamRefusalReasons);
+        w.Single("flowmesh_gossip_name_conflicts_total", MetricType.Counter, "Name conflicts detected (two agents with one name, from different addresses), each counted once.", s.NameConflictsDetected);
+        w.Single("flowmesh_gossip_name_conflicts", MetricType.Gauge, "Name conflicts seen in the last few minutes (see members).", s.NameConflictsActive);
+        Labelled(w, "flowmesh_api_refused_total", MetricType.Counter, "Local API requests refused: a foreign Host (DNS rebinding) or a cost cap (view builds, drill-downs).", "reason", s.ApiRefusals, Api.ApiRefusals.Labels);
+        w.Single("flowmesh_gossip_loop_queue_dropped_total", MetricType.Counter, "Received packets and calls dropped because the gossip event loop's queue was full.", s.GossipLoopQueueDrops);
 
         Labelled(w, "flowmesh_flow_log_rows_total", MetricType.Counter, "Exact flow rows for drill-down, written or dropped (caps).", "outcome", s.FlowLogRows, ["written", "dropped"]);
         Labelled(w, "flowmesh_flow_queries_total", MetricType.Counter, "Drill-down queries from members, by outcome.", "outcome", s.FlowQueries, ["served", "malformed", "failed"]);

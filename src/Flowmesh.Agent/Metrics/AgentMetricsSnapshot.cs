@@ -46,6 +46,19 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Gossip packets and frames refused, by reason (bad key, replay, malformed...).</summary>
     public IReadOnlyDictionary<string, long> GossipDrops { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Gossip TCP connections closed without a reply, by reason (pre-authentication limits included).</summary>
+    public IReadOnlyDictionary<string, long> GossipStreamRefusals { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Received packets and calls dropped because the gossip event loop's queue was full.</summary>
+    public long GossipLoopQueueDrops { get; init; }
+
+    /// <summary>Distinct name conflicts detected since start, and those still seen recently.</summary>
+    public long NameConflictsDetected { get; init; }
+    public long NameConflictsActive { get; init; }
+
+    /// <summary>API requests refused by the Host check (DNS rebinding) and the cost caps, by reason.</summary>
+    public IReadOnlyDictionary<string, long> ApiRefusals { get; init; } = new Dictionary<string, long>();
+
     /// <summary>Drill-down flow log rows by outcome (written, dropped: over the per-epoch cap or the writer's backlog).</summary>
     public IReadOnlyDictionary<string, long> FlowLogRows { get; init; } = new Dictionary<string, long>();
 

@@ -6,7 +6,8 @@ namespace Flowmesh.Agent.Views;
 /// Builds each <see cref="GlobalView"/> at most once per refresh interval and shares it between API requests and the
 /// detection round: a build merges every record of the window (about 0.4 s for 1,200 records), far too slow per request.
 /// A trailing window ("last 5 min") is keyed by its length and moves with the clock; an explicit one by its bounds.
-/// Thread-safe: concurrent requests for one window wait for a single build; different windows build in parallel.
+/// Thread-safe: concurrent requests for one window wait for a single build; different windows build in parallel, at most
+/// <see cref="ViewCacheOptions.MaxConcurrentBuilds"/> at once.
 /// </summary>
 internal sealed class ViewCache
 {
@@ -17,7 +18,8 @@ internal sealed class ViewCache
     private readonly double _longFraction;
     private readonly Dictionary<ViewKey, Entry> _entries = [];
     private readonly Lock _gate = new();
-    private long _builds;
+    private readonly SemaphoreSlim _buildSlots;
+    private long _builds, _refusedBuilds;
 
     public ViewCache(IViewSource source, ViewCacheOptions? options = null, GlobalViewOptions? viewOptions = null)
     {
@@ -29,7 +31,19 @@ internal sealed class ViewCache
         _refresh = options.RefreshInterval ?? source.EpochLength;
         _capacity = options.Capacity;
         _longFraction = options.LongWindowRefreshFraction;
+        _buildSlots = new SemaphoreSlim(options.MaxConcurrentBuilds, options.MaxConcurrentBuilds);
+        ApiBuildWait = options.ApiBuildWait;
+        MaxConcurrentBuilds = options.MaxConcurrentBuilds;
     }
+
+    /// <summary>How long an API request waits for a build slot (<see cref="ViewCacheOptions.ApiBuildWait"/>).</summary>
+    public TimeSpan ApiBuildWait { get; }
+
+    /// <summary>Builds allowed at once (<see cref="ViewCacheOptions.MaxConcurrentBuilds"/>).</summary>
+    public int MaxConcurrentBuilds { get; }
+
+    /// <summary>Requests refused because every build slot stayed busy for their wait.</summary>
+    public long RefusedBuilds => Interlocked.Read(ref _refusedBuilds);
 
     public IViewSource Source => _source;
 
@@ -39,12 +53,18 @@ internal sealed class ViewCache
     public long Builds => Interlocked.Read(ref _builds);
 
     /// <summary>The trailing window of <paramref name="length"/> ending with the epoch that contains now.</summary>
-    public GlobalView Last(TimeSpan length) => Get(new ViewKey(length.Ticks, 0, 0));
+    public GlobalView Last(TimeSpan length) => Get(new ViewKey(length.Ticks, 0, 0), Timeout.InfiniteTimeSpan)!;
 
     /// <summary>The explicit window [from, to).</summary>
-    public GlobalView Between(ViewWindow window) => Get(new ViewKey(0, window.FromMicros, window.ToMicros));
+    public GlobalView Between(ViewWindow window) => Get(new ViewKey(0, window.FromMicros, window.ToMicros), Timeout.InfiniteTimeSpan)!;
 
-    private GlobalView Get(ViewKey key)
+    /// <summary>As <see cref="Last"/>, but null (counted) when a build is needed and no build slot frees within <paramref name="wait"/>.</summary>
+    public GlobalView? TryLast(TimeSpan length, TimeSpan wait) => Get(new ViewKey(length.Ticks, 0, 0), wait);
+
+    /// <summary>As <see cref="Between"/>, but null (counted) when a build is needed and no build slot frees within <paramref name="wait"/>.</summary>
+    public GlobalView? TryBetween(ViewWindow window, TimeSpan wait) => Get(new ViewKey(0, window.FromMicros, window.ToMicros), wait);
+
+    private GlobalView? Get(ViewKey key, TimeSpan wait)
     {
         Entry entry;
         lock (_gate)
@@ -66,14 +86,26 @@ internal sealed class ViewCache
             long now = _source.NowMicros;
             if (entry.View is { } view && now >= entry.BuiltAtMicros && now - entry.BuiltAtMicros < RefreshMicros(view.Window))
                 return view;
-            var window = key.LengthTicks > 0
-                ? ViewWindow.Last(TimeSpan.FromTicks(key.LengthTicks), now, _viewOptions.EpochLength)
-                : ViewWindow.Between(key.FromMicros, key.ToMicros);
-            var records = _source.RecordsOverlapping(window.FromMicros, window.ToMicros);
-            entry.View = GlobalView.Build(records, _source.ExpectedOrigins(), now, window, _viewOptions);
-            entry.BuiltAtMicros = now;
-            Interlocked.Increment(ref _builds);
-            return entry.View;
+            if (!_buildSlots.Wait(wait))
+            {
+                Interlocked.Increment(ref _refusedBuilds);
+                return null;
+            }
+            try
+            {
+                var window = key.LengthTicks > 0
+                    ? ViewWindow.Last(TimeSpan.FromTicks(key.LengthTicks), now, _viewOptions.EpochLength)
+                    : ViewWindow.Between(key.FromMicros, key.ToMicros);
+                var records = _source.RecordsOverlapping(window.FromMicros, window.ToMicros);
+                entry.View = GlobalView.Build(records, _source.ExpectedOrigins(), now, window, _viewOptions);
+                entry.BuiltAtMicros = now;
+                Interlocked.Increment(ref _builds);
+                return entry.View;
+            }
+            finally
+            {
+                _buildSlots.Release();
+            }
         }
     }
 

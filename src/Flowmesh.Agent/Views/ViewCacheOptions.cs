@@ -19,8 +19,18 @@ internal sealed record ViewCacheOptions
     /// <summary>Distinct windows kept (trailing lengths and explicit from/to); the least recently used goes first. Default 16.</summary>
     public int Capacity { get; init; } = 16;
 
+    /// <summary>View builds running at once (API requests, detection rounds and metrics together); a build merges every
+    /// record of its window on one core. Default 2. An API request that would need one more waits at most
+    /// <see cref="ApiBuildWait"/> and is then refused with 429 (issue 15: distinct from/to values each forced a build).</summary>
+    public int MaxConcurrentBuilds { get; init; } = 2;
+
+    /// <summary>How long an API request waits for a free build slot before 429. Default 2 s.</summary>
+    public TimeSpan ApiBuildWait { get; init; } = TimeSpan.FromSeconds(2);
+
     public void Validate()
     {
+        if (MaxConcurrentBuilds < 1) throw new ArgumentOutOfRangeException(nameof(MaxConcurrentBuilds), MaxConcurrentBuilds, "must be at least 1");
+        if (ApiBuildWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ApiBuildWait), ApiBuildWait, "must not be negative");
         if (RefreshInterval is { } r && r <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RefreshInterval), r, "must be positive");
         if (!(LongWindowRefreshFraction is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(LongWindowRefreshFraction), LongWindowRefreshFraction, "must be from 0 to 1");
         if (Capacity < 1) throw new ArgumentOutOfRangeException(nameof(Capacity), Capacity, "must be at least 1");

@@ -227,7 +227,9 @@ public static class MessageCodec
         public bool TryId(out NodeId id)
         {
             id = default;
-            if (!TryString(NodeId.MaxLength, out var s)) return false;
+            // Names from the network obey --name's rules: a control character would reach `members`, logs and the
+            // dashboard (terminal injection, forged log lines); the whole packet is refused as malformed.
+            if (!TryString(NodeId.MaxLength, out var s) || !NodeId.IsValidName(s)) return false;
             id = new NodeId(s);
             return true;
         }
@@ -235,7 +237,8 @@ public static class MessageCodec
         public bool TryAddress(out GossipAddress address)
         {
             address = default;
-            if (!TryString(GossipAddress.MaxLength, out var s)) return false;
+            // Printed in `members`, logs and the dashboard like names: no control, whitespace or format characters.
+            if (!TryString(GossipAddress.MaxLength, out var s) || !NodeId.IsPrintable(s)) return false;
             address = new GossipAddress(s);
             return true;
         }

@@ -104,6 +104,7 @@ public sealed class PacketOpener
         {
             return GossipDropReason.Malformed;
         }
+        if (!NodeId.IsValidName(senderText)) return GossipDropReason.Malformed; // --name's rules (no control characters)
         var sender = new NodeId(senderText);
 
         var timestampMs = BinaryPrimitives.ReadInt64BigEndian(plaintext);

@@ -2,9 +2,13 @@ namespace Flowmesh.Gossip.Security;
 
 /// <summary>
 /// Decides whether an authenticated (sender, timestamp, sequence) is fresh. Timestamps outside the window are
-/// refused outright; inside it, each sender's recent sequence numbers are remembered in a sliding bitmap (as in
-/// IPsec anti-replay), so a packet is accepted at most once and moderate reordering is tolerated.
-/// Memory is bounded: <see cref="SequenceWindow"/> bits per sender and at most MaxTrackedSenders senders, the
+/// refused outright; inside it, each sender's last <see cref="RememberedSequences"/> accepted sequence numbers are
+/// remembered, plus a floor at or above every one forgotten, so a packet is accepted at most once. Sequence numbers
+/// are the sender's clock in microseconds (PacketSealer), so the window is sized in time and packets, not in sequence
+/// units: a packet is refused as too far behind only when it is more than <see cref="ReorderWindowMicros"/> (5 s)
+/// behind the newest, or below the floor (more than <see cref="RememberedSequences"/> packets behind). The earlier
+/// 1 024-number bitmap tolerated about 1 ms of reordering, so a few ms of queueing looked like a replay (issue 15).
+/// Memory is bounded: <see cref="RememberedSequences"/> × 8 bytes per sender and at most MaxTrackedSenders senders, the
 /// least recently heard forgotten first. Forgetting a sender must not reopen its old packets to replay, so the
 /// guard keeps a floor: packets from an untracked sender no newer than the newest timestamp it ever forgot are
 /// refused. The price: while senders are being forgotten (more active senders than the cap), a new sender whose
@@ -13,8 +17,12 @@ namespace Flowmesh.Gossip.Security;
 /// </summary>
 internal sealed class ReplayGuard
 {
-    /// <summary>Sequence numbers this far behind the highest seen are refused (reordering deeper than this is not gossip).</summary>
-    public const int SequenceWindow = 1024;
+    /// <summary>Accepted sequence numbers remembered per sender (2 KiB): reordering deeper than this many packets is refused.</summary>
+    public const int RememberedSequences = 256;
+
+    /// <summary>Sequence numbers (microseconds of the sender's clock) this far behind the newest are refused: 5 s, more
+    /// than a stream's connect timeout, far more than any LAN or Wi-Fi reorders.</summary>
+    public const ulong ReorderWindowMicros = 5_000_000;
 
     private readonly long _windowMs;
     private readonly int _maxSenders;
@@ -71,42 +79,34 @@ internal sealed class ReplayGuard
 
     private sealed class SenderState(NodeId sender, long timestampMs)
     {
-        private readonly ulong[] _seen = new ulong[SequenceWindow / 64];
-        private ulong _highest;
-        private bool _any;
+        // Ring of the last accepted sequence numbers, in arrival order; _floor is at or above every one overwritten.
+        private readonly ulong[] _recent = new ulong[RememberedSequences];
+        private int _count, _next;
+        private ulong _highest, _floor;
+        private bool _forgotAny;
 
         public NodeId Sender { get; } = sender;
         public long LastTimestampMs { get; set; } = timestampMs;
 
         public bool TryAccept(ulong sequence)
         {
-            if (!_any)
+            if (_count > 0)
             {
-                _any = true;
-                _highest = sequence;
-                Set(sequence);
-                return true;
+                // Too far behind to be reordering, or behind what was forgotten: refuse rather than risk a replay.
+                if (sequence < _highest && _highest - sequence > ReorderWindowMicros) return false;
+                if (_forgotAny && sequence <= _floor) return false;
+                if (Array.IndexOf(_recent, sequence, 0, _count) >= 0) return false;
             }
-            if (sequence > _highest)
+            if (_count == RememberedSequences)
             {
-                var advance = sequence - _highest;
-                if (advance >= SequenceWindow) Array.Clear(_seen);
-                else
-                    for (var s = _highest + 1; s != sequence; s++) Clear(s);
-                _highest = sequence;
-                Set(sequence);
-                return true;
+                _floor = _forgotAny ? Math.Max(_floor, _recent[_next]) : _recent[_next];
+                _forgotAny = true;
             }
-            // Too far behind to know whether it was seen: refuse rather than risk accepting a replay.
-            if (_highest - sequence >= SequenceWindow) return false;
-            if (IsSet(sequence)) return false;
-            Set(sequence);
+            else _count++;
+            _recent[_next] = sequence;
+            _next = (_next + 1) % RememberedSequences;
+            if (sequence > _highest || _count == 1) _highest = sequence;
             return true;
         }
-
-        // Ring of bits indexed by sequence modulo the window.
-        private void Set(ulong s) => _seen[(int)(s % SequenceWindow) / 64] |= 1UL << (int)(s % 64);
-        private void Clear(ulong s) => _seen[(int)(s % SequenceWindow) / 64] &= ~(1UL << (int)(s % 64));
-        private bool IsSet(ulong s) => (_seen[(int)(s % SequenceWindow) / 64] & (1UL << (int)(s % 64))) != 0;
     }
 }

@@ -143,6 +143,7 @@ public sealed class SignedRecord
         using (var key = SigningAlgorithm.TryImportPublicKey(publicKey))
             if (key is null) return false;
 
+        if (!NodeId.IsValidName(originText)) return false; // --name's rules: an origin reaches views, logs and the dashboard
         record = new SignedRecord(data.ToArray(), new NodeId(originText), publicKey, at, recordLength);
         return true;
     }

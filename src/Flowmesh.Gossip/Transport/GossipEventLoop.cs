@@ -19,16 +19,34 @@ public sealed class GossipEventLoop : IGossipClock, IDisposable
     private readonly HashSet<Action> _cancelOnDispose = [];
     private readonly Thread _thread;
     private long _timerOrder;
-    private long _callbackFailures;
+    private readonly int _maxQueued;
+    private long _callbackFailures, _queueDrops;
     private bool _disposed;
 
-    public GossipEventLoop(string name = "gossip-loop")
+    /// <param name="maxQueued">Posted actions waiting at most; beyond it <see cref="Post"/> drops (and counts) the
+    /// action and <see cref="InvokeAsync"/> returns a cancelled task, so a flood of received packets costs bounded
+    /// memory and delays timers (probes, suspicion) by at most this many callbacks.</param>
+    public GossipEventLoop(string name = "gossip-loop", int maxQueued = DefaultMaxQueued)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxQueued, 1);
+        _maxQueued = maxQueued;
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
 
+    /// <summary>Default bound of the posted queue: 10 000 actions, about 100 s of a peer's whole datagram budget.</summary>
+    public const int DefaultMaxQueued = 10_000;
+
     public TimeSpan Now => _stopwatch.Elapsed;
+
+    /// <summary>Actions refused because the queue held <c>maxQueued</c> already (received packets dropped, calls cancelled).</summary>
+    public long QueueDrops => Interlocked.Read(ref _queueDrops);
+
+    /// <summary>Actions waiting now.</summary>
+    public int Queued
+    {
+        get { lock (_lock) return _posted.Count; }
+    }
 
     /// <summary>Callbacks that threw. Each is also reported to <see cref="CallbackFailed"/>.</summary>
     public long CallbackFailures => Interlocked.Read(ref _callbackFailures);
@@ -39,16 +57,23 @@ public sealed class GossipEventLoop : IGossipClock, IDisposable
     /// <summary>True when the caller is already on the loop thread.</summary>
     public bool IsOnLoop => Thread.CurrentThread == _thread;
 
-    /// <summary>Runs <paramref name="action"/> on the loop as soon as possible, after everything posted before it. Ignored after dispose.</summary>
-    public void Post(Action action)
+    /// <summary>Runs <paramref name="action"/> on the loop as soon as possible, after everything posted before it. Ignored
+    /// after dispose; dropped and counted in <see cref="QueueDrops"/> while the queue is full (returns false).</summary>
+    public bool Post(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
         lock (_lock)
         {
-            if (_disposed) return;
+            if (_disposed) return false;
+            if (_posted.Count >= _maxQueued)
+            {
+                Interlocked.Increment(ref _queueDrops);
+                return false;
+            }
             _posted.Enqueue(action);
             Monitor.Pulse(_lock);
         }
+        return true;
     }
 
     /// <summary>
@@ -62,8 +87,9 @@ public sealed class GossipEventLoop : IGossipClock, IDisposable
         Action cancel = () => done.TrySetCanceled();
         lock (_lock)
         {
-            if (_disposed)
+            if (_disposed || _posted.Count >= _maxQueued)
             {
+                if (!_disposed) Interlocked.Increment(ref _queueDrops);
                 cancel();
                 return done.Task;
             }

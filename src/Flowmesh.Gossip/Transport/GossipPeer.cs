@@ -37,7 +37,8 @@ public sealed class GossipPeer : IDisposable
             throw new ArgumentException("bound to a wildcard address: give the address others should use (advertise)", nameof(advertise));
         _options = options;
         Counters = new TransportCounters();
-        _loop = new GossipEventLoop($"gossip {id}");
+        (transport ?? new TransportOptions()).Validate();
+        _loop = new GossipEventLoop($"gossip {id}", (transport ?? new TransportOptions()).MaxEventLoopQueue);
         try
         {
             (_streams, _udp) = BindBoth(id, bind, keyring, transport, advertise);
@@ -52,6 +53,52 @@ public sealed class GossipPeer : IDisposable
         _overlay.Attach(_node);
         _members[id] = _node.Members[0];
         _node.MemberChanged += OnMemberChanged;
+        _node.NameConflictDetected += OnNameConflict;
+    }
+
+    /// <summary>A name conflict is shown until it has not been reported again for this long (the detector reports an
+    /// ongoing one every <see cref="MembershipOptions.NameConflictReportInterval"/>).</summary>
+    public TimeSpan NameConflictMemory => 3 * _options.NameConflictReportInterval;
+
+    /// <summary>At most this many conflicts are remembered (the oldest report goes first).</summary>
+    public const int MaxNameConflicts = 256;
+
+    /// <summary>
+    /// Raised on the event loop once per conflict (a name, the address kept and the address refused) when it is first
+    /// detected, or again after it was gone for <see cref="NameConflictMemory"/>. Keep handlers short.
+    /// </summary>
+    public event Action<NameConflict>? NewNameConflict;
+
+    /// <summary>Distinct conflicts detected so far (each counted once, when <see cref="NewNameConflict"/> fires).</summary>
+    public long NameConflictsDetected => Interlocked.Read(ref _conflictsDetected);
+
+    /// <summary>Conflicts reported within <see cref="NameConflictMemory"/>: who else claims a known name (thread-safe snapshot).</summary>
+    public IReadOnlyList<NameConflict> NameConflicts
+    {
+        get
+        {
+            var now = _loop.Now;
+            lock (_membersLock) return [.. _conflicts.Values.Where(c => now - c.DetectedAt < NameConflictMemory)];
+        }
+    }
+
+    private readonly Dictionary<(NodeId, GossipAddress, GossipAddress), NameConflict> _conflicts = [];
+    private long _conflictsDetected;
+
+    private void OnNameConflict(NameConflict conflict)
+    {
+        var key = (conflict.Node, conflict.KnownAddress, conflict.ClaimedAddress);
+        bool isNew;
+        lock (_membersLock)
+        {
+            isNew = !_conflicts.TryGetValue(key, out var previous) || conflict.DetectedAt - previous.DetectedAt >= NameConflictMemory;
+            if (!_conflicts.ContainsKey(key) && _conflicts.Count >= MaxNameConflicts)
+                _conflicts.Remove(_conflicts.MinBy(c => c.Value.DetectedAt).Key);
+            _conflicts[key] = conflict;
+        }
+        if (!isNew) return;
+        Interlocked.Increment(ref _conflictsDetected);
+        NewNameConflict?.Invoke(conflict);
     }
 
     public NodeId Id => _node.Id;
@@ -73,6 +120,9 @@ public sealed class GossipPeer : IDisposable
 
     /// <summary>The UDP side, for tests that cut it to exercise the TCP fallback ping.</summary>
     internal UdpGossipTransport Datagrams => _udp;
+
+    /// <summary>Received packets and calls dropped because the event loop's queue was full (<see cref="TransportOptions.MaxEventLoopQueue"/>).</summary>
+    public long LoopQueueDrops => _loop.QueueDrops;
 
     /// <summary>Callbacks on the loop that threw (logged through <see cref="CallbackFailed"/>).</summary>
     public long CallbackFailures => _loop.CallbackFailures;

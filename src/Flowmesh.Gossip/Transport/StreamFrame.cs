@@ -13,7 +13,8 @@ internal static class StreamFrame
     public const int LengthPrefixBytes = 4;
     private const int InitialBuffer = 64 * 1024;
 
-    public enum ReadResult { Ok, Closed, BadLength }
+    /// <summary>BadLength: announced below the smallest envelope; TooLong: above the reader's cap.</summary>
+    public enum ReadResult { Ok, Closed, BadLength, TooLong }
 
     public static byte[] Frame(byte[] body)
     {
@@ -28,7 +29,8 @@ internal static class StreamFrame
         var prefix = new byte[LengthPrefixBytes];
         if (!await ReadExactlyAsync(socket, prefix, cancellationToken)) return (ReadResult.Closed, null);
         var length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
-        if (length < (uint)minBody || length > (uint)maxBody) return (ReadResult.BadLength, null);
+        if (length < (uint)minBody) return (ReadResult.BadLength, null);
+        if (length > (uint)maxBody) return (ReadResult.TooLong, null);
         var body = new byte[Math.Min((int)length, InitialBuffer)];
         var filled = 0;
         while (filled < length)

@@ -3,7 +3,7 @@ namespace Flowmesh.Gossip.Transport;
 /// <summary>Why a stream exchange ended without a reply. Each reason has its own counter in <see cref="TransportCounters"/>.</summary>
 public enum StreamRefusal
 {
-    /// <summary>Inbound: <see cref="TransportOptions.MaxInboundConnections"/> already busy; closed at once.</summary>
+    /// <summary>Inbound, once authenticated: <see cref="TransportOptions.MaxInboundConnections"/> exchanges already busy; closed at once.</summary>
     TooManyConnections,
     /// <summary>A length prefix above <see cref="TransportOptions.MaxFrameBytes"/> (or below the smallest envelope): closed before reading it.</summary>
     BadFrameLength,
@@ -19,4 +19,14 @@ public enum StreamRefusal
     ConnectionFailed,
     /// <summary>Inbound: the source address is over <see cref="TransportOptions.ConnectionsPerSecondPerAddress"/>; closed before reading.</summary>
     RateLimited,
+    /// <summary>Inbound: the source address already holds <see cref="TransportOptions.MaxPreAuthConnectionsPerAddress"/>
+    /// unauthenticated connections; closed before reading.</summary>
+    PreAuthPerAddress,
+    /// <summary>Inbound: the request frame did not arrive completely within <see cref="TransportOptions.PreAuthTimeout"/>.</summary>
+    PreAuthTimeout,
+    /// <summary>Inbound: announced a request frame above <see cref="TransportOptions.MaxPreAuthFrameBytes"/>; closed before reading it.</summary>
+    PreAuthTooLarge,
+    /// <summary>Inbound: <see cref="TransportOptions.MaxPreAuthConnections"/> unauthenticated connections were open, and this one
+    /// (the oldest of the address holding the most) was closed to make room for a newer one.</summary>
+    PreAuthEvicted,
 }

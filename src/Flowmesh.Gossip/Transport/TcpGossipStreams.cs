@@ -11,8 +11,11 @@ namespace Flowmesh.Gossip.Transport;
 /// Request and reply are each one <see cref="StreamFrame"/> whose body is a sealed envelope (same cluster key and
 /// replay guard as datagrams, so a peer without the key is refused before any handler runs):
 /// request payload = kind (1) | body; reply payload = kind (1) | status (1: 0 reply, 1 none) | body.
-/// Inbound connections are capped and each has one deadline for the whole exchange, so slow or silent clients
-/// hold at most a slot for <see cref="TransportOptions.StreamTimeout"/> and never block other connections.
+/// Inbound connections have two phases. Until the request frame has arrived and opened, a connection is in a small
+/// pre-authentication table (per source address and in total, oldest evicted first) with a short deadline
+/// (<see cref="TransportOptions.PreAuthTimeout"/>) and byte cap, so a host without the key can neither hold many
+/// connections nor hold them long, and never reaches the slots of authenticated exchanges
+/// (<see cref="TransportOptions.MaxInboundConnections"/>, each bounded by <see cref="TransportOptions.StreamTimeout"/>).
 /// </summary>
 public sealed class TcpGossipStreams : IGossipStreams, IDisposable
 {
@@ -27,7 +30,8 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
     private Socket? _listener;
     private Task? _acceptLoop;
     private readonly PeerRateLimiter<IPAddress>? _limiter;
-    private int _activeInbound;
+    private readonly PreAuthTable _preAuth;
+    private int _activeInbound, _activeAuthenticated;
 
     public TcpGossipStreams(NodeId self, Keyring keyring, TransportOptions? options = null, TransportCounters? counters = null)
     {
@@ -39,6 +43,7 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
         _opener = new PacketOpener(keyring, new SealedPacketOptions { MaxPacketLength = _options.MaxFrameBytes });
         Counters = counters ?? new TransportCounters();
         Counters.StreamDrops = _opener.Drops;
+        _preAuth = new PreAuthTable(_options.MaxPreAuthConnections, _options.MaxPreAuthConnectionsPerAddress);
         if (_options.ConnectionsPerSecondPerAddress > 0)
             _limiter = new PeerRateLimiter<IPAddress>(_options.ConnectionsPerSecondPerAddress, _options.ConnectionBurstPerAddress,
                 0, 0, _options.RateLimitTableEntries);
@@ -52,8 +57,14 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
     /// <summary>The listening endpoint once <see cref="Listen"/> ran.</summary>
     public IPEndPoint? ListenEndpoint { get; private set; }
 
-    /// <summary>Inbound connections being served right now.</summary>
+    /// <summary>Inbound connections being served right now, authenticated or not.</summary>
     public int ActiveInbound => Volatile.Read(ref _activeInbound);
+
+    /// <summary>Inbound connections whose request has not arrived and authenticated yet.</summary>
+    public int PreAuthInbound => _preAuth.Count;
+
+    /// <summary>Inbound exchanges past authentication (bounded by <see cref="TransportOptions.MaxInboundConnections"/>).</summary>
+    public int AuthenticatedInbound => Volatile.Read(ref _activeAuthenticated);
 
     /// <summary>Serves <paramref name="kind"/> with <paramref name="handler"/> (replacing any earlier one). Handlers run on the thread pool.</summary>
     public void Register(GossipStreamKind kind, GossipStreamHandler handler)
@@ -72,7 +83,7 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
         {
             if (bind.AddressFamily == AddressFamily.InterNetworkV6) listener.DualMode = false;
             listener.Bind(bind);
-            listener.Listen(_options.MaxInboundConnections);
+            listener.Listen(_options.MaxInboundConnections + _options.MaxPreAuthConnections);
         }
         catch
         {
@@ -94,7 +105,6 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
         var payload = new byte[1 + request.Length];
         payload[0] = (byte)kind;
         request.Span.CopyTo(payload.AsSpan(1));
-        var frame = StreamFrame.Frame(_sealer.Seal(payload));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
         using var socket = new Socket(endpoint!.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -103,6 +113,9 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
             timeout.CancelAfter(_options.ConnectTimeout);
             await socket.ConnectAsync(endpoint, timeout.Token);
             timeout.CancelAfter(_options.StreamTimeout);
+            // Sealed once connected, not before: the sequence number is the sealing time, and a slow connect would
+            // otherwise deliver it after requests sealed later (reordering the receiver's replay window must absorb).
+            var frame = StreamFrame.Frame(_sealer.Seal(payload));
             await socket.SendAsync(frame, SocketFlags.None, timeout.Token);
             Counters.RequestSent(frame.Length);
             var (result, body) = await StreamFrame.ReadAsync(socket, SealedPacketLayout.MinimumLength, _options.MaxFrameBytes, timeout.Token);
@@ -151,52 +164,103 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
             catch (ObjectDisposedException) { return; }
             catch (SocketException) { continue; } // a connection reset before accept: not the listener's problem
             // Before authentication all we know is the source address: a peer opening connections faster than the
-            // protocol ever does is closed at once, before it can take one of the MaxInboundConnections slots.
-            if (_limiter is not null && !AdmitSource(connection))
+            // protocol ever does is closed at once, and so is one that already holds its share of unauthenticated
+            // connections. Neither takes a slot of an authenticated exchange (MaxInboundConnections).
+            if (!TryRemoteAddress(connection, out var source))
+            {
+                Counters.Refused(StreamRefusal.ConnectionFailed);
+                connection.Dispose();
+                continue;
+            }
+            if (_limiter is not null && !_limiter.TryAcquire(source, 0))
             {
                 Counters.Refused(StreamRefusal.RateLimited);
                 connection.Dispose();
                 continue;
             }
-            if (Interlocked.Increment(ref _activeInbound) > _options.MaxInboundConnections)
+            var deadline = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+            var slot = _preAuth.TryEnter(source, deadline, out var evicted);
+            if (evicted is not null)
             {
-                Interlocked.Decrement(ref _activeInbound);
-                Counters.Refused(StreamRefusal.TooManyConnections);
+                Counters.Refused(StreamRefusal.PreAuthEvicted);
+                evicted.Cancel();
+            }
+            if (slot is null)
+            {
+                deadline.Dispose();
+                Counters.Refused(StreamRefusal.PreAuthPerAddress);
                 connection.Dispose();
                 continue;
             }
-            _ = Task.Run(() => ServeAsync(connection));
+            deadline.CancelAfter(_options.PreAuthTimeout);
+            Interlocked.Increment(ref _activeInbound);
+            _ = Task.Run(() => ServeAsync(connection, slot));
         }
     }
 
-    private bool AdmitSource(Socket connection)
+    private static bool TryRemoteAddress(Socket connection, out IPAddress address)
     {
         try
         {
-            return connection.RemoteEndPoint is not IPEndPoint remote || _limiter!.TryAcquire(remote.Address, 0);
+            if (connection.RemoteEndPoint is IPEndPoint remote)
+            {
+                address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+                return true;
+            }
         }
-        catch (SocketException) { return false; } // reset before we looked: nothing to serve
-        catch (ObjectDisposedException) { return false; }
+        catch (SocketException) { } // reset before we looked: nothing to serve
+        catch (ObjectDisposedException) { }
+        address = IPAddress.None;
+        return false;
     }
 
-    private async Task ServeAsync(Socket connection)
+    private async Task ServeAsync(Socket connection, PreAuthTable.Slot slot)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
-        deadline.CancelAfter(_options.StreamTimeout);
+        var deadline = slot.Deadline;
+        var authenticated = false;
         try
         {
             connection.NoDelay = true;
-            var (result, body) = await StreamFrame.ReadAsync(connection, SealedPacketLayout.MinimumLength, _options.MaxFrameBytes, deadline.Token);
-            if (result != StreamFrame.ReadResult.Ok)
+            // Phase 1, unauthenticated: the whole request frame within PreAuthTimeout and MaxPreAuthFrameBytes.
+            byte[]? body;
+            try
             {
-                Counters.Refused(result == StreamFrame.ReadResult.BadLength ? StreamRefusal.BadFrameLength : StreamRefusal.ConnectionFailed);
+                StreamFrame.ReadResult result;
+                (result, body) = await StreamFrame.ReadAsync(connection, SealedPacketLayout.MinimumLength, _options.MaxPreAuthFrameBytes, deadline.Token);
+                if (result != StreamFrame.ReadResult.Ok)
+                {
+                    Counters.Refused(result switch
+                    {
+                        StreamFrame.ReadResult.BadLength => StreamRefusal.BadFrameLength,
+                        StreamFrame.ReadResult.TooLong => StreamRefusal.PreAuthTooLarge,
+                        _ => StreamRefusal.ConnectionFailed,
+                    });
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!_shutdown.IsCancellationRequested)
+            {
+                if (!slot.Evicted) Counters.Refused(StreamRefusal.PreAuthTimeout); // an eviction was counted when it happened
                 return;
+            }
+            finally
+            {
+                _preAuth.Leave(slot);
             }
             if (!_opener.TryOpen(body, out var opened, out _))
             {
                 Counters.Refused(StreamRefusal.NotAuthenticated);
                 return;
             }
+            // Phase 2, authenticated: one of MaxInboundConnections slots, and StreamTimeout for the rest.
+            if (Interlocked.Increment(ref _activeAuthenticated) > _options.MaxInboundConnections)
+            {
+                Interlocked.Decrement(ref _activeAuthenticated);
+                Counters.Refused(StreamRefusal.TooManyConnections);
+                return;
+            }
+            authenticated = true;
+            deadline.CancelAfter(_options.StreamTimeout);
             var payload = opened!.Payload;
             if (payload.Length < 1 || !_handlers.TryGetValue((GossipStreamKind)payload[0], out var handler))
             {
@@ -232,7 +296,10 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
         }
         finally
         {
+            if (authenticated) Interlocked.Decrement(ref _activeAuthenticated);
+            _preAuth.Leave(slot);
             connection.Dispose();
+            deadline.Dispose();
             Interlocked.Decrement(ref _activeInbound);
         }
     }

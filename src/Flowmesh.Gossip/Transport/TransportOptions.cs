@@ -15,8 +15,40 @@ public sealed record TransportOptions
     /// </summary>
     public TimeSpan StreamTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Inbound stream connections served at once; more are closed at once and counted (memberlist: 128).</summary>
+    /// <summary>Authenticated inbound exchanges served at once (handlers running); more are closed and counted as
+    /// <see cref="StreamRefusal.TooManyConnections"/> (memberlist: 128). Connections not yet authenticated do not count
+    /// here: they have their own, smaller limits below, so a host without the key can never take these slots.</summary>
     public int MaxInboundConnections { get; init; } = 128;
+
+    // Before authentication (a connection whose request frame has not arrived and opened) the listener knows only the
+    // source address. A genuine request arrives in one round trip (a LAN: well under 10 ms; the biggest push-pull of
+    // a 4 096-member cluster is ~400 KB, 0.3 s at 10 Mbit/s), so these limits never touch a peer that holds the key,
+    // while a host without it can hold at most MaxPreAuthConnectionsPerAddress connections for PreAuthTimeout each.
+
+    /// <summary>Deadline for the whole request frame of an inbound connection (the first frame, before the envelope
+    /// is opened). A silent or slow-dripping client is closed after it and counted as <see cref="StreamRefusal.PreAuthTimeout"/>.
+    /// Default 1 s. Once authenticated, the rest of the exchange has <see cref="StreamTimeout"/>.</summary>
+    public TimeSpan PreAuthTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Largest inbound request frame (before authentication); a larger announced length is closed before
+    /// any body byte is read (<see cref="StreamRefusal.PreAuthTooLarge"/>). Replies this node reads may be up to
+    /// <see cref="MaxFrameBytes"/>. Default 1 MiB (requests are push-pull states, sync digests and drill queries).</summary>
+    public int MaxPreAuthFrameBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Unauthenticated connections one source address may hold at once; more are closed at once
+    /// (<see cref="StreamRefusal.PreAuthPerAddress"/>). Default 16 (several agents behind one NAT address, each with
+    /// a request in flight).</summary>
+    public int MaxPreAuthConnectionsPerAddress { get; init; } = 16;
+
+    /// <summary>Unauthenticated connections held at once, all addresses. When full, the oldest connection of the address
+    /// holding the most is closed to admit the new one (<see cref="StreamRefusal.PreAuthEvicted"/>): a genuine request
+    /// is in this table for a round trip, an attacker's for up to <see cref="PreAuthTimeout"/>, so the victims are the
+    /// attacker's. Default 64.</summary>
+    public int MaxPreAuthConnections { get; init; } = 64;
+
+    /// <summary>Actions (received packets, replies, API reads) waiting for the event loop at most; more are dropped and
+    /// counted (<see cref="GossipPeer.LoopQueueDrops"/>). Default <see cref="GossipEventLoop.DefaultMaxQueued"/>.</summary>
+    public int MaxEventLoopQueue { get; init; } = GossipEventLoop.DefaultMaxQueued;
 
     /// <summary>Socket receive buffer for UDP (bytes), so a burst of gossip is not lost while the loop is busy.</summary>
     public int UdpReceiveBufferBytes { get; init; } = 2 * 1024 * 1024;
@@ -71,6 +103,11 @@ public sealed record TransportOptions
         if (MaxFrameBytes < 1024) throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), "must be at least 1024");
         if (ConnectTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), "must be positive");
         if (StreamTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(StreamTimeout), "must be positive");
+        if (MaxEventLoopQueue < 1) throw new ArgumentOutOfRangeException(nameof(MaxEventLoopQueue), "must be at least 1");
+        if (PreAuthTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(PreAuthTimeout), "must be positive");
+        if (MaxPreAuthFrameBytes < 1024 || MaxPreAuthFrameBytes > MaxFrameBytes) throw new ArgumentOutOfRangeException(nameof(MaxPreAuthFrameBytes), "must be 1024 .. MaxFrameBytes");
+        if (MaxPreAuthConnectionsPerAddress < 1) throw new ArgumentOutOfRangeException(nameof(MaxPreAuthConnectionsPerAddress), "must be at least 1");
+        if (MaxPreAuthConnections < 1) throw new ArgumentOutOfRangeException(nameof(MaxPreAuthConnections), "must be at least 1");
         if (MaxInboundConnections < 1) throw new ArgumentOutOfRangeException(nameof(MaxInboundConnections), "must be at least 1");
         if (AddressCacheEntries < 1) throw new ArgumentOutOfRangeException(nameof(AddressCacheEntries), "must be at least 1");
     }

@@ -34,7 +34,8 @@ public sealed class AgentApiTests : IAsyncLifetime
         var root = json.RootElement;
         Assert.Equal("a", root.GetProperty("self").GetString());
         var first = root.GetProperty("members")[0];
-        Assert.Equal(["name", "address", "state", "incarnation", "sinceSeconds"], first.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["name", "address", "state", "incarnation", "sinceSeconds", "conflictingAddresses"], first.EnumerateObject().Select(p => p.Name));
+        Assert.Empty(first.GetProperty("conflictingAddresses").EnumerateArray());
         Assert.Equal("10.0.0.1:7946", first.GetProperty("address").GetString());
         Assert.Equal("alive", first.GetProperty("state").GetString());
         Assert.Equal(3, first.GetProperty("incarnation").GetInt32());

@@ -72,6 +72,8 @@ public sealed class AgentCommandTests
         Assert.Equal(0, Parse(["--api", "127.0.0.1:0"]).Api!.Port);
         Assert.Equal(0, Parse(["--bind", "127.0.0.1:0"]).Bind.Port);
         Assert.Equal(7947, Parse(["--api", "127.0.0.2"]).Api!.Port);
+        Assert.Empty(Parse([]).ApiAllowedHosts);
+        Assert.Equal(["flowmesh.lan", "pc7"], Parse(["--api-allow-host", "Flowmesh.LAN.", "--api-allow-host", "pc7"]).ApiAllowedHosts);
     }
 
     [Theory]
@@ -110,6 +112,8 @@ public sealed class AgentCommandTests
         Assert.Contains("give them different ports", ParseFailure(["--bind", "127.0.0.1:7000", "--api", "127.0.0.1:7000"]).Error);
         Assert.Contains("at least two epochs", ParseFailure(["--epoch", "1h", "--retention", "1h"]).Error);
         Assert.Contains("64 bytes", ParseFailure(["--name", new string('n', 65)]).Error);
+        Assert.Contains("--api-allow-host", ParseFailure(["--api-allow-host", "http://evil.example/"]).Error);
+        Assert.Contains("--api-allow-host", ParseFailure(["--api-allow-host", "host:7947"]).Error);
     }
 
     [Fact]

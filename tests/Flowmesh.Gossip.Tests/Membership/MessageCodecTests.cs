@@ -142,6 +142,41 @@ public sealed class MessageCodecTests
         Assert.Equal(1, node.Counters.MalformedPackets);
     }
 
+    /// <summary>Names --name refuses: terminal escapes, newlines that forge log lines, spaces, a right-to-left
+    /// override and a zero-width space (names that look like others), a lone surrogate's replacement.</summary>
+    public static TheoryData<string> HostileNames() => ["\u001b[2J\u001b[31mpc", "pc\nflowmesh: forged log line", "pc\r", "pc a", "\tpc", "pc\u202egnp", "p\u200bc", "pc\u0000", "pc\u0085"];
+
+    [Theory]
+    [MemberData(nameof(HostileNames))]
+    public void Names_with_control_whitespace_or_invisible_characters_from_the_network_are_refused(string name)
+    {
+        Assert.False(NodeId.IsValidName(name));
+        var hostile = new NodeId(name); // the type itself only bounds the length; the codec enforces --name's rules
+        foreach (GossipMessage message in new GossipMessage[]
+        {
+            new Alive(hostile, 1, Addr), new Ping(1, A, hostile), new Suspect(hostile, 1, A), new Dead(A, 1, hostile),
+            new PushPull(A, false, [new PushPullEntry(hostile, Addr, 1, MemberState.Alive)]),
+        })
+        {
+            Assert.False(MessageCodec.TryDecodePacket(MessageCodec.EncodePacket(message), [], out _), $"{message.GetType().Name} with {name.Length}-character hostile name decoded");
+        }
+        // An address is printed as well: the same characters are refused there.
+        Assert.False(MessageCodec.TryDecodePacket(MessageCodec.EncodePacket(new Alive(A, 1, new GossipAddress("10.0.0.5:7946" + name))), [], out _));
+        // Ordinary names, including non-ASCII letters, still decode.
+        Assert.Single(Decode(MessageCodec.EncodePacket(new Alive(Unicode, 1, Addr))));
+    }
+
+    [Fact]
+    public void A_membership_node_counts_a_packet_with_a_hostile_name_as_malformed_and_keeps_it_out_of_its_members()
+    {
+        var (sim, _) = SimulatedCluster.Converged(2, seed: 4);
+        var node = sim.Nodes.First();
+        var before = node.Counters.MalformedPackets;
+        node.HandlePacket(new GossipAddress("10.0.0.9:7946"), MessageCodec.EncodePacket(new Alive(new NodeId("evil\u001b[31m"), 1, new GossipAddress("10.0.0.9:7946"))));
+        Assert.Equal(before + 1, node.Counters.MalformedPackets);
+        Assert.DoesNotContain(node.Members, m => m.Id.Value.StartsWith("evil", StringComparison.Ordinal));
+    }
+
     private static List<GossipMessage> Decode(byte[] packet)
     {
         var list = new List<GossipMessage>();

@@ -74,16 +74,75 @@ public sealed class ReplayProtectionTests
     }
 
     [Fact]
-    public void A_sequence_far_behind_the_highest_is_refused()
+    public void A_sequence_more_than_the_reorder_window_behind_the_newest_is_refused()
     {
-        var sealer = new PacketSealer(new Keyring(_key), A, _clock);
+        var senderClock = new ManualClock(TestKeys.Epoch);
+        var sealer = new PacketSealer(new Keyring(_key), A, senderClock);
         var old = sealer.Seal("old"u8);
-        for (var i = 0; i < 2000; i++) sealer.Seal("filler"u8);
+        senderClock.Advance(TimeSpan.FromSeconds(5) + TimeSpan.FromMilliseconds(1)); // past the 5 s reorder window, inside the 60 s window
         var newest = sealer.Seal("new"u8);
+        _clock.Now = senderClock.Now;
         var opener = new PacketOpener(new Keyring(_key), clock: _clock);
         Assert.NotNull(opener.Open(newest));
         Assert.False(opener.TryOpen(old, out _, out var reason));
         Assert.Equal(GossipDropReason.Replayed, reason);
+    }
+
+    [Fact]
+    public void A_packet_behind_every_remembered_sequence_is_refused_and_forgotten_ones_cannot_be_replayed()
+    {
+        var sealer = new PacketSealer(new Keyring(_key), A, _clock);
+        var packets = Enumerable.Range(0, 301).Select(_ => sealer.Seal("x"u8)).ToArray();
+        var opener = new PacketOpener(new Keyring(_key), clock: _clock);
+        for (var i = 1; i <= 300; i++) Assert.NotNull(opener.Open(packets[i]));
+        // packets[0] was never accepted, but 300 newer ones were (more than the 256 remembered): refused.
+        Assert.False(opener.TryOpen(packets[0], out _, out var reason));
+        Assert.Equal(GossipDropReason.Replayed, reason);
+        // Every accepted one, remembered or forgotten, is refused a second time.
+        for (var i = 1; i <= 300; i++) Assert.Null(opener.Open(packets[i]));
+        Assert.Equal(301, opener.Drops.Replayed);
+    }
+
+    /// <summary>
+    /// A link that delays each packet by a random 0..<c>maxDelay</c> (as a busy switch, Wi-Fi retransmissions or a
+    /// slow stream connect do) and delivers them in arrival order, on the manual clocks of sender and receiver.
+    /// </summary>
+    [Theory]
+    [InlineData(10)]
+    [InlineData(50)]
+    [InlineData(80)]
+    public void Reordering_by_tens_of_milliseconds_is_never_taken_for_a_replay(int maxDelayMs)
+    {
+        var senderClock = new ManualClock(TestKeys.Epoch);
+        var sealer = new PacketSealer(new Keyring(_key), A, senderClock);
+        var random = new Random(maxDelayMs);
+        var inFlight = new List<(TimeSpan Arrival, int Index, byte[] Packet)>();
+        const int count = 2000;
+        for (var i = 0; i < count; i++)
+        {
+            // A gossip burst: packets 0..3 ms apart (several within one millisecond, too).
+            senderClock.Advance(TimeSpan.FromMilliseconds(random.Next(0, 4)));
+            var packet = sealer.Seal(BitConverter.GetBytes(i));
+            inFlight.Add((senderClock.Now - TestKeys.Epoch + TimeSpan.FromMilliseconds(random.NextDouble() * maxDelayMs), i, packet));
+        }
+        var arrivals = inFlight.OrderBy(p => p.Arrival).ToList();
+        var reordered = arrivals.Select((p, position) => p.Index != position).Count(x => x);
+        Assert.True(reordered > count / 2, $"only {reordered} of {count} packets out of order");
+
+        var opener = new PacketOpener(new Keyring(_key), clock: _clock);
+        var delivered = new HashSet<int>();
+        foreach (var (arrival, index, packet) in arrivals)
+        {
+            _clock.Now = TestKeys.Epoch + arrival;
+            var opened = opener.Open(packet);
+            Assert.True(opened is not null, $"packet {index} arriving at {arrival.TotalMilliseconds:0.0} ms was dropped as {(opener.Drops.Replayed > 0 ? "replayed" : "other")}");
+            delivered.Add(BitConverter.ToInt32(opened!.Payload));
+        }
+        Assert.Equal(0, opener.Drops.Replayed);
+        Assert.Equal(count, delivered.Count);
+        // The same reordered stream again: every packet is a replay.
+        foreach (var (_, _, packet) in arrivals) Assert.Null(opener.Open(packet));
+        Assert.Equal(count, opener.Drops.Replayed);
     }
 
     [Fact]

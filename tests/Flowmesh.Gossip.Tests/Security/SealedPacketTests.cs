@@ -175,4 +175,18 @@ public sealed class SealedPacketTests
         Assert.False(opener.TryOpen(swapped, out _, out var reason));
         Assert.Equal(GossipDropReason.NotAuthenticated, reason);
     }
+
+    [Theory]
+    [InlineData("node\u001b[31m")]
+    [InlineData("node\nforged")]
+    [InlineData("no de")]
+    [InlineData("node\u202e")]
+    public void A_sender_name_with_control_whitespace_or_invisible_characters_is_dropped_as_malformed(string sender)
+    {
+        var packet = Sealer(TestKeys.Key(1), new NodeId(sender)).Seal("payload"u8);
+        var opener = Opener(TestKeys.Key(1));
+        Assert.False(opener.TryOpen(packet, out _, out var reason));
+        Assert.Equal(GossipDropReason.Malformed, reason);
+        Assert.Equal(1, opener.Drops.Malformed);
+    }
 }

@@ -86,4 +86,27 @@ public sealed class GossipEventLoopTests
         Assert.True(pending.IsCanceled);
         Assert.True(loop.InvokeAsync(() => 2).IsCanceled);
     }
+
+    [Fact]
+    public async Task A_flood_while_the_loop_is_busy_is_held_to_the_queue_bound_and_every_drop_is_counted()
+    {
+        using var loop = new GossipEventLoop("bounded", maxQueued: 100);
+        using var release = new ManualResetEventSlim();
+        loop.Post(() => release.Wait(TimeSpan.FromSeconds(10))); // the loop is busy (a slow callback)
+        await Eventually.True(TimeSpan.FromSeconds(5), () => loop.Queued == 0, "the blocking callback started");
+        var ran = 0;
+        var accepted = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            if (loop.Post(() => Interlocked.Increment(ref ran))) accepted++;
+        }
+        Assert.Equal(100, accepted);
+        Assert.Equal(100, loop.Queued);
+        Assert.Equal(900, loop.QueueDrops);
+        Assert.True(loop.InvokeAsync(() => 1).IsCanceled); // a call while full is refused, not queued without bound
+        Assert.Equal(901, loop.QueueDrops);
+        release.Set();
+        await Eventually.True(TimeSpan.FromSeconds(5), () => Volatile.Read(ref ran) == 100, "the queued hundred ran");
+        Assert.Equal(5, await loop.InvokeAsync(() => 5)); // and the loop serves again
+    }
 }

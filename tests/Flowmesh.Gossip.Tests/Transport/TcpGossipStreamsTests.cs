@@ -133,7 +133,8 @@ public sealed class TcpGossipStreamsTests : IDisposable
         Assert.True(await SendRawAndSeeClosed(frame[..(frame.Length - 10)], shutdownSend: true));
 
         await Eventually.True(TimeSpan.FromSeconds(5), () => _server.Counters.StreamRefusals == 6, "six refusals");
-        Assert.Equal(3, _server.Counters[StreamRefusal.BadFrameLength]);
+        Assert.Equal(1, _server.Counters[StreamRefusal.BadFrameLength]);
+        Assert.Equal(2, _server.Counters[StreamRefusal.PreAuthTooLarge]); // above MaxPreAuthFrameBytes (1 MiB)
         Assert.Equal(2, _server.Counters[StreamRefusal.NotAuthenticated]);
         Assert.Equal(1, _server.Counters.StreamDrops.Replayed);
         Assert.Equal(1, _server.Counters[StreamRefusal.ConnectionFailed]);
@@ -143,9 +144,9 @@ public sealed class TcpGossipStreamsTests : IDisposable
     }
 
     [Fact]
-    public async Task Slow_clients_neither_block_others_nor_hold_a_slot_past_the_stream_timeout()
+    public async Task Slow_clients_neither_block_others_nor_hold_a_slot_past_the_pre_authentication_deadline()
     {
-        using var server = Server(new TransportOptions { StreamTimeout = TimeSpan.FromSeconds(2), MaxInboundConnections = 4 });
+        using var server = Server(new TransportOptions { PreAuthTimeout = TimeSpan.FromSeconds(2), MaxInboundConnections = 4 });
         var slow = new List<Socket>();
         try
         {
@@ -156,30 +157,49 @@ public sealed class TcpGossipStreamsTests : IDisposable
                 await s.SendAsync((byte[])[.. Prefix(1000), 1], SocketFlags.None, Ct);
                 slow.Add(s);
             }
-            await Eventually.True(TimeSpan.FromSeconds(5), () => server.ActiveInbound == 3, "three slow connections held");
+            await Eventually.True(TimeSpan.FromSeconds(5), () => server.ActiveInbound == 3 && server.PreAuthInbound == 3, "three slow connections held");
 
-            // A genuine client is served at once, while the slow ones still hang.
+            // A genuine client is served at once, while the slow ones still hang; they never took an authenticated slot.
             var started = System.Diagnostics.Stopwatch.StartNew();
             Assert.NotNull(await Client().RequestAsync(At(server), GossipStreamKind.RecordSync, "fast"u8.ToArray(), Ct));
             Assert.True(started.Elapsed < TimeSpan.FromSeconds(1.5), $"served after {started.Elapsed}");
+            Assert.Equal(0, server.Counters[StreamRefusal.TooManyConnections]);
 
-            // Fill the last slot (once the fast exchange has released its own): the next connection is refused at once and counted.
-            await Eventually.True(TimeSpan.FromSeconds(5), () => server.ActiveInbound == 3, "fast exchange released its slot");
-            var fourth = await Connect(server);
-            slow.Add(fourth);
-            await Eventually.True(TimeSpan.FromSeconds(5), () => server.ActiveInbound == 4, "four held");
-            Assert.Null(await Client().RequestAsync(At(server), GossipStreamKind.RecordSync, "refused"u8.ToArray(), Ct));
-            Assert.Equal(1, server.Counters[StreamRefusal.TooManyConnections]);
-
-            // The stream timeout frees every slot and each slow client is counted as a timeout.
-            await Eventually.True(TimeSpan.FromSeconds(6), () => server.ActiveInbound == 0, "slots freed by the timeout");
-            Assert.Equal(4, server.Counters[StreamRefusal.Timeout]);
+            // The pre-authentication deadline frees every slot and each slow client is counted.
+            await Eventually.True(TimeSpan.FromSeconds(6), () => server.ActiveInbound == 0, "slots freed by the deadline");
+            Assert.Equal(3, server.Counters[StreamRefusal.PreAuthTimeout]);
             Assert.NotNull(await Client().RequestAsync(At(server), GossipStreamKind.RecordSync, "after"u8.ToArray(), Ct));
         }
         finally
         {
             foreach (var s in slow) s.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task Authenticated_exchanges_beyond_MaxInboundConnections_are_refused_and_counted()
+    {
+        using var gate = new SemaphoreSlim(0);
+        using var server = new TcpGossipStreams(ServerId, new Keyring(_key), new TransportOptions { MaxInboundConnections = 2 });
+        server.Listen(new IPEndPoint(IPAddress.Parse("127.77.2.1"), 0));
+        server.Register(GossipStreamKind.RecordSync, async (_, request, ct) =>
+        {
+            await gate.WaitAsync(ct);
+            return request.ToArray();
+        });
+        // Distinct sender names: two sealers of one name in the same millisecond would collide in the replay window.
+        TcpGossipStreams Named(string name)
+        {
+            var c = new TcpGossipStreams(new NodeId(name), new Keyring(_key));
+            _clients.Add(c);
+            return c;
+        }
+        var busy = new[] { "a", "b" }.Select(x => Named(x).RequestAsync(At(server), GossipStreamKind.RecordSync, System.Text.Encoding.UTF8.GetBytes(x), Ct)).ToList();
+        await Eventually.True(TimeSpan.FromSeconds(5), () => server.AuthenticatedInbound == 2, "two handlers busy");
+        Assert.Null(await Named("c").RequestAsync(At(server), GossipStreamKind.RecordSync, "c"u8.ToArray(), Ct));
+        Assert.Equal(1, server.Counters[StreamRefusal.TooManyConnections]);
+        gate.Release(2);
+        Assert.All(await Task.WhenAll(busy), Assert.NotNull);
     }
 
     private static byte[] Prefix(uint length)

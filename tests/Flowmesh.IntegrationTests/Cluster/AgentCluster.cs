@@ -48,6 +48,9 @@ internal sealed class AgentCluster : IDisposable
 
     public string LogFile(int node) => Path.Combine(_workDirectory, Name(node), "agent.log");
 
+    /// <summary>A scratch file in the cluster's work directory (removed with it).</summary>
+    public string WorkFile(string name) => Path.Combine(_workDirectory, name);
+
     /// <summary>The CLI used for agents: FLOWMESH_CLI_DLL or the flowmesh.dll built next to the tests.</summary>
     public static string FlowmeshDll =>
         Environment.GetEnvironmentVariable("FLOWMESH_CLI_DLL") is { Length: > 0 } other ? other : RepositoryLayout.FlowmeshDll;
@@ -67,8 +70,9 @@ internal sealed class AgentCluster : IDisposable
         return null;
     }
 
-    /// <summary>Builds the LAN, makes a key and starts every agent; returns once every agent's API answers.</summary>
-    public static AgentCluster Start(int nodes)
+    /// <summary>Builds the LAN, makes a key and starts every agent (or the first <paramref name="launched"/>; the
+    /// others' namespaces exist for <see cref="Launch"/> later, or for other programs); returns once their APIs answer.</summary>
+    public static AgentCluster Start(int nodes, int? launched = null)
     {
         var network = ClusterNetwork.Create(nodes);
         string work = Directory.CreateTempSubdirectory("fmc-cluster-").FullName;
@@ -81,8 +85,9 @@ internal sealed class AgentCluster : IDisposable
             File.WriteAllText(key, keygen.StandardOutput);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             cluster = new AgentCluster(network, work, key);
-            foreach (int node in cluster.AllNodes) cluster.Launch(node);
-            foreach (int node in cluster.AllNodes) cluster.WaitForApi(node);
+            var first = cluster.AllNodes.Take(launched ?? nodes).ToList();
+            foreach (int node in first) cluster.Launch(node);
+            foreach (int node in first) cluster.WaitForApi(node);
             return cluster;
         }
         catch
