@@ -217,6 +217,7 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
     private async Task ServeAsync(Socket connection, PreAuthTable.Slot slot)
     {
         var deadline = slot.Deadline;
+        CancellationTokenSource? late = null;
         var authenticated = false;
         try
         {
@@ -260,6 +261,12 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
                 return;
             }
             authenticated = true;
+            if (deadline.IsCancellationRequested && !_shutdown.IsCancellationRequested)
+            {
+                // Evicted in the instant between its frame arriving and leaving the table: it authenticated, so serve it.
+                late = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+                deadline = late;
+            }
             deadline.CancelAfter(_options.StreamTimeout);
             var payload = opened!.Payload;
             if (payload.Length < 1 || !_handlers.TryGetValue((GossipStreamKind)payload[0], out var handler))
@@ -299,7 +306,8 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
             if (authenticated) Interlocked.Decrement(ref _activeAuthenticated);
             _preAuth.Leave(slot);
             connection.Dispose();
-            deadline.Dispose();
+            slot.Deadline.Dispose();
+            late?.Dispose();
             Interlocked.Decrement(ref _activeInbound);
         }
     }
