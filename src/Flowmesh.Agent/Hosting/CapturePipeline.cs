@@ -191,7 +191,12 @@ internal sealed class CapturePipeline : IDisposable
         long nextBoundary = EpochRollup.AlignDown(now, lengthMicros) + lengthMicros;
         long nextDrain = now + drainMicros;
         int failedDrains = 0;
-        while (!_stop.Token.WaitHandle.WaitOne(EbpfTick))
+        long tickMicros = (long)EbpfTick.TotalMicroseconds;
+        // Wake at the boundary itself, not at the next tick after it: the drain assigns what the kernel counted to the
+        // epoch that is ending, so a late drain would move up to a tick of traffic into it, and the agent at the other
+        // end of a conversation (libpcap cuts by packet time) would put those packets in the next one (issue 12's
+        // hand-over between an owner's record and its peer's "left to peer" section).
+        while (!_stop.Token.WaitHandle.WaitOne(TimeSpan.FromMicroseconds(Math.Clamp(nextBoundary - _wallClockMicros(), 0, tickMicros))))
         {
             now = _wallClockMicros();
             if (now >= nextBoundary || now >= nextDrain)
@@ -212,11 +217,12 @@ internal sealed class CapturePipeline : IDisposable
     {
         try
         {
+            ebpf.DrainInto(_summarizer.Meter);
             // A laptop's interfaces change while the agent runs (a dock, a VPN, Wi-Fi back): with the default
-            // selection they are watched from the drain after they come up.
+            // selection they are watched from the drain after they come up. After the drain, so the map swap that
+            // closes the epoch is not delayed by the look at /sys.
             foreach (EbpfAttachedInterface added in ebpf.AttachNewInterfaces())
                 _log.WriteLine($"flowmesh: capturing on {added.Name} too (it came up)");
-            ebpf.DrainInto(_summarizer.Meter);
             return true;
         }
         catch (Exception e) when (e is not ObjectDisposedException)
