@@ -20,7 +20,7 @@ public sealed class AgentCaptureFailureTests : IDisposable
     {
         if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root: network namespaces and live capture");
         CancellationToken cancel = TestContext.Current.CancellationToken;
-        _link = VethNamespace.Create("cf", "10.231.80");
+        _link = VethNamespace.Create("cf", "10.231.84");
 
         _agent = AgentProcess.StartRaw(["agent", "--name", "f", "--data-dir", Path.Combine(_directory, "f"), "--bind", "127.0.0.1:0", "--api", "127.0.0.1:0",
             "--no-discovery", "--capture", "pcap", "-i", _link.HostSide, "--epoch", "1s"]);

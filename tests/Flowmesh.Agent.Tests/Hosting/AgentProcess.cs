@@ -104,6 +104,36 @@ internal sealed partial class AgentProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Runs `flowmesh ARGUMENTS` to its end (60 s at most): exit code, stdout and stderr.</summary>
+    public static (int Code, string Output, string Error) Cli(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(FlowmeshDll);
+        foreach (string a in arguments) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60))) { process.Kill(); throw new TimeoutException($"flowmesh {string.Join(' ', arguments)} hung"); }
+        process.WaitForExit();
+        return (process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds (an API not answering yet counts as not yet); throws with <paramref name="explain"/> after the timeout.</summary>
+    public static void WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> explain)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if (condition()) return;
+            }
+            catch (HttpRequestException) { }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {timeout.TotalSeconds} s:\n{explain()}");
+            Thread.Sleep(200);
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -20,7 +20,7 @@ public sealed class AgentProcessTests : IDisposable
     public void MembersCliShowsBothAgentsOfAClusterAlive()
     {
         var (a, b) = StartPair();
-        var csv = Poll(() => Cli("members", "--agent", a.Api.ToString(), "--format", "csv"),
+        var csv = Poll(() => AgentProcess.Cli("members", "--agent", a.Api.ToString(), "--format", "csv"),
             r => r.Output.Contains("\nb,", StringComparison.Ordinal) && r.Output.Contains(",alive,", StringComparison.Ordinal) && !r.Output.Contains("suspect", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30));
         Assert.Equal(0, csv.Code);
@@ -30,11 +30,11 @@ public sealed class AgentProcessTests : IDisposable
         Assert.EndsWith(",true", rows[1]);
         Assert.StartsWith($"b,{b.Gossip},alive,", rows[2]);
 
-        var table = Cli("members", "--agent", b.Api.ToString(), "--format", "table");
+        var table = AgentProcess.Cli("members", "--agent", b.Api.ToString(), "--format", "table");
         Assert.Contains("b (self)", table.Output);
         Assert.Contains("2 members: 2 alive", table.Output);
 
-        var json = Cli("members", "--agent", b.Api.ToString().TrimEnd('/'), "--format", "json");
+        var json = AgentProcess.Cli("members", "--agent", b.Api.ToString().TrimEnd('/'), "--format", "json");
         using var document = JsonDocument.Parse(json.Output);
         Assert.Equal("b", document.RootElement.GetProperty("self").GetString());
         Assert.Equal(["a", "b"], document.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("name").GetString()).Order());
@@ -50,13 +50,13 @@ public sealed class AgentProcessTests : IDisposable
     public void MembersWithoutAnAgentSaysSoAndExits3()
     {
         int port = FreePort();
-        var result = Cli("members", "--agent", $"http://127.0.0.1:{port}");
+        var result = AgentProcess.Cli("members", "--agent", $"http://127.0.0.1:{port}");
         Assert.Equal(3, result.Code);
         Assert.Contains($"no agent answers at http://127.0.0.1:{port}/", result.Error);
         Assert.Contains("--agent URL", result.Error);
         Assert.Equal("", result.Output);
 
-        var usage = Cli("members", "--agent", "ftp://x");
+        var usage = AgentProcess.Cli("members", "--agent", "ftp://x");
         Assert.Equal(2, usage.Code);
         Assert.Contains("is not an agent URL", usage.Error);
     }
@@ -65,7 +65,7 @@ public sealed class AgentProcessTests : IDisposable
     public void SigtermLeavesTheClusterAndExitsZero()
     {
         var (a, b) = StartPair();
-        WaitUntil(() => StateOf(a, "b") == "alive", TimeSpan.FromSeconds(30), () => a.Output);
+        AgentProcess.WaitUntil(() => StateOf(a, "b") == "alive", TimeSpan.FromSeconds(30), () => a.Output);
         var clock = Stopwatch.StartNew();
         b.Terminate();
         Assert.Equal(0, b.WaitForExit(TimeSpan.FromSeconds(20)));
@@ -126,7 +126,7 @@ public sealed class AgentProcessTests : IDisposable
         var a = Track(AgentProcess.Start("a", Path.Combine(_directory, "a")));
         string[] bOptions = ["--bind", bind, "--key-file", Path.Combine(_directory, "a", "cluster.key")];
         var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), [.. bOptions, "--join", a.Gossip]));
-        WaitUntil(() => StateOf(a, "b") == "alive" && StateOf(b, "a") == "alive", TimeSpan.FromSeconds(30), () => a.Output + "\n" + b.Output);
+        AgentProcess.WaitUntil(() => StateOf(a, "b") == "alive" && StateOf(b, "a") == "alive", TimeSpan.FromSeconds(30), () => a.Output + "\n" + b.Output);
         Thread.Sleep(3500); // the snapshot is saved within 2 s of a membership change
         uint before = b.Incarnation;
         b.Signal("KILL");
@@ -135,8 +135,8 @@ public sealed class AgentProcessTests : IDisposable
         var again = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), bOptions));
         Assert.Contains("rejoining 1 peers from the last membership snapshot", again.Output);
         Assert.True(again.Incarnation > before);
-        WaitUntil(() => StateOf(again, "a") == "alive", TimeSpan.FromSeconds(30), () => again.Output);
-        WaitUntil(() => MemberIncarnation(a, "b") >= again.Incarnation && StateOf(a, "b") == "alive", TimeSpan.FromSeconds(30),
+        AgentProcess.WaitUntil(() => StateOf(again, "a") == "alive", TimeSpan.FromSeconds(30), () => again.Output);
+        AgentProcess.WaitUntil(() => MemberIncarnation(a, "b") >= again.Incarnation && StateOf(a, "b") == "alive", TimeSpan.FromSeconds(30),
             () => Get(a.Api, "api/v1/members") + "\n" + a.Output);
     }
 
@@ -202,19 +202,6 @@ public sealed class AgentProcessTests : IDisposable
         return http.GetStringAsync(new Uri(api, path), TestContext.Current.CancellationToken).GetAwaiter().GetResult();
     }
 
-    private static (int Code, string Output, string Error) Cli(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(AgentProcess.FlowmeshDll);
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60))) { process.Kill(); throw new TimeoutException($"flowmesh {string.Join(' ', arguments)} hung"); }
-        process.WaitForExit();
-        return (process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
-    }
-
     private static T Poll<T>(Func<T> probe, Func<T, bool> done, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -223,16 +210,6 @@ public sealed class AgentProcessTests : IDisposable
             var value = probe();
             if (done(value) || DateTime.UtcNow > deadline) return value;
             Thread.Sleep(250);
-        }
-    }
-
-    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> explain)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(explain());
-            Thread.Sleep(200);
         }
     }
 

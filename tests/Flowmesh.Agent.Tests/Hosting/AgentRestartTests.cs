@@ -18,7 +18,7 @@ public sealed class AgentRestartTests : IDisposable
         RequireRoot();
         string data = Path.Combine(_directory, "n");
         var first = Track(AgentProcess.Start("n", data, "--capture", "pcap", "-i", "lo", "--epoch", "1s"));
-        WaitUntil(() => Status(first).GetProperty("records").GetProperty("sealed").GetInt64() >= 4, TimeSpan.FromSeconds(30), () => first.Output);
+        AgentProcess.WaitUntil(() => Status(first).GetProperty("records").GetProperty("sealed").GetInt64() >= 4, TimeSpan.FromSeconds(30), () => first.Output);
         var before = Records(first);
         first.Terminate();
         Assert.Equal(0, first.WaitForExit(TimeSpan.FromSeconds(20)));
@@ -70,7 +70,7 @@ public sealed class AgentRestartTests : IDisposable
         string[] capture = ["--capture", "pcap", "-i", "lo", "--epoch", "1s"];
         var a = Track(AgentProcess.Start("a", Path.Combine(_directory, "a"), capture));
         var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), [.. capture, "--join", a.Gossip, "--key-file", Path.Combine(_directory, "a", "cluster.key")]));
-        WaitUntil(() => Records(b).Keys.Count(k => k.Origin == "a") >= 3 && Records(a).Keys.Count(k => k.Origin == "b") >= 3, TimeSpan.FromSeconds(40),
+        AgentProcess.WaitUntil(() => Records(b).Keys.Count(k => k.Origin == "a") >= 3 && Records(a).Keys.Count(k => k.Origin == "b") >= 3, TimeSpan.FromSeconds(40),
             () => a.Output + "\n" + b.Output);
         var atA = Records(a);
         var atB = Records(b);
@@ -107,16 +107,6 @@ public sealed class AgentRestartTests : IDisposable
         return json.RootElement.GetProperty("records").EnumerateArray().ToDictionary(
             r => (r.GetProperty("origin").GetString()!, r.GetProperty("startMicros").GetInt64(), r.GetProperty("lengthMicros").GetInt64()),
             r => r.GetProperty("contentHash").GetString()!);
-    }
-
-    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> explain)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(explain());
-            Thread.Sleep(200);
-        }
     }
 
     public void Dispose()

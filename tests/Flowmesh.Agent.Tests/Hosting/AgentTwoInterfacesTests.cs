@@ -20,17 +20,17 @@ public sealed class AgentTwoInterfacesTests : IDisposable
     public async Task EveryAddressOfBothCapturedInterfacesIsOwnedAndFollowsChanges()
     {
         if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root: network namespaces and eBPF");
-        Run("ip", "netns", "add", _namespace);
+        VethNamespace.Run("ip", "netns", "add", _namespace);
         for (int i = 0; i < 2; i++)
         {
             string inside = $"fmh-tw-in{i}";
-            Run("ip", "link", "add", _hostSides[i], "type", "veth", "peer", "name", inside, "netns", _namespace);
-            Run("sysctl", "-qw", $"net.ipv6.conf.{_hostSides[i]}.disable_ipv6=0");
-            Run("ip", "addr", "add", $"10.231.{80 + i}.1/24", "dev", _hostSides[i]);
-            Run("ip", "-6", "addr", "add", $"fd00:231:{80 + i}::1/64", "dev", _hostSides[i], "nodad");
-            Run("ip", "link", "set", _hostSides[i], "up");
-            Run("ip", "-n", _namespace, "addr", "add", $"10.231.{80 + i}.2/24", "dev", inside);
-            Run("ip", "-n", _namespace, "link", "set", inside, "up");
+            VethNamespace.Run("ip", "link", "add", _hostSides[i], "type", "veth", "peer", "name", inside, "netns", _namespace);
+            VethNamespace.Run("sysctl", "-qw", $"net.ipv6.conf.{_hostSides[i]}.disable_ipv6=0");
+            VethNamespace.Run("ip", "addr", "add", $"10.231.{80 + i}.1/24", "dev", _hostSides[i]);
+            VethNamespace.Run("ip", "-6", "addr", "add", $"fd00:231:{80 + i}::1/64", "dev", _hostSides[i], "nodad");
+            VethNamespace.Run("ip", "link", "set", _hostSides[i], "up");
+            VethNamespace.Run("ip", "-n", _namespace, "addr", "add", $"10.231.{80 + i}.2/24", "dev", inside);
+            VethNamespace.Run("ip", "-n", _namespace, "link", "set", inside, "up");
         }
 
         _agent = AgentProcess.StartRaw(["agent", "--name", "two", "--data-dir", Path.Combine(_directory, "two"), "--bind", "127.0.0.1:0", "--api", "127.0.0.1:0",
@@ -67,8 +67,8 @@ public sealed class AgentTwoInterfacesTests : IDisposable
         Assert.Equal(truth, await WaitFor(truth));
 
         // An address added later (a DHCP renewal, a second prefix) is owned within a second or two; a removed one is dropped.
-        Run("ip", "addr", "add", "10.231.82.1/24", "dev", _hostSides[1]);
-        Run("ip", "-6", "addr", "del", "fd00:231:80::1/64", "dev", _hostSides[0]);
+        VethNamespace.Run("ip", "addr", "add", "10.231.82.1/24", "dev", _hostSides[1]);
+        VethNamespace.Run("ip", "-6", "addr", "del", "fd00:231:80::1/64", "dev", _hostSides[0]);
         var changed = Truth();
         Assert.Contains("10.231.82.1", changed);
         Assert.DoesNotContain("fd00:231:80::1", changed);
@@ -83,7 +83,7 @@ public sealed class AgentTwoInterfacesTests : IDisposable
         var result = new List<string>();
         foreach (string dev in _hostSides)
         {
-            string listing = Run("ip", "-o", "addr", "show", "dev", dev);
+            string listing = VethNamespace.Run("ip", "-o", "addr", "show", "dev", dev);
             foreach (string line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -93,22 +93,13 @@ public sealed class AgentTwoInterfacesTests : IDisposable
         return [.. result.Distinct().Order(StringComparer.Ordinal)];
     }
 
-    private static string Run(string command, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        string error = process.StandardError.ReadToEnd();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{command} {string.Join(' ', arguments)}: {error}");
-        return output;
-    }
 
     public void Dispose()
     {
         _agent?.Dispose();
         foreach (string side in _hostSides)
-            try { Run("ip", "link", "del", side); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
-        try { Run("ip", "netns", "del", _namespace); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
+            try { VethNamespace.Run("ip", "link", "del", side); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
+        try { VethNamespace.Run("ip", "netns", "del", _namespace); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -36,7 +36,7 @@ public sealed class CapturePipelineNewInterfaceTests
         var options = new EpochSummarizerOptions { Origin = "n", Key = new SketchHashKey("new-interface-k!"u8), EpochLength = TimeSpan.FromSeconds(1) };
         using var pipeline = new CapturePipeline(source, options, static _ => { }, flows: flows, log: TextWriter.Synchronized(log));
         pipeline.Start();
-        using (var link = VethNamespace.Create("ni", "10.231.81"))
+        using (var link = VethNamespace.Create("ni", "10.231.83"))
         {
             Assert.DoesNotContain(link.HostSide, pipeline.Description, StringComparison.Ordinal);
             Assert.True(SpinWait.SpinUntil(() => pipeline.Description.Contains(link.HostSide, StringComparison.Ordinal), TimeSpan.FromSeconds(10)),

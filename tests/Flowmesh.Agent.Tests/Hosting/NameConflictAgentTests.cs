@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -37,13 +36,13 @@ public sealed class NameConflictAgentTests : IDisposable
         var first = Start("pc", "pc1", "--join", seed.Gossip, "--key-file", key);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         string Get(string path) => http.GetStringAsync(new Uri(seed.Api, path), TestContext.Current.CancellationToken).GetAwaiter().GetResult();
-        WaitUntil(() => Get("/api/v1/members").Contains("\"alive\"", StringComparison.Ordinal) && Members(Get("/api/v1/members")).Count == 2,
+        AgentProcess.WaitUntil(() => Get("/api/v1/members").Contains("\"alive\"", StringComparison.Ordinal) && Members(Get("/api/v1/members")).Count == 2,
             TimeSpan.FromSeconds(30), () => Get("/api/v1/members"));
 
         var second = Start("pc", "pc2", "--join", seed.Gossip, "--key-file", key);
         static int Lines(AgentProcess agent, string gossip) =>
             agent.Output.Split('\n').Count(l => l.Contains("name conflict", StringComparison.Ordinal) && l.Contains(gossip, StringComparison.Ordinal));
-        WaitUntil(() => Lines(seed, second.Gossip) >= 1, TimeSpan.FromSeconds(30), () => seed.Output);
+        AgentProcess.WaitUntil(() => Lines(seed, second.Gossip) >= 1, TimeSpan.FromSeconds(30), () => seed.Output);
         // Further claims (gossip, push-pulls, probes of the second agent) within the next seconds: still one line.
         Thread.Sleep(TimeSpan.FromSeconds(5));
         string line = seed.Output.Split('\n').Single(l => l.Contains("name conflict", StringComparison.Ordinal));
@@ -70,38 +69,11 @@ public sealed class NameConflictAgentTests : IDisposable
         }
         Assert.Matches(new Regex(@"^flowmesh_api_refused_total\{reason=""foreign_host""\} 1$", RegexOptions.Multiline), Get("/metrics"));
 
-        var table = Cli("members", "--agent", seed.Api.ToString(), "--format", "table");
+        var (_, tableOut, tableErr) = AgentProcess.Cli("members", "--agent", seed.Api.ToString(), "--format", "table");
+        string table = tableOut + tableErr;
         Assert.Contains($"name conflict: 'pc' ({first.Gossip}) is also claimed from {second.Gossip}", table, StringComparison.Ordinal);
     }
 
     private static List<JsonElement> Members(string json) =>
         [.. JsonDocument.Parse(json).RootElement.GetProperty("members").EnumerateArray()];
-
-    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> explain)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                if (condition()) return;
-            }
-            catch (HttpRequestException) { }
-            if (DateTime.UtcNow > deadline) Assert.Fail($"not within {timeout.TotalSeconds} s:\n{explain()}");
-            Thread.Sleep(250);
-        }
-    }
-
-    private static string Cli(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(AgentProcess.FlowmeshDll);
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60))) { process.Kill(); throw new TimeoutException($"flowmesh {string.Join(' ', arguments)} hung"); }
-        process.WaitForExit();
-        return output.GetAwaiter().GetResult() + error.GetAwaiter().GetResult();
-    }
 }

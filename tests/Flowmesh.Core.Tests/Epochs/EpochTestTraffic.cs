@@ -42,6 +42,20 @@ internal static class EpochTestTraffic
 
     public static readonly SketchHashKey Key = new("epoch-test-key!!"u8);
 
+    /// <summary>Fixes up a record's total length and CRC so only its structure can reveal damage.</summary>
+    public static byte[] Reseal(byte[] bytes)
+    {
+        byte[] copy = (byte[])bytes.Clone();
+        if (copy.Length >= 20) System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(16), (uint)copy.Length);
+        if (copy.Length >= 24)
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(copy.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(copy.AsSpan(0, copy.Length - 4)));
+        return copy;
+    }
+
+    /// <summary>Decodes with <see cref="Key"/> and expects the decoder to refuse; returns why.</summary>
+    public static EpochRecordFormatException Reject(byte[] bytes) =>
+        Assert.Throws<EpochRecordFormatException>(() => EpochRecord.Decode(bytes, Key));
+
     public static List<SyntheticPacket> Generate(int seed, int seconds = 65)
     {
         var random = new Random(seed);

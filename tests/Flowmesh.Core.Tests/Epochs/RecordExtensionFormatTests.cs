@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Packets;
 using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
@@ -155,16 +153,6 @@ public sealed class RecordExtensionFormatTests
         Assert.Contains("out of order", Reject(repeated).Message);
     }
 
-    private static byte[] Reseal(byte[] bytes)
-    {
-        byte[] copy = (byte[])bytes.Clone();
-        if (copy.Length >= 20) BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(16), (uint)copy.Length);
-        if (copy.Length >= 24) BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(copy.Length - 4), Crc32.HashToUInt32(copy.AsSpan(0, copy.Length - 4)));
-        return copy;
-    }
-
-    private static EpochRecordFormatException Reject(byte[] bytes) =>
-        Assert.Throws<EpochRecordFormatException>(() => EpochRecord.Decode(bytes, Key));
 
     private static bool AcceptOrReject(byte[] bytes)
     {

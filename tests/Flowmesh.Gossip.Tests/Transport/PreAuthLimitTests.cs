@@ -18,18 +18,11 @@ namespace Flowmesh.Gossip.Tests.Transport;
 public sealed class PreAuthLimitTests : IDisposable
 {
     private readonly ClusterKey _key = TestKeys.Key(53);
-    private readonly List<IDisposable> _owned = [];
+    private readonly OwnedResources _owned = new();
 
-    public void Dispose()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
-    }
+    public void Dispose() => _owned.Dispose();
 
-    private T Own<T>(T item) where T : IDisposable
-    {
-        _owned.Add(item);
-        return item;
-    }
+    private T Own<T>(T item) where T : IDisposable => _owned.Add(item);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
