@@ -18,18 +18,8 @@ internal sealed class CaptureErrors(TextWriter log)
 
     public long Total => Stages.Sum(s => this[s]);
 
-    /// <summary>Label value of a stage in metrics and JSON: snake_case ("flow_log").</summary>
-    public static string Label(CaptureErrorStage stage) => stage switch
-    {
-        CaptureErrorStage.Packet => "packet",
-        CaptureErrorStage.Tick => "tick",
-        CaptureErrorStage.Summary => "summary",
-        CaptureErrorStage.FlowLog => "flow_log",
-        CaptureErrorStage.Seal => "seal",
-        CaptureErrorStage.Drain => "drain",
-        CaptureErrorStage.Loop => "loop",
-        _ => stage.ToString().ToLowerInvariant(),
-    };
+    /// <summary>Label value of a stage in metrics and JSON: snake_case ("flow_log"), as every other reason label.</summary>
+    public static string Label(CaptureErrorStage stage) => Metrics.AgentMetricsExposition.SnakeCase(stage.ToString());
 
     public static IEnumerable<string> Labels => Stages.Select(Label);
 
