@@ -31,6 +31,7 @@ internal sealed record CoverageDocument(
 /// <summary>
 /// Traffic counted from peers' "left to peer" sections because its owners had no record: <c>missingOwners</c>' flows
 /// with monitored peers are counted once; their traffic with unmonitored hosts is missing (see <c>gaps</c>/<c>missing</c>).
-/// <c>unlistedBytes</c> is in the totals but no top list, so every top-list bound includes it.
+/// <c>unlistedBytes</c> is in the totals but no top list, so every top-list bound includes it. <c>staleOwners</c>: owners
+/// whose record announced neither address of flows left to them (the leaving peer's map was stale); those flows count.
 /// </summary>
-internal sealed record LeftToPeerDocument(IReadOnlyList<string> MissingOwners, int Sections, double Bytes, double Packets, double UnlistedBytes, double UnlistedPackets);
+internal sealed record LeftToPeerDocument(IReadOnlyList<string> MissingOwners, int Sections, double Bytes, double Packets, double UnlistedBytes, double UnlistedPackets, IReadOnlyList<string> StaleOwners);

@@ -33,7 +33,7 @@ internal static class ViewDocuments
         c.Records)
     {
         LeftToPeer = c.LeftToPeer.SectionsUsed == 0 ? null : new LeftToPeerDocument(c.LeftToPeer.MissingOwners, c.LeftToPeer.SectionsUsed,
-            c.LeftToPeer.Bytes, c.LeftToPeer.Packets, c.LeftToPeer.UnlistedBytes, c.LeftToPeer.UnlistedPackets),
+            c.LeftToPeer.Bytes, c.LeftToPeer.Packets, c.LeftToPeer.UnlistedBytes, c.LeftToPeer.UnlistedPackets, c.LeftToPeer.StaleOwners),
     };
 
     private static List<string> Named(ViewCoverage c, Core.Views.OriginStatus status) =>

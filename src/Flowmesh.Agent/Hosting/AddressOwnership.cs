@@ -7,6 +7,7 @@ using Flowmesh.Capture.Live;
 using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Packets;
 using Flowmesh.Core.Sketches;
+using Flowmesh.Gossip.Discovery;
 using Flowmesh.Gossip.Records;
 using Flowmesh.Gossip.Security;
 
@@ -16,8 +17,12 @@ namespace Flowmesh.Agent.Hosting;
 /// Keeps the agent's automatic flow ownership current (issue 12): this PC's addresses are every unicast address of
 /// every captured interface (IPv4 and IPv6, loopback never; re-read on every <see cref="Refresh"/>, once a second),
 /// and the other origins' addresses are those their newest record announces, as long as that record is younger than
-/// <see cref="AnnouncementLifetime"/>. The same pass refreshes the endpoints that mark Flowmesh's own traffic. The
-/// sealed records announce <see cref="Ownership"/>'s local addresses, so every agent learns every other's.
+/// <see cref="AnnouncementLifetime"/>. A live member with no such record yet (it joined less than that lifetime ago) is
+/// taken to own the address it gossips from until its first record says otherwise: membership reaches every peer within a gossip
+/// round, a record only after the member's first epoch, and a flow whose lower end belongs to a newcomer must not be
+/// counted by both ends meanwhile (the summary decides such flows at the seal, <see cref="ProvisionalFlows"/>). The
+/// same pass refreshes the endpoints that mark Flowmesh's own traffic. The sealed records announce
+/// <see cref="Ownership"/>'s local addresses, so every agent learns every other's.
 /// </summary>
 /// <remarks>
 /// An owner that stops sealing keeps its addresses for the lifetime: meanwhile its peers leave their shared flows
@@ -31,15 +36,18 @@ internal sealed class AddressOwnership
     private readonly SketchHashKey _sketchKey;
     private readonly Dictionary<string, (long NewestStart, IpAddress128[] Addresses)> _announced = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly long _epochMicros;
     private ICaptureSource? _source;
     private IReadOnlyList<string>? _interfaces;
+    private long _ownedFromMicros = long.MaxValue;
 
-    public AddressOwnership(string self, IRecordStore store, SketchHashKey sketchKey, TimeSpan announcementLifetime)
+    public AddressOwnership(string self, IRecordStore store, SketchHashKey sketchKey, TimeSpan announcementLifetime, TimeSpan epochLength)
     {
         _self = self;
         _store = store;
         _sketchKey = sketchKey;
         AnnouncementLifetime = announcementLifetime;
+        _epochMicros = Math.Max(1, epochLength.Ticks / TimeSpan.TicksPerMicrosecond);
         Ownership = new FlowOwnership(MonitoredAddresses.None(self));
     }
 
@@ -53,13 +61,18 @@ internal sealed class AddressOwnership
     /// <summary>Origins whose announcements were read but could not be decoded (left out).</summary>
     public long Undecodable { get; private set; }
 
-    /// <summary>The capture whose interfaces are this PC's monitored ones (none before it is set: nothing is local).</summary>
-    public void UseCapture(ICaptureSource source, IReadOnlyList<string> requestedInterfaces)
+    /// <summary>
+    /// The capture whose interfaces are this PC's monitored ones (none before it is set: nothing is local), opened at
+    /// <paramref name="openedMicros"/>: this PC owns its addresses from the next epoch boundary on (the epoch it opened
+    /// in was seen whole only by its peers; <see cref="MonitoredAddresses.OwnedFromMicros"/>).
+    /// </summary>
+    public void UseCapture(ICaptureSource source, IReadOnlyList<string> requestedInterfaces, long openedMicros)
     {
         lock (_gate)
         {
             _source = source;
             _interfaces = requestedInterfaces;
+            _ownedFromMicros = (openedMicros + _epochMicros - 1) / _epochMicros * _epochMicros;
         }
     }
 
@@ -108,10 +121,10 @@ internal sealed class AddressOwnership
 
     /// <summary>
     /// Re-reads the local addresses and the newest announcement of every other origin, and installs a new address map
-    /// when anything changed (true then). <paramref name="monitorEndpoints"/>: every known gossip endpoint and the
-    /// discovery group, to which this PC's addresses at <paramref name="ownPort"/> are added.
+    /// when anything changed (true then). <paramref name="members"/>: every member the gossip layer knows; their
+    /// gossip endpoints, the discovery group and this PC's addresses at <paramref name="ownPort"/> mark monitor traffic.
     /// </summary>
-    public bool Refresh(long nowMicros, IEnumerable<(IpAddress128 Address, ushort Port)> monitorEndpoints, ushort ownPort)
+    public bool Refresh(long nowMicros, IReadOnlyList<MemberEndpoint> members, ushort ownPort)
     {
         var local = AddressesOf(CapturedInterfaces());
         long oldest = nowMicros - AnnouncementLifetime.Ticks / TimeSpan.TicksPerMicrosecond;
@@ -130,13 +143,24 @@ internal sealed class AddressOwnership
             }
             announcements.Add(new AddressAnnouncement(digest.Origin, known.NewestStart, known.Addresses));
         }
-        var endpoints = monitorEndpoints.Concat(local.Select(a => (a, ownPort))).ToList();
+        // Newcomers: a live member without a standing announcement owns its gossip address, as if announced now (so a
+        // stale record of the address's previous holder loses, as a newer record would make it). Only for a lifetime
+        // after it came alive: a member that never seals (--capture none, a relay) owns nothing.
+        foreach (var m in members)
+        {
+            if (!m.Alive || m.AliveSinceMicros < oldest || m.Origin == _self || _announced.ContainsKey(m.Origin)) continue;
+            announcements.Add(new AddressAnnouncement(m.Origin, nowMicros, [m.Address]));
+        }
+        var endpoints = members.Select(m => (m.Address, m.Port)).Append((DiscoveryGroup, (ushort)LanDiscoveryOptions.DefaultPort))
+            .Concat(local.Select(a => (a, ownPort))).ToList();
         MonitorTraffic.Update(endpoints);
-        var next = MonitoredAddresses.Build(_self, local, announcements);
+        var next = MonitoredAddresses.Build(_self, local, announcements, Volatile.Read(ref _ownedFromMicros));
         if (next.SameAs(Ownership.Addresses)) return false;
         Ownership.Update(next);
         return true;
     }
+
+    private static readonly IpAddress128 DiscoveryGroup = IpAddress128.From(LanDiscoveryOptions.DefaultGroup);
 
     /// <summary>The addresses the origin's newest record announces (null when it announces none or cannot be read).</summary>
     private IpAddress128[]? ReadAnnouncement(string origin)
@@ -157,3 +181,6 @@ internal sealed class AddressOwnership
         }
     }
 }
+
+/// <summary>A member as the gossip layer knows it: its origin name, gossip endpoint, whether it is alive (or suspect), and since when (Unix µs).</summary>
+internal readonly record struct MemberEndpoint(string Origin, IpAddress128 Address, ushort Port, bool Alive, long AliveSinceMicros);

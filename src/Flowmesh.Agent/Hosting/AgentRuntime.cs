@@ -120,7 +120,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             TimeProvider.System, _options.EpochLength);
         // Automatic ownership (issue 12): this PC's captured addresses and the ones other origins announce in their records.
         _addressOwnership = new AddressOwnership(_self.Value, _database.Records, sketchKey,
-            TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, 6 * _options.EpochLength.Ticks)));
+            TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, 6 * _options.EpochLength.Ticks)), _options.EpochLength);
         _views = new ViewCache(viewSource);
         _detections = new DetectionRounds(_views, new DetectionEngine());
 
@@ -181,7 +181,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             {
                 throw new AgentStartException($"cannot capture: {e.Message} (capturing needs root or CAP_NET_RAW/CAP_BPF; --capture none runs without)", e);
             }
-            _addressOwnership.UseCapture(source, _options.Interfaces);
+            _addressOwnership.UseCapture(source, _options.Interfaces, Core.UnixMicros.Now());
             RefreshOwnership();
             _capture = new CapturePipeline(source, new EpochSummarizerOptions
             {
@@ -397,16 +397,14 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         if (_addressOwnership is null || _peer is null) return;
         try
         {
-            var endpoints = new List<(Core.Packets.IpAddress128, ushort)>
-            {
-                (Core.Packets.IpAddress128.From(LanDiscoveryOptions.DefaultGroup), LanDiscoveryOptions.DefaultPort),
-            };
+            var members = new List<MemberEndpoint>();
             foreach (var m in _peer.Members)
             {
                 if (Gossip.Transport.GossipEndpoint.TryParse(m.Address.Value, out var endpoint, out _) && endpoint is not null)
-                    endpoints.Add((Core.Packets.IpAddress128.From(endpoint.Address.IsIPv4MappedToIPv6 ? endpoint.Address.MapToIPv4() : endpoint.Address), (ushort)endpoint.Port));
+                    members.Add(new MemberEndpoint(m.Id.Value, Core.Packets.IpAddress128.From(endpoint.Address.IsIPv4MappedToIPv6 ? endpoint.Address.MapToIPv4() : endpoint.Address),
+                        (ushort)endpoint.Port, m.State is Gossip.Membership.MemberState.Alive or Gossip.Membership.MemberState.Suspect, PeerTimeToWallMicros(m.StateChangedAt)));
             }
-            if (_addressOwnership.Refresh(Core.UnixMicros.Now(), endpoints, (ushort)(_peer.BoundEndpoint?.Port ?? 0)))
+            if (_addressOwnership.Refresh(Core.UnixMicros.Now(), members, (ushort)(_peer.BoundEndpoint?.Port ?? 0)))
             {
                 var book = _addressOwnership.Ownership.Addresses!;
                 _log.WriteLine($"flowmesh: monitoring {book.Local.Count} local addresses ({string.Join(", ", book.Local)}); {book.OtherCount} addresses of {book.OtherOrigins.Count()} other agents known");

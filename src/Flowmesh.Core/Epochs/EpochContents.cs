@@ -221,6 +221,8 @@ internal sealed class EpochContents
             : new RecordExtensions();
         if (reader.Remaining != 0)
             throw reader.Invalid($"{reader.Remaining} unexpected bytes after the last section");
+        if (extensions.OwnedFromMicros is { } ownedFrom && (ownedFrom <= id.StartMicros || ownedFrom > id.EndMicros))
+            throw reader.Invalid($"owned-from instant {ownedFrom} is not inside the epoch ({id.StartMicros}, {id.EndMicros}]");
 
         var contents = new EpochContents(key, top, distinct, spread, matrix) { Health = health, Extensions = extensions };
         counters.CopyTo(contents.ByProtocol);

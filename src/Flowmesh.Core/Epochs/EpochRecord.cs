@@ -37,6 +37,12 @@ public sealed class EpochRecord
     /// <summary>The addresses the origin monitored during this epoch (null: the record announces none).</summary>
     public IReadOnlyList<Packets.IpAddress128>? MonitoredAddresses => Contents.Extensions.Addresses;
 
+    /// <summary>The origin's capture began inside this epoch: it owns its addresses from this instant (the epoch's end) on, not in this epoch.</summary>
+    public long? OwnedFromMicros => Contents.Extensions.OwnedFromMicros;
+
+    /// <summary>Whether the origin owned the addresses it announces during this epoch (it captured the whole epoch).</summary>
+    public bool OwnedItsAddresses => MonitoredAddresses is not null && OwnedFromMicros is null;
+
     /// <summary>Flowmesh's own traffic among the flows this record counts.</summary>
     public TrafficCounters MonitorTraffic => Contents.Extensions.Monitor;
 

@@ -11,7 +11,9 @@ namespace Flowmesh.Core.Epochs;
 /// flows, flows started), and by the initiator (fan-out, fan-in, distinct ports). Deltas of flows another agent
 /// owns (<see cref="FlowOwnership"/>) are left out of the sketches and counted in <see cref="CaptureHealth.ForeignPackets"/>;
 /// when the owner is named, they are also listed in the record's "left to peer" section (capped, exact counters past
-/// the cap), which the global view uses only where the owner's record for the epoch is missing. Owned flows that are
+/// the cap), which the global view uses only where no record of the epoch announces the address it was left for.
+/// Flows counted only because the lower address has no known agent are held until the seal and decided then
+/// (<see cref="ProvisionalFlows"/>), so a newcomer learned of during the epoch is not counted twice. Owned flows that are
 /// Flowmesh's own traffic (<see cref="MonitorTrafficFilter"/>) are counted like the rest and also totalled apart.
 /// </summary>
 public sealed class EpochSummary
@@ -23,6 +25,7 @@ public sealed class EpochSummary
     private CaptureHealth _health;
     private readonly MonitorTrafficFilter? _monitorFilter;
     private readonly LeftAccumulator _left = new();
+    private readonly ProvisionalFlows _provisional = new();
     private Dictionary<(IpAddress128, IpAddress128), (ulong Bytes, ulong Packets)>? _monitorPairs;
     private TrafficCounters _monitor;
     private ulong _foreignPackets;
@@ -62,14 +65,35 @@ public sealed class EpochSummary
             throw new ArgumentException("Flow deltas never have negative counters.", nameof(flow));
         if ((flow.Packets == 0 && flow.Bytes != 0) || (flow.ReversePackets == 0 && flow.ReverseBytes != 0))
             throw new ArgumentException("A direction without packets cannot carry bytes.", nameof(flow));
-        bool monitor = _monitorFilter is not null && _monitorFilter.Matches(in flow);
-        if (!_ownership.Decide(flow.SourceAddress, flow.DestinationAddress, out string? owner))
+        if (!_ownership.Decide(flow.SourceAddress, flow.DestinationAddress, Id.StartMicros, out string? owner, out bool provisional))
         {
-            _foreignPackets += (ulong)(flow.Packets + flow.ReversePackets);
-            if (owner is not null) _left.Add(owner, in flow, monitor);
+            Leave(owner, in flow);
             return;
         }
-        if (monitor) AddMonitor(in flow);
+        if (provisional && _provisional.TryHold(in flow)) return;
+        Count(in flow);
+    }
+
+    /// <summary>Decides the held flows with the address map as it is now (<see cref="ProvisionalFlows"/>).</summary>
+    private void DecideProvisional()
+    {
+        if (_provisional.Count == 0) return;
+        foreach (var flow in _provisional.Release())
+        {
+            if (_ownership.Decide(flow.SourceAddress, flow.DestinationAddress, Id.StartMicros, out string? owner, out _)) Count(in flow);
+            else Leave(owner, in flow);
+        }
+    }
+
+    private void Leave(string? owner, in FlowTableDelta flow)
+    {
+        _foreignPackets += (ulong)(flow.Packets + flow.ReversePackets);
+        if (owner is not null) _left.Add(owner, in flow, _monitorFilter is not null && _monitorFilter.Matches(in flow));
+    }
+
+    private void Count(in FlowTableDelta flow)
+    {
+        if (_monitorFilter is not null && _monitorFilter.Matches(in flow)) AddMonitor(in flow);
 
         ulong bytes = (ulong)flow.Bytes, packets = (ulong)flow.Packets;
         ulong reverseBytes = (ulong)flow.ReverseBytes, reversePackets = (ulong)flow.ReversePackets;
@@ -150,6 +174,7 @@ public sealed class EpochSummary
     public EpochRecord Seal()
     {
         if (_sealed) throw new InvalidOperationException($"Epoch {Id} is already sealed.");
+        DecideProvisional();
         _sealed = true;
         _contents.Health = _health with { ForeignPackets = _health.ForeignPackets + _foreignPackets };
         _contents.Matrix = _matrix.Seal(_options.MatrixCells);
@@ -163,6 +188,7 @@ public sealed class EpochSummary
     internal EpochContents SealContents()
     {
         if (_sealed) throw new InvalidOperationException($"Epoch {Id} is already sealed.");
+        DecideProvisional();
         _sealed = true;
         _contents.Health = _health;
         _contents.Matrix = _matrix.Seal(_options.MatrixCells);
@@ -172,7 +198,11 @@ public sealed class EpochSummary
 
     private void FillExtensions(RecordExtensions extensions)
     {
-        if (_ownership.Addresses is { } addresses) extensions.Addresses = [.. addresses.Local];
+        if (_ownership.Addresses is { } addresses)
+        {
+            extensions.Addresses = [.. addresses.Local];
+            if (addresses.OwnedFromMicros > Id.StartMicros && addresses.OwnedFromMicros <= Id.EndMicros) extensions.OwnedFromMicros = addresses.OwnedFromMicros;
+        }
         extensions.Monitor = _monitor;
         if (_monitorPairs is not null)
             foreach (var (pair, value) in _monitorPairs)

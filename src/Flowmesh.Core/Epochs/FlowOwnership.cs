@@ -70,17 +70,33 @@ public sealed class FlowOwnership
     /// True when this agent counts the flow between <paramref name="a"/> and <paramref name="b"/>. Otherwise
     /// <paramref name="owner"/> names the agent that does (null when the predicates cannot name it). No allocation.
     /// </summary>
-    public bool Decide(IpAddress128 a, IpAddress128 b, out string? owner)
+    public bool Decide(IpAddress128 a, IpAddress128 b, out string? owner) => Decide(a, b, long.MaxValue, out owner, out _);
+
+    /// <summary>
+    /// <see cref="Decide(IpAddress128, IpAddress128, out string?)"/>, and whether the verdict is <i>provisional</i>:
+    /// "count it" only because no agent is known for the lower address. That is the one verdict that more knowledge
+    /// can reverse (a newcomer whose addresses have not reached this agent yet owns the lower end), so
+    /// <see cref="EpochSummary"/> holds such flows until the seal and decides them with what it knows then. Every
+    /// other verdict is final: the agent of the lower address always knows it is local, and leaving a flow is safe
+    /// because the view counts "left to peer" entries nobody else counted. <paramref name="epochStartMicros"/>: the
+    /// epoch the flow's traffic belongs to (this agent owns its addresses from <see cref="MonitoredAddresses.OwnedFromMicros"/>).
+    /// </summary>
+    public bool Decide(IpAddress128 a, IpAddress128 b, long epochStartMicros, out string? owner, out bool provisional)
     {
         IpAddress128 low = a <= b ? a : b;
         IpAddress128 high = a <= b ? b : a;
         owner = null;
+        provisional = false;
         var addresses = Volatile.Read(ref _addresses);
         if (addresses is not null)
         {
-            string? lowOwner = addresses.OwnerOf(low);
-            string? chosen = lowOwner ?? addresses.OwnerOf(high);
-            if (chosen is null || ReferenceEquals(chosen, addresses.Self) || chosen == addresses.Self) return true;
+            string? lowOwner = addresses.OwnerOf(low, epochStartMicros);
+            string? chosen = lowOwner ?? addresses.OwnerOf(high, epochStartMicros);
+            if (chosen is null || ReferenceEquals(chosen, addresses.Self) || chosen == addresses.Self)
+            {
+                provisional = lowOwner is null;
+                return true;
+            }
             owner = chosen;
             return false;
         }

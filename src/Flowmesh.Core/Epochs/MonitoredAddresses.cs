@@ -25,9 +25,10 @@ public sealed class MonitoredAddresses
     private readonly FrozenSet<IpAddress128> _local;
     private readonly FrozenDictionary<IpAddress128, string> _others;
 
-    private MonitoredAddresses(string self, IpAddress128[] local, FrozenDictionary<IpAddress128, string> others)
+    private MonitoredAddresses(string self, IpAddress128[] local, FrozenDictionary<IpAddress128, string> others, long ownedFromMicros)
     {
         Self = self;
+        OwnedFromMicros = ownedFromMicros;
         Local = local;
         _local = local.ToFrozenSet();
         _others = others;
@@ -35,6 +36,13 @@ public sealed class MonitoredAddresses
 
     /// <summary>This agent's origin name.</summary>
     public string Self { get; }
+
+    /// <summary>
+    /// The first epoch boundary after this agent's capture began: it owns its <see cref="Local"/> addresses in epochs
+    /// that start there or later. In the epoch the capture began in, it saw only the end of the traffic its peers saw
+    /// whole, so its peers' "left to peer" entries stand for it (its record says so: <c>OwnedFromMicros</c>).
+    /// </summary>
+    public long OwnedFromMicros { get; }
 
     /// <summary>This agent's own addresses, ascending, without duplicates: what its records announce.</summary>
     public IReadOnlyList<IpAddress128> Local { get; }
@@ -45,7 +53,8 @@ public sealed class MonitoredAddresses
     /// <summary>Origins that own at least one address (this agent excluded).</summary>
     public IEnumerable<string> OtherOrigins => _others.Values.Distinct(StringComparer.Ordinal);
 
-    public static MonitoredAddresses Build(string self, IEnumerable<IpAddress128> local, IEnumerable<AddressAnnouncement> announcements)
+    /// <param name="ownedFromMicros">See <see cref="OwnedFromMicros"/>; the default owns the local addresses in every epoch.</param>
+    public static MonitoredAddresses Build(string self, IEnumerable<IpAddress128> local, IEnumerable<AddressAnnouncement> announcements, long ownedFromMicros = long.MinValue)
     {
         ArgumentNullException.ThrowIfNull(self);
         ArgumentNullException.ThrowIfNull(local);
@@ -64,7 +73,7 @@ public sealed class MonitoredAddresses
                     best[address] = (a.Origin, a.EpochStartMicros);
             }
         }
-        return new MonitoredAddresses(self, own, best.ToFrozenDictionary(p => p.Key, p => p.Value.Origin));
+        return new MonitoredAddresses(self, own, best.ToFrozenDictionary(p => p.Key, p => p.Value.Origin), ownedFromMicros);
     }
 
     /// <summary>Nobody monitors anything: every flow belongs to whoever sees it.</summary>
@@ -78,11 +87,14 @@ public sealed class MonitoredAddresses
     public bool IsLocal(IpAddress128 address) => _local.Contains(address);
 
     /// <summary>The origin that monitors <paramref name="address"/> (<see cref="Self"/> for local ones), or null.</summary>
-    public string? OwnerOf(IpAddress128 address) =>
-        _local.Contains(address) ? Self : _others.TryGetValue(address, out var origin) ? origin : null;
+    public string? OwnerOf(IpAddress128 address) => OwnerOf(address, long.MaxValue);
+
+    /// <summary>The origin that owns <paramref name="address"/> in the epoch starting at <paramref name="epochStartMicros"/>: local addresses only from <see cref="OwnedFromMicros"/> on.</summary>
+    public string? OwnerOf(IpAddress128 address, long epochStartMicros) =>
+        _local.Contains(address) ? (epochStartMicros >= OwnedFromMicros ? Self : null) : _others.TryGetValue(address, out var origin) ? origin : null;
 
     /// <summary>True when the two have the same local addresses and the same owner for every address.</summary>
     public bool SameAs(MonitoredAddresses? other) =>
-        other is not null && other.Self == Self && other.Local.SequenceEqual(Local) && other._others.Count == _others.Count
+        other is not null && other.Self == Self && other.OwnedFromMicros == OwnedFromMicros && other.Local.SequenceEqual(Local) && other._others.Count == _others.Count
         && _others.All(p => other._others.TryGetValue(p.Key, out var o) && o == p.Value);
 }

@@ -59,6 +59,7 @@ internal sealed class RecordExtensions
     public const byte TypeAddresses = 1;
     public const byte TypeMonitor = 2;
     public const byte TypeLeft = 3;
+    public const byte TypeOwnedFrom = 4;
     public const int MaxAddresses = 1024;
     public const int MaxMonitorPairs = 256;
     public const int MaxLeftSections = 1024;
@@ -73,10 +74,16 @@ internal sealed class RecordExtensions
     /// <summary>Listed monitor traffic per directed pair, sorted by (source, destination); the rest of <see cref="Monitor"/> is unlisted.</summary>
     public List<MonitorPairTraffic> MonitorPairs { get; } = [];
     public List<LeftToPeer> Left { get; } = [];
+    /// <summary>
+    /// Set when the origin's capture began inside this epoch: the instant (the next epoch boundary) from which it owns
+    /// its <see cref="Addresses"/>. In this epoch it owned none of them, so the view takes its peers' "left to peer"
+    /// entries for it (they saw the whole epoch; it saw only the end). Null: owned throughout.
+    /// </summary>
+    public long? OwnedFromMicros { get; set; }
     /// <summary>Extensions this build does not know: (type, version, encoded section bytes), re-emitted as they came.</summary>
     public List<(byte Type, byte Version, byte[] Section)> Unknown { get; } = [];
 
-    public bool IsEmpty => Addresses is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0;
+    public bool IsEmpty => Addresses is null && OwnedFromMicros is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0;
 
     public void MergeFrom(RecordExtensions other)
     {
@@ -97,6 +104,9 @@ internal sealed class RecordExtensions
         }
         Left.AddRange(other.Left);
         Left.Sort(CompareSections);
+        // Which of the merged epochs the mark belonged to is lost in a merge: the merged record claims ownership
+        // throughout, as most of its epochs did (the view reads the mark from the original records).
+        OwnedFromMicros = null;
     }
 
     private static void SortPairs(List<MonitorPairTraffic> pairs) =>
@@ -186,6 +196,12 @@ internal sealed class RecordExtensions
             }
             blocks.Add((TypeLeft, 1, w.ToArray(), null));
         }
+        if (OwnedFromMicros is { } ownedFrom)
+        {
+            var w = new EpochRecordWriter(8);
+            w.WriteUInt64((ulong)ownedFrom);
+            blocks.Add((TypeOwnedFrom, 1, w.ToArray(), null));
+        }
         foreach (var u in Unknown) blocks.Add((u.Type, u.Version, null, u.Section));
         blocks.Sort((x, y) => x.Type.CompareTo(y.Type));
         writer.WriteByte((byte)blocks.Count);
@@ -220,7 +236,7 @@ internal sealed class RecordExtensions
             previousType = type;
             int sectionStart = reader.Position;
             var payload = reader.ReadSection($"extension {type}", ref inflateBudget);
-            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft))
+            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom))
             {
                 // Written by a newer build: kept verbatim. The section framing was still checked.
                 int sectionEnd = reader.Position;
@@ -233,11 +249,19 @@ internal sealed class RecordExtensions
                 case TypeAddresses: result.Addresses = ReadAddresses(ref r); break;
                 case TypeMonitor: ReadMonitor(ref r, result, recordTotal); break;
                 case TypeLeft: ReadLeft(ref r, result); break;
+                case TypeOwnedFrom: result.OwnedFromMicros = ReadOwnedFrom(ref r); break;
             }
             if (r.Remaining != 0) throw r.Invalid($"{r.Remaining} unexpected bytes after extension {type}");
         }
         if (result.IsEmpty) throw reader.Invalid("the extension block holds nothing");
         return result;
+    }
+
+    private static long ReadOwnedFrom(ref EpochRecordReader r)
+    {
+        ulong value = r.ReadUInt64();
+        if (value == 0 || value > long.MaxValue) throw r.Invalid($"owned-from instant {value} is out of range");
+        return (long)value;
     }
 
     private static IpAddress128[] ReadAddresses(ref EpochRecordReader r)

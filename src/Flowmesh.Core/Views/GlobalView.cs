@@ -123,14 +123,19 @@ public sealed class GlobalView
 
     /// <summary>
     /// Uses the "left to peer" sections (docs/global-view.md): a flow an origin saw but left to its owner is counted
-    /// from that section only where the owner has no merged record overlapping the section's epoch, so it is counted
-    /// once whether the owner's record is there or not. Listed flows go through the same summary code as captured
-    /// ones (talkers, pairs, matrix, distinct...); a flow listed by several origins for one epoch is taken once (from
-    /// the ordinally lowest origin). Unlisted remainders are added to the exact totals and widen every top-list bound.
+    /// from that section where the owner has no merged record overlapping the section's epoch, so it is counted once
+    /// whether the owner's record is there or not. A listed flow is also counted when the owner's record is there but
+    /// no other origin's record of the epoch announces either of the flow's addresses: the origin left it on stale
+    /// knowledge (the address moved, or was never captured by the agent it was believed to belong to), and the agent
+    /// that announces an address always counts or leaves that address's flows itself. Listed flows go through the same
+    /// summary code as captured ones (talkers, pairs, matrix, distinct...); a flow listed by several origins for one
+    /// epoch is taken once (from the ordinally lowest origin). Unlisted remainders are used only where the owner has no
+    /// record; they are added to the exact totals and widen every top-list bound.
     /// </summary>
     private void AddLeftToMissingOwners(EpochContents merged, TrafficCounters[] unlistedByProtocol, ref TrafficCounters unlistedMonitor)
     {
         EpochSummary? stand = null;
+        AnnouncedAddresses? announced = null;
         var taken = new HashSet<(long, byte, IpAddress128, ushort, IpAddress128, ushort)>();
         foreach (var (origin, records) in _byOrigin.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
@@ -138,11 +143,19 @@ public sealed class GlobalView
             {
                 foreach (var section in record.Contents.Extensions.Left)
                 {
-                    if (OwnerHasRecord(section)) continue;
-                    _leftUsed.Sections++;
-                    _leftUsed.Peers.Add(section.Peer);
+                    var ownerRecord = OwnerRecord(section);
+                    // An owner record without an address list (an older build) cannot say what it did not count.
+                    if (ownerRecord == OwnerRecordState.Unannounced) continue;
+                    bool ownerMissing = ownerRecord == OwnerRecordState.Missing;
+                    bool used = false;
                     foreach (var f in section.Flows)
                     {
+                        if (!ownerMissing)
+                        {
+                            announced ??= new AnnouncedAddresses(_byOrigin);
+                            if (announced.AnyOtherThan(origin, section.StartMicros, section.EndMicros, f.Source, f.Destination)) continue;
+                        }
+                        used = true;
                         var key = Canonical(section.StartMicros, f);
                         if (!taken.Add(key)) { _leftUsed.DuplicatesIgnored++; continue; }
                         stand ??= new EpochSummary(new EpochId("left-to-peer", Window.FromMicros, Window.LengthMicros), merged);
@@ -154,6 +167,13 @@ public sealed class GlobalView
                         _leftUsed.Packets += f.Packets + f.ReversePackets;
                         _leftUsed.ByEpoch.Add((section.StartMicros, new TrafficCounters(f.Bytes + f.ReverseBytes, f.Packets + f.ReversePackets, f.StartsRecord ? 1UL : 0UL)));
                     }
+                    if (used || ownerMissing) _leftUsed.Sections++;
+                    if (!ownerMissing)
+                    {
+                        if (used) _leftUsed.StaleOwners.Add(section.Peer);
+                        continue;
+                    }
+                    _leftUsed.Peers.Add(section.Peer);
                     for (int i = 0; i < unlistedByProtocol.Length && i < section.UnlistedByProtocol.Count; i++)
                         unlistedByProtocol[i] += section.UnlistedByProtocol[i];
                     unlistedMonitor += section.UnlistedMonitor;
@@ -169,12 +189,24 @@ public sealed class GlobalView
         if (stand is not null) merged.MergeFrom(stand.SealContents());
     }
 
-    private bool OwnerHasRecord(LeftToPeer section)
+    private enum OwnerRecordState { Missing, Announced, Unannounced }
+
+    /// <summary>
+    /// Whether the section's owner has a merged record overlapping the section's epoch, and whether all such records
+    /// list their addresses. A record of an owner whose capture began inside that epoch (it owned nothing then, and
+    /// saw only the epoch's end) counts as missing: the section stands for it.
+    /// </summary>
+    private OwnerRecordState OwnerRecord(LeftToPeer section)
     {
-        if (!_byOrigin.TryGetValue(section.Peer, out var records)) return false;
+        if (!_byOrigin.TryGetValue(section.Peer, out var records)) return OwnerRecordState.Missing;
+        var state = OwnerRecordState.Missing;
         foreach (var r in records)
-            if (r.Id.StartMicros < section.EndMicros && section.StartMicros < r.Id.EndMicros) return true;
-        return false;
+        {
+            if (r.Id.StartMicros >= section.EndMicros || section.StartMicros >= r.Id.EndMicros) continue;
+            if (r.MonitoredAddresses is null) return OwnerRecordState.Unannounced;
+            if (r.OwnedItsAddresses) state = OwnerRecordState.Announced;
+        }
+        return state;
     }
 
     private static (long, byte, IpAddress128, ushort, IpAddress128, ushort) Canonical(long epoch, LeftFlow f)
@@ -556,7 +588,10 @@ public sealed class GlobalView
             Health = health,
             NewestEndMicros = Records.Count == 0 ? null : Records.Max(r => r.Id.EndMicros),
             LeftToPeer = new LeftToPeerCoverage(_leftUsed.Sections, _leftUsed.Peers.Order(StringComparer.Ordinal).ToList(), _leftUsed.Bytes, _leftUsed.Packets,
-                _leftUsed.UnlistedBytes, _leftUsed.UnlistedPackets, _leftUsed.DuplicatesIgnored),
+                _leftUsed.UnlistedBytes, _leftUsed.UnlistedPackets, _leftUsed.DuplicatesIgnored)
+            {
+                StaleOwners = _leftUsed.StaleOwners.Order(StringComparer.Ordinal).ToList(),
+            },
         };
     }
 
@@ -564,6 +599,8 @@ public sealed class GlobalView
     {
         public int Sections;
         public readonly HashSet<string> Peers = new(StringComparer.Ordinal);
+        /// <summary>Owners with a record that did not announce the addresses left to them (stale knowledge at the origin).</summary>
+        public readonly HashSet<string> StaleOwners = new(StringComparer.Ordinal);
         public ulong Bytes, Packets, UnlistedBytes, UnlistedPackets;
         public int DuplicatesIgnored;
         public readonly List<(long EpochStart, TrafficCounters Counters)> ByEpoch = [];

@@ -92,9 +92,12 @@ public sealed record ViewCoverage
 /// Traffic counted from other origins' "left to peer" sections because its owner had no record for the epoch: the
 /// owner's conversations with monitored peers are still counted once; its traffic with unmonitored hosts is not (the
 /// owner's gap in <see cref="ViewCoverage.Origins"/> says so). Unlisted bytes/packets are in the totals but in no
-/// sketch, so they widen every top-list bound.
+/// sketch, so they widen every top-list bound. <see cref="StaleOwners"/>: owners that had a record but announced
+/// neither address of some flows left to them (the origin's knowledge was stale); those listed flows are counted too.
 /// </summary>
 public sealed record LeftToPeerCoverage(int SectionsUsed, IReadOnlyList<string> MissingOwners, ulong Bytes, ulong Packets, ulong UnlistedBytes, ulong UnlistedPackets, int DuplicatesIgnored)
 {
     public static LeftToPeerCoverage None { get; } = new(0, [], 0, 0, 0, 0, 0);
+
+    public IReadOnlyList<string> StaleOwners { get; init; } = [];
 }

@@ -38,9 +38,9 @@ public sealed class AddressOwnershipTests
         store.Put(Announcing("c", T0 + 90 * Second, "10.0.0.7"));
         store.Put(Announcing("old", T0 - 600 * Second, "10.0.0.9"));              // silent for 10 minutes
         store.Put(Announcing("a", T0 + 90 * Second, "10.0.0.1"));                  // this agent's own earlier record
-        var ownership = new AddressOwnership("a", store, Key, TimeSpan.FromSeconds(60));
+        var ownership = new AddressOwnership("a", store, Key, TimeSpan.FromSeconds(60), Epoch);
 
-        Assert.True(ownership.Refresh(now, [(IpAddress128.Parse("10.0.0.8"), 7946)], 7946));
+        Assert.True(ownership.Refresh(now, [Member("b", "10.0.0.8", aliveSince: T0)], 7946));
         var book = ownership.Ownership.Addresses!;
         Assert.Equal("c", book.OwnerOf(IpAddress128.Parse("10.0.0.7")));
         Assert.Equal("b", book.OwnerOf(IpAddress128.Parse("10.0.0.8")));
@@ -48,7 +48,7 @@ public sealed class AddressOwnershipTests
         Assert.Null(book.OwnerOf(IpAddress128.Parse("10.0.0.9")));
         Assert.Null(book.OwnerOf(IpAddress128.Parse("10.0.0.1"))); // no capture yet: nothing local, own stale records ignored
         Assert.Empty(book.Local);
-        Assert.False(ownership.Refresh(now, [(IpAddress128.Parse("10.0.0.8"), 7946)], 7946)); // nothing changed
+        Assert.False(ownership.Refresh(now, [Member("b", "10.0.0.8", aliveSince: T0)], 7946)); // nothing changed
 
         // The flows the capture decides follow the map at once.
         Assert.False(ownership.Ownership.Decide(IpAddress128.Parse("10.0.0.7"), IpAddress128.Parse("10.0.0.8"), out var owner));
@@ -59,6 +59,34 @@ public sealed class AddressOwnershipTests
         // A minute later b's and c's announcements have expired too.
         Assert.True(ownership.Refresh(now + 70 * Second, [], 7946));
         Assert.Equal(0, ownership.Ownership.Addresses!.OtherCount);
+    }
+
+    private static MemberEndpoint Member(string origin, string address, long aliveSince, bool alive = true) =>
+        new(origin, IpAddress128.Parse(address), 7946, alive, aliveSince);
+
+    [Fact]
+    public void ANewcomerOwnsItsGossipAddressUntilItsFirstRecordSpeaks()
+    {
+        var store = new MemoryStore();
+        long now = T0 + 100 * Second;
+        store.Put(Announcing("c", T0 + 90 * Second, "10.0.0.7")); // c held 10.0.0.7 until DHCP gave it to the newcomer d
+        var ownership = new AddressOwnership("a", store, Key, TimeSpan.FromSeconds(60), Epoch);
+        Assert.True(ownership.Refresh(now, [
+            Member("d", "10.0.0.7", aliveSince: now - 3 * Second),             // joined 3 s ago, no record yet
+            Member("relay", "10.0.0.5", aliveSince: now - 600 * Second),      // alive for 10 min and never sealed: --capture none
+            Member("gone", "10.0.0.6", aliveSince: now - 3 * Second, alive: false),
+        ], 7946));
+        var book = ownership.Ownership.Addresses!;
+        Assert.Equal("d", book.OwnerOf(IpAddress128.Parse("10.0.0.7")));
+        Assert.Null(book.OwnerOf(IpAddress128.Parse("10.0.0.5")));
+        Assert.Null(book.OwnerOf(IpAddress128.Parse("10.0.0.6")));
+
+        // d's first record announces what it captures (not the address it gossips from): the record wins.
+        store.Put(Announcing("d", T0 + 100 * Second, "10.0.1.7"));
+        Assert.True(ownership.Refresh(now + 2 * Second, [Member("d", "10.0.0.7", aliveSince: now - 3 * Second)], 7946));
+        book = ownership.Ownership.Addresses!;
+        Assert.Equal("d", book.OwnerOf(IpAddress128.Parse("10.0.1.7")));
+        Assert.Equal("c", book.OwnerOf(IpAddress128.Parse("10.0.0.7"))); // c's announcement stands again until it expires
     }
 
     [Fact]

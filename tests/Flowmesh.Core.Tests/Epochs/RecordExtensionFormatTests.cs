@@ -134,6 +134,39 @@ public sealed class RecordExtensionFormatTests
             Flows = [x.Left[0].Flows[0] with { Packets = 0, Bytes = 5 }],
         })));
         Assert.Contains("peer name", Rejected(x => x.Left.Add(x.Left[0] with { Peer = new string('p', 65) })));
+        // The owned-from mark lies inside the epoch it marks (after its start, at most its end).
+        Assert.Contains("not inside the epoch", Rejected(x => x.OwnedFromMicros = record.Id.StartMicros));
+        Assert.Contains("not inside the epoch", Rejected(x => x.OwnedFromMicros = record.Id.EndMicros + 1));
+        Assert.Contains("out of range", Rejected(x => x.OwnedFromMicros = 0));
+        Assert.Contains("out of range", Rejected(x => x.OwnedFromMicros = unchecked((long)ulong.MaxValue)));
+    }
+
+    [Fact]
+    public void TheOwnedFromMarkRoundTripsAndIsTheOnlyExtensionItNeeds()
+    {
+        var record = EpochRecord.Decode(Sample.Value, Key);
+        var contents = record.Contents;
+        var saved = contents.Extensions;
+        try
+        {
+            var marked = new RecordExtensions();
+            marked.MergeFrom(saved);
+            marked.OwnedFromMicros = record.Id.EndMicros;
+            contents.Extensions = marked;
+            byte[] bytes = contents.Encode(record.Id);
+            var decoded = EpochRecord.Decode(bytes, Key);
+            Assert.Equal(record.Id.EndMicros, decoded.OwnedFromMicros);
+            Assert.False(decoded.OwnedItsAddresses);
+            Assert.Equal(bytes, decoded.Encode());
+            // Alone (an agent with no addresses yet) it still makes a valid block.
+            contents.Extensions = new RecordExtensions { OwnedFromMicros = record.Id.EndMicros };
+            Assert.Equal(record.Id.EndMicros, EpochRecord.Decode(contents.Encode(record.Id), Key).OwnedFromMicros);
+        }
+        finally
+        {
+            contents.Extensions = saved;
+        }
+        Assert.True(record.OwnedItsAddresses);
     }
 
     [Fact]

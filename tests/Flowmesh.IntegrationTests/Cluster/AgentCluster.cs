@@ -8,8 +8,8 @@ namespace Flowmesh.IntegrationTests.Cluster;
 /// <summary>
 /// N real `flowmesh agent` processes, one per namespace of a <see cref="ClusterNetwork"/>, sharing a cluster key made
 /// by `flowmesh keygen`. Agent i is named n&lt;i&gt;, keeps its data in its own directory (kept across restarts), captures
-/// on fmc-e&lt;i&gt;, gossips on 10.77.0.i:7946, serves its API on 10.77.0.i:7947 and joins node 1 (node 1 joins the
-/// lowest other running node when restarted). Logs: &lt;work&gt;/n&lt;i&gt;/agent.log, appended across restarts.
+/// on fmc-e&lt;i&gt;, gossips on 10.77.0.i:7946, serves its API on 10.77.0.i:7947 and joins node 1 (or, when node 1 is
+/// not running, the lowest other running node). Logs: &lt;work&gt;/n&lt;i&gt;/agent.log, appended across restarts.
 /// </summary>
 internal sealed class AgentCluster : IDisposable
 {
@@ -71,8 +71,9 @@ internal sealed class AgentCluster : IDisposable
     }
 
     /// <summary>Builds the LAN, makes a key and starts every agent (or the first <paramref name="launched"/>; the
-    /// others' namespaces exist for <see cref="Launch"/> later, or for other programs); returns once their APIs answer.</summary>
-    public static AgentCluster Start(int nodes, int? launched = null)
+    /// others' namespaces exist for <see cref="Launch"/> later, or for other programs); returns once their APIs answer.
+    /// <paramref name="firstNodes"/>: which nodes to start, when not the first <paramref name="launched"/>.</summary>
+    public static AgentCluster Start(int nodes, int? launched = null, IReadOnlyList<int>? firstNodes = null)
     {
         var network = ClusterNetwork.Create(nodes);
         string work = Directory.CreateTempSubdirectory("fmc-cluster-").FullName;
@@ -85,7 +86,7 @@ internal sealed class AgentCluster : IDisposable
             File.WriteAllText(key, keygen.StandardOutput);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             cluster = new AgentCluster(network, work, key);
-            var first = cluster.AllNodes.Take(launched ?? nodes).ToList();
+            var first = firstNodes?.ToList() ?? cluster.AllNodes.Take(launched ?? nodes).ToList();
             foreach (int node in first) cluster.Launch(node);
             foreach (int node in first) cluster.WaitForApi(node);
             return cluster;
@@ -125,7 +126,7 @@ internal sealed class AgentCluster : IDisposable
             "--no-discovery",
             "--profile", "lan",
         };
-        int? seed = node == 1 ? RunningNodes.Cast<int?>().FirstOrDefault() : 1;
+        int? seed = node != 1 && IsRunning(1) ? 1 : RunningNodes.Where(n => n != node).Cast<int?>().FirstOrDefault();
         if (seed is int s) arguments.AddRange(["--join", $"{ClusterNetwork.Address(s)}:{GossipPort}"]);
         _agents[node] = NamespacedProcess.Start(ClusterNetwork.Namespace(node), LogFile(node), "dotnet", arguments);
     }

@@ -1,0 +1,156 @@
+using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Packets;
+using Flowmesh.Core.Views;
+using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
+
+namespace Flowmesh.Core.Tests.Epochs;
+
+/// <summary>
+/// Exactly once while ownership changes hands: a newcomer whose addresses reach a peer only during an epoch, and a
+/// peer that left flows to an agent on stale knowledge (the address moved, or was never captured there). Truth is the
+/// packet list itself.
+/// </summary>
+public sealed class OwnershipHandOverTests
+{
+    private const string Low = "10.0.0.1", High = "10.0.0.2", Outside = "8.8.8.8", Moved = "10.0.0.9";
+    private static readonly TimeSpan EpochLength = TimeSpan.FromSeconds(10);
+    private static readonly long Epoch0 = EpochRollup.AlignDown(Start, 10 * Second);
+    private static readonly ViewWindow Window = ViewWindow.Between(Epoch0, Epoch0 + 40 * Second);
+
+    private static IpAddress128 A(string text) => IpAddress128.Parse(text);
+
+    /// <summary>Short TCP connections (SYN ... FIN) between the two PCs every 200 ms for 30 s, and each PC's traffic with the outside.</summary>
+    private static List<SyntheticPacket> Conversations(int seed)
+    {
+        var random = new Random(seed);
+        var packets = new List<SyntheticPacket>();
+        int port = 30000;
+        for (long t = Epoch0 + 100_000; t < Epoch0 + 30 * Second; t += 200_000)
+        {
+            port++;
+            packets.Add(new(t, High, port, Low, 80, IpProtocol.Tcp, 60, 0x02));
+            packets.Add(new(t + 100, Low, 80, High, port, IpProtocol.Tcp, 60, 0x12));
+            packets.Add(new(t + 200, High, port, Low, 80, IpProtocol.Tcp, random.Next(100, 1500), 0x18));
+            packets.Add(new(t + 300, Low, 80, High, port, IpProtocol.Tcp, random.Next(100, 1500), 0x18));
+            packets.Add(new(t + 400, High, port, Low, 80, IpProtocol.Tcp, 52, 0x11));
+            packets.Add(new(t + 500, Low, 80, High, port, IpProtocol.Tcp, 52, 0x11));
+            packets.Add(new(t + 600, High, port, Low, 80, IpProtocol.Tcp, 52, 0x10));
+            packets.Add(new(t + 700, Low, 40000, Outside, 443, IpProtocol.Udp, random.Next(60, 1200), 0));
+            packets.Add(new(t + 800, Outside, 443, High, 41000, IpProtocol.Udp, random.Next(60, 1200), 0));
+        }
+        return packets;
+    }
+
+    /// <summary>
+    /// One agent over the packets it sees; at <paramref name="learnAt"/> its map changes to <paramref name="learned"/>
+    /// (a membership or record announcement arrived), as the agent's once-a-second refresh does.
+    /// </summary>
+    private static List<EpochRecord> Agent(string name, MonitoredAddresses initial, IEnumerable<SyntheticPacket> seen, long learnAt = long.MaxValue, MonitoredAddresses? learned = null)
+    {
+        var ownership = new FlowOwnership(initial);
+        var records = new List<EpochRecord>();
+        var summarizer = new EpochSummarizer(new EpochSummarizerOptions { Origin = name, Key = Key, EpochLength = EpochLength, Ownership = ownership }, records.Add);
+        foreach (var p in seen)
+        {
+            if (learned is not null && p.Micros >= learnAt)
+            {
+                ownership.Update(learned);
+                learned = null;
+            }
+            summarizer.ObservePacket(LinkType.Ethernet, p.Micros, p.Frame());
+        }
+        summarizer.Finish();
+        return records;
+    }
+
+    private static GlobalView View(IEnumerable<EpochRecord> records, params string[] origins) =>
+        GlobalView.Build(records, origins.Select(o => new ExpectedOrigin(o, MemberState.Alive)).ToList(), Window.ToMicros + 60 * Second, Window);
+
+    private static MonitoredAddresses Book(string self, string local, params (string Origin, string Address)[] others) =>
+        MonitoredAddresses.Build(self, [A(local)], others.Select(o => new AddressAnnouncement(o.Origin, Start, [A(o.Address)])));
+
+    [Theory]
+    [InlineData(7)]  // learned mid-epoch: the connections that ended (and timed out) before that were held and are left to the newcomer
+    [InlineData(9)]  // learned just before the first seal
+    public void ANewcomerLearnedOfBeforeTheSealIsNotCountedTwice(int learnedAfterSeconds)
+    {
+        var packets = Conversations(seed: 1);
+        // "low" joins with the lowest address; "high" learns of it only after some of their connections have ended.
+        var low = Agent("low", Book("low", Low, ("high", High)), packets.Where(p => p.Source == Low || p.Destination == Low));
+        var high = Agent("high", Book("high", High), packets.Where(p => p.Source == High || p.Destination == High),
+            Epoch0 + learnedAfterSeconds * Second, Book("high", High, ("low", Low)));
+
+        var view = View(low.Concat(high), "low", "high");
+        Assert.Equal((ulong)packets.Sum(p => p.IpLength), (ulong)view.Totals().Bytes.Value);
+        Assert.Equal(packets.Count, (int)view.Totals().Packets.Value);
+        Assert.Equal(0, view.Coverage.LeftToPeer.SectionsUsed);
+        // The connections high held until its first seal went into its left-to-peer section, not its sketches.
+        Assert.Contains(high[0].Contents.Extensions.Left, s => s.Peer == "low" && s.Flows.Count > 0);
+    }
+
+    [Theory]
+    [InlineData(2)]  // high learns of low (membership) before the seal: it leaves low's flows to it, the view takes them back
+    [InlineData(12)] // high learns only after its first seal: it counted them, low left them to high
+    public void ANewcomerWhoseCaptureBeganMidEpochIsStoodInForByItsPeersInThatEpoch(int learnedAfterCapture)
+    {
+        // low's agent starts 4 s into the first epoch (a PC that boots, or an agent restarted after a crash): it saw
+        // only the end of that epoch, high saw all of it. low owns its address from the next boundary on.
+        var packets = Conversations(seed: 4);
+        long captureStart = Epoch0 + 4 * Second;
+        var lowSaw = packets.Where(p => p.Micros >= captureStart && (p.Source == Low || p.Destination == Low)).ToList();
+        var low = Agent("low", MonitoredAddresses.Build("low", [A(Low)], [new AddressAnnouncement("high", Start, [A(High)])], ownedFromMicros: Epoch0 + 10 * Second), lowSaw);
+        var high = Agent("high", Book("high", High), packets.Where(p => p.Source == High || p.Destination == High),
+            captureStart + learnedAfterCapture * Second, Book("high", High, ("low", Low)));
+        Assert.Equal(Epoch0 + 10 * Second, low[0].OwnedFromMicros);
+        Assert.All(low.Skip(1), r => Assert.Null(r.OwnedFromMicros));
+
+        // Truth: every packet either agent saw (low's traffic with the outside before it started is nobody's).
+        var seen = packets.Where(p => p.Source == High || p.Destination == High).Union(lowSaw).ToList();
+        var view = View(low.Concat(high), "low", "high");
+        Assert.Equal((ulong)seen.Sum(p => p.IpLength), (ulong)view.Totals().Bytes.Value);
+        Assert.Equal(seen.Count, (int)view.Totals().Packets.Value);
+
+        // The record survives its bytes: the mark is part of the signed record.
+        var decoded = EpochRecord.Decode(low[0].Encode(), Key);
+        Assert.Equal(Epoch0 + 10 * Second, decoded.OwnedFromMicros);
+    }
+
+    [Fact]
+    public void ANewcomerLearnedOfOnlyAfterTheSealIsCountedTwiceForThatEpochOnly()
+    {
+        // The stated limit: what a peer decided at its seal cannot be taken back. Membership brings a newcomer's
+        // address within a gossip round, so this takes a join slower than a whole epoch.
+        var packets = Conversations(seed: 2);
+        var low = Agent("low", Book("low", Low, ("high", High)), packets.Where(p => p.Source == Low || p.Destination == Low));
+        var high = Agent("high", Book("high", High), packets.Where(p => p.Source == High || p.Destination == High),
+            Epoch0 + 12 * Second, Book("high", High, ("low", Low)));
+        var view = View(low.Concat(high), "low", "high");
+        ulong shared = (ulong)packets.Where(p => p.Micros < Epoch0 + 10 * Second && p.Source != Outside && p.Destination != Outside).Sum(p => p.IpLength);
+        Assert.Equal((ulong)packets.Sum(p => p.IpLength) + shared, (ulong)view.Totals().Bytes.Value);
+    }
+
+    [Fact]
+    public void FlowsLeftOnStaleKnowledgeAreCountedOnce()
+    {
+        var packets = Conversations(seed: 3);
+        // "low" moved to another address (DHCP) or never captured the one it gossips from: high still believes 10.0.0.1
+        // is low's, leaves those flows to it, and low's records (it has some: its traffic from its new address)
+        // announce only its new address.
+        var lowTraffic = Enumerable.Range(0, 35).Select(i => new SyntheticPacket(Epoch0 + i * Second + 50, Moved, 5000, Outside, 53, IpProtocol.Udp, 90, 0)).ToList();
+        var high = Agent("high", Book("high", High, ("low", Low)), packets.Where(p => p.Source == High || p.Destination == High));
+        var low = Agent("low", Book("low", Moved, ("high", High)), lowTraffic);
+        Assert.All(high, r => Assert.Contains(r.Contents.Extensions.Left, s => s.Peer == "low"));
+
+        var view = View(low.Concat(high), "low", "high");
+        var seen = packets.Where(p => p.Source == High || p.Destination == High).Concat(lowTraffic).ToList();
+        Assert.Equal((ulong)seen.Sum(p => p.IpLength), (ulong)view.Totals().Bytes.Value);
+        Assert.Equal(["low"], view.Coverage.LeftToPeer.StaleOwners);
+        Assert.Empty(view.Coverage.LeftToPeer.MissingOwners);
+
+        // The address's new holder counts those flows itself (its record announces it): they are not taken twice.
+        var newcomer = Agent("c", Book("c", Low, ("high", High)), packets.Where(p => p.Source == Low || p.Destination == Low));
+        var withHolder = View(low.Concat(high).Concat(newcomer), "low", "high", "c");
+        Assert.Equal((ulong)packets.Sum(p => p.IpLength) + (ulong)lowTraffic.Sum(p => p.IpLength), (ulong)withHolder.Totals().Bytes.Value);
+        Assert.Empty(withHolder.Coverage.LeftToPeer.StaleOwners);
+    }
+}
