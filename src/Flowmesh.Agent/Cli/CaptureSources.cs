@@ -52,7 +52,7 @@ internal static class CaptureSources
                 {
                     Interfaces = request.Interfaces.Count > 0 ? request.Interfaces : null,
                     MaxFlows = request.EbpfMapSize,
-                });
+                }, diagnostics: diagnostics);
                 foreach (string skipped in source.Skipped) diagnostics.WriteLine($"flowmesh: not watching {skipped}");
                 return source;
             }

@@ -13,9 +13,10 @@ namespace Flowmesh.Agent.Hosting;
 /// was observed.
 /// </summary>
 /// <remarks>
-/// <para>Packet sources (libpcap) drive the summarizer themselves and call its idle path on every read timeout. The eBPF
-/// source aggregates in the kernel, so here a tick every <see cref="EbpfTick"/> drains the flow map before each
-/// epoch boundary (its traffic belongs to the epoch that is ending) and every drain interval in between.</para>
+/// <para>Every source runs its own loop (<see cref="ICaptureSource.Run{TSink}"/>) into an <see cref="AgentCaptureSink"/>:
+/// libpcap moves the clock on every read timeout, the eBPF source drains its map at each epoch boundary (the sink's
+/// deadline: its traffic belongs to the epoch that is ending) and every drain interval in between. The drill-down
+/// flow log listens to the summarizer's deltas (<see cref="GuardedFlowListener"/>).</para>
 /// <para><b>No single flow ends the capture, and the capture never ends the agent.</b> Any host on the LAN chooses
 /// what this thread sees, so an exception while one flow's delta is summarized or logged drops that delta, is counted
 /// in <see cref="Errors"/> and logged (the first, then once a minute), and the capture goes on. An exception that
@@ -24,23 +25,16 @@ namespace Flowmesh.Agent.Hosting;
 /// </remarks>
 internal sealed class CapturePipeline : IDisposable
 {
-    public static readonly TimeSpan EbpfTick = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>Consecutive failed eBPF drains after which the capture is declared failed (about this many drain intervals).</summary>
-    public const int MaxConsecutiveDrainFailures = 5;
-
     private readonly ICaptureSource _source;
     private readonly EpochSummarizer _summarizer;
     private readonly KernelDropTracker _drops;
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<long> _wallClockMicros;
     private readonly Action<EpochRecord> _onSealed;
-    private readonly IEpochFlowListener? _flows;
     private readonly TextWriter _log;
     private Thread? _thread;
     private volatile string? _error;
     private volatile bool _failed;
-    private readonly long _lengthMicros;
     private int _finished;
 
     public CapturePipeline(ICaptureSource source, EpochSummarizerOptions options, Action<EpochRecord> onSealed, Func<long>? wallClockMicros = null,
@@ -48,39 +42,16 @@ internal sealed class CapturePipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(onSealed);
-        if (source is not (EbpfCaptureSource or LibpcapLiveSource or Capture.Files.PcapFileSource))
-            throw new ArgumentException($"{source.Description}: the agent captures with eBPF or libpcap", nameof(source));
         _source = source;
         _onSealed = onSealed;
-        _flows = flows;
         _log = log ?? Console.Error;
         Errors = new CaptureErrors(_log);
-        _lengthMicros = options.EpochLength.Ticks / TimeSpan.TicksPerMicrosecond;
-        _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true }, OnSealed);
         // Drill-down: the flow log sees the same per-epoch deltas as the summary, and each epoch's rows are handed
         // over when that epoch seals (before the record is published). Each consumer is guarded on its own, so a
         // delta one of them refuses still reaches the other.
-        Action<FlowTableDelta> summarize = _summarizer.Meter.Table.DeltaSink!;
-        _summarizer.Meter.Table.DeltaSink = delta =>
-        {
-            try
-            {
-                summarize(delta);
-            }
-            catch (Exception e)
-            {
-                Errors.Count(CaptureErrorStage.Summary, e, Describe(delta));
-            }
-            if (_flows is null) return;
-            try
-            {
-                _flows.Add(delta);
-            }
-            catch (Exception e)
-            {
-                Errors.Count(CaptureErrorStage.FlowLog, e, Describe(delta));
-            }
-        };
+        _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true }, OnSealed,
+            flows is null ? null : new GuardedFlowListener(flows, Errors),
+            (e, delta) => Errors.Count(CaptureErrorStage.Summary, e, CaptureErrors.Describe(in delta)));
         _drops = new KernelDropTracker(source);
         _wallClockMicros = wallClockMicros ?? Core.UnixMicros.Now;
     }
@@ -153,9 +124,7 @@ internal sealed class CapturePipeline : IDisposable
     {
         try
         {
-            if (_source is EbpfCaptureSource ebpf) RunEbpf(ebpf);
-            else if (_source is LibpcapLiveSource live) live.Run(new AgentFrameSink(_summarizer, _drops, Errors), _stop.Token);
-            else if (_source is Capture.Files.PcapFileSource file) file.Run(new AgentFrameSink(_summarizer, _drops, Errors), _stop.Token);
+            _source.Run(new AgentCaptureSink(_summarizer, _drops, Errors), _stop.Token);
             if (!_stop.IsCancellationRequested && _source.Statistics.StoppedEarly is string reason)
             {
                 // The source ended on its own (the interface vanished, a damaged file): what it saw is sealed now,
@@ -183,69 +152,9 @@ internal sealed class CapturePipeline : IDisposable
         _log.WriteLine($"flowmesh: capture stopped: {reason}; the agent goes on without capture (see /api/v1/status)");
     }
 
-    private void RunEbpf(EbpfCaptureSource ebpf)
-    {
-        long lengthMicros = _lengthMicros;
-        long drainMicros = (long)ebpf.DrainInterval.TotalMicroseconds;
-        long now = _wallClockMicros();
-        long nextBoundary = EpochRollup.AlignDown(now, lengthMicros) + lengthMicros;
-        long nextDrain = now + drainMicros;
-        int failedDrains = 0;
-        long tickMicros = (long)EbpfTick.TotalMicroseconds;
-        // Wake at the boundary itself, not at the next tick after it: the drain assigns what the kernel counted to the
-        // epoch that is ending, so a late drain would move up to a tick of traffic into it, and the agent at the other
-        // end of a conversation (libpcap cuts by packet time) would put those packets in the next one (issue 12's
-        // hand-over between an owner's record and its peer's "left to peer" section).
-        while (!_stop.Token.WaitHandle.WaitOne(TimeSpan.FromMicroseconds(Math.Clamp(nextBoundary - _wallClockMicros(), 0, tickMicros))))
-        {
-            now = _wallClockMicros();
-            if (now >= nextBoundary || now >= nextDrain)
-            {
-                if (TryDrain(ebpf)) failedDrains = 0;
-                else if (++failedDrains >= MaxConsecutiveDrainFailures)
-                    throw new InvalidOperationException($"{failedDrains} drains of the eBPF flow map failed in a row");
-                nextDrain = now + drainMicros;
-            }
-            if (now >= nextBoundary) nextBoundary = EpochRollup.AlignDown(now, lengthMicros) + lengthMicros;
-            AgentFrameSink.Tick(_summarizer, _drops, Errors, now);
-        }
-        // What the kernel counted since the last drain belongs to the epoch that Stop seals.
-        TryDrain(ebpf);
-    }
-
-    private bool TryDrain(EbpfCaptureSource ebpf)
-    {
-        try
-        {
-            ebpf.DrainInto(_summarizer.Meter);
-            // A laptop's interfaces change while the agent runs (a dock, a VPN, Wi-Fi back): with the default
-            // selection they are watched from the drain after they come up. After the drain, so the map swap that
-            // closes the epoch is not delayed by the look at /sys.
-            foreach (EbpfAttachedInterface added in ebpf.AttachNewInterfaces())
-                _log.WriteLine($"flowmesh: capturing on {added.Name} too (it came up)");
-            return true;
-        }
-        catch (Exception e) when (e is not ObjectDisposedException)
-        {
-            Errors.Count(CaptureErrorStage.Drain, e, "one drain of the eBPF flow map");
-            return false;
-        }
-    }
-
-    /// <summary>The summarizer's seal callback: hands the epoch to the flow log, then publishes the record; either may fail alone.</summary>
+    /// <summary>The summarizer's seal callback (after the flow log took the epoch): publishes the record; a failure is counted.</summary>
     private void OnSealed(EpochRecord record)
     {
-        if (_flows is not null)
-        {
-            try
-            {
-                _flows.Sealed(record.Id);
-            }
-            catch (Exception e)
-            {
-                Errors.Count(CaptureErrorStage.FlowLog, e, $"the flow rows of epoch {record.Id}");
-            }
-        }
         try
         {
             _onSealed(record);
@@ -255,10 +164,6 @@ internal sealed class CapturePipeline : IDisposable
             Errors.Count(CaptureErrorStage.Seal, e, $"the record of epoch {record.Id}");
         }
     }
-
-    private static string Describe(in FlowTableDelta delta) =>
-        $"the delta of flow (protocol {delta.Protocol}) {delta.SourceAddress}:{delta.SourcePort} > {delta.DestinationAddress}:{delta.DestinationPort} " +
-        $"({delta.Packets}/{delta.Bytes} packets/bytes forward, {delta.ReversePackets}/{delta.ReverseBytes} reverse)";
 
     public void Dispose()
     {

@@ -34,7 +34,7 @@ public sealed class PcapFileSource : ICaptureSource
     }
 
     /// <summary>Replays the file into any sink; <see cref="Run(FlowMeter, CancellationToken)"/> uses the meter.</summary>
-    public void Run<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : IFrameSink
+    public void Run<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : ICaptureSink
     {
         int untilCheck = CancellationCheckInterval;
         while (_reader.TryReadNext(out var frame))

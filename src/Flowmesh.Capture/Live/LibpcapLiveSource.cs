@@ -25,6 +25,16 @@ public sealed class LibpcapLiveSource : ICaptureSource
             : $"libpcap {capture.InterfaceName} (filter: {capture.Filter})";
     }
 
+    /// <summary>
+    /// How far behind the wall clock idle time is reported: five read timeouts. libpcap hands packets over in blocks
+    /// that the kernel holds up to the read timeout (100 ms), so at the wall-clock end of an epoch some of its packets
+    /// may not have been delivered yet; a sink that cut then would count them in the next epoch, while the agent at the
+    /// other end of the conversation (whose blocks filled sooner) counts them in this one. Where one of the two records
+    /// is missing and the view uses the other end's "left to peer" section, that disagreement counted a packet twice
+    /// or not at all (issue 12). A packet stamped at or after a deadline still reaches the sink at once.
+    /// </summary>
+    public const long DeliveryLagMicros = 500_000;
+
     public string Description { get; }
 
     /// <summary>The captured interface.</summary>
@@ -39,7 +49,7 @@ public sealed class LibpcapLiveSource : ICaptureSource
     }
 
     /// <summary>Captures into any sink until cancelled or the handle fails (see <see cref="Statistics"/>).</summary>
-    public void Run<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : IFrameSink
+    public void Run<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : ICaptureSink
     {
         if (Interlocked.Exchange(ref _running, 1) == 1) throw new InvalidOperationException($"{Description} is already running");
         try
@@ -62,7 +72,7 @@ public sealed class LibpcapLiveSource : ICaptureSource
         _capture.Dispose();
     }
 
-    private void Capture<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : IFrameSink
+    private void Capture<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : ICaptureSink
     {
         long nextStatistics = Stopwatch.GetTimestamp() + StatisticsIntervalTicks;
         while (!cancellationToken.IsCancellationRequested && !_capture.Failed)
@@ -73,8 +83,9 @@ public sealed class LibpcapLiveSource : ICaptureSource
             }
             else
             {
-                // Kernel packet timestamps are wall-clock time, so idle time is measured on the same clock.
-                sink.AdvanceTime(Core.UnixMicros.Now());
+                // Kernel packet timestamps are wall-clock time, so idle time is measured on the same clock, minus
+                // what the kernel may still hold (see DeliveryLagMicros).
+                sink.AdvanceTime(Core.UnixMicros.Now() - DeliveryLagMicros);
             }
             if (Stopwatch.GetTimestamp() >= nextStatistics)
             {

@@ -26,8 +26,17 @@ public sealed class EpochSummarizer
     private long _decodeFailuresAtStart;
     private long _evictionsAtStart;
     private ulong _pendingDrops;
+    private readonly IEpochFlowListener? _flows;
+    private readonly Action<Exception, FlowTableDelta>? _onDeltaFailed;
 
-    public EpochSummarizer(EpochSummarizerOptions options, Action<EpochRecord> onSealed)
+    /// <param name="options">What to summarize and how.</param>
+    /// <param name="onSealed">Receives each sealed record (after <paramref name="flows"/> learned the epoch closed).</param>
+    /// <param name="flows">Also receives every flow delta and each epoch's close (the agent's drill-down log).</param>
+    /// <param name="onDeltaFailed">
+    /// When set, a delta the summary refuses (it throws) is reported here and dropped, and the capture goes on: any
+    /// host on the LAN chooses what a live capture sees. When null it propagates (offline summarizing fails loudly).
+    /// </param>
+    public EpochSummarizer(EpochSummarizerOptions options, Action<EpochRecord> onSealed, IEpochFlowListener? flows = null, Action<Exception, FlowTableDelta>? onDeltaFailed = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(onSealed);
@@ -36,6 +45,8 @@ public sealed class EpochSummarizer
         if (_lengthMicros <= 0) throw new ArgumentOutOfRangeException(nameof(options), "The epoch length must be at least 1 µs.");
         _options = options;
         _onSealed = onSealed;
+        _flows = flows;
+        _onDeltaFailed = onDeltaFailed;
         // Ended flow records carry nothing the summary needs: their traffic arrives as deltas.
         Meter = new FlowMeter(options.FlowTable, static _ => { });
         Meter.Table.DeltaSink = OnDelta;
@@ -56,6 +67,22 @@ public sealed class EpochSummarizer
         CutAt(nowMicros, startIfIdle: _options.SealEmptyEpochs);
         Meter.AdvanceTime(nowMicros);
     }
+
+    /// <summary>One drain of flows the kernel aggregated (eBPF); they belong to the open epoch (opened at the newest aggregate's time if none is).</summary>
+    public void ObserveAggregates(Span<FlowAggregate> aggregates)
+    {
+        if (aggregates.IsEmpty) return;
+        if (_current is null)
+        {
+            long newest = long.MinValue;
+            foreach (ref readonly var a in aggregates) newest = Math.Max(newest, a.LastMicros);
+            CutAt(newest, startIfIdle: true);
+        }
+        Meter.ObserveAggregates(aggregates);
+    }
+
+    /// <summary>The end of the open epoch: the instant the next <see cref="AdvanceTime"/> must reach to seal it on time (<see cref="long.MaxValue"/> when none is open).</summary>
+    public long NextCutMicros => _current is null ? long.MaxValue : _currentEnd;
 
     /// <summary>Kernel drops reported by the capture since the previous call; charged to the open epoch.</summary>
     public void AddKernelDrops(ulong drops) => _pendingDrops += drops;
@@ -96,13 +123,26 @@ public sealed class EpochSummarizer
         _current = null;
         var record = summary.Seal();
         RecordsSealed++;
+        _flows?.Sealed(record.Id);
         _onSealed(record);
     }
 
     private void OnDelta(FlowTableDelta delta)
     {
-        // Deltas only arrive from inside ObservePacket/AdvanceTime/Finish, after CutAt has opened an epoch; an
-        // expiry on idle time before any packet cannot produce one because the table is empty then.
-        _current!.Add(in delta);
+        // Deltas only arrive from inside ObservePacket/ObserveAggregates/AdvanceTime/Finish, after CutAt has opened
+        // an epoch; an expiry on idle time before any packet cannot produce one because the table is empty then.
+        if (_onDeltaFailed is null) _current!.Add(in delta);
+        else
+        {
+            try
+            {
+                _current!.Add(in delta);
+            }
+            catch (Exception e)
+            {
+                _onDeltaFailed(e, delta);
+            }
+        }
+        _flows?.Add(delta);
     }
 }

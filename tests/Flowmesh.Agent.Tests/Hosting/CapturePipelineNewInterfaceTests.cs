@@ -8,8 +8,9 @@ using Flowmesh.Core.Sketches;
 namespace Flowmesh.Agent.Tests.Hosting;
 
 /// <summary>
-/// The agent's eBPF loop hooks interfaces that come up after it started (a docking station, a VPN, Wi-Fi coming
-/// back), as `flowmesh flows` always did: the agent's own copy of the loop had lost that (issue 13). The default
+/// The agent's eBPF capture hooks interfaces that come up after it started (a docking station, a VPN, Wi-Fi coming
+/// back), as `flowmesh flows` always did: the agent's own copy of the loop had lost that (issue 13); now both run the
+/// source's one loop. The default
 /// selection watches every interface of the root namespace; the veth pair made here comes up after the start, and its
 /// pings must reach the records' flows. Root only; the namespace is removed also on failure.
 /// </summary>
@@ -21,10 +22,11 @@ public sealed class CapturePipelineNewInterfaceTests
     {
         if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root: eBPF and network namespaces");
         string objectPath = Path.Combine(AppContext.BaseDirectory, "flowmesh.bpf.o");
+        var log = new StringWriter();
         EbpfCaptureSource source;
         try
         {
-            source = new EbpfCaptureSource(new EbpfCaptureOptions { ObjectPath = objectPath });
+            source = new EbpfCaptureSource(new EbpfCaptureOptions { ObjectPath = objectPath }, diagnostics: TextWriter.Synchronized(log));
         }
         catch (EbpfUnavailableException e)
         {
@@ -32,7 +34,6 @@ public sealed class CapturePipelineNewInterfaceTests
             return;
         }
         var flows = new RecordingListener();
-        var log = new StringWriter();
         var options = new EpochSummarizerOptions { Origin = "n", Key = new SketchHashKey("new-interface-k!"u8), EpochLength = TimeSpan.FromSeconds(1) };
         using var pipeline = new CapturePipeline(source, options, static _ => { }, flows: flows, log: TextWriter.Synchronized(log));
         pipeline.Start();

@@ -1,9 +1,10 @@
+using Flowmesh.Core.Flows;
 using Flowmesh.Core.Packets;
 
 namespace Flowmesh.Capture.Tests;
 
 /// <summary>Counts what a capture loop delivers; safe to read from the test thread.</summary>
-internal sealed class RecordingSink : IFrameSink
+internal sealed class RecordingSink : ICaptureSink
 {
     private long _frames;
     private long _bytes;
@@ -29,4 +30,10 @@ internal sealed class RecordingSink : IFrameSink
         Volatile.Write(ref _lastIdleMicros, nowMicros);
         Volatile.Write(ref _idleCalls, _idleCalls + 1);
     }
+
+    public void ObserveAggregates(Span<FlowAggregate> aggregates) => throw new InvalidOperationException("a packet source delivers frames");
+
+    public long NextDeadlineMicros => long.MaxValue;
+
+    public void ReadFailed(Exception error) => throw error;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Flowmesh.IntegrationTests.Infrastructure;
+using static Flowmesh.IntegrationTests.Cluster.ClusterClock;
 
 namespace Flowmesh.IntegrationTests.Cluster;
 
@@ -17,7 +18,6 @@ namespace Flowmesh.IntegrationTests.Cluster;
 public sealed class CountOnceTests : IDisposable
 {
     private const int Nodes = 5;
-    private static readonly long EpochMicros = (long)AgentCluster.Epoch.TotalMicroseconds;
     /// <summary>
     /// A packet this close to a window edge may be counted in the neighbouring epoch: libpcap hands packets over in
     /// blocks (its 100 ms read timeout) and the summarizer seals on the wall clock, so a packet delivered after the
@@ -228,15 +228,6 @@ public sealed class CountOnceTests : IDisposable
         }
     }
 
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
-
-    private static long AlignUp(long micros) => (micros + EpochMicros - 1) / EpochMicros * EpochMicros;
-
-    private static void SleepUntil(long micros)
-    {
-        long wait = micros - Now();
-        if (wait > 0) Thread.Sleep(TimeSpan.FromMicroseconds(wait));
-    }
 
     private static void Run(int node, params string[] command)
     {

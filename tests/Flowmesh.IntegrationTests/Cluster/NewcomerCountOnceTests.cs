@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flowmesh.IntegrationTests.Infrastructure;
+using static Flowmesh.IntegrationTests.Cluster.ClusterClock;
 
 namespace Flowmesh.IntegrationTests.Cluster;
 
@@ -13,7 +14,6 @@ namespace Flowmesh.IntegrationTests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class NewcomerCountOnceTests : IDisposable
 {
-    private static readonly long EpochMicros = (long)AgentCluster.Epoch.TotalMicroseconds;
     private const long EdgeMicros = 300_000;
     private readonly SmallCluster _agents = new(3, firstNodes: [2, 3]);
     private readonly List<IDisposable> _processes = [];
@@ -83,15 +83,5 @@ public sealed class NewcomerCountOnceTests : IDisposable
             TestContext.Current.TestOutputHelper?.WriteLine($"n{node}: {bytes} bytes; left to peer: {(coverage.TryGetProperty("leftToPeer", out var ltp) ? ltp.ToString() : "none")}");
             Assert.InRange(bytes, truth.Sum(p => p.Length) - edge, truth.Sum(p => p.Length) + edge);
         }
-    }
-
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
-
-    private static long AlignUp(long micros) => (micros + EpochMicros - 1) / EpochMicros * EpochMicros;
-
-    private static void SleepUntil(long micros)
-    {
-        long wait = micros - Now();
-        if (wait > 0) Thread.Sleep(TimeSpan.FromMicroseconds(wait));
     }
 }
