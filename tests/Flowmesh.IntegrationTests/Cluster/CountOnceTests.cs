@@ -228,7 +228,6 @@ public sealed class CountOnceTests : IDisposable
         }
     }
 
-
     private static void Run(int node, params string[] command)
     {
         ProcessResult result = ClusterNetwork.RunIn(node, TimeSpan.FromSeconds(20), command);
