@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Flowmesh.Agent.Hosting;
+using Flowmesh.Capture;
 
 namespace Flowmesh.Agent.Cli;
 
@@ -72,10 +73,10 @@ internal static class AgentCommand
             error = $"--name '{nodeName}' must be 1..64 bytes of UTF-8 without spaces, control or invisible format characters{(name is null ? " (the host name does not qualify; give --name)" : "")}.";
             return null;
         }
-        var mode = capture switch { "ebpf" => AgentCaptureMode.Ebpf, "pcap" => AgentCaptureMode.Pcap, "none" => AgentCaptureMode.None, _ => AgentCaptureMode.Auto };
+        CaptureBackend? mode = capture switch { "ebpf" => CaptureBackend.Ebpf, "pcap" => CaptureBackend.Pcap, "none" => null, _ => CaptureBackend.Auto };
         if (interfaces.Any(string.IsNullOrWhiteSpace)) { error = "--interface needs an interface name."; return null; }
-        if (mode == AgentCaptureMode.Pcap && interfaces.Length > 1) { error = "libpcap captures one interface; give one --interface (eBPF capture takes several)."; return null; }
-        if (mode == AgentCaptureMode.None && interfaces.Length > 0) { error = "--interface has no effect with --capture none."; return null; }
+        if (mode == CaptureBackend.Pcap && interfaces.Length > 1) { error = "libpcap captures one interface; give one --interface (eBPF capture takes several)."; return null; }
+        if (mode is null && interfaces.Length > 0) { error = "--interface has no effect with --capture none."; return null; }
 
         var seeds = new List<JoinTarget>();
         foreach (string text in joins)

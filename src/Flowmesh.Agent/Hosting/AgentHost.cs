@@ -1,5 +1,3 @@
-using Flowmesh.Agent.Cli;
-
 namespace Flowmesh.Agent.Hosting;
 
 /// <summary>

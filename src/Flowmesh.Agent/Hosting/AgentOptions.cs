@@ -1,5 +1,5 @@
 using System.Net;
-using Flowmesh.Agent.Cli;
+using Flowmesh.Capture;
 using Flowmesh.Gossip.Membership;
 
 namespace Flowmesh.Agent.Hosting;
@@ -22,8 +22,8 @@ internal sealed record AgentOptions
     /// <summary>Interfaces to capture on; empty = every interface that is up (eBPF) or the default route's (libpcap).</summary>
     public IReadOnlyList<string> Interfaces { get; init; } = [];
 
-    /// <summary>How to capture. <see cref="AgentCaptureMode.None"/> runs the node without capture (relay, tests).</summary>
-    public AgentCaptureMode Capture { get; init; } = AgentCaptureMode.Auto;
+    /// <summary>How to capture; null (`--capture none`) runs the node without capture (relay, tests): it gossips, stores and serves peers' records but seals none of its own.</summary>
+    public CaptureBackend? Capture { get; init; } = CaptureBackend.Auto;
 
     /// <summary>Seeds to join ("host" or "host:port"); empty = the peers of the last membership snapshot.</summary>
     public IReadOnlyList<JoinTarget> Join { get; init; } = [];

@@ -29,7 +29,7 @@ internal sealed partial class AgentRuntime
         try
         {
             _flowLog = FlowLog.Open(_options.DataDirectory, _options.FlowLog);
-            if (_options.Capture != AgentCaptureMode.None) _flowCollector = new FlowCollector(_flowLog, _log.WriteLine);
+            if (_options.Capture is not null) _flowCollector = new FlowCollector(_flowLog, _log.WriteLine);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidDataException or IOException or UnauthorizedAccessException)
         {

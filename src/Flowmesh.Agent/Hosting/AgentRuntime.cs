@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Flowmesh.Agent.Api;
-using Flowmesh.Agent.Cli;
 using Flowmesh.Agent.Storage;
 using Flowmesh.Agent.Views;
 using Flowmesh.Core.Detections;
@@ -116,7 +115,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         // The global view: built from the store on demand, at most once per epoch per window (ViewCache), and shared
         // by the API, the dashboard, the metrics and the detection rounds.
         var viewSource = new RecordStoreViewSource(_database.Records, sketchKey,
-            () => MembershipOrigins.Of(_peer?.Members ?? [], _self.Value, PeerTimeToWallMicros, _options.Capture == AgentCaptureMode.None ? null : _startedMicros),
+            () => MembershipOrigins.Of(_peer?.Members ?? [], _self.Value, PeerTimeToWallMicros, _options.Capture is null ? null : _startedMicros),
             TimeProvider.System, _options.EpochLength);
         // Automatic ownership (issue 12): this PC's captured addresses and the ones other origins announce in their records.
         _addressOwnership = new AddressOwnership(_self.Value, _database.Records, sketchKey,
@@ -169,12 +168,11 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         if (_options.Discovery) StartDiscovery(keyring);
 
         // 6. Capture.
-        if (_options.Capture != AgentCaptureMode.None)
+        if (_options.Capture is CaptureBackend backend)
         {
             ICaptureSource source;
             try
             {
-                var backend = _options.Capture switch { AgentCaptureMode.Ebpf => CaptureBackend.Ebpf, AgentCaptureMode.Pcap => CaptureBackend.Pcap, _ => CaptureBackend.Auto };
                 source = CaptureSources.OpenLive(new LiveCaptureRequest(_options.Interfaces, null, 128, 32 * 1024 * 1024, false, backend), _log);
             }
             catch (Exception e) when (e is CaptureSetupException or DllNotFoundException or InvalidOperationException or UnauthorizedAccessException)

@@ -47,7 +47,7 @@ public static class AgentMetricsExposition
         Labelled(w, "flowmesh_gossip_stream_refused_total", MetricType.Counter, "Gossip TCP connections closed without a reply, by reason.", "reason", s.GossipStreamRefusals, StreamRefusalReasons);
         w.Single("flowmesh_gossip_name_conflicts_total", MetricType.Counter, "Name conflicts detected (two agents with one name, from different addresses), each counted once.", s.NameConflictsDetected);
         w.Single("flowmesh_gossip_name_conflicts", MetricType.Gauge, "Name conflicts seen in the last few minutes (see members).", s.NameConflictsActive);
-        Labelled(w, "flowmesh_api_refused_total", MetricType.Counter, "Local API requests refused: a foreign Host (DNS rebinding) or a cost cap (view builds, drill-downs).", "reason", s.ApiRefusals, Api.ApiRefusals.Labels);
+        Labelled(w, "flowmesh_api_refused_total", MetricType.Counter, "Local API requests refused: a foreign Host (DNS rebinding) or a cost cap (view builds, drill-downs).", "reason", s.ApiRefusals, [.. s.ApiRefusals.Keys]);
         w.Single("flowmesh_gossip_loop_queue_dropped_total", MetricType.Counter, "Received packets and calls dropped because the gossip event loop's queue was full.", s.GossipLoopQueueDrops);
 
         Labelled(w, "flowmesh_flow_log_rows_total", MetricType.Counter, "Exact flow rows for drill-down, written or dropped (caps).", "outcome", s.FlowLogRows, ["written", "dropped"]);

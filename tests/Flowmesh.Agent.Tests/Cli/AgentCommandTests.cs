@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Flowmesh.Agent.Cli;
 using Flowmesh.Agent.Hosting;
+using Flowmesh.Capture;
 
 namespace Flowmesh.Agent.Tests.Cli;
 
@@ -15,7 +16,7 @@ public sealed class AgentCommandTests
         Assert.Equal(new IPEndPoint(IPAddress.Any, 7946), options.Bind);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 7947), options.Api);
         Assert.Equal(TimeSpan.FromSeconds(10), options.EpochLength);
-        Assert.Equal(AgentCaptureMode.Auto, options.Capture);
+        Assert.Equal(CaptureBackend.Auto, options.Capture);
         Assert.Equal(MembershipProfile.Lan, options.Profile);
         Assert.True(options.Discovery);
         Assert.Empty(options.Join);
@@ -51,7 +52,7 @@ public sealed class AgentCommandTests
         Assert.Equal("pc-7", options.Name);
         Assert.Equal("/tmp/fmh-x", options.DataDirectory);
         Assert.Equal(["eth0", "wlan0"], options.Interfaces);
-        Assert.Equal(AgentCaptureMode.Ebpf, options.Capture);
+        Assert.Equal(CaptureBackend.Ebpf, options.Capture);
         Assert.Equal([new JoinTarget("10.0.0.5", 7946), new JoinTarget("pc-3.lan", 8000), new JoinTarget("fd00::5", 7000)], options.Join);
         Assert.Equal(new IPEndPoint(IPAddress.Parse("10.0.0.7"), 7950), options.Bind);
         Assert.Equal(new IPEndPoint(IPAddress.Parse("192.0.2.7"), 7950), options.Advertise); // the bind port by default

@@ -1,7 +1,7 @@
-namespace Flowmesh.Agent.Cli;
+namespace Flowmesh.Capture;
 
 /// <summary>What `--capture` chose for a live capture.</summary>
-internal enum CaptureBackend
+public enum CaptureBackend
 {
     /// <summary>eBPF on Linux when it works there, libpcap otherwise (with one line saying why).</summary>
     Auto,

@@ -1,4 +1,4 @@
-namespace Flowmesh.Agent.Cli;
+namespace Flowmesh.Agent;
 
 internal static class ExitCodes
 {

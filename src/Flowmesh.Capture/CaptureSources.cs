@@ -1,12 +1,11 @@
-using Flowmesh.Capture;
 using Flowmesh.Capture.Ebpf;
 using Flowmesh.Capture.Files;
 using Flowmesh.Capture.Live;
 
-namespace Flowmesh.Agent.Cli;
+namespace Flowmesh.Capture;
 
 /// <summary>Opens the capture source a command asked for; every way that can fail becomes one <see cref="CaptureSetupException"/> with a message for the user.</summary>
-internal static class CaptureSources
+public static class CaptureSources
 {
     public static ICaptureSource OpenFile(string path)
     {
