@@ -71,7 +71,7 @@ internal static class ViewDocuments
             return new TopEntry(item.Label, Measured(item.Weight), bytes?.Value, bytes?.ErrorBound, packets?.Value, packets?.ErrorBound,
                 item.Share.Value, item.Weight.IsExact, item.Weight.CanStandBehind);
         }).ToList();
-        return new TopResponse(Camel(kind), Camel(measure), Window(view.Window), Coverage(ranked.Coverage), Measured(ranked.Total), ranked.UnlistedBound, entries)
+        return new TopResponse(TopKindNames.Name(kind), Camel(measure), Window(view.Window), Coverage(ranked.Coverage), Measured(ranked.Total), ranked.UnlistedBound, entries)
         {
             Monitor = excludeMonitor ? "excluded" : "included",
         };
@@ -93,6 +93,23 @@ internal static class ViewDocuments
         Measured(view.Distinct(DistinctKind.Destinations).Count),
         Measured(view.Distinct(DistinctKind.Flows).Count),
         Measured(view.Distinct(DistinctKind.Ports).Count));
+
+    /// <summary>Fan-out (hosts per source, then ports per pair) or fan-in (sources per destination), at most <paramref name="limit"/> keys.</summary>
+    public static SpreadResponse Spread(GlobalView view, bool fanIn, double? threshold, int limit)
+    {
+        SpreadKind[] kinds = fanIn ? [SpreadKind.SourcesPerDestination] : [SpreadKind.DestinationsPerSource, SpreadKind.PortsPerPair];
+        var entries = kinds.Select(kind => view.Spread(kind, threshold)).SelectMany(answer => answer.Items.Select(item =>
+            new SpreadEntry(item.Label, Camel(answer.Kind), SpreadUnit(answer.Kind), Measured(item.Spread), answer.Threshold, answer.DetectionFloor, item.ObservedBy)));
+        return new SpreadResponse(fanIn ? "fanin" : "fanout", Window(view.Window), Coverage(view.Coverage), entries.Take(limit).ToList());
+    }
+
+    /// <summary>What a spread of <paramref name="kind"/> counts.</summary>
+    public static string SpreadUnit(SpreadKind kind) => kind switch
+    {
+        SpreadKind.DestinationsPerSource => "hosts",
+        SpreadKind.PortsPerPair => "ports",
+        _ => "sources",
+    };
 
     public static ContributionsResponse Contributions(GlobalView view)
     {

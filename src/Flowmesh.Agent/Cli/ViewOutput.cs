@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Flowmesh.Agent.Api;
 using Flowmesh.Agent.Output;
+using Flowmesh.Core.Epochs;
 
 namespace Flowmesh.Agent.Cli;
 
 /// <summary>
 /// The global view's answers as a table (numbers with their bounds, then a coverage line), CSV (value, error, lower,
-/// upper, exact per number; the coverage line goes to the error stream so the CSV stays clean) or JSON (exactly the
-/// API's document).
+/// upper, exact per number) or JSON (exactly the API's document); beside CSV and JSON the coverage line goes to the
+/// error stream so the data stays clean. The view commands and <c>flowmesh query</c> both write through here.
 /// </summary>
 internal static class ViewOutput
 {
@@ -18,6 +19,7 @@ internal static class ViewOutput
         {
             case OutputFormat.Json:
                 Json(output, top, ApiJsonContext.Default.TopResponse);
+                CoverageNote(notes, top.Coverage);
                 return;
             case OutputFormat.Csv:
                 output.Write("key,measure,value,error,lower,upper,exact,trusted,share,bytes,bytes_error,packets,packets_error\n");
@@ -46,6 +48,7 @@ internal static class ViewOutput
         {
             case OutputFormat.Json:
                 Json(output, traffic, ApiJsonContext.Default.TrafficResponse);
+                CoverageNote(notes, traffic.Coverage);
                 return;
             case OutputFormat.Csv:
                 output.Write("start,seconds,bytes,packets,flows,origins,complete,settled\n");
@@ -80,6 +83,7 @@ internal static class ViewOutput
         {
             case OutputFormat.Json:
                 Json(output, matrix, ApiJsonContext.Default.MatrixResponse);
+                CoverageNote(notes, matrix.Coverage);
                 return;
             case OutputFormat.Csv:
                 output.Write("from,to,bytes,bytes_error,packets,packets_error,exact,trusted\n");
@@ -100,6 +104,63 @@ internal static class ViewOutput
         }
         output.Flush();
     }
+
+    /// <summary>Distinct counts; table and CSV show <paramref name="only"/> when given, JSON is always the whole document.</summary>
+    public static void Distinct(TextWriter output, TextWriter notes, OutputFormat format, DistinctResponse distinct, DistinctKind? only = null)
+    {
+        var counts = new (DistinctKind Kind, MeasuredDocument Count)[]
+        {
+            (DistinctKind.Sources, distinct.Sources), (DistinctKind.Destinations, distinct.Destinations), (DistinctKind.Flows, distinct.Flows), (DistinctKind.Ports, distinct.Ports),
+        }.Where(c => only is null || c.Kind == only).ToList();
+        switch (format)
+        {
+            case OutputFormat.Json:
+                Json(output, distinct, ApiJsonContext.Default.DistinctResponse);
+                CoverageNote(notes, distinct.Coverage);
+                return;
+            case OutputFormat.Csv:
+                output.Write("kind,value,error,lower,upper,exact,trusted\n");
+                foreach (var (kind, m) in counts)
+                    output.Write($"{Name(kind)},{N(m.Value)},{N(m.Error)},{N(m.Lower)},{N(m.Upper)},{B(m.Exact)},{B(m.Trusted)}\n");
+                CoverageNote(notes, distinct.Coverage);
+                break;
+            default:
+                Table(output, ["Distinct", "Count"], counts.Select(c => new[] { Name(c.Kind), BoundedNumber.Format(c.Count, "") }).ToList(), rightAligned: [1]);
+                CoverageLine(output, distinct.Coverage, distinct.Window);
+                break;
+        }
+        output.Flush();
+    }
+
+    public static void Spread(TextWriter output, TextWriter notes, OutputFormat format, SpreadResponse spread)
+    {
+        switch (format)
+        {
+            case OutputFormat.Json:
+                Json(output, spread, ApiJsonContext.Default.SpreadResponse);
+                CoverageNote(notes, spread.Coverage);
+                return;
+            case OutputFormat.Csv:
+                output.Write("key,kind,unit,value,error,lower,upper,exact,trusted,threshold,detection_floor,origins\n");
+                foreach (var e in spread.Entries)
+                    output.Write($"{Csv(e.Key)},{e.Kind},{e.Unit},{N(e.Value.Value)},{N(e.Value.Error)},{N(e.Value.Lower)},{N(e.Value.Upper)},{B(e.Value.Exact)},{B(e.Value.Trusted)},{N(e.Threshold)},{N(e.DetectionFloor)},{Csv(string.Join(' ', e.Origins))}\n");
+                CoverageNote(notes, spread.Coverage);
+                break;
+            default:
+                var rows = spread.Entries.Select((e, i) => new[]
+                {
+                    (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), e.Key, BoundedNumber.Format(e.Value, e.Unit), string.Join(", ", e.Origins),
+                }).ToList();
+                Table(output, ["#", spread.Direction == "fanin" ? "Destination" : "Source (-> destination)", spread.Direction == "fanin" ? "Fan-in" : "Fan-out", "Seen by"], rows, rightAligned: [0, 2]);
+                foreach (var kind in spread.Entries.GroupBy(e => e.Unit))
+                    output.Write($"{kind.Key}: threshold {BoundedNumber.Plain(kind.First().Threshold, "")}, detection floor {BoundedNumber.Plain(kind.First().DetectionFloor, "")}\n");
+                CoverageLine(output, spread.Coverage, spread.Window);
+                break;
+        }
+        output.Flush();
+    }
+
+    private static string Name(DistinctKind kind) => kind.ToString().ToLowerInvariant();
 
     public static void Alerts(TextWriter output, OutputFormat format, AlertsResponse alerts)
     {
@@ -156,16 +217,9 @@ internal static class ViewOutput
         output.Flush();
     }
 
-    private static string Title(string by) => by switch
-    {
-        "talkers" => "Talker",
-        "destinations" => "Destination",
-        "pairs" => "Pair",
-        "ports" => "Port",
-        _ => "Flow",
-    };
+    private static string Title(string by) => char.ToUpperInvariant(Singular(by)[0]) + Singular(by)[1..];
 
-    private static string Singular(string by) => Title(by).ToLowerInvariant();
+    private static string Singular(string by) => TopKindNames.TryParse(by, out var kind) ? TopKindNames.Singular(kind) : by;
 
     private static string N(double value) => BoundedNumber.Csv(value);
 
