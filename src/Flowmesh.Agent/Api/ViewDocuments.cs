@@ -24,9 +24,9 @@ internal static class ViewDocuments
         c.IsComplete,
         c.Expected,
         c.Contributing,
-        Named(c, Core.Views.OriginStatus.Missing),
-        Named(c, Core.Views.OriginStatus.Late),
-        Named(c, Core.Views.OriginStatus.Gaps),
+        Named(c, CoverageStatus.Missing),
+        Named(c, CoverageStatus.Late),
+        Named(c, CoverageStatus.Gaps),
         c.NewestDataAge?.TotalSeconds,
         CaveatNames(c.Caveats),
         c.Conflicts,
@@ -36,7 +36,7 @@ internal static class ViewDocuments
             c.LeftToPeer.Bytes, c.LeftToPeer.Packets, c.LeftToPeer.UnlistedBytes, c.LeftToPeer.UnlistedPackets),
     };
 
-    private static List<string> Named(ViewCoverage c, Core.Views.OriginStatus status) =>
+    private static List<string> Named(ViewCoverage c, CoverageStatus status) =>
         c.Origins.Where(o => o.Status == status).Select(o => o.Origin).ToList();
 
     public static TrafficResponse Traffic(GlobalView view)
@@ -80,7 +80,7 @@ internal static class ViewDocuments
     public static MatrixResponse Matrix(GlobalView view, string by, int ipv4Prefix, int ipv6Prefix, int limit)
     {
         var answer = view.Matrix(ipv4Prefix, ipv6Prefix, limit);
-        var cells = answer.Cells.Select(c => new MatrixCell(c.Source.ToString(), c.Destination.ToString(), c.Bytes.Value, c.Bytes.ErrorBound,
+        var cells = answer.Cells.Select(c => new MatrixCellDocument(c.Source.ToString(), c.Destination.ToString(), c.Bytes.Value, c.Bytes.ErrorBound,
             c.Packets.Value, c.Packets.ErrorBound, c.Bytes.IsExact, c.Bytes.CanStandBehind)).ToList();
         return new MatrixResponse(by, ipv4Prefix, ipv6Prefix, Camel(answer.Basis), Window(view.Window), Coverage(answer.Coverage), cells,
             answer.UnattributedBytes.Upper, Measured(answer.UnattributedBytes));

@@ -523,12 +523,12 @@ public sealed class GlobalView
             int settled = (int)(Math.Max(0, _settledEnd - first) / _options.EpochMicros);
             int coveredCount = covered?.Count(s => s >= first) ?? 0;
             long? newestEnd = records?.Max(r => r.Id.EndMicros);
-            OriginStatus status;
-            if (!expected) status = OriginStatus.Unexpected;
-            else if (coveredCount >= settled) status = OriginStatus.Complete;
-            else if (records is null) status = OriginStatus.Missing;
-            else if (newestEnd < _settledEnd) status = OriginStatus.Late;
-            else status = OriginStatus.Gaps;
+            CoverageStatus status;
+            if (!expected) status = CoverageStatus.Unexpected;
+            else if (coveredCount >= settled) status = CoverageStatus.Complete;
+            else if (records is null) status = CoverageStatus.Missing;
+            else if (newestEnd < _settledEnd) status = CoverageStatus.Late;
+            else status = CoverageStatus.Gaps;
             origins.Add(new OriginCoverage(name, state, status, records?.Count ?? 0, settled, coveredCount, newestEnd,
                 newestEnd is { } end ? TimeSpan.FromMicroseconds(Math.Max(0, NowMicros - end)) : null));
         }
