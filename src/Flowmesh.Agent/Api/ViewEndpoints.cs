@@ -32,7 +32,7 @@ internal static class ViewEndpoints
         {
             var q = context.Request.Query;
             if (AgentApi.RejectQuery(context, TopParameters) is { } rejected) return rejected;
-            string by = q["by"].ToString() is { Length: > 0 } b ? b : "talkers";
+            string by = q["by"].ToString() is { Length: > 0 } b ? b : TopKindNames.Name(TopKind.Talkers);
             if (!TopKindNames.TryParse(by, out var kind)) return BadRequest(context, $"by='{AgentApi.Printable(by)}' is not one of {string.Join(", ", TopKindNames.All)}");
             string measureText = q["measure"].ToString() is { Length: > 0 } m ? m : "bytes";
             TrafficMeasure? measure = measureText switch { "bytes" => TrafficMeasure.Bytes, "packets" => TrafficMeasure.Packets, _ => null };

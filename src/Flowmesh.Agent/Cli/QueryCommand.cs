@@ -22,8 +22,9 @@ internal static class QueryCommand
         var by = new Option<string>("--by") { Description = "Rank top lists by bytes or packets.", DefaultValueFactory = _ => "bytes" };
         by.AcceptOnlyFromAmong("bytes", "packets");
         var limit = new Option<int>("--limit", "-n") { Description = "At most this many rows.", DefaultValueFactory = _ => 20 };
-        var distinct = new Option<string?>("--distinct") { Description = "Distinct count: sources, destinations, flows or ports." };
-        distinct.AcceptOnlyFromAmong("sources", "destinations", "flows", "ports");
+        string[] distinctKinds = [.. Enum.GetValues<DistinctKind>().Select(k => k.ToString().ToLowerInvariant())];
+        var distinct = new Option<string?>("--distinct") { Description = $"Distinct count: {string.Join(", ", distinctKinds)}." };
+        distinct.AcceptOnlyFromAmong(distinctKinds);
         var fanout = new Option<bool>("--fanout") { Description = "Sources that reached many distinct hosts, or many ports of one host." };
         var fanin = new Option<bool>("--fanin") { Description = "Destinations reached by many distinct sources." };
         var min = new Option<double?>("--min") { Description = "Smallest spread to report with --fanout/--fanin (default: twice the detection floor)." };
