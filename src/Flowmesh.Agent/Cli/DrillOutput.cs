@@ -54,5 +54,4 @@ internal static class DrillOutput
     private static bool HasPorts(string protocol) => protocol is "tcp" or "udp";
 
     private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
-
 }

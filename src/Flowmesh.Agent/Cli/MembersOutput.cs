@@ -67,5 +67,4 @@ internal static class MembersOutput
     }
 
     private static int StateOrder(string state) => state switch { "dead" => 0, "suspect" => 1, "left" => 2, "alive" => 3, _ => 4 };
-
 }
