@@ -13,6 +13,7 @@ namespace Flowmesh.Agent.Api;
 [JsonSerializable(typeof(MatrixResponse))]
 [JsonSerializable(typeof(AlertsResponse))]
 [JsonSerializable(typeof(DistinctResponse))]
+[JsonSerializable(typeof(SpreadResponse))]
 [JsonSerializable(typeof(ContributionsResponse))]
 [JsonSerializable(typeof(NodeResponse))]
 [JsonSerializable(typeof(FlowsResponse))]

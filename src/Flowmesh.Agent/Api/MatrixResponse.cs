@@ -8,8 +8,9 @@ internal sealed record MatrixResponse(
     string Basis,
     WindowDocument Window,
     CoverageDocument Coverage,
-    IReadOnlyList<MatrixCell> Cells,
+    IReadOnlyList<MatrixCellDocument> Cells,
     double UnattributedBytes,
     MeasuredDocument Unattributed);
 
-internal sealed record MatrixCell(string From, string To, double Bytes, double BytesError, double Packets, double PacketsError, bool Exact, bool Trusted);
+/// <summary>One cell of the matrix document, its bytes and packets each with their bound.</summary>
+internal sealed record MatrixCellDocument(string From, string To, double Bytes, double BytesError, double Packets, double PacketsError, bool Exact, bool Trusted);

@@ -24,9 +24,9 @@ internal static class ViewDocuments
         c.IsComplete,
         c.Expected,
         c.Contributing,
-        Named(c, Core.Views.OriginStatus.Missing),
-        Named(c, Core.Views.OriginStatus.Late),
-        Named(c, Core.Views.OriginStatus.Gaps),
+        Named(c, CoverageStatus.Missing),
+        Named(c, CoverageStatus.Late),
+        Named(c, CoverageStatus.Gaps),
         c.NewestDataAge?.TotalSeconds,
         CaveatNames(c.Caveats),
         c.Conflicts,
@@ -36,7 +36,7 @@ internal static class ViewDocuments
             c.LeftToPeer.Bytes, c.LeftToPeer.Packets, c.LeftToPeer.UnlistedBytes, c.LeftToPeer.UnlistedPackets, c.LeftToPeer.StaleOwners),
     };
 
-    private static List<string> Named(ViewCoverage c, Core.Views.OriginStatus status) =>
+    private static List<string> Named(ViewCoverage c, CoverageStatus status) =>
         c.Origins.Where(o => o.Status == status).Select(o => o.Origin).ToList();
 
     public static TrafficResponse Traffic(GlobalView view)
@@ -71,7 +71,7 @@ internal static class ViewDocuments
             return new TopEntry(item.Label, Measured(item.Weight), bytes?.Value, bytes?.ErrorBound, packets?.Value, packets?.ErrorBound,
                 item.Share.Value, item.Weight.IsExact, item.Weight.CanStandBehind);
         }).ToList();
-        return new TopResponse(Camel(kind), Camel(measure), Window(view.Window), Coverage(ranked.Coverage), Measured(ranked.Total), ranked.UnlistedBound, entries)
+        return new TopResponse(TopKindNames.Name(kind), Camel(measure), Window(view.Window), Coverage(ranked.Coverage), Measured(ranked.Total), ranked.UnlistedBound, entries)
         {
             Monitor = excludeMonitor ? "excluded" : "included",
         };
@@ -80,7 +80,7 @@ internal static class ViewDocuments
     public static MatrixResponse Matrix(GlobalView view, string by, int ipv4Prefix, int ipv6Prefix, int limit)
     {
         var answer = view.Matrix(ipv4Prefix, ipv6Prefix, limit);
-        var cells = answer.Cells.Select(c => new MatrixCell(c.Source.ToString(), c.Destination.ToString(), c.Bytes.Value, c.Bytes.ErrorBound,
+        var cells = answer.Cells.Select(c => new MatrixCellDocument(c.Source.ToString(), c.Destination.ToString(), c.Bytes.Value, c.Bytes.ErrorBound,
             c.Packets.Value, c.Packets.ErrorBound, c.Bytes.IsExact, c.Bytes.CanStandBehind)).ToList();
         return new MatrixResponse(by, ipv4Prefix, ipv6Prefix, Camel(answer.Basis), Window(view.Window), Coverage(answer.Coverage), cells,
             answer.UnattributedBytes.Upper, Measured(answer.UnattributedBytes));
@@ -93,6 +93,23 @@ internal static class ViewDocuments
         Measured(view.Distinct(DistinctKind.Destinations).Count),
         Measured(view.Distinct(DistinctKind.Flows).Count),
         Measured(view.Distinct(DistinctKind.Ports).Count));
+
+    /// <summary>Fan-out (hosts per source, then ports per pair) or fan-in (sources per destination), at most <paramref name="limit"/> keys.</summary>
+    public static SpreadResponse Spread(GlobalView view, bool fanIn, double? threshold, int limit)
+    {
+        SpreadKind[] kinds = fanIn ? [SpreadKind.SourcesPerDestination] : [SpreadKind.DestinationsPerSource, SpreadKind.PortsPerPair];
+        var entries = kinds.Select(kind => view.Spread(kind, threshold)).SelectMany(answer => answer.Items.Select(item =>
+            new SpreadEntry(item.Label, Camel(answer.Kind), SpreadUnit(answer.Kind), Measured(item.Spread), answer.Threshold, answer.DetectionFloor, item.ObservedBy)));
+        return new SpreadResponse(fanIn ? "fanin" : "fanout", Window(view.Window), Coverage(view.Coverage), entries.Take(limit).ToList());
+    }
+
+    /// <summary>What a spread of <paramref name="kind"/> counts.</summary>
+    public static string SpreadUnit(SpreadKind kind) => kind switch
+    {
+        SpreadKind.DestinationsPerSource => "hosts",
+        SpreadKind.PortsPerPair => "ports",
+        _ => "sources",
+    };
 
     public static ContributionsResponse Contributions(GlobalView view)
     {

@@ -32,17 +32,8 @@ internal static class ViewEndpoints
         {
             var q = context.Request.Query;
             if (AgentApi.RejectQuery(context, TopParameters) is { } rejected) return rejected;
-            string by = q["by"].ToString() is { Length: > 0 } b ? b : "talkers";
-            TopKind? kind = by switch
-            {
-                "talkers" => TopKind.Talkers,
-                "destinations" => TopKind.Destinations,
-                "pairs" => TopKind.Pairs,
-                "ports" => TopKind.Ports,
-                "flows" => TopKind.Flows,
-                _ => null,
-            };
-            if (kind is null) return BadRequest(context, $"by='{AgentApi.Printable(by)}' is not one of talkers, destinations, pairs, ports, flows");
+            string by = q["by"].ToString() is { Length: > 0 } b ? b : TopKindNames.Name(TopKind.Talkers);
+            if (!TopKindNames.TryParse(by, out var kind)) return BadRequest(context, $"by='{AgentApi.Printable(by)}' is not one of {string.Join(", ", TopKindNames.All)}");
             string measureText = q["measure"].ToString() is { Length: > 0 } m ? m : "bytes";
             TrafficMeasure? measure = measureText switch { "bytes" => TrafficMeasure.Bytes, "packets" => TrafficMeasure.Packets, _ => null };
             if (measure is null) return BadRequest(context, $"measure='{AgentApi.Printable(measureText)}' is not bytes or packets");
@@ -54,7 +45,7 @@ internal static class ViewEndpoints
             if (exclude.Value && kind is TopKind.Flows or TopKind.Ports)
                 return BadRequest(context, "monitor=exclude applies to talkers, destinations and pairs only");
             return WithView(context, cache, counted, null, view =>
-                AgentApi.Write(context, 200, ViewDocuments.Top(view, kind.Value, measure.Value, limit, exclude.Value), ApiJsonContext.Default.TopResponse));
+                AgentApi.Write(context, 200, ViewDocuments.Top(view, kind, measure.Value, limit, exclude.Value), ApiJsonContext.Default.TopResponse));
         });
 
         app.MapGet("/api/v1/matrix", context =>

@@ -20,18 +20,20 @@ internal static class DrillOutput
                 output.Write('\n');
                 break;
             case OutputFormat.Csv:
-                output.Write("origin,protocol,source,source_port,destination,destination_port,bytes_out,packets_out,bytes_in,packets_in,first,last,tcp_flags\n");
+                var csv = new TextTable(["origin", "protocol", "source", "source_port", "destination", "destination_port", "bytes_out", "packets_out", "bytes_in", "packets_in", "first", "last", "tcp_flags"]);
                 foreach (var f in flows.Flows)
-                    output.Write($"{Csv(f.Origin)},{f.Protocol},{f.Source},{I(f.SourcePort)},{f.Destination},{I(f.DestinationPort)},{I(f.BytesOut)},{I(f.PacketsOut)},{I(f.BytesIn)},{I(f.PacketsIn)},{f.First},{f.Last},{Csv(f.TcpFlags ?? "")}\n");
+                    csv.Add(f.Origin, f.Protocol, f.Source, I(f.SourcePort), f.Destination, I(f.DestinationPort), I(f.BytesOut), I(f.PacketsOut), I(f.BytesIn), I(f.PacketsIn), f.First, f.Last, f.TcpFlags ?? "");
+                csv.WriteCsv(output);
                 notes.WriteLine($"flowmesh: {Summary(flows)}");
                 break;
             default:
-                var rows = flows.Flows.Select(f => new[]
+                var table = new TextTable(["Origin", "Proto", "Source", "Destination", "Bytes out", "Pkts out", "Bytes in", "Pkts in", "Flags", "First", "Last"], 4, 5, 6, 7);
+                foreach (var f in flows.Flows)
                 {
-                    f.Origin, f.Protocol, Endpoint(f.Source, f.SourcePort, f.Protocol), Endpoint(f.Destination, f.DestinationPort, f.Protocol),
-                    I(f.BytesOut), I(f.PacketsOut), I(f.BytesIn), I(f.PacketsIn), f.TcpFlags ?? "", f.First, f.Last,
-                }).ToList();
-                Table(output, ["Origin", "Proto", "Source", "Destination", "Bytes out", "Pkts out", "Bytes in", "Pkts in", "Flags", "First", "Last"], rows, [4, 5, 6, 7]);
+                    table.Add(f.Origin, f.Protocol, FlowFields.Endpoint(f.Source, f.SourcePort, HasPorts(f.Protocol)), FlowFields.Endpoint(f.Destination, f.DestinationPort, HasPorts(f.Protocol)),
+                        I(f.BytesOut), I(f.PacketsOut), I(f.BytesIn), I(f.PacketsIn), f.TcpFlags ?? "", f.First, f.Last);
+                }
+                table.WriteAligned(output);
                 output.Write($"{Summary(flows)}\n");
                 break;
         }
@@ -48,20 +50,8 @@ internal static class DrillOutput
         return text;
     }
 
-    private static string Endpoint(string address, int port, string protocol) =>
-        protocol is "tcp" or "udp" ? (address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{I(port)}" : $"{address}:{I(port)}") : address;
-
-    private static void Table(TextWriter output, string[] headers, List<string[]> rows, int[] rightAligned)
-    {
-        var widths = headers.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        void Row(string[] row) => output.Write(string.Join("  ", row.Select((c, i) =>
-            rightAligned.Contains(i) ? c.PadLeft(widths[i]) : i == row.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd() + "\n");
-        Row(headers);
-        foreach (var row in rows) Row(row);
-    }
+    /// <summary>The flow log's protocol names with ports (docs/api.md: tcp, udp).</summary>
+    private static bool HasPorts(string protocol) => protocol is "tcp" or "udp";
 
     private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Csv(string text) =>
-        text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
 }

@@ -26,9 +26,10 @@ internal static class MembersOutput
                 output.Write('\n');
                 break;
             case OutputFormat.Csv:
-                output.Write("name,address,state,incarnation,since_seconds,self\n");
+                var csv = new TextTable(["name", "address", "state", "incarnation", "since_seconds", "self"]);
                 foreach (var m in rows)
-                    output.Write($"{Csv(m.Name)},{Csv(m.Address)},{m.State},{m.Incarnation.ToString(CultureInfo.InvariantCulture)},{m.SinceSeconds.ToString("0.###", CultureInfo.InvariantCulture)},{(m.Name == members.Self ? "true" : "false")}\n");
+                    csv.Add(m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture), m.SinceSeconds.ToString("0.###", CultureInfo.InvariantCulture), m.Name == members.Self ? "true" : "false");
+                csv.WriteCsv(output);
                 break;
             default:
                 WriteTable(output, members.Self, rows);
@@ -39,16 +40,10 @@ internal static class MembersOutput
 
     private static void WriteTable(TextWriter output, string self, List<MemberEntry> rows)
     {
-        string[] headers = ["Name", "Address", "State", "Incarnation", "Since"];
-        var cells = rows.Select(m => new[]
-        {
-            m.Name == self ? m.Name + " (self)" : m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture), Age(m.SinceSeconds),
-        }).ToList();
-        var widths = headers.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
-        void Row(string[] row) =>
-            output.Write(string.Join("  ", row.Select((c, i) => i == row.Length - 1 ? c : i == 3 ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))) + "\n");
-        Row(headers);
-        foreach (var row in cells) Row(row);
+        var table = new TextTable(["Name", "Address", "State", "Incarnation", "Since"], 3);
+        foreach (var m in rows)
+            table.Add(m.Name == self ? m.Name + " (self)" : m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture), Age(m.SinceSeconds));
+        table.WriteAligned(output);
         var counts = rows.GroupBy(m => m.State).OrderBy(g => StateOrder(g.Key)).Select(g => $"{g.Count()} {g.Key}");
         output.Write($"{rows.Count} members: {string.Join(", ", counts)}\n");
         foreach (var m in rows.Where(m => m.ConflictingAddresses.Count > 0))
@@ -72,7 +67,4 @@ internal static class MembersOutput
     }
 
     private static int StateOrder(string state) => state switch { "dead" => 0, "suspect" => 1, "left" => 2, "alive" => 3, _ => 4 };
-
-    private static string Csv(string text) =>
-        text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 }

@@ -1,23 +1,30 @@
 using System.CommandLine;
 using System.Text;
+using Flowmesh.Agent.Api;
 using Flowmesh.Agent.Output;
+using Flowmesh.Agent.Views;
 using Flowmesh.Core.Epochs;
 
 namespace Flowmesh.Agent.Cli;
 
-/// <summary>`flowmesh query`: merges the records of .fms files exactly once and answers one question, every number with its error bound.</summary>
+/// <summary>
+/// `flowmesh query`: the global view over .fms files. The files are a view source (<see cref="RecordFileViewSource"/>)
+/// feeding the same view, documents and output as the API and the view commands, so every answer has the API's
+/// schema and bounds. Records are taken exactly once; overlapping or conflicting records are refused.
+/// </summary>
 internal static class QueryCommand
 {
     public static Command Create()
     {
         var files = new Argument<string[]>("files") { Description = "Summary files written by 'flowmesh summarize'.", Arity = ArgumentArity.OneOrMore };
-        var top = new Option<string?>("--top") { Description = "Top list: talkers (senders), destinations (receivers), pairs or flows." };
-        top.AcceptOnlyFromAmong("talkers", "destinations", "pairs", "flows");
+        var top = new Option<string?>("--top") { Description = $"Top list: {string.Join(", ", TopKindNames.All)}." };
+        top.AcceptOnlyFromAmong([.. TopKindNames.All]);
         var by = new Option<string>("--by") { Description = "Rank top lists by bytes or packets.", DefaultValueFactory = _ => "bytes" };
         by.AcceptOnlyFromAmong("bytes", "packets");
         var limit = new Option<int>("--limit", "-n") { Description = "At most this many rows.", DefaultValueFactory = _ => 20 };
-        var distinct = new Option<string?>("--distinct") { Description = "Distinct count: sources, destinations, flows or ports." };
-        distinct.AcceptOnlyFromAmong("sources", "destinations", "flows", "ports");
+        string[] distinctKinds = [.. Enum.GetValues<DistinctKind>().Select(k => k.ToString().ToLowerInvariant())];
+        var distinct = new Option<string?>("--distinct") { Description = $"Distinct count: {string.Join(", ", distinctKinds)}." };
+        distinct.AcceptOnlyFromAmong(distinctKinds);
         var fanout = new Option<bool>("--fanout") { Description = "Sources that reached many distinct hosts, or many ports of one host." };
         var fanin = new Option<bool>("--fanin") { Description = "Destinations reached by many distinct sources." };
         var min = new Option<double?>("--min") { Description = "Smallest spread to report with --fanout/--fanin (default: twice the detection floor)." };
@@ -35,38 +42,37 @@ internal static class QueryCommand
             int modes = (parse.GetValue(top) is null ? 0 : 1) + (parse.GetValue(distinct) is null ? 0 : 1) +
                         (parse.GetValue(fanout) ? 1 : 0) + (parse.GetValue(fanin) ? 1 : 0) + (parse.GetValue(matrix) ? 1 : 0);
             if (modes > 1) return Fail(ExitCodes.UsageError, "Ask one question at a time: --top, --distinct, --fanout, --fanin or --matrix.");
-            if (parse.GetValue(limit) < 0) return Fail(ExitCodes.UsageError, "--limit must not be negative.");
+            int n = parse.GetValue(limit);
+            if (n < 0) return Fail(ExitCodes.UsageError, "--limit must not be negative.");
             if (parse.GetValue(min) is < 0) return Fail(ExitCodes.UsageError, "--min must not be negative.");
 
-            Core.Sketches.SketchHashKey key;
-            var set = new EpochRecordSet();
-            int duplicates = 0;
+            var records = new List<EpochRecord>();
+            Core.Views.GlobalView view;
             try
             {
-                key = SummarizedRecordFile.LoadKey(parse.GetValue(keyFile));
+                var key = SummarizedRecordFile.LoadKey(parse.GetValue(keyFile));
+                // The set refuses what the view would otherwise resolve silently: one id with two contents, or records of
+                // one origin that overlap (the same capture summarized at two epoch lengths would count twice).
+                var admitted = new EpochRecordSet();
                 foreach (string path in parse.GetValue(files)!)
                 {
                     foreach (var record in SummarizedRecordFile.ReadAll(path, key))
                     {
-                        if (set.Add(record) == EpochRecordAddResult.Duplicate) duplicates++;
+                        admitted.Add(record);
+                        records.Add(record);
                     }
                 }
+                if (records.Count == 0) return Fail(ExitCodes.InputError, "The files hold no epoch records.");
+                view = new RecordFileViewSource(records).Build();
             }
             catch (FileNotFoundException e)
             {
                 return Fail(ExitCodes.InputError, $"{e.FileName}: no such file");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or EpochConflictException)
             {
                 return Fail(ExitCodes.InputError, e.Message);
             }
-            catch (EpochConflictException e)
-            {
-                return Fail(ExitCodes.InputError, e.Message);
-            }
-            if (set.Count == 0) return Fail(ExitCodes.InputError, "The files hold no epoch records.");
-
-            var view = set.Merge();
             var outputFormat = parse.GetValue(format) switch
             {
                 "table" => OutputFormat.Table,
@@ -75,21 +81,18 @@ internal static class QueryCommand
                 _ => Console.IsOutputRedirected ? OutputFormat.Json : OutputFormat.Table,
             };
             var measure = parse.GetValue(by) == "packets" ? TrafficMeasure.Packets : TrafficMeasure.Bytes;
-            (List<QueryRow> rows, string header) = parse.GetValue(top) is string dimension
-                ? (QueryAnswers.Top(view, Enum.Parse<TopDimension>(dimension, ignoreCase: true), measure, parse.GetValue(limit)), measure == TrafficMeasure.Bytes ? "Bytes" : "Packets")
-                : parse.GetValue(distinct) is string kind ? (QueryAnswers.Distinct(view, Enum.Parse<DistinctKind>(kind, ignoreCase: true)), "Distinct")
-                : parse.GetValue(fanout) ? (QueryAnswers.Spread(view, parse.GetValue(min), SpreadKind.DestinationsPerSource, SpreadKind.PortsPerPair).Take(parse.GetValue(limit)).ToList(), "Fan-out")
-                : parse.GetValue(fanin) ? (QueryAnswers.Spread(view, parse.GetValue(min), SpreadKind.SourcesPerDestination).Take(parse.GetValue(limit)).ToList(), "Fan-in")
-                : parse.GetValue(matrix) ? (QueryAnswers.Matrix(view, parse.GetValue(limit)), "Bytes")
-                : (QueryAnswers.Totals(view), "Bytes");
-
-            string coverage = QueryAnswers.Coverage(view) + (duplicates > 0 ? $"; {duplicates} duplicate records ignored" : "");
             using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 64 * 1024);
-            if (outputFormat == OutputFormat.Table)
-                stdout.Write(coverage + "\n");
+            var notes = Console.Error;
+            if (parse.GetValue(top) is string kind && TopKindNames.TryParse(kind, out var topKind))
+                ViewOutput.Top(stdout, notes, outputFormat, ViewDocuments.Top(view, topKind, measure, n));
+            else if (parse.GetValue(distinct) is string distinctKind)
+                ViewOutput.Distinct(stdout, notes, outputFormat, ViewDocuments.Distinct(view), Enum.Parse<DistinctKind>(distinctKind, ignoreCase: true));
+            else if (parse.GetValue(fanout) || parse.GetValue(fanin))
+                ViewOutput.Spread(stdout, notes, outputFormat, ViewDocuments.Spread(view, parse.GetValue(fanin), parse.GetValue(min), n));
+            else if (parse.GetValue(matrix))
+                ViewOutput.Matrix(stdout, notes, outputFormat, ViewDocuments.Matrix(view, "subnet/24", 24, 64, n));
             else
-                Console.Error.WriteLine(coverage);
-            QueryOutput.Write(stdout, outputFormat, rows, header);
+                ViewOutput.Traffic(stdout, notes, outputFormat, ViewDocuments.Traffic(view));
             return ExitCodes.Success;
         });
         return command;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Flowmesh.Agent.Api;
 using Flowmesh.Agent.Output;
+using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Views;
 
 namespace Flowmesh.Agent.Cli;
@@ -15,8 +16,8 @@ internal static class ViewCommands
 {
     public static Command Top()
     {
-        var what = new Argument<string>("what") { Description = "talkers, destinations, pairs, ports or flows." };
-        what.AcceptOnlyFromAmong("talkers", "destinations", "pairs", "ports", "flows");
+        var what = new Argument<string>("what") { Description = string.Join(", ", TopKindNames.All) + "." };
+        what.AcceptOnlyFromAmong([.. TopKindNames.All]);
         var limit = new Option<int>("--limit") { Description = "How many entries (1-64).", DefaultValueFactory = _ => 10 };
         var measure = new Option<string>("--measure") { Description = "Rank by bytes or packets.", DefaultValueFactory = _ => "bytes" };
         measure.AcceptOnlyFromAmong("bytes", "packets");

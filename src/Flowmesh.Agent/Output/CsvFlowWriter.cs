@@ -11,23 +11,20 @@ internal sealed class CsvFlowWriter : IFlowRecordWriter
     public CsvFlowWriter(TextWriter output)
     {
         _output = output;
-        _output.Write(string.Join(',', FlowFields.Names));
-        _output.Write('\n');
+        TextTable.WriteCsvRow(_output, FlowFields.Names);
     }
 
     public void Write(FlowRecord r)
     {
-        // None of these values can contain a comma, quote or newline, so no field needs quoting.
         var c = CultureInfo.InvariantCulture;
-        _output.Write(string.Join(',',
+        TextTable.WriteCsvRow(_output, [
             r.Protocol.ToString(c), r.SourceAddress.ToString(), r.SourcePort.ToString(c),
             r.DestinationAddress.ToString(), r.DestinationPort.ToString(c),
             r.Packets.ToString(c), r.Bytes.ToString(c), r.ReversePackets.ToString(c), r.ReverseBytes.ToString(c),
             r.Segments.ToString(c), r.ReverseSegments.ToString(c),
             FlowFields.Timestamp(r.StartMicros), FlowFields.Timestamp(r.EndMicros),
             r.TcpFlags.ToString(c), r.IcmpType.ToString(c), r.IcmpCode.ToString(c),
-            FlowFields.EndReason(r.EndReason), r.CommunityIdV1()));
-        _output.Write('\n');
+            FlowFields.EndReason(r.EndReason), r.CommunityIdV1()]);
     }
 
     public void Complete() => _output.Flush();

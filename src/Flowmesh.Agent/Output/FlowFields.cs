@@ -60,6 +60,12 @@ internal static class FlowFields
         for (int i = destination.Length - 1; i >= 0; i--, value /= 10) destination[i] = (char)('0' + value % 10);
     }
 
+    /// <summary>"10.0.0.2:80", "[2001:db8::1]:443", or the bare address for protocols without ports.</summary>
+    public static string Endpoint(string address, int port, bool hasPorts) =>
+        !hasPorts ? address
+        : address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+        : $"{address}:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
     public static string EndReason(FlowEndReason reason) => reason switch
     {
         FlowEndReason.IdleTimeout => "idle",

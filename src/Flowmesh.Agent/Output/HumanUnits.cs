@@ -32,23 +32,6 @@ internal static class HumanUnits
         : span.TotalHours < 2 ? $"{span.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min"
         : $"{span.TotalHours.ToString("0.0", CultureInfo.InvariantCulture)} h";
 
-    /// <summary>
-    /// An estimate with its error bound, for people: "1.21 GB ± 0.3 %", "4 812 ± 1.6 %" (unit "B" scales bytes,
-    /// anything else is a grouped count). The bound is shown relative to the estimate; an estimate of 0 shows it
-    /// absolute.
-    /// </summary>
-    public static string Bounded(double estimate, double errorBound, string unit)
-    {
-        string value = unit == "B" ? Scaled(estimate, "B") : Grouped(estimate);
-        if (estimate <= 0)
-            return errorBound <= 0 ? $"{value} ± 0" : $"{value} + {(unit == "B" ? Scaled(errorBound, "B") : Grouped(errorBound))}";
-        double percent = errorBound / estimate * 100;
-        string p = percent == 0 ? "0" : percent < 0.1 ? percent.ToString("0.###", CultureInfo.InvariantCulture)
-            : percent < 10 ? percent.ToString("0.0", CultureInfo.InvariantCulture)
-            : percent.ToString("0", CultureInfo.InvariantCulture);
-        return $"{value} ± {p} %";
-    }
-
     /// <summary>A whole number with thin groups of three: "4 812", "1 204 330".</summary>
     public static string Grouped(double value)
     {

@@ -56,7 +56,7 @@ public static class Detectors
             var evidence = rates.Select(r => new AlertEvidence(r.Measure == TrafficMeasure.Packets ? "packet rate" : "byte rate", r.Rate, r.Threshold,
                 r.Measure == TrafficMeasure.Packets ? "packets/s" : "B/s")).ToList();
             byte[] raw = AddressBytes(key.Source);
-            var observedBy = view.ObservedByTop(TopDimension.Destinations, rates[0].Measure, raw);
+            var observedBy = view.ObservedByTop(TopKind.Destinations, rates[0].Measure, raw);
             string text = string.Join(", ", evidence.Select(e => $"{Number(e.Value)} {e.Unit} (threshold {e.Threshold.ToString("0.##", CultureInfo.InvariantCulture)})"));
             alerts.Add(NewAlert(view, options, AlertKind.FloodRate, subject, evidence, rates.Any(r => r.Rate.Lower >= r.Threshold), observedBy,
                 $"{subject} received {text} over {Minutes(view.Window)}"));
@@ -71,7 +71,7 @@ public static class Detectors
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var alerts = new List<Alert>();
-        foreach (var (kind, dimension, role) in new[] { (TopKind.Talkers, TopDimension.Talkers, "sender"), (TopKind.Destinations, TopDimension.Destinations, "receiver") })
+        foreach (var (kind, role) in new[] { (TopKind.Talkers, "sender"), (TopKind.Destinations, "receiver") })
         {
             var top = view.Top(kind, TrafficMeasure.Bytes, int.MaxValue);
             double total = top.Total.Value;
@@ -84,7 +84,7 @@ public static class Detectors
                 byte[] raw = AddressBytes(item.Key.Source);
                 alerts.Add(NewAlert(view, options, AlertKind.HeavyHitter, subject,
                     [new AlertEvidence("share of bytes", share, options.HeavyHitterShare, "fraction"), new AlertEvidence("bytes", item.Weight, options.HeavyHitterShare * total, "B")],
-                    share.Lower >= options.HeavyHitterShare, view.ObservedByTop(dimension, TrafficMeasure.Bytes, raw),
+                    share.Lower >= options.HeavyHitterShare, view.ObservedByTop(kind, TrafficMeasure.Bytes, raw),
                     $"{item.Label} {(role == "sender" ? "sent" : "received")} {share.Value:P1} (± {share.ErrorBound:P1}) of {total:0} B in {Minutes(view.Window)}"));
             }
         }
@@ -111,14 +111,14 @@ public static class Detectors
             if (!contacted.TryGetValue(destination, out var sources)) contacted[destination] = sources = [];
             sources.Add(internalHost);
         }
-        foreach (var pair in view.KeysListedByAnyRecord(TopDimension.Pairs)) Candidate(pair.Source, pair.Destination);
-        foreach (var flow in view.KeysListedByAnyRecord(TopDimension.Flows)) Candidate(flow.Source, flow.Destination);
+        foreach (var pair in view.KeysListedByAnyRecord(TopKind.Pairs)) Candidate(pair.Source, pair.Destination);
+        foreach (var flow in view.KeysListedByAnyRecord(TopKind.Flows)) Candidate(flow.Source, flow.Destination);
 
         history.StartLearning(view.NowMicros);
         bool learned = history.HasLearned(view.NowMicros, options.FirstContactLearning);
         var alerts = new List<Alert>();
         var cav = view.Coverage.Caveats;
-        var destinations = view.Merged?.Top[EpochContents.TopIndex(TopDimension.Destinations, TrafficMeasure.Bytes)];
+        var destinations = view.Merged?.Top[EpochContents.TopIndex(TopKind.Destinations, TrafficMeasure.Bytes)];
         Span<byte> raw = stackalloc byte[TrafficKey.AddressLength];
         foreach (var (destination, sources) in contacted)
         {
@@ -129,7 +129,7 @@ public static class Detectors
             string who = string.Join(", ", sources.Take(5)) + (sources.Count > 5 ? $" and {sources.Count - 5} more" : "");
             alerts.Add(NewAlert(view, options, AlertKind.FirstContact, subject,
                 [new AlertEvidence("bytes received", Measured.Between(lower, upper, cav), 0, "B"), new AlertEvidence("internal hosts", Measured.Of(sources.Count, 0, cav), 1, "hosts")],
-                true, view.ObservedByTop(TopDimension.Destinations, TrafficMeasure.Bytes, raw),
+                true, view.ObservedByTop(TopKind.Destinations, TrafficMeasure.Bytes, raw),
                 $"first contact with external {subject} by {who} in {Minutes(view.Window)} (not seen before in the remembered history)"));
         }
         long seen = view.Coverage.NewestEndMicros ?? view.NowMicros;

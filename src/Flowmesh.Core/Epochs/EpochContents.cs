@@ -25,7 +25,9 @@ internal sealed class EpochContents
 
     public static readonly int[] TopKeyLengths = [TrafficKey.AddressLength, TrafficKey.AddressLength, TrafficKey.PairLength, TrafficKey.FiveTupleLength];
     public static readonly int[] SpreadKeyLengths = [TrafficKey.AddressLength, TrafficKey.PairLength, TrafficKey.AddressLength];
-    private static readonly string[] TopNames = ["talkers", "destinations", "pairs", "flows"];
+    /// <summary>The top lists a record stores, in layout order; <see cref="TopKind.Ports"/> is derived from flows, not stored.</summary>
+    private static readonly TopKind[] StoredTopKinds = [TopKind.Talkers, TopKind.Destinations, TopKind.Pairs, TopKind.Flows];
+    private static readonly string[] TopNames = StoredTopKinds.Select(TopKindNames.Name).ToArray();
     private static readonly string[] DistinctNames = ["distinct sources", "distinct destinations", "distinct flows", "distinct ports"];
     private static readonly string[] SpreadNames = ["fan-out hosts", "fan-out ports", "fan-in"];
 
@@ -41,7 +43,7 @@ internal sealed class EpochContents
     public SketchHashKey Key { get; }
     public TrafficCounters[] ByProtocol { get; } = new TrafficCounters[ProtocolClasses.Count];
     public CaptureHealth Health { get; set; }
-    /// <summary>Index: dimension * 2 + measure.</summary>
+    /// <summary>Index: <see cref="TopIndex"/>.</summary>
     public SpaceSavingSummary[] Top { get; }
     public HyperLogLog[] Distinct { get; }
     public SpreadSketch[] Spread { get; }
@@ -49,7 +51,13 @@ internal sealed class EpochContents
     /// <summary>Optional sections: monitored addresses, monitor traffic, left to peers (empty for records that have none).</summary>
     public RecordExtensions Extensions { get; set; } = new();
 
-    public static int TopIndex(TopDimension dimension, TrafficMeasure measure) => (int)dimension * 2 + (int)measure;
+    /// <summary>Where the list of <paramref name="kind"/> ranked by <paramref name="measure"/> lies in <see cref="Top"/>: stored kind * 2 + measure.</summary>
+    public static int TopIndex(TopKind kind, TrafficMeasure measure)
+    {
+        int stored = Array.IndexOf(StoredTopKinds, kind);
+        if (stored < 0) throw new ArgumentOutOfRangeException(nameof(kind), kind, "records store no such list (ports are derived from flows)");
+        return stored * 2 + (int)measure;
+    }
 
     public static EpochContents Create(SketchHashKey key, EpochSummaryOptions options)
     {

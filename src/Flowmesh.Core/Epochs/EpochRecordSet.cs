@@ -5,8 +5,8 @@ namespace Flowmesh.Core.Epochs;
 /// exact-once: records are keyed by <see cref="EpochId"/>; a second delivery of the same record is ignored; a
 /// different record under the same id, or a record whose interval overlaps another of the same origin (a 1 min
 /// roll-up next to its own 10 s records), is refused with <see cref="EpochConflictException"/>, because summing it
-/// would count the same traffic twice. <see cref="Merge"/> sums each record exactly once, so the answer does not
-/// depend on delivery order or repetition.
+/// would count the same traffic twice. Its <see cref="Records"/> feed <see cref="Views.GlobalView"/>, which sums each
+/// record exactly once, so the answer does not depend on delivery order or repetition.
 /// </summary>
 public sealed class EpochRecordSet
 {
@@ -45,14 +45,6 @@ public sealed class EpochRecordSet
     }
 
     public bool Contains(EpochId id) => _byId.ContainsKey(id);
-
-    /// <summary>Sums every record exactly once into a fresh view. Throws when the set is empty.</summary>
-    public EpochView Merge()
-    {
-        var records = Records;
-        if (records.Count == 0) throw new InvalidOperationException("No records to merge.");
-        return new EpochView(MergeContents(records), records.Select(r => r.Id).ToList());
-    }
 
     internal static EpochContents MergeContents(IReadOnlyList<EpochRecord> records)
     {

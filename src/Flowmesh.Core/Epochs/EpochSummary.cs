@@ -112,7 +112,7 @@ public sealed class EpochSummary
 
         Span<byte> tuple = stackalloc byte[TrafficKey.FiveTupleLength];
         TrafficKey.WriteFiveTuple(tuple, flow.Protocol, flow.SourceAddress, flow.SourcePort, flow.DestinationAddress, flow.DestinationPort);
-        AddWeight(TopDimension.Flows, tuple, bytes + reverseBytes, packets + reversePackets);
+        AddWeight(TopKind.Flows, tuple, bytes + reverseBytes, packets + reversePackets);
 
         var key = FlowKey.FromDirected(flow.SourceAddress, flow.SourcePort, flow.DestinationAddress, flow.DestinationPort, flow.Protocol, out _);
         TrafficKey.WriteFiveTuple(tuple, key.Protocol, key.LowAddress, key.LowPort, key.HighAddress, key.HighPort);
@@ -147,20 +147,20 @@ public sealed class EpochSummary
 
     private void AddDirection(ReadOnlySpan<byte> sender, ReadOnlySpan<byte> receiver, Span<byte> pair, IpAddress128 senderAddress, IpAddress128 receiverAddress, ulong bytes, ulong packets)
     {
-        AddWeight(TopDimension.Talkers, sender, bytes, packets);
-        AddWeight(TopDimension.Destinations, receiver, bytes, packets);
+        AddWeight(TopKind.Talkers, sender, bytes, packets);
+        AddWeight(TopKind.Destinations, receiver, bytes, packets);
         sender.CopyTo(pair);
         receiver.CopyTo(pair[16..]);
-        AddWeight(TopDimension.Pairs, pair, bytes, packets);
+        AddWeight(TopKind.Pairs, pair, bytes, packets);
         _contents.Distinct[(int)DistinctKind.Sources].Add(sender);
         _contents.Distinct[(int)DistinctKind.Destinations].Add(receiver);
         _matrix.Add(senderAddress, receiverAddress, bytes, packets);
     }
 
-    private void AddWeight(TopDimension dimension, ReadOnlySpan<byte> key, ulong bytes, ulong packets)
+    private void AddWeight(TopKind kind, ReadOnlySpan<byte> key, ulong bytes, ulong packets)
     {
-        if (bytes > 0) _contents.Top[EpochContents.TopIndex(dimension, TrafficMeasure.Bytes)].Add(key, bytes);
-        if (packets > 0) _contents.Top[EpochContents.TopIndex(dimension, TrafficMeasure.Packets)].Add(key, packets);
+        if (bytes > 0) _contents.Top[EpochContents.TopIndex(kind, TrafficMeasure.Bytes)].Add(key, bytes);
+        if (packets > 0) _contents.Top[EpochContents.TopIndex(kind, TrafficMeasure.Packets)].Add(key, packets);
     }
 
     /// <summary>Adds what the capture saw and lost during this epoch (frames, drops, decode failures, evictions).</summary>

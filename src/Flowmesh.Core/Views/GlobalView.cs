@@ -108,8 +108,7 @@ public sealed class GlobalView
         var byProtocol = Enum.GetValues<ProtocolClass>()
             .Select(p => new ProtocolTotals(p, Measured.Of(_byProtocol[(int)p].Bytes, 0, cav), Measured.Of(_byProtocol[(int)p].Packets, 0, cav), Measured.Of(_byProtocol[(int)p].Flows, 0, cav)))
             .ToList();
-        TimeSpan span = Records.Count == 0 ? TimeSpan.Zero
-            : TimeSpan.FromMicroseconds(Records.Max(r => r.Id.EndMicros) - Records.Min(r => r.Id.StartMicros));
+        TimeSpan span = Records.Count == 0 ? TimeSpan.Zero : Span(Records.Min(r => r.Id.StartMicros), Records.Max(r => r.Id.EndMicros));
         double seconds = span.TotalSeconds;
         return new TotalsAnswer(
             Measured.Of(_all.Bytes, 0, cav), Measured.Of(_all.Packets, 0, cav), Measured.Of(_all.Flows, 0, cav), byProtocol, span,
@@ -119,6 +118,13 @@ public sealed class GlobalView
         {
             Monitor = new MonitorTotals(Measured.Of(_monitor.Bytes, 0, cav), Measured.Of(_monitor.Packets, 0, cav), Measured.Of(_monitor.Flows, 0, cav)),
         };
+    }
+
+    /// <summary>A record may claim any valid interval (a file or a peer says so): a span beyond what TimeSpan holds is its maximum.</summary>
+    private static TimeSpan Span(long fromMicros, long toMicros)
+    {
+        Int128 micros = (Int128)toMicros - fromMicros;
+        return micros >= TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMicrosecond ? TimeSpan.MaxValue : TimeSpan.FromMicroseconds((long)micros);
     }
 
     /// <summary>
@@ -302,18 +308,10 @@ public sealed class GlobalView
         if (_merged is null) return new TopAnswer(kind, measure, [], totalMeasured, 0, Coverage);
         if (kind == TopKind.Ports) return TopPorts(measure, limit, total, totalMeasured, cav);
 
-        var dimension = kind switch
-        {
-            TopKind.Talkers => TopDimension.Talkers,
-            TopKind.Destinations => TopDimension.Destinations,
-            TopKind.Pairs => TopDimension.Pairs,
-            TopKind.Flows => TopDimension.Flows,
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-        };
-        var summary = _merged.Top[EpochContents.TopIndex(dimension, measure)];
+        var summary = _merged.Top[EpochContents.TopIndex(kind, measure)];
         // Traffic of left flows past the listing caps (owner missing) is in the totals but in no sketch: any key may hold it.
         double widen = measure == TrafficMeasure.Bytes ? _leftUsed.UnlistedBytes : _leftUsed.UnlistedPackets;
-        Dictionary<TrafficKey, double>? own = excludeMonitor ? MonitorByKey(dimension, measure) : null;
+        Dictionary<TrafficKey, double>? own = excludeMonitor ? MonitorByKey(kind, measure) : null;
         double ownUnlisted = 0;
         if (own is not null)
         {
@@ -341,16 +339,16 @@ public sealed class GlobalView
         return new TopAnswer(kind, measure, items, totalMeasured, summary.UntrackedBound + widen, Coverage);
     }
 
-    /// <summary>Listed monitor traffic per key of <paramref name="dimension"/> (talker: by sender, destination: by receiver, pair: exact).</summary>
-    private Dictionary<TrafficKey, double> MonitorByKey(TopDimension dimension, TrafficMeasure measure)
+    /// <summary>Listed monitor traffic per key of <paramref name="kind"/> (talker: by sender, destination: by receiver, pair: exact).</summary>
+    private Dictionary<TrafficKey, double> MonitorByKey(TopKind kind, TrafficMeasure measure)
     {
         var result = new Dictionary<TrafficKey, double>();
         foreach (var p in _merged!.Extensions.MonitorPairs)
         {
-            var key = dimension switch
+            var key = kind switch
             {
-                TopDimension.Talkers => new TrafficKey(TrafficKeyShape.Address, p.Source, default, 0, 0, 0),
-                TopDimension.Destinations => new TrafficKey(TrafficKeyShape.Address, p.Destination, default, 0, 0, 0),
+                TopKind.Talkers => new TrafficKey(TrafficKeyShape.Address, p.Source, default, 0, 0, 0),
+                TopKind.Destinations => new TrafficKey(TrafficKeyShape.Address, p.Destination, default, 0, 0, 0),
                 _ => new TrafficKey(TrafficKeyShape.Pair, p.Source, p.Destination, 0, 0, 0),
             };
             result[key] = result.GetValueOrDefault(key) + (measure == TrafficMeasure.Bytes ? p.Bytes : p.Packets);
@@ -364,7 +362,7 @@ public sealed class GlobalView
     /// </summary>
     private TopAnswer TopPorts(TrafficMeasure measure, int limit, double total, Measured totalMeasured, Caveats cav)
     {
-        var flows = _merged!.Top[EpochContents.TopIndex(TopDimension.Flows, measure)].Items();
+        var flows = _merged!.Top[EpochContents.TopIndex(TopKind.Flows, measure)].Items();
         double attributed = flows.Sum(f => (double)f.Lower);
         double unattributed = Math.Max(0, total - attributed);
         var items = flows
@@ -397,12 +395,7 @@ public sealed class GlobalView
     public DistinctAnswer Distinct(DistinctKind kind)
     {
         if (_merged is null) return new DistinctAnswer(kind, Measured.Of(0, 0, Caveats), Coverage);
-        var hll = _merged.Distinct[(int)kind];
-        double estimate = hll.Estimate();
-        var count = hll.IsSparse
-            ? Measured.Of(Math.Round(estimate), 1, Caveats)
-            : Measured.Of(estimate, 3 * hll.RelativeStandardError * estimate, Caveats);
-        return new DistinctAnswer(kind, count, Coverage);
+        return new DistinctAnswer(kind, SketchBounds.Distinct(_merged.Distinct[(int)kind], Caveats), Coverage);
     }
 
     /// <summary>
@@ -446,8 +439,8 @@ public sealed class GlobalView
         }
         else
         {
-            var bytes = _merged.Top[EpochContents.TopIndex(TopDimension.Pairs, TrafficMeasure.Bytes)];
-            var packets = _merged.Top[EpochContents.TopIndex(TopDimension.Pairs, TrafficMeasure.Packets)];
+            var bytes = _merged.Top[EpochContents.TopIndex(TopKind.Pairs, TrafficMeasure.Bytes)];
+            var packets = _merged.Top[EpochContents.TopIndex(TopKind.Pairs, TrafficMeasure.Packets)];
             var byteItems = bytes.Items().Select(h => (Key: TrafficKey.Decode(h.Key), h.Lower, h.Upper)).ToList();
             var packetItems = packets.Items().Select(h => (Key: TrafficKey.Decode(h.Key), h.Lower, h.Upper)).ToList();
             unattributedBytes = Math.Max(0, _all.Bytes - byteItems.Sum(i => (double)i.Lower));
@@ -507,15 +500,13 @@ public sealed class GlobalView
     {
         if (_merged is null) return new SpreadAnswer(kind, threshold ?? 2, 0, [], Coverage);
         var sketch = _merged.Spread[(int)kind];
-        double floor = sketch.DetectionFloor;
-        double minimum = threshold ?? Math.Max(2, 2 * floor);
-        double relative = 3 * sketch.BucketRelativeStandardError;
+        double minimum = threshold ?? SketchBounds.DefaultSpreadMinimum(sketch);
         var items = sketch.KeysAtOrAbove(minimum).Select(c =>
         {
             var key = TrafficKey.Decode(c.Key);
-            return new SpreadItem(key.ToString(), key, Measured.Of(c.Estimate, relative * c.Estimate + floor, Caveats), ObservedBySpread(kind, c.Key));
+            return new SpreadItem(key.ToString(), key, SketchBounds.Spread(sketch, c.Estimate, Caveats), ObservedBySpread(kind, c.Key));
         }).ToList();
-        return new SpreadAnswer(kind, minimum, floor, items, Coverage);
+        return new SpreadAnswer(kind, minimum, sketch.DetectionFloor, items, Coverage);
     }
 
     /// <summary>Origins whose own merged records give <paramref name="key"/> a spread of at least 1 (best effort: the per-origin sketch is noisy too).</summary>
@@ -523,20 +514,20 @@ public sealed class GlobalView
         _byOrigin.Keys.Where(o => OriginContents(o).Spread[(int)kind].Estimate(key) >= 1).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Origins whose own merged top list proves some weight for <paramref name="key"/> (lower bound above zero).</summary>
-    internal IReadOnlyList<string> ObservedByTop(TopDimension dimension, TrafficMeasure measure, ReadOnlySpan<byte> key)
+    internal IReadOnlyList<string> ObservedByTop(TopKind kind, TrafficMeasure measure, ReadOnlySpan<byte> key)
     {
         var result = new List<string>();
         foreach (var origin in _byOrigin.Keys.Order(StringComparer.Ordinal))
-            if (OriginContents(origin).Top[EpochContents.TopIndex(dimension, measure)].Bounds(key).Lower > 0) result.Add(origin);
+            if (OriginContents(origin).Top[EpochContents.TopIndex(kind, measure)].Bounds(key).Lower > 0) result.Add(origin);
         return result;
     }
 
-    /// <summary>The raw key bytes of every key listed in any merged record's top lists of <paramref name="dimension"/> (per record, not merged: more names survive).</summary>
-    internal IEnumerable<TrafficKey> KeysListedByAnyRecord(TopDimension dimension)
+    /// <summary>The raw key bytes of every key listed in any merged record's top lists of <paramref name="kind"/> (per record, not merged: more names survive).</summary>
+    internal IEnumerable<TrafficKey> KeysListedByAnyRecord(TopKind kind)
     {
         foreach (var r in Records)
             foreach (var measure in Measures)
-                foreach (var h in r.Contents.Top[EpochContents.TopIndex(dimension, measure)].Items())
+                foreach (var h in r.Contents.Top[EpochContents.TopIndex(kind, measure)].Items())
                     yield return TrafficKey.Decode(h.Key);
     }
 
@@ -564,12 +555,12 @@ public sealed class GlobalView
             int settled = (int)(Math.Max(0, _settledEnd - first) / _options.EpochMicros);
             int coveredCount = covered?.Count(s => s >= first) ?? 0;
             long? newestEnd = records?.Max(r => r.Id.EndMicros);
-            OriginStatus status;
-            if (!expected) status = OriginStatus.Unexpected;
-            else if (coveredCount >= settled) status = OriginStatus.Complete;
-            else if (records is null) status = OriginStatus.Missing;
-            else if (newestEnd < _settledEnd) status = OriginStatus.Late;
-            else status = OriginStatus.Gaps;
+            CoverageStatus status;
+            if (!expected) status = CoverageStatus.Unexpected;
+            else if (coveredCount >= settled) status = CoverageStatus.Complete;
+            else if (records is null) status = CoverageStatus.Missing;
+            else if (newestEnd < _settledEnd) status = CoverageStatus.Late;
+            else status = CoverageStatus.Gaps;
             origins.Add(new OriginCoverage(name, state, status, records?.Count ?? 0, settled, coveredCount, newestEnd,
                 newestEnd is { } end ? TimeSpan.FromMicroseconds(Math.Max(0, NowMicros - end)) : null));
         }

@@ -7,7 +7,7 @@ namespace Flowmesh.Core.Views;
 public sealed record OriginCoverage(
     string Origin,
     MemberState? State,
-    OriginStatus Status,
+    CoverageStatus Status,
     int Records,
     int SettledEpochs,
     int CoveredEpochs,
@@ -18,5 +18,5 @@ public sealed record OriginCoverage(
     public int MissingEpochs => Math.Max(0, SettledEpochs - CoveredEpochs);
 
     /// <summary>True when this origin makes the window incomplete: expected, and some settled epoch has no record.</summary>
-    public bool LeavesAGap => Status is OriginStatus.Gaps or OriginStatus.Late or OriginStatus.Missing;
+    public bool LeavesAGap => Status is CoverageStatus.Gaps or CoverageStatus.Late or CoverageStatus.Missing;
 }

@@ -71,13 +71,13 @@ public sealed record ViewCoverage
         {
             string age = NewestDataAge is { } a ? $"newest data {FormatAge(a)} old" : "no data";
             var parts = new List<string> { $"{ExpectedContributing} of {Expected} origins", age };
-            int missing = Origins.Count(o => o.Status == OriginStatus.Missing);
-            int late = Origins.Count(o => o.Status == OriginStatus.Late);
-            int gaps = Origins.Count(o => o.Status == OriginStatus.Gaps);
+            int missing = Origins.Count(o => o.Status == CoverageStatus.Missing);
+            int late = Origins.Count(o => o.Status == CoverageStatus.Late);
+            int gaps = Origins.Count(o => o.Status == CoverageStatus.Gaps);
             if (missing > 0) parts.Add($"{missing} missing");
             if (late > 0) parts.Add($"{late} late");
             if (gaps > 0) parts.Add($"{gaps} with gaps");
-            int unexpected = Origins.Count(o => o.Status == OriginStatus.Unexpected);
+            int unexpected = Origins.Count(o => o.Status == CoverageStatus.Unexpected);
             if (unexpected > 0) parts.Add($"{unexpected} not in membership");
             if (Conflicts.Count > 0) parts.Add($"{Conflicts.Count} conflicting records");
             return string.Join(", ", parts);

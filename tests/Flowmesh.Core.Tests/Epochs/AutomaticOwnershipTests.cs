@@ -261,7 +261,7 @@ public sealed class AutomaticOwnershipTests
         Assert.True(known.Coverage.IsComplete);
         Assert.Equal(Caveats.None, known.Coverage.Caveats);
         var origin = Assert.Single(known.Coverage.Origins, o => o.Origin == "b");
-        Assert.Equal((OriginStatus.Complete, 4, 4), (origin.Status, origin.SettledEpochs, origin.CoveredEpochs));
+        Assert.Equal((CoverageStatus.Complete, 4, 4), (origin.Status, origin.SettledEpochs, origin.CoveredEpochs));
         // A joined origin that then stops sealing is still a gap.
         var stopped = GlobalView.Build(a.Concat(lateB.Take(2)),
             [new("a", MemberState.Alive), new("b", MemberState.Alive) { SinceMicros = joined }], now, Window);

@@ -150,6 +150,6 @@ public sealed class EpochRecordFormatTests
         Assert.Equal(bytes, record.Encode());
         var set = new EpochRecordSet();
         set.Add(record);
-        Assert.NotNull(EpochRecordSetTests.Answers(set.Merge()));
+        Assert.NotNull(EpochRecordSetTests.Answers(Merge(set.Records)));
     }
 }

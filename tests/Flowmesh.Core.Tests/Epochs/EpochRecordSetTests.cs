@@ -1,5 +1,6 @@
 using System.Text;
 using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Views;
 using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
 
 namespace Flowmesh.Core.Tests.Epochs;
@@ -25,7 +26,7 @@ public sealed class EpochRecordSetTests
             var set = new EpochRecordSet();
             int duplicates = deliveries.Count(r => set.Add(r) == EpochRecordAddResult.Duplicate);
             Assert.Equal(deliveries.Count - records.Count, duplicates);
-            string answers = Answers(set.Merge());
+            string answers = Answers(Merge(set.Records));
             reference ??= answers;
             Assert.Equal(reference, answers);
         }
@@ -73,21 +74,23 @@ public sealed class EpochRecordSetTests
         Assert.Throws<EpochConflictException>(() => set.Add(other));
     }
 
-    internal static string Answers(EpochView view)
+    internal static string Answers(GlobalView view)
     {
         var text = new StringBuilder();
-        text.AppendLine(view.Totals.All.ToString());
-        foreach (var p in Enum.GetValues<ProtocolClass>()) text.AppendLine(view.Totals[p].ToString());
-        text.AppendLine(view.Health.ToString());
-        foreach (var d in Enum.GetValues<TopDimension>())
+        var totals = view.Totals();
+        text.AppendLine($"{totals.Bytes} {totals.Packets} {totals.Flows}");
+        foreach (var p in totals.ByProtocol) text.AppendLine($"{p.Protocol} {p.Bytes} {p.Packets} {p.Flows}");
+        text.AppendLine(view.Coverage.Health.ToString());
+        foreach (var k in Enum.GetValues<TopKind>())
             foreach (var m in Enum.GetValues<TrafficMeasure>())
-                foreach (var e in view.Top(d, m, 100)) text.AppendLine($"{d} {m} {e}");
-        foreach (var k in Enum.GetValues<DistinctKind>()) text.AppendLine($"{k} {view.Distinct(k)}");
+                foreach (var e in view.Top(k, m, 100).Items) text.AppendLine($"{k} {m} {e.Label} {e.Weight}");
+        foreach (var k in Enum.GetValues<DistinctKind>()) text.AppendLine($"{k} {view.Distinct(k).Count}");
         foreach (var k in Enum.GetValues<SpreadKind>())
-            foreach (var e in view.Spread(k, 1)) text.AppendLine($"{k} {e}");
-        foreach (var c in view.Matrix(1000)) text.AppendLine(c.ToString());
-        text.AppendLine(view.MatrixRemainder.ToString());
-        text.AppendLine(string.Join(",", view.Coverage));
+            foreach (var e in view.Spread(k, 1).Items) text.AppendLine($"{k} {e.Label} {e.Spread}");
+        var matrix = view.Matrix(limit: 1000);
+        foreach (var c in matrix.Cells) text.AppendLine($"{c.Source} {c.Destination} {c.Bytes} {c.Packets}");
+        text.AppendLine($"{matrix.UnattributedBytes} {matrix.UnattributedPackets}");
+        text.AppendLine(string.Join(",", view.Records.Select(r => r.Id)));
         return text.ToString();
     }
 }

@@ -1,4 +1,5 @@
 using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Views;
 using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
 
 namespace Flowmesh.Core.Tests.Epochs;
@@ -32,18 +33,16 @@ public sealed class EpochRollupTests
             // Top talkers: totals equal, and the truth of this minute lies within the roll-up's bounds.
             var minute = packets.Where(p => p.Micros >= d.Id.StartMicros && p.Micros < d.Id.EndMicros).ToList();
             var truth = minute.GroupBy(p => p.Source).ToDictionary(g => g.Key, g => (ulong)g.Sum(p => p.IpLength));
-            var set = new EpochRecordSet();
-            set.Add(r);
-            var view = set.Merge();
-            foreach (var entry in view.Top(TopDimension.Talkers, TrafficMeasure.Bytes, 1000))
-                Assert.InRange(truth[entry.Key.Source.ToString()], entry.Lower, entry.Upper);
-            ulong untracked = view.TopUntrackedBound(TopDimension.Talkers, TrafficMeasure.Bytes);
-            var listed = view.Top(TopDimension.Talkers, TrafficMeasure.Bytes, 1000).Select(e => e.Key.Source.ToString()).ToHashSet();
-            Assert.All(truth.Where(t => !listed.Contains(t.Key)), t => Assert.True(t.Value <= untracked));
-            foreach (var cell in view.Matrix(1000))
+            var view = Merge([r]);
+            var top = view.Top(TopKind.Talkers, TrafficMeasure.Bytes, 1000);
+            foreach (var entry in top.Items)
+                Assert.InRange(truth[entry.Key.Source.ToString()], entry.Weight.Lower, entry.Weight.Upper);
+            var listed = top.Items.Select(e => e.Key.Source.ToString()).ToHashSet();
+            Assert.All(truth.Where(t => !listed.Contains(t.Key)), t => Assert.True(t.Value <= top.UnlistedBound));
+            foreach (var cell in view.Matrix(limit: 1000).Cells)
             {
                 ulong exact = (ulong)minute.Where(p => cell.Source.Contains(Core.Packets.IpAddress128.Parse(p.Source)) && cell.Destination.Contains(Core.Packets.IpAddress128.Parse(p.Destination))).Sum(p => p.IpLength);
-                Assert.InRange(exact, cell.BytesLower, cell.BytesUpper);
+                Assert.InRange(exact, cell.Bytes.Lower, cell.Bytes.Upper);
             }
         }
 

@@ -1,4 +1,5 @@
 using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Views;
 using Flowmesh.Core.Packets;
 using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
 
@@ -31,40 +32,38 @@ public sealed class EpochSummarizerTests
     public void AnswersMatchExactTruthWithinTheirBounds()
     {
         var packets = Generate(seed: 2);
-        var set = new EpochRecordSet();
-        foreach (var r in Summarize(packets, TimeSpan.FromSeconds(10))) set.Add(r);
-        var view = set.Merge();
+        var view = Merge(Summarize(packets, TimeSpan.FromSeconds(10)));
 
         // Top talkers: every true sender weight lies within the reported bounds, and the heaviest senders are listed.
         var talkers = packets.GroupBy(p => p.Source).ToDictionary(g => g.Key, g => (ulong)g.Sum(p => p.IpLength));
-        var top = view.Top(TopDimension.Talkers, TrafficMeasure.Bytes, 100);
+        var top = view.Top(TopKind.Talkers, TrafficMeasure.Bytes, 100).Items;
         foreach (var entry in top)
         {
             ulong exact = talkers[entry.Key.Source.ToString()];
-            Assert.InRange(exact, entry.Lower, entry.Upper);
-            Assert.InRange((double)exact, entry.Estimate - entry.ErrorBound, entry.Estimate + entry.ErrorBound);
+            Assert.InRange(exact, entry.Weight.Lower, entry.Weight.Upper);
+            Assert.InRange((double)exact, entry.Weight.Value - entry.Weight.ErrorBound, entry.Weight.Value + entry.Weight.ErrorBound);
         }
         var heaviest = talkers.OrderByDescending(t => t.Value).First();
         Assert.Equal(heaviest.Key, top[0].Key.Source.ToString());
 
         // Distinct sources: exact count within the bound.
-        var sources = view.Distinct(DistinctKind.Sources);
+        var sources = view.Distinct(DistinctKind.Sources).Count;
         double exactSources = packets.Select(p => p.Source).Distinct().Count();
-        Assert.InRange(exactSources, sources.Estimate - sources.ErrorBound, sources.Estimate + sources.ErrorBound);
+        Assert.InRange(exactSources, sources.Value - sources.ErrorBound, sources.Value + sources.ErrorBound);
 
         // Fan-out of the scanner (ports of one target) and fan-in of the flooded host.
-        var scan = Assert.Single(view.Spread(SpreadKind.PortsPerPair, 50), e => e.Key.Source.ToString() == Scanner);
-        Assert.InRange((double)ScannedPorts, scan.Estimate - scan.ErrorBound, scan.Estimate + scan.ErrorBound);
-        var flood = Assert.Single(view.Spread(SpreadKind.SourcesPerDestination, 100), e => e.Key.Source.ToString() == FloodTarget);
-        Assert.InRange((double)FloodSources, flood.Estimate - flood.ErrorBound, flood.Estimate + flood.ErrorBound);
+        var scan = Assert.Single(view.Spread(SpreadKind.PortsPerPair, 50).Items, e => e.Key.Source.ToString() == Scanner).Spread;
+        Assert.InRange((double)ScannedPorts, scan.Value - scan.ErrorBound, scan.Value + scan.ErrorBound);
+        var flood = Assert.Single(view.Spread(SpreadKind.SourcesPerDestination, 100).Items, e => e.Key.Source.ToString() == FloodTarget).Spread;
+        Assert.InRange((double)FloodSources, flood.Value - flood.ErrorBound, flood.Value + flood.ErrorBound);
 
         // Matrix: the exact cells equal the exact subnet-to-subnet bytes.
-        foreach (var cell in view.Matrix(1000).Where(c => c.BytesLower == c.BytesUpper))
+        foreach (var cell in view.Matrix(limit: 1000).Cells.Where(c => c.Bytes.ErrorBound == 0))
         {
             ulong exact = (ulong)packets.Where(p => cell.Source.Contains(IpAddress128.Parse(p.Source)) && cell.Destination.Contains(IpAddress128.Parse(p.Destination))).Sum(p => p.IpLength);
-            Assert.InRange(exact, cell.BytesLower, cell.BytesUpper);
+            Assert.InRange(exact, cell.Bytes.Lower, cell.Bytes.Upper);
         }
-        Assert.Equal((ulong)packets.Sum(p => p.IpLength), view.Totals.All.Bytes);
+        Assert.Equal((ulong)packets.Sum(p => p.IpLength), (ulong)view.Totals().Bytes.Value);
     }
 
     [Fact]

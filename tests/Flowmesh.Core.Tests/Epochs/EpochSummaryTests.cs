@@ -1,4 +1,5 @@
 using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Views;
 using Flowmesh.Core.Flows;
 using Flowmesh.Core.Packets;
 using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
@@ -21,17 +22,15 @@ public sealed class EpochSummaryTests
         var record = summary.Seal();
         Assert.Equal(new TrafficCounters(5400, 6, 1), record.Totals.All);
         Assert.Equal(record.Totals.All, record.Totals[ProtocolClass.Tcp]);
-        var set = new EpochRecordSet();
-        set.Add(record);
-        var view = set.Merge();
-        var talkers = view.Top(TopDimension.Talkers, TrafficMeasure.Bytes, 10);
-        Assert.Equal([(B, 5000UL), (A, 400UL)], talkers.Select(t => (t.Key.Source, t.Lower)));
-        var flows = Assert.Single(view.Top(TopDimension.Flows, TrafficMeasure.Packets, 10));
-        Assert.Equal((A, (ushort)40000, B, (ushort)443, 6UL), (flows.Key.Source, flows.Key.SourcePort, flows.Key.Destination, flows.Key.DestinationPort, flows.Upper));
-        Assert.Equal(new DistinctEstimate(2, 1, true), view.Distinct(DistinctKind.Sources));
-        Assert.Equal(1, view.Distinct(DistinctKind.Ports).Estimate);
-        var cell = Assert.Single(view.Matrix(10), c => c.Source.Contains(A));
-        Assert.Equal((400UL, 400UL, 4UL), (cell.BytesLower, cell.BytesUpper, cell.PacketsLower));
+        var view = Merge([record]);
+        var talkers = view.Top(TopKind.Talkers, TrafficMeasure.Bytes, 10).Items;
+        Assert.Equal([(B, 5000.0), (A, 400.0)], talkers.Select(t => (t.Key.Source, t.Weight.Lower)));
+        var flows = Assert.Single(view.Top(TopKind.Flows, TrafficMeasure.Packets, 10).Items);
+        Assert.Equal((A, (ushort)40000, B, (ushort)443, 6.0), (flows.Key.Source, flows.Key.SourcePort, flows.Key.Destination, flows.Key.DestinationPort, flows.Weight.Upper));
+        Assert.Equal((2.0, 1.0), (view.Distinct(DistinctKind.Sources).Count.Value, view.Distinct(DistinctKind.Sources).Count.ErrorBound));
+        Assert.Equal(1, view.Distinct(DistinctKind.Ports).Count.Value);
+        var cell = Assert.Single(view.Matrix(limit: 10).Cells, c => c.Source.Contains(A));
+        Assert.Equal((400.0, 400.0, 4.0), (cell.Bytes.Lower, cell.Bytes.Upper, cell.Packets.Lower));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Packets;
 using Flowmesh.Core.Sketches;
 using Flowmesh.Core.Tests.Packets;
+using Flowmesh.Core.Views;
 
 namespace Flowmesh.Core.Tests.Epochs;
 
@@ -39,6 +40,18 @@ internal static class EpochTestTraffic
     public const string FloodTarget = "10.2.0.5";
     public const int ScannedPorts = 150;
     public const int FloodSources = 300;
+
+    /// <summary>
+    /// The global view over every record given, its window spanning them all and no membership (so no origin is
+    /// expected and no coverage caveat applies): what `flowmesh query` answers over files.
+    /// </summary>
+    public static GlobalView Merge(IReadOnlyCollection<EpochRecord> records)
+    {
+        var window = new ViewWindow(records.Min(r => r.Id.StartMicros), records.Max(r => r.Id.EndMicros));
+        // Decoded fuzz input may claim any valid interval, even longer than a TimeSpan holds.
+        var epoch = TimeSpan.FromMicroseconds(Math.Min(records.Min(r => r.Id.LengthMicros), TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMicrosecond));
+        return GlobalView.Build(records, [], window.ToMicros, window, GlobalViewOptions.Default with { EpochLength = epoch, SettleDelay = TimeSpan.Zero });
+    }
 
     public static readonly SketchHashKey Key = new("epoch-test-key!!"u8);
 

@@ -1,4 +1,5 @@
 using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Views;
 using Flowmesh.Core.Packets;
 using static Flowmesh.Core.Tests.Epochs.EpochTestTraffic;
 
@@ -24,21 +25,17 @@ public sealed class FlowOwnershipTests
 
         var clients = Summarize(seenByClients, TimeSpan.FromSeconds(10), origin: "clients", ownership: new FlowOwnership(a => clientSite.Contains(a), Monitored.Contains));
         var servers = Summarize(seenByServers, TimeSpan.FromSeconds(10), origin: "servers", ownership: new FlowOwnership(a => serverSite.Contains(a), Monitored.Contains));
-        var set = new EpochRecordSet();
-        foreach (var r in clients.Concat(servers)) set.Add(r);
-        var view = set.Merge();
+        var view = Merge([.. clients, .. servers]);
 
         var union = seenByClients.Union(seenByServers).ToList();
-        Assert.Equal((ulong)union.Sum(p => p.IpLength), view.Totals.All.Bytes);
-        Assert.Equal((ulong)union.Count, view.Totals.All.Packets);
+        Assert.Equal((ulong)union.Sum(p => p.IpLength), (ulong)view.Totals().Bytes.Value);
+        Assert.Equal((ulong)union.Count, (ulong)view.Totals().Packets.Value);
         ulong foreign = (ulong)(seenByClients.Count + seenByServers.Count - union.Count);
-        Assert.Equal(foreign, view.Health.ForeignPackets);
+        Assert.Equal(foreign, view.Coverage.Health.ForeignPackets);
 
         // Without the rule the same records double-count the shared flows: the check above can fail.
-        var naive = new EpochRecordSet();
-        foreach (var r in Summarize(seenByClients, TimeSpan.FromSeconds(10), origin: "clients").Concat(Summarize(seenByServers, TimeSpan.FromSeconds(10), origin: "servers")))
-            naive.Add(r);
-        Assert.NotEqual(view.Totals.All.Packets, naive.Merge().Totals.All.Packets);
+        var naive = Merge([.. Summarize(seenByClients, TimeSpan.FromSeconds(10), origin: "clients"), .. Summarize(seenByServers, TimeSpan.FromSeconds(10), origin: "servers")]);
+        Assert.NotEqual(view.Totals().Packets.Value, naive.Totals().Packets.Value);
     }
 
     [Theory]

@@ -37,7 +37,7 @@ public sealed class GlobalViewCoverageTests
         Assert.Equal(Caveats.None, view.Coverage.Caveats);
         Assert.True(view.Totals().Bytes.IsExact);
         Assert.Equal(TimeSpan.FromSeconds(30), view.Coverage.NewestDataAge);
-        Assert.All(view.Coverage.Origins, o => Assert.Equal((OriginStatus.Complete, 6, 6), (o.Status, o.SettledEpochs, o.CoveredEpochs)));
+        Assert.All(view.Coverage.Origins, o => Assert.Equal((CoverageStatus.Complete, 6, 6), (o.Status, o.SettledEpochs, o.CoveredEpochs)));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class GlobalViewCoverageTests
         Assert.False(view.Coverage.IsComplete);
         Assert.Equal("3 of 4 origins, newest data 30 s old, 1 missing", view.Coverage.Summary);
         var missing = Assert.Single(view.Coverage.Origins, o => o.Origin == Origin(3));
-        Assert.Equal((OriginStatus.Missing, 0, 6, (long?)null), (missing.Status, missing.Records, missing.MissingEpochs, missing.NewestEndMicros));
+        Assert.Equal((CoverageStatus.Missing, 0, 6, (long?)null), (missing.Status, missing.Records, missing.MissingEpochs, missing.NewestEndMicros));
         Assert.Equal([Origin(3)], view.Coverage.IncompleteOrigins);
 
         // The numbers are still right for what is covered, but none is presented as something to stand behind.
@@ -77,7 +77,7 @@ public sealed class GlobalViewCoverageTests
         var view = GlobalView.Build(records[Origin(0)].Concat(late).Concat(records[Origin(2)]), Alive(3), Settled, Window);
 
         var o = view.Coverage.Origins.Single(c => c.Origin == Origin(1));
-        Assert.Equal(OriginStatus.Late, o.Status);
+        Assert.Equal(CoverageStatus.Late, o.Status);
         Assert.Equal((4, 6, 2), (o.CoveredEpochs, o.SettledEpochs, o.MissingEpochs));
         Assert.Equal(TimeSpan.FromSeconds(50), o.NewestDataAge);
         Assert.Equal("3 of 3 origins, newest data 30 s old, 1 late", view.Coverage.Summary);
@@ -91,7 +91,7 @@ public sealed class GlobalViewCoverageTests
         var (records, _) = Traffic(2);
         var gapped = records[Origin(1)].Where((_, i) => i != 2).ToList();
         var view = GlobalView.Build(records[Origin(0)].Concat(gapped), Alive(2), Settled, Window);
-        Assert.Equal(OriginStatus.Gaps, view.Coverage.Origins.Single(c => c.Origin == Origin(1)).Status);
+        Assert.Equal(CoverageStatus.Gaps, view.Coverage.Origins.Single(c => c.Origin == Origin(1)).Status);
 
         // 5 s after the window's last epoch ended, its records may still be on their way (settle delay 20 s): not missing yet.
         var inFlight = records[Origin(1)].Take(5).ToList();
@@ -102,7 +102,7 @@ public sealed class GlobalViewCoverageTests
         Assert.False(fresh.Series().Points[^1].Settled);
         // 25 s after, it is late.
         var later = GlobalView.Build(records[Origin(0)].Concat(inFlight), Alive(2), now + 20 * Second, Window);
-        Assert.Equal(OriginStatus.Late, later.Coverage.Origins[1].Status);
+        Assert.Equal(CoverageStatus.Late, later.Coverage.Origins[1].Status);
     }
 
     [Fact]
@@ -124,11 +124,11 @@ public sealed class GlobalViewCoverageTests
         var byName = view.Coverage.Origins.ToDictionary(o => o.Origin);
         Assert.DoesNotContain("node-gone", byName.Keys);
         Assert.Equal((MemberState?)MemberState.Dead, byName[Origin(1)].State);
-        Assert.Equal(OriginStatus.Late, byName[Origin(1)].Status);
-        Assert.Equal(OriginStatus.Unexpected, byName[Origin(2)].Status);
-        Assert.Equal(OriginStatus.Unexpected, byName["node-stranger"].Status);
+        Assert.Equal(CoverageStatus.Late, byName[Origin(1)].Status);
+        Assert.Equal(CoverageStatus.Unexpected, byName[Origin(2)].Status);
+        Assert.Equal(CoverageStatus.Unexpected, byName["node-stranger"].Status);
         Assert.Null(byName["node-stranger"].State);
-        Assert.Equal(OriginStatus.Complete, byName[Origin(3)].Status);
+        Assert.Equal(CoverageStatus.Complete, byName[Origin(3)].Status);
         Assert.Equal((3, 3), (view.Coverage.Expected, view.Coverage.ExpectedContributing));
         Assert.Equal(5, view.Coverage.Contributing);
         Assert.Equal([Origin(1)], view.Coverage.IncompleteOrigins);

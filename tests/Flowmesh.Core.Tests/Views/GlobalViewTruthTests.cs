@@ -77,7 +77,7 @@ public sealed class GlobalViewTruthTests
             Assert.Equal(perOrigin[c.Origin].Bytes, (ulong)c.Bytes.Value);
             Assert.Equal(perOrigin[c.Origin].PacketCount, (ulong)c.Packets.Value);
             Assert.Equal(perOrigin[c.Origin].Bytes / (double)truth.Bytes, c.ShareOfBytes, 9);
-            Assert.Equal(OriginStatus.Complete, c.Coverage.Status);
+            Assert.Equal(CoverageStatus.Complete, c.Coverage.Status);
         }
     }
 

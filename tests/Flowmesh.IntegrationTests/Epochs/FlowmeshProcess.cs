@@ -23,20 +23,24 @@ internal static class FlowmeshProcess
         return (process.ExitCode, stdout, stderr.Result);
     }
 
-    /// <summary>`flowmesh query ... --format json`, parsed: one element per answer row.</summary>
-    public static List<JsonElement> QueryJson(params string[] arguments)
+    /// <summary>`flowmesh query ... --format json`, parsed: one document, the API's for the same question (docs/api.md).</summary>
+    public static JsonElement QueryJson(params string[] arguments)
     {
         var (code, stdout, stderr) = Run(["query", .. arguments, "--format", "json"]);
         Assert.True(code == 0, $"flowmesh query failed ({code}): {stderr}");
         Assert.Contains("coverage:", stderr);
-        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        return JsonDocument.Parse(stdout).RootElement.Clone();
     }
 
-    /// <summary>True when <paramref name="exact"/> lies within the row's printed bound.</summary>
-    public static void AssertWithinBound(JsonElement row, double exact)
+    /// <summary>The entries of a top or spread document, one per key.</summary>
+    public static List<JsonElement> Entries(JsonElement document) => [.. document.GetProperty("entries").EnumerateArray()];
+
+    /// <summary>True when <paramref name="exact"/> lies within a number's printed bound (a document's value/error/lower/upper).</summary>
+    public static void AssertWithinBound(JsonElement measured, double exact, string what)
     {
-        double estimate = row.GetProperty("estimate").GetDouble(), bound = row.GetProperty("error_bound").GetDouble();
-        Assert.True(Math.Abs(exact - estimate) <= bound + 1e-6,
-            $"{row.GetProperty("key").GetString()}: exact {exact} outside {estimate} ± {bound}");
+        double lower = measured.GetProperty("lower").GetDouble(), upper = measured.GetProperty("upper").GetDouble();
+        double value = measured.GetProperty("value").GetDouble(), error = measured.GetProperty("error").GetDouble();
+        Assert.True(Math.Abs(exact - value) <= error + 1e-6, $"{what}: exact {exact} outside {value} ± {error}");
+        Assert.InRange(exact, lower - 1e-6, upper + 1e-6);
     }
 }

@@ -26,29 +26,30 @@ public sealed class NamespaceTestbedTests : IDisposable
 
         // Top talkers by bytes: every listed sender within its bound, the two hosts first.
         var exactBytes = TsharkFields.BytesBySource(capture);
-        var talkers = FlowmeshProcess.QueryJson(fms, "--top", "talkers", "--by", "bytes", "--limit", "20");
+        var talkers = FlowmeshProcess.Entries(FlowmeshProcess.QueryJson(fms, "--top", "talkers", "--by", "bytes", "--limit", "20"));
         Assert.Equal(20, talkers.Count);
-        foreach (var row in talkers) FlowmeshProcess.AssertWithinBound(row, exactBytes[row.GetProperty("key").GetString()!]);
+        foreach (var row in talkers)
+            FlowmeshProcess.AssertWithinBound(row.GetProperty("value"), exactBytes[row.GetProperty("key").GetString()!], row.GetProperty("key").GetString()!);
         Assert.Equal(
             exactBytes.OrderByDescending(kv => kv.Value).Take(2).Select(kv => kv.Key).Order(),
             talkers.Take(2).Select(r => r.GetProperty("key").GetString()!).Order());
 
         // Distinct sources: the two hosts and the flood's spoofed addresses.
-        var distinct = Assert.Single(FlowmeshProcess.QueryJson(fms, "--distinct", "sources"));
+        var distinct = FlowmeshProcess.QueryJson(fms, "--distinct", "sources").GetProperty("sources");
         Assert.True(exactBytes.Count > NamespaceTestbed.FloodPackets / 2);
-        FlowmeshProcess.AssertWithinBound(distinct, exactBytes.Count);
+        FlowmeshProcess.AssertWithinBound(distinct, exactBytes.Count, "distinct sources");
 
         // Fan-out of the nmap scanner: distinct ports it opened connections to on the server.
         int exactPorts = TsharkFields.Read(capture, $"ip.src == {NamespaceTestbed.Client} && ip.dst == {NamespaceTestbed.Server} && tcp", "tcp.dstport")
             .Select(f => f[0]).Distinct().Count();
         Assert.InRange(exactPorts, 200, 202);
-        var scan = Assert.Single(FlowmeshProcess.QueryJson(fms, "--fanout", "--min", "25"),
+        var scan = Assert.Single(FlowmeshProcess.Entries(FlowmeshProcess.QueryJson(fms, "--fanout", "--min", "25")),
             r => r.GetProperty("key").GetString() == $"{NamespaceTestbed.Client} -> {NamespaceTestbed.Server}");
-        FlowmeshProcess.AssertWithinBound(scan, exactPorts);
+        FlowmeshProcess.AssertWithinBound(scan.GetProperty("value"), exactPorts, "fan-out ports");
 
         // Fan-in of the flooded server: distinct sources that sent to it.
         int exactSources = TsharkFields.Read(capture, $"ip.dst == {NamespaceTestbed.Server}", "ip.src").Select(f => f[0]).Distinct().Count();
-        var flood = Assert.Single(FlowmeshProcess.QueryJson(fms, "--fanin", "--min", "25"), r => r.GetProperty("key").GetString() == NamespaceTestbed.Server);
-        FlowmeshProcess.AssertWithinBound(flood, exactSources);
+        var flood = Assert.Single(FlowmeshProcess.Entries(FlowmeshProcess.QueryJson(fms, "--fanin", "--min", "25")), r => r.GetProperty("key").GetString() == NamespaceTestbed.Server);
+        FlowmeshProcess.AssertWithinBound(flood.GetProperty("value"), exactSources, "fan-in sources");
     }
 }

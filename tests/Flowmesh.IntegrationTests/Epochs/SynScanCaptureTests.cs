@@ -35,27 +35,29 @@ public sealed class SynScanCaptureTests : IDisposable
 
         // Top talkers by bytes.
         var exactBytes = TsharkFields.BytesBySource(capture);
-        var talkers = FlowmeshProcess.QueryJson(fms, "--top", "talkers", "--by", "bytes", "--limit", "20");
+        var talkers = FlowmeshProcess.Entries(FlowmeshProcess.QueryJson(fms, "--top", "talkers", "--by", "bytes", "--limit", "20"));
         Assert.Equal(exactBytes.Count, talkers.Count);
-        foreach (var talker in talkers) FlowmeshProcess.AssertWithinBound(talker, exactBytes[talker.GetProperty("key").GetString()!]);
+        foreach (var talker in talkers)
+            FlowmeshProcess.AssertWithinBound(talker.GetProperty("value"), exactBytes[talker.GetProperty("key").GetString()!], talker.GetProperty("key").GetString()!);
 
         // Distinct sources.
-        var distinct = Assert.Single(FlowmeshProcess.QueryJson(fms, "--distinct", "sources"));
-        FlowmeshProcess.AssertWithinBound(distinct, exactBytes.Count);
+        var distinct = FlowmeshProcess.QueryJson(fms, "--distinct", "sources").GetProperty("sources");
+        FlowmeshProcess.AssertWithinBound(distinct, exactBytes.Count, "distinct sources");
 
         // Fan-out of the scanner: distinct ports it probed on its target.
         var probes = TsharkFields.Read(capture, "tcp.flags.syn == 1 && tcp.flags.ack == 0", "ip.src", "ip.dst", "tcp.dstport");
         var scanner = probes.GroupBy(f => (f[0], f[1])).OrderByDescending(g => g.Select(f => f[2]).Distinct().Count()).First();
         int exactPorts = TsharkFields.Read(capture, $"ip.src == {scanner.Key.Item1} && ip.dst == {scanner.Key.Item2} && tcp", "tcp.dstport").Select(f => f[0]).Distinct().Count();
-        var fanout = FlowmeshProcess.QueryJson(fms, "--fanout", "--min", "25");
+        var fanout = FlowmeshProcess.Entries(FlowmeshProcess.QueryJson(fms, "--fanout", "--min", "25"));
         var row = Assert.Single(fanout, r => r.GetProperty("key").GetString() == $"{scanner.Key.Item1} -> {scanner.Key.Item2}");
-        Assert.Equal("ports", row.GetProperty("kind").GetString());
-        FlowmeshProcess.AssertWithinBound(row, exactPorts);
+        Assert.Equal("ports", row.GetProperty("unit").GetString());
+        FlowmeshProcess.AssertWithinBound(row.GetProperty("value"), exactPorts, "fan-out ports");
 
         // Totals are exact.
-        var all = FlowmeshProcess.QueryJson(fms).First(r => r.GetProperty("key").GetString() == "all");
-        Assert.Equal(exactBytes.Values.Sum(), all.GetProperty("estimate").GetInt64());
-        Assert.Equal(TsharkFields.Read(capture, "ip", "frame.number").Count, all.GetProperty("packets").GetInt64());
+        var all = FlowmeshProcess.QueryJson(fms).GetProperty("totals");
+        Assert.Equal(exactBytes.Values.Sum(), all.GetProperty("bytes").GetProperty("value").GetInt64());
+        Assert.Equal(0, all.GetProperty("bytes").GetProperty("error").GetDouble());
+        Assert.Equal(TsharkFields.Read(capture, "ip", "frame.number").Count, all.GetProperty("packets").GetProperty("value").GetInt64());
     }
 
     [Fact]
@@ -66,9 +68,9 @@ public sealed class SynScanCaptureTests : IDisposable
         string a = Path.Combine(_directory, "a.fms"), copy = Path.Combine(_directory, "copy.fms");
         Assert.Equal(0, FlowmeshProcess.Run("summarize", "--pcap", capture, "--out", a, "--origin", "n1").ExitCode);
         File.Copy(a, copy);
-        var once = FlowmeshProcess.QueryJson(a).First();
-        var twice = FlowmeshProcess.QueryJson(a, copy).First();
-        Assert.Equal(once.GetProperty("estimate").GetDouble(), twice.GetProperty("estimate").GetDouble());
+        var once = FlowmeshProcess.QueryJson(a).GetProperty("totals").GetProperty("bytes");
+        var twice = FlowmeshProcess.QueryJson(a, copy).GetProperty("totals").GetProperty("bytes");
+        Assert.Equal(once.GetProperty("value").GetDouble(), twice.GetProperty("value").GetDouble());
 
         // Same origin and epochs summarized with another epoch length overlap: refused, not double-counted.
         string minute = Path.Combine(_directory, "minute.fms");

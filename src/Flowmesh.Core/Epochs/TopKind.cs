@@ -1,6 +1,10 @@
-namespace Flowmesh.Core.Views;
+namespace Flowmesh.Core.Epochs;
 
-/// <summary>What a top list ranks.</summary>
+/// <summary>
+/// What a top list ranks: the one list of top kinds every layer uses (records, views, API, CLI). Records store four
+/// of them (<see cref="EpochContents.TopIndex"/>); <see cref="Ports"/> is derived from the flows list. The names the
+/// API and CLI accept are <see cref="TopKindNames"/>.
+/// </summary>
 public enum TopKind
 {
     /// <summary>Sender addresses by traffic sent.</summary>

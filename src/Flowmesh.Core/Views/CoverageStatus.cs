@@ -1,7 +1,7 @@
 namespace Flowmesh.Core.Views;
 
 /// <summary>How completely one origin's records cover the settled epochs of a window.</summary>
-public enum OriginStatus
+public enum CoverageStatus
 {
     /// <summary>A record (or a roll-up) for every settled epoch of the window.</summary>
     Complete = 0,
