@@ -6,4 +6,4 @@ namespace Flowmesh.Capture;
 /// </summary>
 public sealed record LiveCaptureRequest(
     IReadOnlyList<string> Interfaces, string? Filter, int SnapLength, int BufferBytes, bool Promiscuous,
-    CaptureBackend Backend = CaptureBackend.Auto, int EbpfMapSize = 65536);
+    CaptureBackend Backend = CaptureBackend.Auto, int EbpfMapSize = Ebpf.EbpfCaptureOptions.DefaultMaxFlows);

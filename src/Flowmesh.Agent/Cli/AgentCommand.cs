@@ -24,13 +24,13 @@ internal static class AgentCommand
         var advertise = new Option<string?>("--advertise") { Description = "Address peers reach this node at (default: the --bind address, or this host's primary address when binding to 0.0.0.0)." };
         var keyFile = new Option<string?>("--key-file") { Description = "Cluster key file (from 'flowmesh keygen'). Default: <data-dir>/cluster.key, created with a fresh key on first run." };
         var api = new Option<string>("--api") { Description = "Local JSON API address, or 'none'. Loopback unless you say otherwise (port 0: any free port, printed at start).", DefaultValueFactory = _ => $"127.0.0.1:{AgentOptions.DefaultApiPort}" };
-        var epoch = new Option<string>("--epoch") { Description = "Epoch length (1s..1h); every node of a cluster should use the same.", DefaultValueFactory = _ => "10s" };
+        var epoch = new Option<string>("--epoch") { Description = "Epoch length (1s..1h); every node of a cluster should use the same.", DefaultValueFactory = _ => $"{AgentOptions.DefaultEpochLength.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" };
         var profile = new Option<string>("--profile") { Description = "Failure detection timing: lan (wired) or wifi (laptops on Wi-Fi).", DefaultValueFactory = _ => "lan" };
         profile.AcceptOnlyFromAmong("lan", "wifi");
         var noDiscovery = new Option<bool>("--no-discovery") { Description = "Do not look for peers by LAN multicast." };
-        var retention = new Option<string>("--retention") { Description = "Delete records older than this (1h..3650d).", DefaultValueFactory = _ => "7d" };
+        var retention = new Option<string>("--retention") { Description = "Delete records older than this (1h..3650d).", DefaultValueFactory = _ => $"{AgentOptions.DefaultRetentionAge.TotalDays.ToString(CultureInfo.InvariantCulture)}d" };
         var apiAllowHost = new Option<string[]>("--api-allow-host") { Description = "Also answer API requests whose Host is this name (the API answers loopback names and IP addresses only, against DNS rebinding); repeatable." };
-        var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest records go first.", DefaultValueFactory = _ => 512 };
+        var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest records go first.", DefaultValueFactory = _ => AgentOptions.DefaultRetentionMib };
 
         var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
         {
@@ -74,9 +74,6 @@ internal static class AgentCommand
             return null;
         }
         CaptureBackend? mode = capture switch { "ebpf" => CaptureBackend.Ebpf, "pcap" => CaptureBackend.Pcap, "none" => null, _ => CaptureBackend.Auto };
-        if (interfaces.Any(string.IsNullOrWhiteSpace)) { error = "--interface needs an interface name."; return null; }
-        if (mode == CaptureBackend.Pcap && interfaces.Length > 1) { error = "libpcap captures one interface; give one --interface (eBPF capture takes several)."; return null; }
-        if (mode is null && interfaces.Length > 0) { error = "--interface has no effect with --capture none."; return null; }
 
         var seeds = new List<JoinTarget>();
         foreach (string text in joins)
@@ -107,17 +104,10 @@ internal static class AgentCommand
         {
             apiEndpoint = EndpointText.ParseAddressAndPort(api, "--api", AgentOptions.DefaultApiPort, out error, allowAnyPort: true);
             if (apiEndpoint is null) return null;
-            if (apiEndpoint.Port != 0 && apiEndpoint.Address.Equals(bindEndpoint.Address) && apiEndpoint.Port == bindEndpoint.Port)
-            {
-                error = $"--api and --bind both use {apiEndpoint}; give them different ports.";
-                return null;
-            }
         }
-        if (DurationText.Parse(epoch, "--epoch", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), out error) is not { } epochLength) return null;
-        if (epochLength.Ticks % TimeSpan.TicksPerMillisecond != 0) { error = $"--epoch '{epoch}' must be a whole number of milliseconds."; return null; }
-        if (DurationText.Parse(retention, "--retention", TimeSpan.FromHours(1), TimeSpan.FromDays(3650), out error) is not { } retentionAge) return null;
-        if (retentionMib is < 1 or > 1024 * 1024) { error = $"--retention-mib {retentionMib.ToString(CultureInfo.InvariantCulture)} must be between 1 and 1048576."; return null; }
-        if (retentionAge < epochLength * 2) { error = "--retention must be at least two epochs."; return null; }
+        if (DurationText.Parse(epoch, "--epoch", AgentOptions.MinEpochLength, AgentOptions.MaxEpochLength, out error) is not { } epochLength) return null;
+        if (DurationText.Parse(retention, "--retention", AgentOptions.MinRetentionAge, AgentOptions.MaxRetentionAge, out error) is not { } retentionAge) return null;
+        if (retentionMib is < 1 or > AgentOptions.MaxRetentionMib) { error = $"--retention-mib {retentionMib.ToString(CultureInfo.InvariantCulture)} must be between 1 and {AgentOptions.MaxRetentionMib}."; return null; }
 
         if (dataDir is not null && dataDir.Trim().Length == 0) { error = "--data-dir needs a directory."; return null; }
         if (keyFile is not null && keyFile.Trim().Length == 0) { error = "--key-file needs a file name."; return null; }
@@ -125,8 +115,7 @@ internal static class AgentCommand
             ? AgentOptions.DefaultDataDirectory(Environment.IsPrivilegedProcess, Environment.GetEnvironmentVariable)
             : Path.GetFullPath(dataDir);
 
-        error = null;
-        return new AgentOptions
+        var options = new AgentOptions
         {
             Name = nodeName,
             DataDirectory = directory,
@@ -143,6 +132,8 @@ internal static class AgentCommand
             RetentionAge = retentionAge,
             RetentionBytes = retentionMib * 1024 * 1024,
         };
+        error = options.Validate();
+        return error is null ? options : null;
     }
 
     private static bool IsValidName(string name) => Gossip.NodeId.IsValidName(name);

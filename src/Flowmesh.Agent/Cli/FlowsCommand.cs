@@ -20,7 +20,7 @@ internal static class FlowsCommand
         };
         var capture = new Option<string?>("--capture") { Description = "Live capture backend: ebpf (in-kernel flow counting, Linux, root) or pcap (libpcap). Default: ebpf on Linux, falling back to pcap when eBPF is unavailable." };
         capture.AcceptOnlyFromAmong("ebpf", "pcap");
-        var mapSize = new Option<int>("--ebpf-map-size") { Description = "Flows the kernel map holds between two drains (every 5 s); packets of new flows beyond it are counted as map-full misses.", DefaultValueFactory = _ => 65536 };
+        var mapSize = new Option<int>("--ebpf-map-size") { Description = "Flows the kernel map holds between two drains (every 5 s); packets of new flows beyond it are counted as map-full misses.", DefaultValueFactory = _ => Capture.Ebpf.EbpfCaptureOptions.DefaultMaxFlows };
         var seconds = new Option<double?>("--seconds") { Description = "Stop a live capture after this many seconds (default: until Ctrl-C)." };
         var filter = new Option<string?>("--filter", "-f") { Description = "BPF filter for live capture, e.g. \"tcp or udp\" (libpcap only; implies --capture pcap)." };
         var snaplen = new Option<int>("--snaplen") { Description = "Bytes kept per packet in live capture; headers fit in 128.", DefaultValueFactory = _ => 128 };

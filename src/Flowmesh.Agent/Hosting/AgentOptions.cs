@@ -12,6 +12,14 @@ internal sealed record AgentOptions
 {
     public const int DefaultGossipPort = 7946;
     public const int DefaultApiPort = 7947;
+    public static readonly TimeSpan DefaultEpochLength = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan MinEpochLength = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxEpochLength = TimeSpan.FromHours(1);
+    public static readonly TimeSpan DefaultRetentionAge = TimeSpan.FromDays(7);
+    public static readonly TimeSpan MinRetentionAge = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxRetentionAge = TimeSpan.FromDays(3650);
+    public const long DefaultRetentionMib = 512;
+    public const long MaxRetentionMib = 1024 * 1024;
 
     /// <summary>This node's name in the cluster and the origin of its records. Default: the host name.</summary>
     public required string Name { get; init; }
@@ -44,7 +52,7 @@ internal sealed record AgentOptions
     public IReadOnlyList<string> ApiAllowedHosts { get; init; } = [];
 
     /// <summary>Epoch length. Every node of a cluster should use the same (records are aligned to multiples of it).</summary>
-    public TimeSpan EpochLength { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan EpochLength { get; init; } = DefaultEpochLength;
 
     public MembershipProfile Profile { get; init; } = MembershipProfile.Lan;
 
@@ -52,10 +60,16 @@ internal sealed record AgentOptions
     public bool Discovery { get; init; } = true;
 
     /// <summary>Records (own and received) older than this are deleted. Default 7 days.</summary>
-    public TimeSpan RetentionAge { get; init; } = TimeSpan.FromDays(7);
+    public TimeSpan RetentionAge { get; init; } = DefaultRetentionAge;
 
     /// <summary>Upper bound on the record store's size; the oldest records go first beyond it. Default 512 MiB.</summary>
-    public long RetentionBytes { get; init; } = 512L << 20;
+    public long RetentionBytes { get; init; } = DefaultRetentionMib << 20;
+
+    /// <summary>Bytes of each packet libpcap copies: headers only (flows need no payload).</summary>
+    public int CaptureSnapLength { get; init; } = 128;
+
+    /// <summary>libpcap's kernel buffer: room for bursts between two reads.</summary>
+    public int CaptureBufferBytes { get; init; } = 32 << 20;
 
     /// <summary>The local exact flow log behind drill-down (retention 24 h, 1 M rows, 256 MiB; docs/storage.md).</summary>
     public Drill.FlowLogOptions FlowLog { get; init; } = new();
@@ -67,6 +81,28 @@ internal sealed record AgentOptions
     public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     public string KeyFilePath => KeyFile ?? Path.Combine(DataDirectory, "cluster.key");
+
+    /// <summary>
+    /// The first thing wrong with these options, in the words of the `flowmesh agent` flag that sets it, or null when
+    /// they can run. The CLI reports it as a usage error; the host refuses to start with it.
+    /// </summary>
+    public string? Validate()
+    {
+        if (!Gossip.NodeId.IsValidName(Name)) return $"--name '{Name}' must be 1..64 bytes of UTF-8 without spaces, control or invisible format characters.";
+        if (string.IsNullOrWhiteSpace(DataDirectory)) return "--data-dir needs a directory.";
+        if (Interfaces.Any(string.IsNullOrWhiteSpace)) return "--interface needs an interface name.";
+        if (Capture == CaptureBackend.Pcap && Interfaces.Count > 1) return "libpcap captures one interface; give one --interface (eBPF capture takes several).";
+        if (Capture is null && Interfaces.Count > 0) return "--interface has no effect with --capture none.";
+        if (Api is { Port: not 0 } api && api.Address.Equals(Bind.Address) && api.Port == Bind.Port) return $"--api and --bind both use {api}; give them different ports.";
+        if (EpochLength < MinEpochLength || EpochLength > MaxEpochLength) return $"--epoch must be between {MinEpochLength.TotalSeconds:0} s and {MaxEpochLength.TotalHours:0} h.";
+        if (EpochLength.Ticks % TimeSpan.TicksPerMillisecond != 0) return "--epoch must be a whole number of milliseconds.";
+        if (RetentionAge < MinRetentionAge || RetentionAge > MaxRetentionAge) return $"--retention must be between {MinRetentionAge.TotalHours:0} h and {MaxRetentionAge.TotalDays:0} days.";
+        if (RetentionAge < EpochLength * 2) return "--retention must be at least two epochs.";
+        if (RetentionBytes < 1L << 20 || RetentionBytes > MaxRetentionMib << 20) return $"--retention-mib must be between 1 and {MaxRetentionMib}.";
+        if (CaptureSnapLength < 64 || CaptureBufferBytes < 1 << 20) return "the capture needs a snap length of at least 64 bytes and a buffer of at least 1 MiB.";
+        if (LeaveTimeout <= TimeSpan.Zero || SnapshotInterval <= TimeSpan.Zero) return "the leave timeout and the snapshot interval must be positive.";
+        return null;
+    }
 
     public MembershipOptions Membership => Profile == MembershipProfile.Wifi ? MembershipOptions.WifiLaptop() : MembershipOptions.Lan();
 

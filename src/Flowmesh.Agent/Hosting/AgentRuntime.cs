@@ -52,6 +52,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
 
     private AgentRuntime(AgentOptions options, TextWriter log)
     {
+        if (options.Validate() is string problem) throw new AgentStartException(problem);
         _options = options;
         _log = log;
         _self = new NodeId(options.Name);
@@ -173,7 +174,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             ICaptureSource source;
             try
             {
-                source = CaptureSources.OpenLive(new LiveCaptureRequest(_options.Interfaces, null, 128, 32 * 1024 * 1024, false, backend), _log);
+                source = CaptureSources.OpenLive(new LiveCaptureRequest(_options.Interfaces, null, _options.CaptureSnapLength, _options.CaptureBufferBytes, false, backend), _log);
             }
             catch (Exception e) when (e is CaptureSetupException or DllNotFoundException or InvalidOperationException or UnauthorizedAccessException)
             {

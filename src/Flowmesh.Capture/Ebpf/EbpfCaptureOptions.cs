@@ -11,7 +11,10 @@ public sealed record EbpfCaptureOptions
     /// of new flows are counted in <see cref="KernelCounters.MapFullMisses"/> instead. The map allocates
     /// entries as flows appear (about 250 bytes each), so capacity costs memory only when used.
     /// </summary>
-    public int MaxFlows { get; init; } = 65536;
+    public int MaxFlows { get; init; } = DefaultMaxFlows;
+
+    /// <summary>The default <see cref="MaxFlows"/>: FLOWMESH_DEFAULT_MAX_FLOWS of src/ebpf/flowmesh_maps.h (LayoutAgreementTests checks they agree).</summary>
+    public const int DefaultMaxFlows = 65536;
 
     public EbpfAttachMode AttachMode { get; init; } = EbpfAttachMode.Auto;
 

@@ -71,6 +71,7 @@ public sealed class LayoutAgreementTests
         ("FLOWMESH_IPV6_HEADER_CHAIN", (long)KernelCounterIndex.Ipv6HeaderChain),
         ("FLOWMESH_COUNTER_COUNT", (long)KernelCounterIndex.Count),
         ("FLOWMESH_SYN_WITHOUT_ACK", KernelDirectionCounters.SynWithoutAckBit),
+        ("FLOWMESH_DEFAULT_MAX_FLOWS", EbpfCaptureOptions.DefaultMaxFlows),
     ];
 
     [Fact]
