@@ -61,11 +61,18 @@ public sealed class SketchHashKeyTests
     public void HashingAllocatesNothing()
     {
         byte[] item = new byte[37];
-        // A first pass lets the JIT finish with the loop (tiering and on-stack replacement may allocate on this thread).
-        ulong sink = HashMany(item);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        sink ^= HashMany(item);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The runtime may allocate on this thread while it tiers the loop up (call counting, on-stack replacement),
+        // once, at a moment load decides: the fewest bytes of three passes of 10,000 calls each must be 0. A hash
+        // that allocated would allocate in every pass.
+        ulong sink = 0;
+        long fewest = long.MaxValue;
+        for (int pass = 0; pass < 3; pass++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            sink ^= HashMany(item);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, fewest);
         Assert.NotEqual(0UL, sink);
     }
 

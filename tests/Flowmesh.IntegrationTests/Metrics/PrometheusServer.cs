@@ -67,6 +67,8 @@ public sealed class PrometheusServer : IDisposable
         try
         {
             using var response = await _http.GetAsync($"api/v1/query?query={Uri.EscapeDataString(promQl)}", cancellationToken);
+            // While its storage starts, Prometheus answers 503 "Service Unavailable" in plain text: not answering yet.
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable) return null;
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
             if (json.RootElement.GetProperty("status").GetString() != "success")
                 throw new InvalidOperationException($"Prometheus refused {promQl}: {json.RootElement}");
