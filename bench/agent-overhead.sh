@@ -71,17 +71,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Every agent shares one API token (their APIs listen beyond loopback, where each request needs it).
+api_curl() { curl -H "Authorization: Bearer $(cat "$state/api.token")" "$@"; }
 metric() {   # node name -> value of metric $2 (first sample)
-    curl -fsS --max-time 3 "http://$net.$1:$api_port/metrics" 2>/dev/null | awk -v m="$2" '$1 == m && !found { print $2; found = 1 }'
+    api_curl -fsS --max-time 3 "http://$net.$1:$api_port/metrics" 2>/dev/null | awk -v m="$2" '$1 == m && !found { print $2; found = 1 }'
 }
 drops_total() {   # node -> gossip packets/frames dropped, all reasons (rate_limited among them)
-    curl -fsS --max-time 3 "http://$net.$1:$api_port/metrics" 2>/dev/null \
+    api_curl -fsS --max-time 3 "http://$net.$1:$api_port/metrics" 2>/dev/null \
         | awk '$1 ~ /^flowmesh_gossip_dropped_packets_total[{]/ { sum += $2 } END { print sum + 0 }'
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 alive_count() {
-    curl -fsS --max-time 2 "http://$net.$1:$api_port/api/v1/members" 2>/dev/null \
+    api_curl -fsS --max-time 2 "http://$net.$1:$api_port/api/v1/members" 2>/dev/null \
         | python3 -c 'import json,sys; print(sum(m["state"] == "alive" for m in json.load(sys.stdin)["members"]))' 2>/dev/null \
         || echo 0
 }
@@ -102,13 +104,13 @@ run() {
         ip -n "fml-n$i" link set "fml-e$i" up
         ip -n "fml-n$i" link set lo up
     done
-    (umask 077; "${agent[@]}" keygen >"$state/cluster.key")
+    (umask 077; "${agent[@]}" keygen >"$state/cluster.key"; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/api.token"; echo >>"$state/api.token")
     declare -gA agent_pid=()
     for i in $(seq "$n"); do
         mkdir -p "$state/n$i"
         local args=(agent --name "n$i" --data-dir "$state/n$i" --interface "fml-e$i" --capture pcap
                     --bind "$net.$i:$gossip_port" --api "$net.$i:$api_port" --key-file "$state/cluster.key"
-                    --epoch 10s --no-discovery --profile lan)
+                    --api-token-file "$state/api.token" --epoch 10s --no-discovery --profile lan)
         ((i > 1)) && args+=(--join "$net.1:$gossip_port")
         ip netns exec "fml-n$i" "${agent[@]}" "${args[@]}" >"$state/n$i/agent.log" 2>&1 </dev/null &
         agent_pid[$i]=$!

@@ -24,13 +24,16 @@ start() {
     if [[ ! -s $key ]]; then
         (umask 077; "${FMC_FLOWMESH[@]}" keygen >"$key")
     fi
+    if [[ ! -s $FMC_TOKEN_FILE ]]; then
+        (umask 027; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$FMC_TOKEN_FILE"; echo >>"$FMC_TOKEN_FILE")
+    fi
     first=$(echo "$nodes" | head -1)
     for i in $nodes; do
         dir="$FMC_STATE/n$i"
         mkdir -p "$dir/data"
         args=(agent --name "n$i" --data-dir "$dir/data" --interface "$(fmc_if "$i")"
               --capture "${FMC_CAPTURE:-pcap}" --bind "$(fmc_addr "$i"):$FMC_GOSSIP_PORT"
-              --api "$(fmc_addr "$i"):$FMC_API_PORT" --key-file "$key" --epoch "${FMC_EPOCH:-2s}"
+              --api "$(fmc_addr "$i"):$FMC_API_PORT" --key-file "$key" --api-token-file "$FMC_TOKEN_FILE" --epoch "${FMC_EPOCH:-2s}"
               --no-discovery --profile "${FMC_PROFILE:-lan}")
         [[ $i != "$first" ]] && args+=(--join "$(fmc_addr "$first"):$FMC_GOSSIP_PORT")
         # "ip netns exec" execs the agent, so $! is the agent's own pid.
@@ -41,7 +44,7 @@ start() {
     for i in $nodes; do
         url="$(fmc_api_url "$i")/api/v1/status"
         for _ in $(seq 120); do
-            curl -fsS --max-time 1 -o /dev/null "$url" 2>/dev/null && continue 2
+            fmc_curl -fsS --max-time 1 -o /dev/null "$url" 2>/dev/null && continue 2
             if ! kill -0 "$(cat "$FMC_STATE/n$i/agent.pid")" 2>/dev/null; then
                 echo "fmc: agent n$i exited; its log:" >&2; tail -n 30 "$FMC_STATE/n$i/agent.log" >&2; exit 1
             fi

@@ -32,7 +32,7 @@ trap 'exit 130' INT TERM
 
 # A small JSON reader for the API: python3 is on every machine the testbed runs on.
 alive_count() {   # node -> how many members node i sees alive
-    curl -fsS --max-time 2 "$(fmc_api_url "$1")/api/v1/members" 2>/dev/null \
+    fmc_curl -fsS --max-time 2 "$(fmc_api_url "$1")/api/v1/members" 2>/dev/null \
         | python3 -c 'import json,sys; print(sum(m["state"] == "alive" for m in json.load(sys.stdin)["members"]))' 2>/dev/null \
         || echo 0
 }
@@ -54,7 +54,7 @@ echo "== flowmesh members --agent $(fmc_api_url 1)"
 "${FMC_FLOWMESH[@]}" members --agent "$(fmc_api_url 1)" --format table
 echo "== per node: members alive, records held per origin"
 for i in $(fmc_nodes); do
-    records=$(curl -fsS --max-time 5 "$(fmc_api_url "$i")/api/v1/records?limit=10000" | python3 -c '
+    records=$(fmc_curl -fsS --max-time 5 "$(fmc_api_url "$i")/api/v1/records?limit=10000" | python3 -c '
 import collections, json, sys
 doc = json.load(sys.stdin)
 rows = doc["records"] if isinstance(doc, dict) else doc

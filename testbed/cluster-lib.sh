@@ -29,6 +29,10 @@ fmc_if()      { echo "$FMC_NAME-e$1"; }   # inside the namespace
 fmc_port()    { echo "$FMC_NAME-v$1"; }   # root side, enslaved to the bridge
 fmc_addr()    { echo "$FMC_NET.$1"; }
 fmc_api_url() { echo "http://$FMC_NET.$1:$FMC_API_PORT"; }
+# The agents' APIs listen on the bridge (beyond loopback), where every request needs the API token: all nodes of a
+# demo cluster share one token file in the state directory (cluster-agents.sh makes it).
+FMC_TOKEN_FILE=$FMC_STATE/api.token
+fmc_curl()    { curl -H "Authorization: Bearer $(cat "$FMC_TOKEN_FILE")" "$@"; }
 in_node()     { local i=$1; shift; ip netns exec "$(fmc_ns "$i")" "$@"; }
 
 # Node numbers of the namespaces that exist now, ascending.

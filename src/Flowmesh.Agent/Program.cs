@@ -20,6 +20,7 @@ public static class Program
             ViewCommands.Matrix(),
             ViewCommands.Alerts(),
             DrillCommand.Create(),
+            DashboardCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

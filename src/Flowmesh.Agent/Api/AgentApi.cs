@@ -27,8 +27,9 @@ internal sealed class AgentApi : IAsyncDisposable
     /// <summary>Starts listening. Throws <see cref="IOException"/> with a clear message when the address cannot be bound.</summary>
     /// <param name="mapMore">Maps further endpoints (the global view, metrics, the dashboard) before the 404 fallback.</param>
     /// <param name="allowedHosts">Host names answered besides loopback names and IP literals (<see cref="HostCheck"/>), normalized.</param>
+    /// <param name="token">Needed for drill-down always, and for every API path when <paramref name="endpoint"/> is not loopback; null: never (tests of other parts).</param>
     public static async Task<AgentApi> StartAsync(IPEndPoint endpoint, IAgentReadModel model, CancellationToken cancellationToken,
-        Action<WebApplication>? mapMore = null, IReadOnlyCollection<string>? allowedHosts = null, ApiRefusals? refusals = null)
+        Action<WebApplication>? mapMore = null, IReadOnlyCollection<string>? allowedHosts = null, ApiRefusals? refusals = null, ApiToken? token = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         // The agent prints its own lines; the framework's logs would only repeat them (or leak request details).
@@ -43,7 +44,7 @@ internal sealed class AgentApi : IAsyncDisposable
             kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
-        Map(app, model, mapMore, allowedHosts ?? [], refusals ?? new ApiRefusals());
+        Map(app, model, mapMore, allowedHosts ?? [], refusals ?? new ApiRefusals(), token, everywhere: !IPAddress.IsLoopback(endpoint.Address));
         var api = new AgentApi(app);
         try
         {
@@ -62,7 +63,8 @@ internal sealed class AgentApi : IAsyncDisposable
 
     private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records", .. ViewEndpoints.Paths, FlowsEndpoint.Path, MetricsEndpoint.Path, "/"];
 
-    private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore, IReadOnlyCollection<string> allowedHosts, ApiRefusals refusals)
+    private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore, IReadOnlyCollection<string> allowedHosts, ApiRefusals refusals,
+        ApiToken? token, bool everywhere)
     {
         // Before anything else, every path (dashboard and /metrics included): a Host the agent does not answer to is a
         // page elsewhere reaching it through DNS rebinding (HostCheck).
@@ -75,6 +77,25 @@ internal sealed class AgentApi : IAsyncDisposable
                 $"Host '{Printable(host)}' is not answered: this API answers localhost and IP addresses only (a defence against DNS rebinding); " +
                 $"if you reach this agent by that name, start it with --api-allow-host {Printable(HostCheck.Normalize(host))}");
         });
+        // Then the token: drill-down fetches every PC's exact flows, so it needs the token even on loopback (any local
+        // user or process can reach loopback); beyond loopback every data path needs it. The dashboard's own files
+        // carry no data and load without it (the page sends the token with its API requests).
+        if (token is not null)
+        {
+            app.Use((context, next) =>
+            {
+                var path = context.Request.Path;
+                bool needed = path.StartsWithSegments(FlowsEndpoint.Path)
+                    || (everywhere && (path.StartsWithSegments("/api") || path.StartsWithSegments(MetricsEndpoint.Path)));
+                if (!needed || token.Matches(context.Request.Headers.Authorization)) return next(context);
+                refusals.Count(ApiRefusal.Token);
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                return Error(context, StatusCodes.Status401Unauthorized,
+                    (context.Request.Headers.Authorization.Count == 0 ? "this needs the agent's API token" : "the API token does not match") +
+                    $": send 'Authorization: Bearer TOKEN' with the token from the agent's {ApiToken.FileName} (the flowmesh CLI reads it itself; " +
+                    "`flowmesh dashboard` opens the dashboard with it)");
+            });
+        }
         // A failure inside the agent (a store error while reading) is the agent's trouble, not a bad request and not
         // an unexplained 500: 503 with what went wrong, so a client knows to retry or look at the agent.
         app.Use(async (context, next) =>

@@ -9,12 +9,14 @@ internal enum ApiRefusal
     ViewBusy,
     /// <summary>429: drill-downs over the concurrency or rate cap.</summary>
     DrillBusy,
+    /// <summary>401: no API token, or a wrong one, where one is needed (<see cref="ApiToken"/>).</summary>
+    Token,
 }
 
 /// <summary>Thread-safe counts per <see cref="ApiRefusal"/>, shared by the API's handlers and read by /metrics.</summary>
 internal sealed class ApiRefusals
 {
-    public static readonly string[] Labels = ["foreign_host", "view_busy", "drill_busy"];
+    public static readonly string[] Labels = ["foreign_host", "view_busy", "drill_busy", "token"];
     private readonly long[] _counts = new long[Labels.Length];
 
     public void Count(ApiRefusal reason) => Interlocked.Increment(ref _counts[(int)reason]);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -10,11 +11,43 @@ namespace Flowmesh.Agent.Cli;
 /// How CLI commands (members, and later top/alerts/matrix) ask an agent's API: the local agent by default, another
 /// with --agent URL. Every failure becomes one message that says which agent and what to do.
 /// </summary>
-internal sealed class AgentApiClient(Uri baseAddress, TimeSpan timeout)
+/// <remarks>
+/// The API token (<see cref="ApiToken"/>) goes with every request: from --token-file, or from this PC's agent's data
+/// directory when the file is there and readable (root, or a member of the flowmesh group). Without one the
+/// agent still answers on loopback, except drill-down; a 401 then says where the token was looked for.
+/// </remarks>
+internal sealed class AgentApiClient(Uri baseAddress, TimeSpan timeout, ApiToken? token = null, string? tokenProblem = null)
 {
     public static readonly Uri DefaultAgent = new($"http://127.0.0.1:{AgentOptions.DefaultApiPort}/");
 
     public Uri BaseAddress { get; } = baseAddress;
+
+    /// <summary>The token this client sends, if it found one.</summary>
+    public ApiToken? Token { get; } = token;
+
+    /// <summary>The --token-file option every command that asks an agent takes.</summary>
+    public static Option<string?> TokenFileOption() => new("--token-file")
+    {
+        Description = $"The agent's API token file (default: this PC's agent's, <data-dir>/{ApiToken.FileName}, when readable).",
+    };
+
+    /// <summary>
+    /// A client with the token from <paramref name="tokenFile"/> (null when it cannot be read: <paramref name="error"/>
+    /// says why), or, without one, from this PC's default data directory when that file can be read.
+    /// </summary>
+    public static AgentApiClient? Create(Uri url, TimeSpan timeout, string? tokenFile, out string? error)
+    {
+        error = null;
+        if (tokenFile is not null)
+        {
+            var token = ApiToken.TryRead(Path.GetFullPath(tokenFile), out error);
+            return token is null ? null : new AgentApiClient(url, timeout, token);
+        }
+        string path = Path.Combine(AgentOptions.DefaultDataDirectory(Environment.IsPrivilegedProcess, Environment.GetEnvironmentVariable), ApiToken.FileName);
+        if (!File.Exists(path)) return new AgentApiClient(url, timeout, null, $"no token: {path} does not exist (pass --token-file)");
+        var found = ApiToken.TryRead(path, out string? problem);
+        return new AgentApiClient(url, timeout, found, problem);
+    }
 
     /// <summary>Parses --agent: an http(s) URL, or host:port (http assumed).</summary>
     public static Uri? ParseAgentUrl(string text, out string? error)
@@ -37,6 +70,7 @@ internal sealed class AgentApiClient(Uri baseAddress, TimeSpan timeout)
         var url = new Uri(BaseAddress, path);
         using var http = new HttpClient { Timeout = timeout };
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (Token is not null) http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", Token.Header);
         HttpResponseMessage response;
         try
         {
@@ -56,7 +90,8 @@ internal sealed class AgentApiClient(Uri baseAddress, TimeSpan timeout)
             if (!response.IsSuccessStatusCode)
             {
                 string? message = TryDecode(body, ApiJsonContext.Default.ApiError)?.Error;
-                return (null, $"the agent at {BaseAddress} answered {(int)response.StatusCode} {response.ReasonPhrase}{(message is null ? "" : ": " + message)}");
+                string hint = response.StatusCode == System.Net.HttpStatusCode.Unauthorized && tokenProblem is not null ? $" ({tokenProblem})" : "";
+                return (null, $"the agent at {BaseAddress} answered {(int)response.StatusCode} {response.ReasonPhrase}{(message is null ? "" : ": " + message)}{hint}");
             }
             var value = TryDecode(body, type);
             return value is null

@@ -22,6 +22,7 @@ internal static class AgentCommand
         var join = new Option<string[]>("--join") { Description = "Join the cluster through this peer (host or host:port, port 7946 by default); repeatable. Default: the peers this node knew when it last ran." };
         var bind = new Option<string>("--bind") { Description = "Gossip UDP and TCP address (port 0: any free port, printed at start).", DefaultValueFactory = _ => $"0.0.0.0:{AgentOptions.DefaultGossipPort}" };
         var advertise = new Option<string?>("--advertise") { Description = "Address peers reach this node at (default: the --bind address, or this host's primary address when binding to 0.0.0.0)." };
+        var apiTokenFile = new Option<string?>("--api-token-file") { Description = "The API token file. Default: <data-dir>/api.token, created (mode 0640, group flowmesh) on first run." };
         var keyFile = new Option<string?>("--key-file") { Description = "Cluster key file (from 'flowmesh keygen'). Default: <data-dir>/cluster.key, created with a fresh key on first run." };
         var api = new Option<string>("--api") { Description = "Local JSON API address, or 'none'. Loopback unless you say otherwise (port 0: any free port, printed at start).", DefaultValueFactory = _ => $"127.0.0.1:{AgentOptions.DefaultApiPort}" };
         var epoch = new Option<string>("--epoch") { Description = "Epoch length (1s..1h); every node of a cluster should use the same.", DefaultValueFactory = _ => $"{AgentOptions.DefaultEpochLength.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" };
@@ -34,7 +35,7 @@ internal static class AgentCommand
 
         var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
         {
-            name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMib, apiAllowHost,
+            name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMib, apiAllowHost, apiTokenFile,
         };
         command.SetAction(parse =>
         {
@@ -52,6 +53,11 @@ internal static class AgentCommand
                     error = $"--api-allow-host '{Api.AgentApi.Printable(bad)}' must be a host name (letters, digits, '-', '.'), without port or scheme.";
                 }
                 else options = options with { ApiAllowedHosts = [.. hosts.Select(Api.HostCheck.Normalize)] };
+                if (parse.GetValue(apiTokenFile) is string tokenFile)
+                {
+                    if (tokenFile.Trim().Length == 0) { options = null; error = "--api-token-file needs a file name."; }
+                    else options = options! with { ApiTokenFile = Path.GetFullPath(tokenFile) };
+                }
             }
             if (options is null)
             {

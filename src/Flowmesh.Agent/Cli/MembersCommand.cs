@@ -14,10 +14,11 @@ internal static class MembersCommand
         var format = new Option<string?>("--format") { Description = "Output format (default: table on a terminal, json when piped)." };
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the agent.", DefaultValueFactory = _ => 5 };
+        var tokenFile = AgentApiClient.TokenFileOption();
 
         var command = new Command("members", "List the cluster's members as an agent sees them: alive, suspect, dead or left, and for how long.")
         {
-            agent, format, timeout,
+            agent, format, timeout, tokenFile,
         };
         command.SetAction(parse =>
         {
@@ -35,7 +36,8 @@ internal static class MembersCommand
                 "json" => OutputFormat.Json,
                 _ => Console.IsOutputRedirected ? OutputFormat.Json : OutputFormat.Table,
             };
-            var client = new AgentApiClient(url, TimeSpan.FromSeconds(parse.GetValue(timeout)));
+            if (AgentApiClient.Create(url, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(tokenFile), out string? tokenError) is not { } client)
+                return Fail(ExitCodes.InputError, tokenError!);
             var (members, failure) = client.GetAsync("api/v1/members", ApiJsonContext.Default.MembersResponse, CancellationToken.None).GetAwaiter().GetResult();
             if (members is null) return Fail(ExitCodes.AgentUnavailable, failure!);
             using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false));

@@ -95,6 +95,7 @@ internal static class ViewCommands
         private readonly Option<string?> _agent = new("--agent") { Description = $"The agent to ask (default: this PC's, {AgentApiClient.DefaultAgent})." };
         private readonly Option<string?> _format = new("--format") { Description = "Output format (default: table on a terminal, json when piped)." };
         private readonly Option<double> _timeout = new("--timeout") { Description = "Seconds to wait for the agent.", DefaultValueFactory = _ => 10 };
+        private readonly Option<string?> _tokenFile = AgentApiClient.TokenFileOption();
 
         public CommonOptions() => _format.AcceptOnlyFromAmong("table", "csv", "json");
 
@@ -106,6 +107,7 @@ internal static class ViewCommands
             command.Options.Add(_agent);
             command.Options.Add(_format);
             command.Options.Add(_timeout);
+            command.Options.Add(_tokenFile);
         }
 
         public int Run<T>(ParseResult parse, string pathAndQuery, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, Action<TextWriter, OutputFormat, T> write)
@@ -127,7 +129,8 @@ internal static class ViewCommands
                 "json" => OutputFormat.Json,
                 _ => Console.IsOutputRedirected ? OutputFormat.Json : OutputFormat.Table,
             };
-            var client = new AgentApiClient(url, TimeSpan.FromSeconds(parse.GetValue(_timeout)));
+            if (AgentApiClient.Create(url, TimeSpan.FromSeconds(parse.GetValue(_timeout)), parse.GetValue(_tokenFile), out string? tokenError) is not { } client)
+                return Fail(ExitCodes.InputError, tokenError!);
             string separator = pathAndQuery.EndsWith('?') ? "" : "&";
             var (value, failure) = client.GetAsync(pathAndQuery + separator + window, type, CancellationToken.None).GetAwaiter().GetResult();
             if (value is null) return Fail(ExitCodes.AgentUnavailable, failure!);

@@ -51,6 +51,11 @@ internal sealed record AgentOptions
     /// <summary>Host names the API answers besides loopback names and IP literals (--api-allow-host; DNS-rebinding defence).</summary>
     public IReadOnlyList<string> ApiAllowedHosts { get; init; } = [];
 
+    /// <summary>The API token file (<see cref="Flowmesh.Agent.Api.ApiToken"/>); null = &lt;data-dir&gt;/api.token, created on first run.</summary>
+    public string? ApiTokenFile { get; init; }
+
+    public string ApiTokenPath => ApiTokenFile ?? Path.Combine(DataDirectory, Flowmesh.Agent.Api.ApiToken.FileName);
+
     /// <summary>Epoch length. Every node of a cluster should use the same (records are aligned to multiples of it).</summary>
     public TimeSpan EpochLength { get; init; } = DefaultEpochLength;
 

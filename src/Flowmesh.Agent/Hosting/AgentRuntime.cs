@@ -193,17 +193,20 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         // 7. The API last: when it answers, everything it reports on is running.
         if (_options.Api is { } apiEndpoint)
         {
+            ApiToken token;
             try
             {
+                token = ApiToken.LoadOrCreate(_options.ApiTokenPath, out bool created);
+                if (created) _log.WriteLine($"flowmesh: created the API token in {_options.ApiTokenPath} (readable by root and the '{ApiToken.GroupName}' group)");
                 _api = await AgentApi.StartAsync(apiEndpoint, this, cancellationToken,
-                    app => { ViewEndpoints.Map(app, _views, _detections, _apiRefusals); MapFlows(app); }, _options.ApiAllowedHosts, _apiRefusals).ConfigureAwait(false);
+                    app => { ViewEndpoints.Map(app, _views, _detections, _apiRefusals); MapFlows(app); }, _options.ApiAllowedHosts, _apiRefusals, token).ConfigureAwait(false);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new AgentStartException(e.Message, e);
             }
             if (!IPAddress.IsLoopback(apiEndpoint.Address))
-                _log.WriteLine($"flowmesh: note: the API on {apiEndpoint} is reachable from other machines; it is read-only and has no authentication");
+                _log.WriteLine($"flowmesh: note: the API on {apiEndpoint} is reachable from other machines; it is read-only and every request needs the API token ({_options.ApiTokenPath})");
         }
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"flowmesh: agent {_self} (incarnation {_database.Incarnation}, key {Convert.ToHexStringLower(_database.Identity.Fingerprint, 0, 8)}) " +

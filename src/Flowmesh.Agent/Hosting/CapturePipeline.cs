@@ -64,11 +64,14 @@ internal sealed class CapturePipeline : IDisposable
     /// <summary>Packets the kernel dropped (libpcap buffer overruns; eBPF: flow map full) since start.</summary>
     public long Drops => _source.Statistics.KernelDrops ?? 0;
 
-    /// <summary>Set when the capture stopped on its own (the interface went away, a libpcap error, a failed loop).</summary>
-    public string? Error => _error ?? _source.Statistics.StoppedEarly;
+    /// <summary>
+    /// Set when the capture stopped on its own (the interface went away, a libpcap error, a failed loop), once what it
+    /// saw is sealed: a reader that sees "failed" sees the last record too.
+    /// </summary>
+    public string? Error => _error;
 
     /// <summary>"running"; "failed" once the capture ended on its own (see <see cref="Error"/>); "stopped" after <see cref="Stop"/>.</summary>
-    public string State => _failed || Error is not null ? "failed" : Volatile.Read(ref _finished) == 1 ? "stopped" : "running";
+    public string State => _failed ? "failed" : Volatile.Read(ref _finished) == 1 ? "stopped" : "running";
 
     /// <summary>Exceptions caught on the capture thread, by stage (see the class remarks).</summary>
     public CaptureErrors Errors { get; }
@@ -131,6 +134,8 @@ internal sealed class CapturePipeline : IDisposable
                 // not at shutdown, and no later epoch is (nobody watches them).
                 _log.WriteLine($"flowmesh: capture stopped: {reason}; the agent goes on without capture (see /api/v1/status)");
                 SealOpenEpoch();
+                _error = reason;
+                _failed = true;
             }
         }
         catch (Exception e) when (e is CaptureSetupException or IOException or InvalidOperationException or EbpfUnavailableException)

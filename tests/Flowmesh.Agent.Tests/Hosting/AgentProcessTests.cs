@@ -47,6 +47,29 @@ public sealed class AgentProcessTests : IDisposable
     }
 
     [Fact]
+    public void TheCliCarriesTheApiTokenThatDrillDownNeeds()
+    {
+        var (a, _) = StartPair();
+        string tokenFile = Path.Combine(_directory, "a", "api.token");
+        string token = File.ReadAllText(tokenFile).Trim();
+        Assert.Contains("created the API token in", a.Output);
+        Assert.DoesNotContain(token, a.Output); // in the file only, never in what the agent prints
+
+        // Without the token (or with another agent's) drill-down is refused, and the message says what to do.
+        var refused = AgentProcess.Cli("drill", "10.0.0.1", "--agent", a.Api.ToString(), "--token-file", Path.Combine(_directory, "b", "api.token"));
+        Assert.Equal(3, refused.Code);
+        Assert.Contains("401", refused.Error);
+        Assert.Contains("API token", refused.Error);
+        var allowed = AgentProcess.Cli("drill", "10.0.0.1", "--agent", a.Api.ToString(), "--token-file", tokenFile, "--format", "json");
+        Assert.True(allowed.Code == 0, allowed.Error);
+
+        // `flowmesh dashboard` hands the browser the token in the fragment, which never reaches a server.
+        var dashboard = AgentProcess.Cli("dashboard", "--agent", a.Api.ToString(), "--token-file", tokenFile);
+        Assert.Equal($"{a.Api}#token={token}", dashboard.Output.Trim());
+        Assert.Equal(1, AgentProcess.Cli("dashboard", "--token-file", Path.Combine(_directory, "missing.token")).Code);
+    }
+
+    [Fact]
     public void MembersWithoutAnAgentSaysSoAndExits3()
     {
         int port = FreePort();

@@ -12,7 +12,14 @@ namespace Flowmesh.IntegrationTests.Cluster;
 internal sealed class AgentApi
 {
     public const int Port = 7947;
-    private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(3) };
+    private static readonly HttpClient s_http = CreateClient();
+
+    private static HttpClient CreateClient()
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ClusterApiToken.Header);
+        return http;
+    }
 
     public AgentApi(int node, bool inside = false)
     {
@@ -46,7 +53,7 @@ internal sealed class AgentApi
         string url = BaseUrl + path;
         if (Inside)
         {
-            ProcessResult result = ClusterNetwork.RunIn(Node, TimeSpan.FromSeconds(10), "curl", "-fsS", "--max-time", "3", url);
+            ProcessResult result = ClusterNetwork.RunIn(Node, TimeSpan.FromSeconds(10), "curl", "-fsS", "--max-time", "3", "-H", "Authorization: " + ClusterApiToken.Header, url);
             if (result.ExitCode != 0) throw new AgentApiException($"{url} (from inside {ClusterNetwork.Namespace(Node)}): curl exit {result.ExitCode} {result.StandardError.Trim()}");
             return result.StandardOutput;
         }

@@ -122,6 +122,7 @@ internal sealed class AgentCluster : IDisposable
             "--bind", $"{address}:{GossipPort}",
             "--api", $"{address}:{AgentApi.Port}",
             "--key-file", _keyFile,
+            "--api-token-file", ClusterApiToken.File,
             "--epoch", $"{Epoch.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s",
             "--no-discovery",
             "--profile", "lan",

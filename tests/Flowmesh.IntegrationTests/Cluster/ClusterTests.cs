@@ -53,7 +53,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         }
 
         // The user's way to look: `flowmesh members --agent URL --format json` agrees with the API.
-        ProcessResult cli = ChildProcess.Run("dotnet", [AgentCluster.FlowmeshDll, "members", "--agent", AgentCluster.Api(1).BaseUrl, "--format", "json"], TimeSpan.FromSeconds(60));
+        ProcessResult cli = ChildProcess.Run("dotnet", [AgentCluster.FlowmeshDll, "members", "--agent", AgentCluster.Api(1).BaseUrl, "--token-file", ClusterApiToken.File, "--format", "json"], TimeSpan.FromSeconds(60));
         Assert.True(cli.ExitCode == 0, $"flowmesh members failed ({cli.ExitCode}): {cli.StandardError}");
         Assert.Equal(cluster.AllNodes.Select(AgentCluster.Name).Order(StringComparer.Ordinal), CliMemberNames(cli.StandardOutput).Order(StringComparer.Ordinal));
     }

@@ -38,7 +38,7 @@ public sealed class DashboardAndMetricsTests : IDisposable
         var queries = GrafanaQueries();
         Assert.True(queries.Count >= 10, $"the dashboard has only {queries.Count} queries");
         using var server = PrometheusServer.Start(prometheus,
-            cluster.AllNodes.Select(n => $"{ClusterNetwork.Address(n)}:{AgentApi.Port}"));
+            cluster.AllNodes.Select(n => $"{ClusterNetwork.Address(n)}:{AgentApi.Port}"), ClusterApiToken.File);
         var clock = Stopwatch.StartNew();
         var empty = queries.ToList();
         // rate() needs two scrapes inside its range, and the cluster-wide view needs records from the peers.
@@ -68,7 +68,7 @@ public sealed class DashboardAndMetricsTests : IDisposable
         File.Delete(screenshot);
         var members = cluster.AllNodes.Select(AgentCluster.Name).ToArray();
         ProcessResult run = ChildProcess.Run(node,
-            [Path.Combine(browserTests, "check-dashboard.mjs"), $"http://{ClusterNetwork.Address(1)}:{AgentApi.Port}/", screenshot, .. members],
+            [Path.Combine(browserTests, "check-dashboard.mjs"), $"http://{ClusterNetwork.Address(1)}:{AgentApi.Port}/#token={ClusterApiToken.Value}", screenshot, .. members],
             TimeSpan.FromSeconds(150), browserTests, ("CHROMIUM", chromium));
         TestContext.Current.TestOutputHelper?.WriteLine(run.StandardOutput);
         Assert.True(run.ExitCode == 0, $"browser check failed ({run.ExitCode}):\n{run.StandardOutput}\n{run.StandardError}\n{cluster.Diagnostics()}");

@@ -15,7 +15,14 @@ public sealed class DrillDownTests : IDisposable
     private const int Pings = 7;
     private const int PayloadBytes = 100;
     private const long IpBytesPerPacket = 20 + 8 + PayloadBytes; // IPv4 header + ICMP header + payload: the IP length the agents count
-    private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    private static readonly HttpClient s_http = CreateClient();
+
+    private static HttpClient CreateClient()
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ClusterApiToken.Header);
+        return http;
+    }
     private readonly SmallCluster _agents = new(Nodes);
 
     public void Dispose() => _agents.Dispose();

@@ -26,7 +26,8 @@ public sealed class PrometheusServer : IDisposable
 
     public Uri Address { get; }
 
-    public static PrometheusServer Start(string binary, IEnumerable<string> targets)
+    /// <param name="bearerTokenFile">Sent with every scrape (agents whose API listens beyond loopback want their token).</param>
+    public static PrometheusServer Start(string binary, IEnumerable<string> targets, string? bearerTokenFile = null)
     {
         var directory = new TemporaryDirectory();
         string config = Path.Combine(directory.Path, "prometheus.yml");
@@ -37,7 +38,7 @@ public sealed class PrometheusServer : IDisposable
             scrape_configs:
               - job_name: flowmesh
                 metrics_path: /metrics
-                static_configs:
+            {{(bearerTokenFile is null ? "" : $"    authorization:\n      type: Bearer\n      credentials_file: {bearerTokenFile}\n")}}    static_configs:
                   - targets: [{{string.Join(", ", targets.Select(t => $"\"{t}\""))}}]
             """);
         int port = FreePort();
