@@ -26,9 +26,9 @@ internal static class MembersOutput
                 output.Write('\n');
                 break;
             case OutputFormat.Csv:
-                output.Write("name,address,state,incarnation,since_seconds,self\n");
+                output.Write("name,address,state,incarnation,since_seconds,self,clock_offset_seconds\n");
                 foreach (var m in rows)
-                    output.Write($"{Csv(m.Name)},{Csv(m.Address)},{m.State},{m.Incarnation.ToString(CultureInfo.InvariantCulture)},{m.SinceSeconds.ToString("0.###", CultureInfo.InvariantCulture)},{(m.Name == members.Self ? "true" : "false")}\n");
+                    output.Write($"{Csv(m.Name)},{Csv(m.Address)},{m.State},{m.Incarnation.ToString(CultureInfo.InvariantCulture)},{m.SinceSeconds.ToString("0.###", CultureInfo.InvariantCulture)},{(m.Name == members.Self ? "true" : "false")},{m.ClockOffsetSeconds?.ToString("0.###", CultureInfo.InvariantCulture)}\n");
                 break;
             default:
                 WriteTable(output, members.Self, rows);
@@ -39,14 +39,15 @@ internal static class MembersOutput
 
     private static void WriteTable(TextWriter output, string self, List<MemberEntry> rows)
     {
-        string[] headers = ["Name", "Address", "State", "Incarnation", "Since"];
+        string[] headers = ["Name", "Address", "State", "Incarnation", "Clock", "Since"];
         var cells = rows.Select(m => new[]
         {
-            m.Name == self ? m.Name + " (self)" : m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture), Age(m.SinceSeconds),
+            m.Name == self ? m.Name + " (self)" : m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture),
+            m.ClockOffsetSeconds is { } clock ? ClockText.Seconds(clock) : "-", Age(m.SinceSeconds),
         }).ToList();
         var widths = headers.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
         void Row(string[] row) =>
-            output.Write(string.Join("  ", row.Select((c, i) => i == row.Length - 1 ? c : i == 3 ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))) + "\n");
+            output.Write(string.Join("  ", row.Select((c, i) => i == row.Length - 1 ? c : i is 3 or 4 ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))) + "\n");
         Row(headers);
         foreach (var row in cells) Row(row);
         var counts = rows.GroupBy(m => m.State).OrderBy(g => StateOrder(g.Key)).Select(g => $"{g.Count()} {g.Key}");
@@ -54,6 +55,10 @@ internal static class MembersOutput
         foreach (var m in rows.Where(m => m.ConflictingAddresses.Count > 0))
             output.Write($"name conflict: '{Printable(m.Name)}' ({Printable(m.Address)}) is also claimed from {string.Join(", ", m.ConflictingAddresses.Select(Printable))}; " +
                 "those claims are refused, so that agent is not a member: give it another --name\n");
+        // The skew alert: one line per member whose clock is far off the cluster's (the median of all members' clocks).
+        foreach (var m in rows.Where(m => m.ClockSkewed))
+            output.Write($"clock skew: '{Printable(m.Name)}' is {ClockText.Seconds(m.ClockOffsetSeconds ?? 0)} off the cluster's time; " +
+                "it stays a member and its records are kept, but fix its time synchronisation (NTP)\n");
     }
 
     /// <summary>Whatever an agent answers, a terminal never gets a control character from this table.</summary>

@@ -141,7 +141,7 @@ public sealed class GossipPeer : IDisposable
     public event Action<Member>? MemberChanged;
 
     /// <summary>Every member's clock against the cluster's time (the median of all clocks), from direct probes' acks.</summary>
-    public ClockEstimate Clocks => _node.Clocks.Estimate(_loop.Now);
+    public ClockEstimate Clocks => _node.Clocks.Estimate(_loop.Now, DateTimeOffset.UtcNow);
 
     /// <summary>Our current incarnation (persist it; pass it + 1 as initialIncarnation after a restart).</summary>
     public uint Incarnation => _node.Incarnation;

@@ -111,21 +111,59 @@ public sealed class ClockOffsetEstimatorTests
         Assert.Equal(0, e.Estimate(later).Sampled);
     }
 
+    /// <summary>A peer's clock stepped (+8 days): the faster samples from before the step must not win for two minutes.</summary>
+    [Fact]
+    public void A_step_of_the_peers_clock_shows_with_the_first_sample_after_it()
+    {
+        var e = new ClockOffsetEstimator(Options);
+        for (var i = 0; i < 5; i++) RoundTrip(e, "b", TimeSpan.Zero, T + TimeSpan.FromSeconds(i), Ms, Ms);
+        RoundTrip(e, "b", TimeSpan.FromDays(8), T + TimeSpan.FromSeconds(6), 20 * Ms, 20 * Ms);
+        Assert.Equal(TimeSpan.FromDays(8), e.PeerOffset(new NodeId("b"), TimeSpan.FromSeconds(10)));
+        // Jitter within the round trips is not a step: the faster sample still wins.
+        RoundTrip(e, "b", TimeSpan.FromDays(8) + 3 * Ms, T + TimeSpan.FromSeconds(7), Ms, Ms);
+        Assert.Equal(TimeSpan.FromDays(8) + 3 * Ms, e.PeerOffset(new NodeId("b"), TimeSpan.FromSeconds(10)));
+        RoundTrip(e, "b", TimeSpan.FromDays(8) + 10 * Ms, T + TimeSpan.FromSeconds(8), 30 * Ms, 30 * Ms);
+        Assert.Equal(TimeSpan.FromDays(8) + 3 * Ms, e.PeerOffset(new NodeId("b"), TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>Our own wall clock stepped: samples taken before are stale (every peer would look 8 days behind) until
+    /// new ones are taken, and then this node is the one 8 days ahead.</summary>
+    [Fact]
+    public void Samples_from_before_a_step_of_our_own_clock_are_ignored()
+    {
+        var e = new ClockOffsetEstimator(Options);
+        var monotonic = TimeSpan.FromSeconds(10);
+        var wall = T + TimeSpan.FromMilliseconds(2); // our wall clock when the acks arrive (t4 of RoundTrip)
+        RoundTrip(e, "b", TimeSpan.Zero, T, Ms, Ms, monotonic);
+        RoundTrip(e, "c", TimeSpan.Zero, T, Ms, Ms, monotonic);
+        Assert.Equal(2, e.Estimate(monotonic, wall).Sampled);
+        var jumped = wall + TimeSpan.FromDays(8);
+        Assert.Equal(0, e.Estimate(monotonic, jumped).Sampled);
+        // After the step the peers are measured again, against the new wall clock.
+        var later = monotonic + TimeSpan.FromSeconds(2);
+        RoundTrip(e, "b", TimeSpan.FromDays(-8), jumped - 2 * Ms + TimeSpan.FromSeconds(2), Ms, Ms, later);
+        RoundTrip(e, "c", TimeSpan.FromDays(-8), jumped - 2 * Ms + TimeSpan.FromSeconds(2), Ms, Ms, later);
+        var estimate = e.Estimate(later, jumped + TimeSpan.FromSeconds(2));
+        Assert.Equal(2, estimate.Sampled);
+        Assert.Equal(TimeSpan.FromDays(8), estimate.Self);
+    }
+
     [Fact]
     public void Only_the_last_samples_per_peer_are_kept()
     {
         var e = new ClockOffsetEstimator(Options with { ClockSamplesPerPeer = 2 });
-        RoundTrip(e, "b", TimeSpan.FromSeconds(9), T, Ms, Ms);              // fastest, but pushed out by the next two
-        RoundTrip(e, "b", TimeSpan.FromSeconds(1), T, 3 * Ms, 3 * Ms);
-        RoundTrip(e, "b", TimeSpan.FromSeconds(1), T, 2 * Ms, 2 * Ms);
-        Assert.Equal(TimeSpan.FromSeconds(1), e.PeerOffset(new NodeId("b"), TimeSpan.FromSeconds(10)));
+        RoundTrip(e, "b", 9 * Ms, T, Ms, Ms);              // fastest, consistent with the others, but pushed out by the next two
+        RoundTrip(e, "b", 1 * Ms, T, 3 * Ms, 3 * Ms);
+        RoundTrip(e, "b", 1 * Ms, T, 2 * Ms, 2 * Ms);
+        Assert.Equal(1 * Ms, e.PeerOffset(new NodeId("b"), TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
     public void Hostile_timestamps_do_not_throw_and_are_outvoted()
     {
         var e = new ClockOffsetEstimator(Options);
-        e.Add(new NodeId("evil"), DateTimeOffset.MaxValue, DateTimeOffset.MinValue, TimeSpan.MaxValue, TimeSpan.FromSeconds(10));
+        e.Add(new NodeId("evil"), DateTimeOffset.MaxValue, DateTimeOffset.MinValue, Ms, TimeSpan.FromSeconds(10));
+        e.Add(new NodeId("slow"), T, T, TimeSpan.MaxValue, TimeSpan.FromSeconds(10)); // ignored: no round trip takes that long
         e.Add(new NodeId("evil2"), DateTimeOffset.MinValue, DateTimeOffset.MaxValue, TimeSpan.Zero, TimeSpan.FromSeconds(10));
         e.Add(new NodeId("negative"), T, T, TimeSpan.FromSeconds(-1), TimeSpan.FromSeconds(10)); // ignored
         RoundTrip(e, "b", Ms, T, Ms, Ms);
@@ -133,6 +171,7 @@ public sealed class ClockOffsetEstimatorTests
         var estimate = e.Estimate(TimeSpan.FromSeconds(10));
         Assert.Equal(TimeSpan.Zero, estimate.Self);
         Assert.False(estimate.Peers.ContainsKey(new NodeId("negative")));
+        Assert.False(estimate.Peers.ContainsKey(new NodeId("slow")));
         Assert.Equal(["evil", "evil2"], estimate.SkewedMembers(new NodeId("a")).Select(m => m.Node.Value));
     }
 
