@@ -327,7 +327,8 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             var endpoint = Gossip.Transport.GossipEndpoint.Parse(_peer!.LocalAddress);
             _discovery = new LanDiscovery(_self, endpoint, keyring,
                 isMember: id => _peer.Members.Any(m => m.Id == id && m.State == MemberState.Alive),
-                hasPeers: () => _peer.Members.Any(m => m.Id != _self && m.State == MemberState.Alive));
+                hasPeers: () => _peer.Members.Any(m => m.Id != _self && m.State == MemberState.Alive),
+                firstSequence: _database!.FirstSequence);
             _discovery.Discovered += found =>
             {
                 var address = Gossip.Transport.GossipEndpoint.ToAddress(found.GossipEndpoint);
