@@ -17,6 +17,9 @@ public sealed class RetentionClock
     /// <summary>Sampled peers needed for the cluster's time to confirm a jump: with two, a lone wrong clock is outvoted.</summary>
     public const int ConfirmingPeers = 2;
 
+    /// <summary>Offsets beyond a century are not a clock, they are an error: retention then uses the wall clock alone.</summary>
+    private static readonly TimeSpan Sane = TimeSpan.FromDays(365 * 100);
+
     private readonly TimeProvider _wall;
     private readonly Func<(TimeSpan SelfOffset, int PeersSampled)> _cluster;
     private readonly object _lock = new();
@@ -43,7 +46,7 @@ public sealed class RetentionClock
     {
         var (selfOffset, peers) = _cluster();
         var wall = _wall.GetUtcNow();
-        var cluster = selfOffset.Duration() < TimeSpan.FromDays(365 * 100) ? wall - selfOffset : wall;
+        var cluster = selfOffset > -Sane && selfOffset < Sane ? wall - selfOffset : wall;
         lock (_lock)
         {
             var monotonic = _anchor + _wall.GetElapsedTime(_anchorTimestamp);

@@ -13,6 +13,7 @@ public sealed class ClusterTime(TimeProvider wall, Func<ClockEstimate> estimate)
         var now = wall.GetUtcNow();
         var self = estimate().Self;
         // A DateTimeOffset cannot hold every difference of two timestamps; an estimate that does not fit is ignored.
+        if (self == TimeSpan.MinValue) return now;
         return self.Duration() < now - DateTimeOffset.MinValue && self.Duration() < DateTimeOffset.MaxValue - now ? now - self : now;
     }
 
