@@ -13,7 +13,23 @@ internal sealed record StatusResponse(
 {
     /// <summary>Who owns which address, as this agent decides flow ownership now (docs/agent.md, "Counting each flow once").</summary>
     public OwnershipStatus? Ownership { get; init; }
+
+    /// <summary>Clocks against the cluster's time (docs/membership.md, "Clocks").</summary>
+    public ClockStatus? Clock { get; init; }
 }
+
+/// <summary>
+/// OffsetSeconds: this node's clock minus the cluster's time (the median of all members' clocks, measured through the
+/// membership round trips). PeersSampled: peers it was measured against (0: alone, offset 0). Skewed: every member,
+/// this one included, whose clock is at least AlertSeconds off: the skew alert. RecordsAcceptedFromSkewedClocks:
+/// records that started "in the future" and were accepted because their origin's measured clock explains it.
+/// RetentionHeldBack: prunes that the wall clock wanted later than the monotonic clock allowed (a jump).
+/// </summary>
+internal sealed record ClockStatus(double OffsetSeconds, int PeersSampled, double AlertSeconds, IReadOnlyList<SkewedClock> Skewed,
+    long RecordsAcceptedFromSkewedClocks, long RetentionHeldBack);
+
+/// <summary>One member whose clock is off by the alert threshold or more; Message says so for people.</summary>
+internal sealed record SkewedClock(string Name, double OffsetSeconds, string Message);
 
 /// <summary>
 /// This PC's monitored addresses (every address of every captured interface, announced in its records) and the

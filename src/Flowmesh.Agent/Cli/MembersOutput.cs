@@ -26,9 +26,10 @@ internal static class MembersOutput
                 output.Write('\n');
                 break;
             case OutputFormat.Csv:
-                var csv = new TextTable(["name", "address", "state", "incarnation", "since_seconds", "self"]);
+                var csv = new TextTable(["name", "address", "state", "incarnation", "since_seconds", "self", "clock_offset_seconds"]);
                 foreach (var m in rows)
-                    csv.Add(m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture), m.SinceSeconds.ToString("0.###", CultureInfo.InvariantCulture), m.Name == members.Self ? "true" : "false");
+                    csv.Add(m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture), m.SinceSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+                        m.Name == members.Self ? "true" : "false", m.ClockOffsetSeconds?.ToString("0.###", CultureInfo.InvariantCulture) ?? "");
                 csv.WriteCsv(output);
                 break;
             default:
@@ -40,31 +41,24 @@ internal static class MembersOutput
 
     private static void WriteTable(TextWriter output, string self, List<MemberEntry> rows)
     {
-        var table = new TextTable(["Name", "Address", "State", "Incarnation", "Since"], 3);
+        var table = new TextTable(["Name", "Address", "State", "Incarnation", "Clock", "Since"], 3, 4);
         foreach (var m in rows)
-            table.Add(m.Name == self ? m.Name + " (self)" : m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture), Age(m.SinceSeconds));
+            table.Add(m.Name == self ? m.Name + " (self)" : m.Name, m.Address, m.State, m.Incarnation.ToString(CultureInfo.InvariantCulture),
+                m.ClockOffsetSeconds is { } clock ? ClockText.Seconds(clock) : "-", AgeText.Of(m.SinceSeconds));
         table.WriteAligned(output);
         var counts = rows.GroupBy(m => m.State).OrderBy(g => StateOrder(g.Key)).Select(g => $"{g.Count()} {g.Key}");
         output.Write($"{rows.Count} members: {string.Join(", ", counts)}\n");
         foreach (var m in rows.Where(m => m.ConflictingAddresses.Count > 0))
             output.Write($"name conflict: '{Printable(m.Name)}' ({Printable(m.Address)}) is also claimed from {string.Join(", ", m.ConflictingAddresses.Select(Printable))}; " +
                 "those claims are refused, so that agent is not a member: give it another --name\n");
+        // The skew alert: one line per member whose clock is far off the cluster's (the median of all members' clocks).
+        foreach (var m in rows.Where(m => m.ClockSkewed))
+            output.Write($"clock skew: '{Printable(m.Name)}' is {ClockText.Seconds(m.ClockOffsetSeconds ?? 0)} off the cluster's time; " +
+                "it stays a member and its records are kept, but fix its time synchronisation (NTP)\n");
     }
 
     /// <summary>Whatever an agent answers, a terminal never gets a control character from this table.</summary>
     private static string Printable(string text) => new([.. text.Select(c => char.IsControl(c) ? '?' : c)]);
-
-    /// <summary>"0.4s", "12s", "3m05s", "2h07m", "3d04h".</summary>
-    public static string Age(double seconds)
-    {
-        if (!double.IsFinite(seconds) || seconds < 0) return "?";
-        if (seconds < 10) return seconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
-        long s = (long)seconds;
-        return s < 60 ? $"{s}s"
-            : s < 3600 ? $"{s / 60}m{s % 60:00}s"
-            : s < 86400 ? $"{s / 3600}h{s % 3600 / 60:00}m"
-            : $"{s / 86400}d{s % 86400 / 3600:00}h";
-    }
 
     private static int StateOrder(string state) => state switch { "dead" => 0, "suspect" => 1, "left" => 2, "alive" => 3, _ => 4 };
 }

@@ -74,7 +74,7 @@ internal sealed partial class AgentRuntime
                 await Task.Delay(TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    long deleted = await Task.Run(() => log.Prune(DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
+                    long deleted = await Task.Run(() => log.Prune(_retentionClock?.Now().Now ?? DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
                     if (deleted > 0) _log.WriteLine($"flowmesh: flow log retention removed {deleted} rows");
                 }
                 catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)

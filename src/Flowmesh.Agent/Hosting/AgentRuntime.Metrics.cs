@@ -48,6 +48,7 @@ internal sealed partial class AgentRuntime
                 gossipDrops[AgentMetricsExposition.SnakeCase(reason.ToString())] = transport.DatagramDrops[reason] + transport.StreamDrops[reason];
         }
         var minute = _views?.Last(TimeSpan.FromMinutes(1)).Totals();
+        var clocks = Clocks();
         return new AgentMetricsSnapshot
         {
             Node = _self.Value,
@@ -73,6 +74,12 @@ internal sealed partial class AgentRuntime
             GossipLoopQueueDrops = _peer?.LoopQueueDrops ?? 0,
             NameConflictsDetected = _peer?.NameConflictsDetected ?? 0,
             NameConflictsActive = _peer?.NameConflicts.Count ?? 0,
+            ClockOffsetSeconds = clocks.Self.TotalSeconds,
+            ClockMaxOffsetSeconds = clocks.Peers.Values.Append(clocks.Self).Max(o => o.Duration()).TotalSeconds,
+            ClockPeersSampled = clocks.Sampled,
+            ClockSkewedMembers = clocks.SkewedMembers(_self).Count,
+            RecordsAcceptedFromSkewedClocks = _validator?.AcceptedFromSkewedClocks ?? 0,
+            RetentionHeldBack = _retentionClock?.HeldBack ?? 0,
             ApiRefusals = _apiRefusals.Snapshot(),
             FlowLogRows = FlowLogRowCounts(),
             FlowQueries = FlowQueryCounts(),

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Flowmesh.Agent.Api;
+using Flowmesh.Agent.Output;
 using Flowmesh.Agent.Storage;
 using Flowmesh.Agent.Views;
 using Flowmesh.Core.Detections;
@@ -44,6 +45,9 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
     private ViewCache? _views;
     private DetectionRounds? _detections;
     private AddressOwnership? _addressOwnership;
+    private ClusterTime? _clusterTime;
+    private RetentionClock? _retentionClock;
+    private bool _retentionHeldBackLogged;
     private readonly long _startedMicros = Core.UnixMicros.Now();
     private uint _savedIncarnation;
     private long _sealed, _skippedAlreadyStored, _storeFailures, _bindingsSaved;
@@ -92,6 +96,11 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             throw new AgentStartException($"data directory {_options.DataDirectory}: {e.Message}", e);
         }
         _savedIncarnation = _database.Incarnation;
+        // Issue 15: records' plausibility, views and retention run on the cluster's time (this clock minus its measured
+        // offset from the median of all members), and retention never further than the monotonic clock went unless
+        // peers confirm it, so neither a skewed clock nor a jump of it deletes history or refuses the cluster's records.
+        _clusterTime = new ClusterTime(TimeProvider.System, Clocks);
+        _retentionClock = new RetentionClock(TimeProvider.System, () => (Clocks().Self, Clocks().Sampled));
 
         // 2. The cluster key: created on first run only at the default path; a given --key-file must exist.
         ClusterKey clusterKey;
@@ -117,7 +126,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         // by the API, the dashboard, the metrics and the detection rounds.
         var viewSource = new RecordStoreViewSource(_database.Records, sketchKey,
             () => MembershipOrigins.Of(_peer?.Members ?? [], _self.Value, PeerTimeToWallMicros, _options.Capture is null ? null : _startedMicros),
-            TimeProvider.System, _options.EpochLength);
+            _clusterTime, _options.EpochLength);
         // Automatic ownership (issue 12): this PC's captured addresses and the ones other origins announce in their records.
         _addressOwnership = new AddressOwnership(_self.Value, _database.Records, sketchKey,
             TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, 6 * _options.EpochLength.Ticks)), _options.EpochLength);
@@ -132,7 +141,8 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         {
             _peerClock = Stopwatch.StartNew(); // the peer's loop clock starts right after: ages of members are read on it
             _peer = new GossipPeer(_self, _options.Bind, keyring, _options.Membership,
-                advertise is null ? null : Gossip.Transport.GossipEndpoint.ToAddress(advertise), initialIncarnation: _database.Incarnation);
+                advertise is null ? null : Gossip.Transport.GossipEndpoint.ToAddress(advertise), initialIncarnation: _database.Incarnation,
+                firstSequence: _database.FirstSequence);
         }
         catch (SocketException e)
         {
@@ -147,12 +157,13 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         _peer.CallbackFailed += e => _log.WriteLine($"flowmesh: gossip: {e.GetType().Name}: {e.Message}");
 
         var replicationOptions = new ReplicationOptions { Retention = _options.RetentionAge };
-        _validator = new RecordValidator(_trust, sketchKey, replicationOptions, TimeProvider.System);
+        _validator = new RecordValidator(_trust, sketchKey, replicationOptions, _clusterTime,
+            origin => Clocks().Peers.TryGetValue(new NodeId(origin), out var offset) ? offset : null);
         _replication = new ReplicationCounters();
-        var server = new RecordSyncServer(_database.Records, _validator, replicationOptions, TimeProvider.System, _replication);
+        var server = new RecordSyncServer(_database.Records, _validator, replicationOptions, _clusterTime, _replication);
         _peer.Register(GossipStreamKind.RecordSync, server.HandleAsync);
         StartFlows();
-        var replicator = new RecordReplicator(_database.Records, _validator, _peer.Streams, AlivePeers, replicationOptions, TimeProvider.System, _replication);
+        var replicator = new RecordReplicator(_database.Records, _validator, _peer.Streams, AlivePeers, replicationOptions, _clusterTime, _replication);
         _peer.Start();
 
         var seeds = _options.Join.Count > 0 ? null : SnapshotSeeds();
@@ -319,7 +330,8 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             var endpoint = Gossip.Transport.GossipEndpoint.Parse(_peer!.LocalAddress);
             _discovery = new LanDiscovery(_self, endpoint, keyring,
                 isMember: id => _peer.Members.Any(m => m.Id == id && m.State == MemberState.Alive),
-                hasPeers: () => _peer.Members.Any(m => m.Id != _self && m.State == MemberState.Alive));
+                hasPeers: () => _peer.Members.Any(m => m.Id != _self && m.State == MemberState.Alive),
+                firstSequence: _database!.FirstSequence);
             _discovery.Discovered += found =>
             {
                 var address = Gossip.Transport.GossipEndpoint.ToAddress(found.GossipEndpoint);
@@ -377,7 +389,11 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
                     lastPrune = now;
                     try
                     {
-                        var pruned = _database!.Records.Prune(DateTimeOffset.UtcNow);
+                        var (retentionNow, heldBackBy) = _retentionClock!.Now();
+                        if (heldBackBy > TimeSpan.Zero && !_retentionHeldBackLogged)
+                            _log.WriteLine($"flowmesh: the wall clock is {ClockText.Offset(heldBackBy)} ahead of the time retention allows (the monotonic clock, unconfirmed by peers); retention keeps following the monotonic clock, so nothing extra is deleted");
+                        _retentionHeldBackLogged = heldBackBy > TimeSpan.Zero;
+                        var pruned = _database!.Records.Prune(retentionNow);
                         if (pruned.RecordsDeleted > 0)
                             _log.WriteLine($"flowmesh: retention removed {pruned.RecordsDeleted} records ({pruned.BytesDeleted} bytes)");
                     }
@@ -417,6 +433,9 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             _log.WriteLine($"flowmesh: ownership refresh failed: {e.GetType().Name}: {e.Message}");
         }
     }
+
+    /// <summary>Every clock against the cluster's time (nothing sampled before the peer runs).</summary>
+    private ClockEstimate Clocks() => _peer?.Clocks ?? ClockEstimate.None(_options.Membership.ClockSkewAlert);
 
     private long PeerTimeToWallMicros(TimeSpan peerTime) =>
         _peerClock is null ? Core.UnixMicros.Now() : Core.UnixMicros.Now() - (long)(_peerClock.Elapsed - peerTime).TotalMicroseconds;
@@ -488,13 +507,33 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         var now = _peerClock?.Elapsed ?? TimeSpan.Zero;
         var members = _peer?.Members ?? [];
         var conflicts = (_peer?.NameConflicts ?? []).ToLookup(c => c.Node);
+        var clocks = Clocks();
         return new MembersResponse(_self.Value, [.. members
             .OrderBy(m => m.Id.Value, StringComparer.Ordinal)
             .Select(m => new MemberEntry(m.Id.Value, m.Address.Value, StateName(m.State), m.Incarnation,
                 Math.Round(Math.Max(0, (now - m.StateChangedAt).TotalSeconds), 3))
             {
                 ConflictingAddresses = [.. conflicts[m.Id].Select(c => c.ClaimedAddress.Value).Distinct().Order(StringComparer.Ordinal)],
+                ClockOffsetSeconds = ClockOffsetOf(clocks, m.Id) is { } offset ? Seconds(offset) : null,
+                ClockSkewed = ClockOffsetOf(clocks, m.Id) is { } skew && clocks.Skewed(skew),
             })]);
+    }
+
+    /// <summary>A member's clock against the cluster's time: self always (zero when alone), peers once sampled.</summary>
+    private TimeSpan? ClockOffsetOf(ClockEstimate clocks, NodeId member) =>
+        member == _self ? clocks.Self : clocks.Peers.TryGetValue(member, out var offset) ? offset : null;
+
+    /// <summary>Milliseconds are what a round trip can resolve; + 0.0 turns a rounded -0 into 0 for the JSON.</summary>
+    private static double Seconds(TimeSpan offset) => Math.Round(offset.TotalSeconds, 3) + 0.0;
+
+    private ClockStatus ClockStatus()
+    {
+        var clocks = Clocks();
+        return new ClockStatus(Seconds(clocks.Self), clocks.Sampled, clocks.Alert.TotalSeconds,
+            [.. clocks.SkewedMembers(_self).Select(m => new SkewedClock(m.Node.Value, Seconds(m.Offset),
+                $"the clock of {m.Node}{(m.Node == _self ? " (this agent)" : "")} is {ClockText.Offset(m.Offset)} off the cluster's time; " +
+                "its records are accepted and marked, but fix its time synchronisation (NTP)"))],
+            _validator?.AcceptedFromSkewedClocks ?? 0, _retentionClock?.HeldBack ?? 0);
     }
 
     public StatusResponse Status()
@@ -536,6 +575,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
                 ? new OwnershipStatus([.. book.Local.Select(a => a.ToString())],
                     book.ByOrigin().ToDictionary(p => p.Key, p => (IReadOnlyList<string>)[.. p.Value.Select(a => a.ToString())], StringComparer.Ordinal))
                 : null,
+            Clock = ClockStatus(),
         };
     }
 

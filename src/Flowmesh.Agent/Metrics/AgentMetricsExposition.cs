@@ -47,7 +47,13 @@ public static class AgentMetricsExposition
         Labelled(w, "flowmesh_gossip_stream_refused_total", MetricType.Counter, "Gossip TCP connections closed without a reply, by reason.", "reason", s.GossipStreamRefusals, StreamRefusalReasons);
         w.Single("flowmesh_gossip_name_conflicts_total", MetricType.Counter, "Name conflicts detected (two agents with one name, from different addresses), each counted once.", s.NameConflictsDetected);
         w.Single("flowmesh_gossip_name_conflicts", MetricType.Gauge, "Name conflicts seen in the last few minutes (see members).", s.NameConflictsActive);
-        Labelled(w, "flowmesh_api_refused_total", MetricType.Counter, "Local API requests refused: a foreign Host (DNS rebinding) or a cost cap (view builds, drill-downs).", "reason", s.ApiRefusals, [.. s.ApiRefusals.Keys]);
+        w.Single("flowmesh_clock_offset_seconds", MetricType.Gauge, "This node's clock minus the cluster's time (the median of all members' clocks, from membership round trips).", s.ClockOffsetSeconds);
+        w.Single("flowmesh_clock_max_offset_seconds", MetricType.Gauge, "The largest distance of any member's clock (this one included) from the cluster's time; who it is is in members.", s.ClockMaxOffsetSeconds);
+        w.Single("flowmesh_clock_peers_sampled", MetricType.Gauge, "Peers whose clock was measured (the cluster's time is their median with this node's).", s.ClockPeersSampled);
+        w.Single("flowmesh_clock_skewed_members", MetricType.Gauge, "Members, this one included, whose clock is off the cluster's time by the alert threshold or more: the skew alert.", s.ClockSkewedMembers);
+        w.Single("flowmesh_records_accepted_skewed_total", MetricType.Counter, "Records that started in the future, accepted because their origin's measured clock is ahead by that much.", s.RecordsAcceptedFromSkewedClocks);
+        w.Single("flowmesh_retention_held_back_total", MetricType.Counter, "Prunes the wall clock wanted later than the monotonic clock allowed (a jump of the clock, unconfirmed by peers): nothing extra deleted.", s.RetentionHeldBack);
+        Labelled(w, "flowmesh_api_refused_total", MetricType.Counter, "Local API requests refused: a foreign Host (DNS rebinding), a missing API token, or a cost cap (view builds, drill-downs).", "reason", s.ApiRefusals, [.. s.ApiRefusals.Keys]);
         w.Single("flowmesh_gossip_loop_queue_dropped_total", MetricType.Counter, "Received packets and calls dropped because the gossip event loop's queue was full.", s.GossipLoopQueueDrops);
 
         Labelled(w, "flowmesh_flow_log_rows_total", MetricType.Counter, "Exact flow rows for drill-down, written or dropped (caps).", "outcome", s.FlowLogRows, ["written", "dropped"]);

@@ -55,6 +55,12 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Distinct name conflicts detected since start, and those still seen recently.</summary>
     public long NameConflictsDetected { get; init; }
     public long NameConflictsActive { get; init; }
+    public double ClockOffsetSeconds { get; init; }
+    public double ClockMaxOffsetSeconds { get; init; }
+    public long ClockPeersSampled { get; init; }
+    public long ClockSkewedMembers { get; init; }
+    public long RecordsAcceptedFromSkewedClocks { get; init; }
+    public long RetentionHeldBack { get; init; }
 
     /// <summary>API requests refused by the Host check (DNS rebinding) and the cost caps, by reason.</summary>
     public IReadOnlyDictionary<string, long> ApiRefusals { get; init; } = new Dictionary<string, long>();

@@ -19,6 +19,7 @@ public sealed class AgentDatabase : IDisposable
     public const string LockFileName = "flowmesh.db.lock";
 
     private const string IncarnationKey = "incarnation";
+    private const string SequenceFloorKey = "sequence_floor";
     private const string MembersSavedKey = "members_saved_us";
 
     private readonly DatabaseConnections _connections;
@@ -36,6 +37,7 @@ public sealed class AgentDatabase : IDisposable
         var writer = connections.Writer;
         Identity = LoadOrCreateIdentity(writer, path, time);
         Incarnation = NextIncarnation(writer);
+        FirstSequence = ReserveSequences(writer, time);
         Records = new SqliteRecordStore(connections, options, time, self.Value);
     }
 
@@ -52,6 +54,12 @@ public sealed class AgentDatabase : IDisposable
     /// agent outbids what peers remember of its previous life. Save later bumps with <see cref="SaveIncarnation"/>.
     /// </summary>
     public uint Incarnation { get; }
+
+    /// <summary>
+    /// Where this life's sealed gossip sequence numbers start: above every number a previous life could have used,
+    /// whatever the clock did meanwhile, because the block was reserved (saved) before this life sends anything.
+    /// </summary>
+    public ulong FirstSequence { get; }
 
     public SqliteRecordStore Records { get; }
 
@@ -331,6 +339,16 @@ public sealed class AgentDatabase : IDisposable
             CryptographicOperations.ZeroMemory(secret);
         }
         return identity;
+    }
+
+    private static ulong ReserveSequences(SqliteConnection writer, TimeProvider time)
+    {
+        // Stored as the two's-complement long of the ulong: SQLite integers are signed 64-bit.
+        long? saved = writer.Int64($"SELECT value FROM meta WHERE key = '{SequenceFloorKey}'");
+        var (first, nextFloor) = SequenceReservation.Reserve(saved is { } v ? unchecked((ulong)v) : null, time.GetUtcNow());
+        using var command = writer.Command("INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        command.With("$key", SequenceFloorKey).With("$value", unchecked((long)nextFloor)).ExecuteNonQuery();
+        return first;
     }
 
     private static uint NextIncarnation(SqliteConnection writer)

@@ -43,7 +43,8 @@ public sealed class LanDiscovery : IDisposable
     /// <see cref="Membership.MembershipNode"/> itself is single-threaded. An exception from either counts as "no".
     /// </remarks>
     public LanDiscovery(NodeId self, IPEndPoint gossipEndpoint, Keyring keyring, LanDiscoveryOptions? options = null,
-        Func<NodeId, bool>? isMember = null, Func<bool>? hasPeers = null, TimeProvider? time = null, Random? random = null)
+        Func<NodeId, bool>? isMember = null, Func<bool>? hasPeers = null, TimeProvider? time = null, Random? random = null,
+        ulong? firstSequence = null)
     {
         ArgumentNullException.ThrowIfNull(gossipEndpoint);
         ArgumentNullException.ThrowIfNull(keyring);
@@ -53,7 +54,9 @@ public sealed class LanDiscovery : IDisposable
         _self = self;
         _gossipEndpoint = gossipEndpoint;
         _time = time ?? TimeProvider.System;
-        _sealer = new PacketSealer(keyring, self, _time);
+        // The agent passes its reserved sequence start (SequenceReservation): a restart with the clock back must not
+        // make its beacons look like replays to nodes that heard its previous life.
+        _sealer = new PacketSealer(keyring, self, _time, firstSequence);
         // An opener of its own: replay state for beacons is separate from gossip's, and its size limit is the beacon limit.
         _opener = new PacketOpener(keyring, new SealedPacketOptions
         {

@@ -59,8 +59,9 @@ public sealed record LanDiscoveryOptions
     /// </summary>
     public TimeSpan RereportInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How far a beacon's timestamp may differ from our clock (the replay window of the sealed envelope).</summary>
-    public TimeSpan ReplayWindow { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>How far the first beacon of a node may differ from our clock (the first-contact window of the sealed
+    /// envelope, <see cref="Security.SealedPacketOptions.ReplayWindow"/>): a day, so a PC whose clock is off is still found.</summary>
+    public TimeSpan ReplayWindow { get; init; } = TimeSpan.FromDays(1);
 
     internal void Validate()
     {

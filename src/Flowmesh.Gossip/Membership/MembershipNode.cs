@@ -42,6 +42,7 @@ public sealed class MembershipNode
         _awareness = new Awareness(options.AwarenessMaxMultiplier);
         _probeOrder = new ProbeOrder(random);
         _conflicts = new NameConflictDetector(options);
+        Clocks = new ClockOffsetEstimator(options);
         _members[id] = new Member(id, transport.LocalAddress, initialIncarnation, MemberState.Alive, clock.Now);
     }
 
@@ -51,6 +52,9 @@ public sealed class MembershipNode
     public bool IsRunning { get; private set; }
     public int AwarenessScore => _awareness.Score;
     public MembershipCounters Counters { get; } = new();
+
+    /// <summary>Clock offsets sampled from direct probes' acks (thread-safe to read).</summary>
+    public ClockOffsetEstimator Clocks { get; }
 
     /// <summary>Raised after a member is added or changes state (also for incarnation-only changes of Alive).</summary>
     public event Action<Member>? MemberChanged;
@@ -119,7 +123,14 @@ public sealed class MembershipNode
     }
 
     /// <summary>Handles one received packet. Malformed packets are counted and dropped whole.</summary>
-    public void HandlePacket(GossipAddress from, ReadOnlySpan<byte> packet)
+    public void HandlePacket(GossipAddress from, ReadOnlySpan<byte> packet) => HandlePacket(from, packet, null);
+
+    /// <summary>
+    /// Handles one received packet whose sealed envelope said who sent it and when (<paramref name="origin"/>): a
+    /// direct ack in it becomes a clock sample. The timestamps were already on the wire, inside the authenticated
+    /// envelope, so old and new nodes interoperate (no message changed).
+    /// </summary>
+    public void HandlePacket(GossipAddress from, ReadOnlySpan<byte> packet, PacketOrigin? origin)
     {
         if (!IsRunning) return;
         Counters.PacketsReceived++;
@@ -133,11 +144,11 @@ public sealed class MembershipNode
         foreach (var message in _decoded.ToArray())
         {
             if (!IsRunning) return;
-            Handle(from, message);
+            Handle(from, message, origin);
         }
     }
 
-    private void Handle(GossipAddress from, GossipMessage message)
+    private void Handle(GossipAddress from, GossipMessage message, PacketOrigin? origin)
     {
         switch (message)
         {
@@ -150,6 +161,10 @@ public sealed class MembershipNode
             case Ack a:
                 if (_probe is { } probe && probe.Sequence == a.Sequence)
                 {
+                    // Only an ack the target sealed itself, to our own ping, times its clock: a relayed ack was sealed
+                    // by the helper, and a second ack to one ping would be timed against a stale send time.
+                    if (!probe.Acked && origin is { } o && o.Sender == probe.Target.Id && a.Source == probe.Target.Id)
+                        Clocks.Add(a.Source, o.SentAt, o.ReceivedAt, _clock.Now - probe.SentAt, _clock.Now);
                     probe.Acked = true;
                     // The ping carried the suspicion (buddy system), so the suspect has it now and will refute.
                     if (probe.Target.State == MemberState.Suspect && _suspicions.TryGetValue(probe.Target.Id, out var held)) held.Told = true;
@@ -219,7 +234,7 @@ public sealed class MembershipNode
 
     private void StartProbe(Member target)
     {
-        var probe = new PendingProbe(++_sequence, target);
+        var probe = new PendingProbe(++_sequence, target, _clock.Now);
         _probe = probe;
         var ping = new Ping(probe.Sequence, target.Id, Id);
         // Lifeguard's buddy system: tell a suspect at once that it is suspected, so it can refute within one probe.
@@ -403,6 +418,8 @@ public sealed class MembershipNode
         var changed = old is null || old.State != state;
         var updated = member with { State = state, StateChangedAt = changed ? _clock.Now : old!.StateChangedAt };
         _members[member.Id] = updated;
+        // A dead or departed member stops voting on the cluster's time at once (its samples would age out anyway).
+        if (state is MemberState.Dead or MemberState.Left && member.Id != Id) Clocks.Forget(member.Id);
         if (changed || force) MemberChanged?.Invoke(updated);
     }
 
@@ -514,10 +531,11 @@ public sealed class MembershipNode
         }
     }
 
-    private sealed class PendingProbe(uint sequence, Member target)
+    private sealed class PendingProbe(uint sequence, Member target, TimeSpan sentAt)
     {
         public uint Sequence { get; } = sequence;
         public Member Target { get; } = target;
+        public TimeSpan SentAt { get; } = sentAt;
         public bool Acked { get; set; }
         public int ExpectedNacks { get; set; }
         public int Nacks { get; set; }

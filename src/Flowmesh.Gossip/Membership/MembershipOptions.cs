@@ -69,6 +69,20 @@ public sealed record MembershipOptions
     /// <summary>A join whose push-pull got no answer is retried after this.</summary>
     public TimeSpan JoinRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Clock samples (one per acked direct probe) kept per peer; the one with the shortest round trip is the peer's
+    /// offset, as NTP's clock filter keeps 8 and trusts the least delayed (queueing only ever adds error).
+    /// </summary>
+    public int ClockSamplesPerPeer { get; init; } = 8;
+
+    /// <summary>Samples older than this are forgotten, so a peer whose clock was fixed (or jumped) shows its new offset
+    /// within this long, and a peer no longer probed stops voting. Probes reach each peer about every N seconds.</summary>
+    public TimeSpan ClockSampleMaxAge { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A member whose clock is this far from the cluster's (the median of all members) raises the skew alert.
+    /// NTP keeps LAN PCs within milliseconds; 5 s is a clock that is not synchronised at all, or jumped.</summary>
+    public TimeSpan ClockSkewAlert { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>memberlist's LAN profile: detection in seconds on a wired network.</summary>
     public static MembershipOptions Lan() => new();
 

@@ -119,6 +119,18 @@ public sealed class Simulator
     /// <summary>A paused or unreachable node: all its traffic is lost while isolated, but it keeps running.</summary>
     public void SetIsolated(string name, bool isolated) => _byAddress[new GossipAddress(name)].Isolated = isolated;
 
+    /// <summary>Where every node's wall clock starts (plus virtual time and the node's own offset).</summary>
+    public static readonly DateTimeOffset WallStart = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Sets a node's wall clock this far from the true (virtual) time, from now on: each delivered packet carries the
+    /// sender's wall clock at sending and the receiver's at arrival, as a sealed envelope does, so membership measures
+    /// clock offsets exactly as real agents do.
+    /// </summary>
+    public void SetClockOffset(string name, TimeSpan offset) => _byAddress[new GossipAddress(name)].ClockOffset = offset;
+
+    private DateTimeOffset WallOf(SimulatedNode node) => WallStart + Clock.Now + node.ClockOffset;
+
     /// <summary>Splits the network: packets between different groups are lost. Nodes in no group form group 0.</summary>
     public void Partition(params IEnumerable<string>[] groups)
     {
@@ -147,10 +159,12 @@ public sealed class Simulator
         var range = (Options.MaxLatency - Options.MinLatency).Ticks;
         var latency = Options.MinLatency + TimeSpan.FromTicks(range > 0 ? _network.NextInt64(range) : 0);
         var copy = packet.ToArray();
+        var sender = source.Node.Id;
+        var sentAt = WallOf(source);
         Clock.Schedule(latency, () =>
         {
             // Isolation also applies to packets already in flight when it started.
-            if (!target.Isolated && !source.Isolated) target.Node.HandlePacket(from, copy);
+            if (!target.Isolated && !source.Isolated) target.Node.HandlePacket(from, copy, new PacketOrigin(sender, sentAt, WallOf(target)));
             else PacketsDropped++;
         });
     }
@@ -160,6 +174,7 @@ public sealed class Simulator
         public MembershipNode Node { get; set; } = null!;
         public bool Isolated { get; set; }
         public int Group { get; set; }
+        public TimeSpan ClockOffset { get; set; }
     }
 
     private sealed class SimulatedTransport(Simulator simulator, GossipAddress local) : IGossipTransport

@@ -16,8 +16,16 @@ public sealed class RecordValidator : IRecordVerifier
     private readonly SketchHashKey _sketchKey;
     private readonly ReplicationOptions _options;
     private readonly TimeProvider _time;
+    private readonly Func<string, TimeSpan?>? _originClock;
 
-    public RecordValidator(TrustedOrigins trust, SketchHashKey sketchKey, ReplicationOptions options, TimeProvider time)
+    /// <param name="originClock">
+    /// An origin's clock against the cluster's time, as membership measured it (null: not measured). A record of an
+    /// origin whose clock runs ahead starts "in the future" by that much: it is accepted, and counted in
+    /// <see cref="AcceptedFromSkewedClocks"/>, rather than refused (issue 15). Records are signed by their origin and
+    /// named by their start, so a receiver cannot restamp them; the skew is shown with the member instead.
+    /// </param>
+    public RecordValidator(TrustedOrigins trust, SketchHashKey sketchKey, ReplicationOptions options, TimeProvider time,
+        Func<string, TimeSpan?>? originClock = null)
     {
         ArgumentNullException.ThrowIfNull(trust);
         ArgumentNullException.ThrowIfNull(sketchKey);
@@ -28,6 +36,7 @@ public sealed class RecordValidator : IRecordVerifier
         _sketchKey = sketchKey;
         _options = options;
         _time = time;
+        _originClock = originClock;
     }
 
     /// <summary>Every refusal by reason (also those that TrustedOrigins counts in its own counters).</summary>
@@ -35,6 +44,10 @@ public sealed class RecordValidator : IRecordVerifier
 
     public long Accepted => Interlocked.Read(ref _accepted);
     private long _accepted;
+
+    /// <summary>Records accepted only because their origin's measured clock offset explains a start in the future (the flag).</summary>
+    public long AcceptedFromSkewedClocks => Interlocked.Read(ref _acceptedSkewed);
+    private long _acceptedSkewed;
 
     public bool TryVerify(ReadOnlySpan<byte> envelope, out VerifiedRecord? record, out RecordRejection rejection)
     {
@@ -78,10 +91,18 @@ public sealed class RecordValidator : IRecordVerifier
         if (id.LengthMicros < Micros(_options.MinEpochLength) || id.LengthMicros > Micros(_options.MaxEpochLength))
             return RecordRejection.ImplausibleEpochLength;
         var now = NowMicros(_time);
-        if (id.StartMicros > now + Micros(_options.MaxClockSkew)) return RecordRejection.FromTheFuture;
+        var skewed = false;
+        if (id.StartMicros > now + Micros(_options.MaxClockSkew))
+        {
+            // Ahead by more than the tolerance: acceptable only as far as the origin's measured clock is ahead.
+            var ahead = _originClock?.Invoke(id.Origin) is { } offset && offset > TimeSpan.Zero ? Micros(offset) : 0;
+            if (id.StartMicros - ahead > now + Micros(_options.MaxClockSkew)) return RecordRejection.FromTheFuture;
+            skewed = true;
+        }
         if (id.EndMicros < RetentionHorizonMicros(now, _options)) return RecordRejection.Expired;
 
         if (!_trust.TryAccept(signed, out rejection)) return rejection;
+        if (skewed) Interlocked.Increment(ref _acceptedSkewed);
         verified = new VerifiedRecord(id, epoch.ContentHash, signed.Encode());
         return null;
     }

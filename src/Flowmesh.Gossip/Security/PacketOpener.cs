@@ -13,6 +13,9 @@ public sealed class PacketOpener
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private static readonly long MinTimestampMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxTimestampMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     private readonly Keyring _keyring;
     private readonly SealedPacketOptions _options;
     private readonly TimeProvider _clock;
@@ -109,14 +112,18 @@ public sealed class PacketOpener
 
         var timestampMs = BinaryPrimitives.ReadInt64BigEndian(plaintext);
         var sequence = BinaryPrimitives.ReadUInt64BigEndian(plaintext.AsSpan(SealedPacketLayout.TimestampLength));
-        var nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        // A known sender's timestamp is no longer held to our clock (ReplayGuard), so bound it to what a DateTimeOffset
+        // holds: a key holder's hostile 2^63 must be a counted drop, not an exception on the receive thread.
+        if (timestampMs < MinTimestampMs || timestampMs > MaxTimestampMs) return GossipDropReason.TooOld;
+        var now = _clock.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
         lock (_replayLock)
         {
             if (_replay.Check(sender, timestampMs, sequence, nowMs) is { } stale) return stale;
         }
 
         opened = new OpenedPacket(sender, DateTimeOffset.FromUnixTimeMilliseconds(timestampMs), sequence,
-            plaintext[SealedPacketLayout.PlaintextHeaderLength..]);
+            plaintext[SealedPacketLayout.PlaintextHeaderLength..]) { ReceivedAt = now };
         return null;
     }
 }

@@ -17,12 +17,18 @@ public sealed class PacketSealer
     private readonly object _sequenceLock = new();
     private ulong _lastSequence;
 
-    public PacketSealer(Keyring keyring, NodeId sender, TimeProvider? clock = null)
+    /// <param name="firstSequence">
+    /// Where this life's sequence numbers start. An agent passes a number reserved in its database
+    /// (<see cref="SequenceReservation"/>), so a restart continues above its previous life even when the clock went
+    /// back meanwhile; without it they start at the wall clock in microseconds, as before.
+    /// </param>
+    public PacketSealer(Keyring keyring, NodeId sender, TimeProvider? clock = null, ulong? firstSequence = null)
     {
         ArgumentNullException.ThrowIfNull(keyring);
         _keyring = keyring;
         _sender = Encoding.UTF8.GetBytes(sender.Value);
         _clock = clock ?? TimeProvider.System;
+        _lastSequence = (firstSequence ?? SequenceReservation.ClockStart(_clock.GetUtcNow())) - 1;
     }
 
     /// <summary>Bytes a sealed packet adds to its payload for this sender.</summary>
@@ -31,7 +37,7 @@ public sealed class PacketSealer
     public byte[] Seal(ReadOnlySpan<byte> payload)
     {
         var nowMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var sequence = NextSequence(nowMs);
+        var sequence = NextSequence();
         var key = _keyring.Primary;
 
         var headerLength = SealedPacketLayout.FixedHeaderLength + _sender.Length;
@@ -60,16 +66,12 @@ public sealed class PacketSealer
     }
 
     /// <summary>
-    /// Sequence numbers start at the wall clock in microseconds and then only increase, so a restarted node
-    /// continues above what receivers remember of it without persisting a counter.
+    /// Sequence numbers count up by one from where this life started and never follow the wall clock: a jump of the
+    /// clock (either way) changes nothing for receivers, whose <see cref="ReplayGuard"/> judges a known sender by its
+    /// sequence numbers alone.
     /// </summary>
-    private ulong NextSequence(long nowMs)
+    private ulong NextSequence()
     {
-        lock (_sequenceLock)
-        {
-            var clockBased = (ulong)Math.Max(0, nowMs) * 1000;
-            _lastSequence = Math.Max(_lastSequence + 1, clockBased);
-            return _lastSequence;
-        }
+        lock (_sequenceLock) return ++_lastSequence;
     }
 }

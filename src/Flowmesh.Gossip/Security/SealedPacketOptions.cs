@@ -7,10 +7,13 @@ public sealed record SealedPacketOptions
     public int MaxPacketLength { get; init; } = 65_507;
 
     /// <summary>
-    /// How far a sender's timestamp may differ from the receiver's clock (either way). Bounds how long a
-    /// captured packet can be replayed, and thereby how long sequence numbers must be remembered.
+    /// How far the timestamp of a sender's first packet (one we do not track: new, forgotten, or heard before our
+    /// restart) may differ from our clock, either way. Later packets of a tracked sender are judged by their sequence
+    /// numbers only, so a PC whose clock is off by hours stays a member (issue 15). A day: clocks off by more need an
+    /// operator (the skew alert says so), and it bounds how old a captured packet replayed to a receiver that does not
+    /// know its sender can be; once per sender, as its genuine newer packets then count above it.
     /// </summary>
-    public TimeSpan ReplayWindow { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan ReplayWindow { get; init; } = TimeSpan.FromDays(1);
 
     /// <summary>Senders whose recent sequence numbers are remembered; beyond this the least recently heard is forgotten.</summary>
     public int MaxTrackedSenders { get; init; } = 4096;

@@ -27,8 +27,12 @@ public sealed class GossipPeer : IDisposable
     /// <param name="bind">UDP and TCP both bind here. Port 0 picks a free port that is free for both.</param>
     /// <param name="advertise">Address others use for us (behind NAT, or when bound to 0.0.0.0); default: the bound endpoint.</param>
     /// <param name="initialIncarnation">A restarted agent passes its stored incarnation + 1.</param>
+    /// <param name="firstSequence">
+    /// Where this life's sealed sequence numbers start: an agent passes a number reserved in its database
+    /// (<see cref="SequenceReservation"/>), so peers that remember its previous life accept it whatever its clock did.
+    /// </param>
     public GossipPeer(NodeId id, IPEndPoint bind, Keyring keyring, MembershipOptions options,
-        GossipAddress? advertise = null, TransportOptions? transport = null, uint initialIncarnation = 0)
+        GossipAddress? advertise = null, TransportOptions? transport = null, uint initialIncarnation = 0, ulong? firstSequence = null)
     {
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(keyring);
@@ -41,7 +45,7 @@ public sealed class GossipPeer : IDisposable
         _loop = new GossipEventLoop($"gossip {id}", (transport ?? new TransportOptions()).MaxEventLoopQueue);
         try
         {
-            (_streams, _udp) = BindBoth(id, bind, keyring, transport, advertise);
+            (_streams, _udp) = BindBoth(id, bind, keyring, transport, advertise, firstSequence);
         }
         catch
         {
@@ -136,6 +140,9 @@ public sealed class GossipPeer : IDisposable
     /// <summary>Raised on the event loop thread after a member is added or changes state. Keep handlers short.</summary>
     public event Action<Member>? MemberChanged;
 
+    /// <summary>Every member's clock against the cluster's time (the median of all clocks), from direct probes' acks.</summary>
+    public ClockEstimate Clocks => _node.Clocks.Estimate(_loop.Now, DateTimeOffset.UtcNow);
+
     /// <summary>Our current incarnation (persist it; pass it + 1 as initialIncarnation after a restart).</summary>
     public uint Incarnation => _node.Incarnation;
 
@@ -163,7 +170,7 @@ public sealed class GossipPeer : IDisposable
     public void Start()
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("a peer starts once");
-        _udp.Start((from, packet) => _node.HandlePacket(from, packet));
+        _udp.Start((from, packet, origin) => _node.HandlePacket(from, packet, origin));
         _loop.Post(() =>
         {
             _node.Start();
@@ -247,17 +254,18 @@ public sealed class GossipPeer : IDisposable
     }
 
     /// <summary>memberlist's approach: TCP first (port 0 picks), then UDP on the same port; retried if UDP's is taken.</summary>
-    private (TcpGossipStreams, UdpGossipTransport) BindBoth(NodeId id, IPEndPoint bind, Keyring keyring, TransportOptions? transport, GossipAddress? advertise)
+    private (TcpGossipStreams, UdpGossipTransport) BindBoth(NodeId id, IPEndPoint bind, Keyring keyring, TransportOptions? transport,
+        GossipAddress? advertise, ulong? firstSequence)
     {
         const int attempts = 10;
         for (var attempt = 1; ; attempt++)
         {
-            var streams = new TcpGossipStreams(id, keyring, transport, Counters);
+            var streams = new TcpGossipStreams(id, keyring, transport, Counters, firstSequence);
             try
             {
                 streams.Listen(bind);
                 var udp = new UdpGossipTransport(new IPEndPoint(bind.Address, streams.ListenEndpoint!.Port), id, keyring, _loop,
-                    transport, advertise, Counters);
+                    transport, advertise, Counters, firstSequence: firstSequence);
                 return (streams, udp);
             }
             catch (SocketException) when (bind.Port == 0 && attempt < attempts)

@@ -33,12 +33,14 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
     private readonly PreAuthTable _preAuth;
     private int _activeInbound, _activeAuthenticated;
 
-    public TcpGossipStreams(NodeId self, Keyring keyring, TransportOptions? options = null, TransportCounters? counters = null)
+    /// <param name="firstSequence">Where this life's sealed sequence numbers start (<see cref="SequenceReservation"/>).</param>
+    public TcpGossipStreams(NodeId self, Keyring keyring, TransportOptions? options = null, TransportCounters? counters = null,
+        ulong? firstSequence = null)
     {
         ArgumentNullException.ThrowIfNull(keyring);
         _options = options ?? new TransportOptions();
         _options.Validate();
-        _sealer = new PacketSealer(keyring, self);
+        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence);
         // Stream envelopes are bigger than datagrams; they get their own opener (and replay window) sized for frames.
         _opener = new PacketOpener(keyring, new SealedPacketOptions { MaxPacketLength = _options.MaxFrameBytes });
         Counters = counters ?? new TransportCounters();

@@ -24,14 +24,14 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
     private readonly Dictionary<SocketAddress, GossipAddress> _senders = [];
     private readonly PeerRateLimiter<NodeId>? _limiter;
     private Thread? _receiver;
-    private Action<GossipAddress, byte[]>? _onPacket;
+    private Action<GossipAddress, byte[], PacketOrigin>? _onPacket;
     private volatile bool _disposed;
 
     /// <param name="bind">Local endpoint; port 0 picks a free one (read it back from <see cref="BoundEndpoint"/>).</param>
     /// <param name="advertise">Address others should use for us (NAT, 0.0.0.0 binds); defaults to the bound endpoint.</param>
     public UdpGossipTransport(IPEndPoint bind, NodeId self, Keyring keyring, GossipEventLoop loop,
         TransportOptions? options = null, GossipAddress? advertise = null, TransportCounters? counters = null,
-        SealedPacketOptions? sealing = null)
+        SealedPacketOptions? sealing = null, ulong? firstSequence = null)
     {
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(keyring);
@@ -39,7 +39,7 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
         _options = options ?? new TransportOptions();
         _options.Validate();
         _loop = loop;
-        _sealer = new PacketSealer(keyring, self);
+        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence);
         _opener = new PacketOpener(keyring, sealing);
         Counters = counters ?? new TransportCounters();
         Counters.DatagramDrops = _opener.Drops;
@@ -71,6 +71,13 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
 
     /// <summary>Starts receiving; <paramref name="onPacket"/> runs on the event loop with each opened payload.</summary>
     public void Start(Action<GossipAddress, byte[]> onPacket)
+    {
+        ArgumentNullException.ThrowIfNull(onPacket);
+        Start((from, payload, _) => onPacket(from, payload));
+    }
+
+    /// <summary>Starts receiving; <paramref name="onPacket"/> also gets who sealed each payload and when (for clock samples).</summary>
+    public void Start(Action<GossipAddress, byte[], PacketOrigin> onPacket)
     {
         ArgumentNullException.ThrowIfNull(onPacket);
         if (_receiver is not null) throw new InvalidOperationException("already started");
@@ -144,8 +151,9 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
             Counters.DatagramReceived(length);
             var sender = SenderAddress(from);
             var payload = opened!.Payload;
+            var origin = new PacketOrigin(opened.Sender, opened.SentAt, opened.ReceivedAt);
             var onPacket = _onPacket!;
-            _loop.Post(() => onPacket(sender, payload));
+            _loop.Post(() => onPacket(sender, payload, origin));
         }
     }
 

@@ -34,7 +34,11 @@ public sealed class AgentApiTests : IAsyncLifetime
         var root = json.RootElement;
         Assert.Equal("a", root.GetProperty("self").GetString());
         var first = root.GetProperty("members")[0];
-        Assert.Equal(["name", "address", "state", "incarnation", "sinceSeconds", "conflictingAddresses"], first.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["name", "address", "state", "incarnation", "sinceSeconds", "conflictingAddresses", "clockOffsetSeconds", "clockSkewed"],
+            first.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(-0.002, first.GetProperty("clockOffsetSeconds").GetDouble());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("members")[2].GetProperty("clockOffsetSeconds").ValueKind);
+        Assert.True(root.GetProperty("members")[1].GetProperty("clockSkewed").GetBoolean());
         Assert.Empty(first.GetProperty("conflictingAddresses").EnumerateArray());
         Assert.Equal("10.0.0.1:7946", first.GetProperty("address").GetString());
         Assert.Equal("alive", first.GetProperty("state").GetString());
@@ -49,7 +53,11 @@ public sealed class AgentApiTests : IAsyncLifetime
         var (status, json) = await Get("/api/v1/status");
         Assert.Equal(HttpStatusCode.OK, status);
         var root = json.RootElement;
-        Assert.Equal(["name", "incarnation", "uptimeSeconds", "epochSeconds", "capture", "records", "origins", "gossip", "ownership"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["name", "incarnation", "uptimeSeconds", "epochSeconds", "capture", "records", "origins", "gossip", "ownership", "clock"], root.EnumerateObject().Select(p => p.Name));
+        var clock = root.GetProperty("clock");
+        Assert.Equal(["offsetSeconds", "peersSampled", "alertSeconds", "skewed", "recordsAcceptedFromSkewedClocks", "retentionHeldBack"], clock.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["name", "offsetSeconds", "message"], clock.GetProperty("skewed")[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(3599.6, clock.GetProperty("skewed")[0].GetProperty("offsetSeconds").GetDouble());
         Assert.Equal(1234, root.GetProperty("capture").GetProperty("packets").GetInt64());
         Assert.Equal(5, root.GetProperty("capture").GetProperty("drops").GetInt64());
         Assert.Equal(6, root.GetProperty("records").GetProperty("sealed").GetInt64());

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Flowmesh.Agent.Tests.Hosting;
@@ -32,16 +33,21 @@ internal sealed partial class AgentProcess : IDisposable
 
     /// <summary>Starts an agent with --capture none, loopback ports picked by the OS, and <paramref name="extra"/> options.</summary>
     public static AgentProcess Start(string name, string dataDirectory, params string[] extra) =>
+        StartIn(null, name, dataDirectory, extra);
+
+    /// <summary>As <see cref="Start"/>, with extra environment variables for the agent process (e.g. a faked clock).</summary>
+    public static AgentProcess StartIn(IReadOnlyDictionary<string, string>? environment, string name, string dataDirectory, params string[] extra) =>
         StartRaw(["agent", "--name", name, "--data-dir", dataDirectory, "--api", "127.0.0.1:0", "--no-discovery",
             .. extra.Contains("--bind") ? [] : new[] { "--bind", "127.0.0.1:0" },
-            .. extra.Contains("--capture") ? [] : new[] { "--capture", "none" }, .. extra]);
+            .. extra.Contains("--capture") ? [] : new[] { "--capture", "none" }, .. extra], environment: environment);
 
-    public static AgentProcess StartRaw(string[] arguments, bool waitForStart = true)
+    public static AgentProcess StartRaw(string[] arguments, bool waitForStart = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(FlowmeshDll);
         foreach (string a in arguments) start.ArgumentList.Add(a);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the agent");
         var agent = new AgentProcess(process);
         process.ErrorDataReceived += (_, e) => agent.OnLine(e.Data);
@@ -132,6 +138,25 @@ internal sealed partial class AgentProcess : IDisposable
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {timeout.TotalSeconds} s:\n{explain()}");
             Thread.Sleep(200);
         }
+    }
+
+    /// <summary>GET <paramref name="path"/> on the agent's API (10 s at most).</summary>
+    public string Get(string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        return http.GetStringAsync(new Uri(Api, path), TestContext.Current.CancellationToken).GetAwaiter().GetResult();
+    }
+
+    public JsonElement Status() => JsonDocument.Parse(Get("api/v1/status")).RootElement;
+
+    /// <summary>Every record the agent holds (id → content hash).</summary>
+    public Dictionary<(string Origin, long Start, long Length), string> Records()
+    {
+        using var json = JsonDocument.Parse(Get("api/v1/records?limit=10000"));
+        Assert.False(json.RootElement.GetProperty("truncated").GetBoolean());
+        return json.RootElement.GetProperty("records").EnumerateArray().ToDictionary(
+            r => (r.GetProperty("origin").GetString()!, r.GetProperty("startMicros").GetInt64(), r.GetProperty("lengthMicros").GetInt64()),
+            r => r.GetProperty("contentHash").GetString()!);
     }
 
     public void Dispose()

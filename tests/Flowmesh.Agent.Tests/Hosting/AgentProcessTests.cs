@@ -25,9 +25,10 @@ public sealed class AgentProcessTests : IDisposable
             TimeSpan.FromSeconds(30));
         Assert.Equal(0, csv.Code);
         var rows = csv.Output.Trim().Split('\n');
-        Assert.Equal("name,address,state,incarnation,since_seconds,self", rows[0]);
+        Assert.Equal("name,address,state,incarnation,since_seconds,self,clock_offset_seconds", rows[0]);
         Assert.StartsWith($"a,{a.Gossip},alive,", rows[1]);
-        Assert.EndsWith(",true", rows[1]);
+        // Self, and its own clock against the cluster's (always known: 0 while alone), in seconds.
+        Assert.Matches(@",true,-?\d+(\.\d+)?$", rows[1]);
         Assert.StartsWith($"b,{b.Gossip},alive,", rows[2]);
 
         var table = AgentProcess.Cli("members", "--agent", b.Api.ToString(), "--format", "table");

@@ -93,21 +93,9 @@ public sealed class AgentRestartTests : IDisposable
         return agent;
     }
 
-    private static JsonElement Status(AgentProcess agent)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        return JsonDocument.Parse(http.GetStringAsync(new Uri(agent.Api, "api/v1/status"), TestContext.Current.CancellationToken).GetAwaiter().GetResult()).RootElement;
-    }
+    private static JsonElement Status(AgentProcess agent) => agent.Status();
 
-    private static Dictionary<(string Origin, long Start, long Length), string> Records(AgentProcess agent)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var json = JsonDocument.Parse(http.GetStringAsync(new Uri(agent.Api, "api/v1/records?limit=10000"), TestContext.Current.CancellationToken).GetAwaiter().GetResult());
-        Assert.False(json.RootElement.GetProperty("truncated").GetBoolean());
-        return json.RootElement.GetProperty("records").EnumerateArray().ToDictionary(
-            r => (r.GetProperty("origin").GetString()!, r.GetProperty("startMicros").GetInt64(), r.GetProperty("lengthMicros").GetInt64()),
-            r => r.GetProperty("contentHash").GetString()!);
-    }
+    private static Dictionary<(string Origin, long Start, long Length), string> Records(AgentProcess agent) => agent.Records();
 
     public void Dispose()
     {

@@ -116,6 +116,28 @@ public sealed class RecordValidatorTests : IDisposable
         Assert.Equal(RecordRejection.FromTheFuture, Refusal(Sealed(new EpochId("alice", NowMicros + 6 * 60 * Second, 10 * Second))));
     }
 
+    /// <summary>Issue 15: an origin whose clock membership measured an hour ahead seals records an hour "in the future".
+    /// They are accepted and counted (the flag), as far as that offset explains; beyond it, and for others, refused.</summary>
+    [Fact]
+    public void A_record_from_an_origin_measured_an_hour_ahead_is_accepted_and_counted_as_far_as_the_offset_explains()
+    {
+        var offsets = new Dictionary<string, TimeSpan> { ["alice"] = TimeSpan.FromHours(1) };
+        var validator = new RecordValidator(_trust, Key, new ReplicationOptions(), _time, o => offsets.TryGetValue(o, out var v) ? v : null);
+        long hour = 3600 * Second;
+        Assert.True(validator.TryVerify(Sealed(new EpochId("alice", NowMicros + hour + 4 * 60 * Second, 10 * Second)), out _, out _));
+        Assert.Equal(1, validator.AcceptedFromSkewedClocks);
+        // Within the ordinary tolerance: accepted, not flagged.
+        Assert.True(validator.TryVerify(Sealed(new EpochId("alice", NowMicros + 60 * Second, 10 * Second)), out _, out _));
+        Assert.Equal(1, validator.AcceptedFromSkewedClocks);
+        // Beyond what the offset explains, or an origin measured behind (or not at all): from the future.
+        Assert.False(validator.TryVerify(Sealed(new EpochId("alice", NowMicros + hour + 6 * 60 * Second, 10 * Second)), out _, out var why));
+        Assert.Equal(RecordRejection.FromTheFuture, why);
+        offsets["alice"] = TimeSpan.FromHours(-1);
+        Assert.False(validator.TryVerify(Sealed(new EpochId("alice", NowMicros + hour, 10 * Second)), out _, out why));
+        Assert.Equal(RecordRejection.FromTheFuture, why);
+        Assert.Equal(1, validator.AcceptedFromSkewedClocks);
+    }
+
     [Fact]
     public void A_record_older_than_retention_is_expired_so_pruned_data_never_comes_back()
     {

@@ -23,7 +23,7 @@ public sealed class ReplayProtectionTests
     }
 
     [Fact]
-    public void Packets_outside_the_window_are_too_old_and_inside_are_accepted()
+    public void A_first_packet_outside_the_window_is_too_old_and_inside_is_accepted()
     {
         var senderClock = new ManualClock(TestKeys.Epoch);
         var sealer = new PacketSealer(new Keyring(_key), A, senderClock);
@@ -37,11 +37,128 @@ public sealed class ReplayProtectionTests
         Assert.Equal(GossipDropReason.TooOld, reason);
         Assert.NotNull(opener.Open(justInside));
 
-        // A sender clock too far ahead is outside the window as well.
-        senderClock.Now = _clock.Now + TimeSpan.FromSeconds(61);
-        Assert.False(opener.TryOpen(sealer.Seal("future"u8), out _, out reason));
+        // A first packet from a sender whose clock is too far ahead is outside the window as well.
+        var other = new PacketSealer(new Keyring(_key), new NodeId("node-b"), new ManualClock(_clock.Now + TimeSpan.FromSeconds(61)));
+        Assert.False(opener.TryOpen(other.Seal("future"u8), out _, out reason));
         Assert.Equal(GossipDropReason.TooOld, reason);
         Assert.Equal(2, opener.Drops.TooOld);
+    }
+
+    /// <summary>Issue 15: a PC whose clock is an hour off was cut off by the old 60 s window (on 7ba1865 both fail).</summary>
+    [Theory]
+    [InlineData(+1)]
+    [InlineData(-1)]
+    public void A_sender_an_hour_off_is_accepted_from_its_first_packet(int hours)
+    {
+        var sealer = new PacketSealer(new Keyring(_key), A, new ManualClock(_clock.Now + TimeSpan.FromHours(hours)));
+        var opener = new PacketOpener(new Keyring(_key), clock: _clock);
+        for (var i = 0; i < 10; i++) Assert.NotNull(opener.Open(sealer.Seal("x"u8)));
+        Assert.Equal(0, opener.Drops.Total);
+    }
+
+    /// <summary>A known sender is judged by its sequence numbers only: its clock may jump by days either way, mid-stream,
+    /// and nothing is dropped; what it sent before the jump still cannot be replayed.</summary>
+    [Theory]
+    [InlineData(8 * 24)]
+    [InlineData(-8 * 24)]
+    [InlineData(-1)]
+    public void A_known_sender_whose_clock_jumps_stays_fresh_and_its_old_packets_stay_replays(int hours)
+    {
+        var senderClock = new ManualClock(TestKeys.Epoch);
+        var sealer = new PacketSealer(new Keyring(_key), A, senderClock);
+        var opener = new PacketOpener(new Keyring(_key), clock: _clock);
+        var before = Enumerable.Range(0, 20).Select(_ => sealer.Seal("before"u8)).ToArray();
+        foreach (var p in before) Assert.NotNull(opener.Open(p));
+        senderClock.Advance(TimeSpan.FromHours(hours));
+        for (var i = 0; i < 20; i++)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(10));
+            senderClock.Advance(TimeSpan.FromMilliseconds(10));
+            Assert.NotNull(opener.Open(sealer.Seal("after"u8)));
+        }
+        foreach (var p in before) Assert.Null(opener.Open(p));
+        Assert.Equal(before.Length, opener.Drops.Replayed);
+        Assert.Equal(0, opener.Drops.TooOld);
+    }
+
+    /// <summary>
+    /// A node restarted with its clock an hour behind its previous life: clock-based sequence numbers would be an hour
+    /// behind what its peers remember (refused as replays for an hour); the reserved block continues above them.
+    /// </summary>
+    [Fact]
+    public void A_sender_restarted_with_its_clock_an_hour_back_continues_above_its_previous_life_with_a_reservation()
+    {
+        var senderClock = new ManualClock(TestKeys.Epoch);
+        var opener = new PacketOpener(new Keyring(_key), clock: _clock);
+        var (first, floor) = SequenceReservation.Reserve(null, senderClock.Now);
+        var before = new PacketSealer(new Keyring(_key), A, senderClock, first);
+        for (var i = 0; i < 10; i++) Assert.NotNull(opener.Open(before.Seal("x"u8)));
+
+        senderClock.Advance(TimeSpan.FromHours(-1));
+        var unreserved = new PacketSealer(new Keyring(_key), A, senderClock);
+        Assert.False(opener.TryOpen(unreserved.Seal("clock-based"u8), out _, out var reason));
+        Assert.Equal(GossipDropReason.Replayed, reason);
+
+        var (next, _) = SequenceReservation.Reserve(floor, senderClock.Now);
+        Assert.Equal(floor, next);
+        var restarted = new PacketSealer(new Keyring(_key), A, senderClock, next);
+        for (var i = 0; i < 10; i++) Assert.NotNull(opener.Open(restarted.Seal("after restart"u8)));
+    }
+
+    [Fact]
+    public void A_reservation_starts_at_the_clock_when_that_is_higher_and_never_below_the_saved_floor()
+    {
+        var now = TestKeys.Epoch;
+        var clockStart = SequenceReservation.ClockStart(now);
+        Assert.Equal((ulong)now.ToUnixTimeMilliseconds() * 1000, clockStart);
+        Assert.Equal((clockStart, clockStart + SequenceReservation.BlockSize), SequenceReservation.Reserve(null, now));
+        Assert.Equal((clockStart, clockStart + SequenceReservation.BlockSize), SequenceReservation.Reserve(clockStart - 5, now));
+        var saved = clockStart + 123;
+        Assert.Equal((saved, saved + SequenceReservation.BlockSize), SequenceReservation.Reserve(saved, now - TimeSpan.FromDays(8)));
+        Assert.Throws<InvalidOperationException>(() => SequenceReservation.Reserve(ulong.MaxValue - 5, now));
+    }
+
+    /// <summary>A key holder's hostile timestamps (far past, far future, beyond what a date holds) are counted drops or
+    /// plain sequence checks, never an exception on the receive thread.</summary>
+    [Theory]
+    [InlineData(long.MaxValue)]
+    [InlineData(long.MinValue)]
+    [InlineData(-1L)]
+    [InlineData(253_402_300_800_000L)] // 10000-01-01: one millisecond past DateTimeOffset.MaxValue
+    public void Hostile_timestamps_from_a_known_sender_are_dropped_not_thrown(long timestampMs)
+    {
+        var opener = new PacketOpener(new Keyring(_key), clock: _clock);
+        var sealer = new PacketSealer(new Keyring(_key), A, _clock);
+        Assert.NotNull(opener.Open(sealer.Seal("known"u8)));
+        var hostile = SealWithTimestamp(timestampMs, Sequence(sealer.Seal("x"u8)) + 1);
+        var opened = opener.TryOpen(hostile, out _, out var reason);
+        if (!opened) Assert.Equal(GossipDropReason.TooOld, reason);
+        else Assert.True(timestampMs == -1, "only a timestamp a date can hold is accepted");
+        // Unknown sender: refused at first contact whatever the value.
+        var fresh = new PacketOpener(new Keyring(_key), clock: _clock);
+        Assert.False(fresh.TryOpen(hostile, out _, out reason));
+        Assert.Equal(GossipDropReason.TooOld, reason);
+    }
+
+    /// <summary>Seals like <see cref="PacketSealer"/> but with any timestamp and sequence (what a hostile key holder can send).</summary>
+    private byte[] SealWithTimestamp(long timestampMs, ulong sequence)
+    {
+        var sender = System.Text.Encoding.UTF8.GetBytes(A.Value);
+        var headerLength = SealedPacketLayout.FixedHeaderLength + sender.Length;
+        var plaintext = new byte[SealedPacketLayout.PlaintextHeaderLength + 1];
+        BinaryPrimitives.WriteInt64BigEndian(plaintext, timestampMs);
+        BinaryPrimitives.WriteUInt64BigEndian(plaintext.AsSpan(SealedPacketLayout.TimestampLength), sequence);
+        var packet = new byte[headerLength + SealedPacketLayout.NonceLength + plaintext.Length + SealedPacketLayout.TagLength];
+        packet[0] = SealedPacketLayout.Version;
+        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(1), _key.Id);
+        packet[5] = (byte)sender.Length;
+        sender.CopyTo(packet.AsSpan(SealedPacketLayout.FixedHeaderLength));
+        var nonce = packet.AsSpan(headerLength, SealedPacketLayout.NonceLength);
+        System.Security.Cryptography.RandomNumberGenerator.Fill(nonce);
+        using var cipher = _key.CreateCipher();
+        cipher.Encrypt(nonce, plaintext, packet.AsSpan(headerLength + SealedPacketLayout.NonceLength, plaintext.Length),
+            packet.AsSpan(packet.Length - SealedPacketLayout.TagLength), packet.AsSpan(0, headerLength));
+        return packet;
     }
 
     [Fact]

@@ -21,6 +21,13 @@ export function age(seconds) {
   return `${Math.round(seconds / 86400)} d`;
 }
 
+// A clock offset in seconds, signed (as the CLI's members table: Cli/ClockText.cs).
+export function offset(seconds) {
+  if (seconds === null || seconds === undefined) return '–';
+  const sign = seconds < 0 ? '-' : '+', magnitude = Math.abs(seconds);
+  return magnitude < 1 ? `${sign}${Math.round(magnitude * 1000)} ms` : `${sign}${age(magnitude)}`;
+}
+
 export function clock(iso) {
   const d = new Date(iso);
   return d.toLocaleTimeString('en-GB', { hour12: false });

@@ -1,7 +1,7 @@
 // The dashboard: every panel reads the agent's JSON API and redraws every few seconds.
 import { getJson } from './api.js';
 import { lineChart, barChart, replaceData } from './charts.js';
-import { age, bytes, clock, count, element } from './format.js';
+import { age, bytes, clock, count, element, offset } from './format.js';
 
 const refreshMs = 5000;
 const $ = (id) => document.getElementById(id);
@@ -28,6 +28,10 @@ async function capture() {
   else if (data.capture.state === 'off') c.textContent = 'capture off on this PC';
   else c.textContent = errors > 0 ? `${count(errors)} capture errors (flows dropped)` : '';
   c.title = errors > 0 ? Object.entries(data.capture.errors).filter(([, n]) => n > 0).map(([s, n]) => `${s}: ${n}`).join(', ') : '';
+  // The clock skew alert: members whose clock is far off the cluster's time (they stay members; records are kept).
+  const skewed = data.clock?.skewed ?? [];
+  $('clock-skew').textContent = skewed.length ? `clock skew: ${skewed.map((s) => `${s.name} ${offset(s.offsetSeconds)}`).join(', ')}` : '';
+  $('clock-skew').title = skewed.map((s) => s.message).join('\n');
 }
 
 async function members() {
@@ -39,6 +43,7 @@ async function members() {
     .map((m) => element('tr', {},
       element('td', {}, element('a', { onclick: () => node(m.name) }, m.name)),
       element('td', { class: `state-${m.state}` }, m.state),
+      element('td', { class: m.clockSkewed ? 'num state-suspect' : 'num' }, offset(m.clockOffsetSeconds)),
       element('td', { class: 'num' }, age(m.sinceSeconds)),
       element('td', { class: 'muted' }, m.address))));
 }
