@@ -10,9 +10,9 @@ internal interface IAgentReadModel
 
     StatusResponse Status();
 
-    /// <summary>Record ids of one origin (or every origin when null) starting in [from, to), newest first, at most <paramref name="limit"/>.</summary>
     /// <summary>The agent's health for /metrics (docs/metrics.md).</summary>
     Metrics.AgentMetricsSnapshot Metrics();
 
+    /// <summary>Record ids of one origin (or every origin when null) starting in [from, to), newest first, at most <paramref name="limit"/>.</summary>
     RecordsResponse Records(string? origin, long fromMicros, long toMicros, int limit);
 }

@@ -25,12 +25,12 @@ internal sealed class CaptureErrors(TextWriter log)
 
     public IReadOnlyDictionary<string, long> Snapshot() => Stages.ToDictionary(Label, s => this[s], StringComparer.Ordinal);
 
-    /// <param name="subject">What was dropped, for the log ("the delta of tcp 10.0.0.2:40000 > 10.0.0.1:7946").</param>
     /// <summary>A flow delta as an error message names it.</summary>
     public static string Describe(in Core.Flows.FlowTableDelta delta) =>
         $"the delta of flow (protocol {delta.Protocol}) {delta.SourceAddress}:{delta.SourcePort} > {delta.DestinationAddress}:{delta.DestinationPort} " +
         $"({delta.Packets}/{delta.Bytes} packets/bytes forward, {delta.ReversePackets}/{delta.ReverseBytes} reverse)";
 
+    /// <param name="subject">What was dropped, for the log ("the delta of tcp 10.0.0.2:40000 > 10.0.0.1:7946").</param>
     public void Count(CaptureErrorStage stage, Exception error, string subject)
     {
         int i = (int)stage;

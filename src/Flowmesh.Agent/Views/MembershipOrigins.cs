@@ -5,9 +5,9 @@ namespace Flowmesh.Agent.Views;
 
 /// <summary>
 /// The expected origins of the view from membership: every member with its state, this node always alive. With
-/// <paramref name="joinedMicros"/>, an alive member is expected from when membership last saw it change state (it
-/// joined then, as far as this node knows) and this node from <paramref name="selfSinceMicros"/>; the view source
-/// moves that back to the origin's oldest record when it holds one (RecordStoreViewSource).
+/// <c>joinedMicros</c>, an alive member is expected from when membership last saw it change state (it joined then, as
+/// far as this node knows) and this node from <c>selfSinceMicros</c>; the view source moves that back to the origin's
+/// oldest record when it holds one (RecordStoreViewSource).
 /// </summary>
 internal static class MembershipOrigins
 {

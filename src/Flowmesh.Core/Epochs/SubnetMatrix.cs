@@ -40,7 +40,7 @@ internal sealed class SubnetMatrix
 
     public int SerializedSize => HeaderBytes + _cells.Count * CellBytes;
 
-    /// <summary>Seals exact per-cell counts: keeps the heaviest <see cref="Capacity"/>, the rest (and <paramref name="overflow"/>) becomes the remainder.</summary>
+    /// <summary>Seals exact per-cell counts: keeps the heaviest <see cref="Capacity"/>, the rest (and <paramref name="overflowBytes"/>, <paramref name="overflowPackets"/>) becomes the remainder.</summary>
     public static SubnetMatrix FromExact(int capacity, IEnumerable<KeyValuePair<(AddressPrefix Source, AddressPrefix Destination), (ulong Bytes, ulong Packets)>> cells, ulong overflowBytes, ulong overflowPackets)
     {
         var matrix = new SubnetMatrix(capacity);

@@ -15,7 +15,7 @@ namespace Flowmesh.Core.Sketches;
 /// going to the larger key bytes. Large-spread keys therefore survive as candidates, which makes the sketch invertible.</para>
 /// <para>Query: each bucket's HLL counts every pair hashed to it, i.e. the key's spread plus that of the keys
 /// sharing the bucket, with HLL error 1.04/sqrt(b) (13 % at b = 64). <see cref="UpperEstimate"/> is the minimum
-/// over rows (Count-Min style, biased up by the background); <see cref="Estimate"/> first subtracts each row's
+/// over rows (Count-Min style, biased up by the background); <see cref="Estimate(ReadOnlySpan{byte})"/> first subtracts each row's
 /// median bucket (the background of small keys, in the manner of vHLL's noise removal). Reported keys must also
 /// be plausible given their own level (see <see cref="KeysAtOrAbove"/>). Tests characterize the
 /// shipped size against exact per-key sets (docs/sketches.md).</para>

@@ -3,7 +3,7 @@ namespace Flowmesh.Gossip.Membership;
 /// <summary>
 /// One member of the cluster: SWIM failure detection with the Lifeguard refinements, piggybacked dissemination and
 /// push-pull anti-entropy. It owns no socket and no thread: the owner feeds received packets to
-/// <see cref="HandlePacket"/> and the clock runs its timers, all on one logical thread.
+/// <see cref="HandlePacket(GossipAddress, ReadOnlySpan{byte})"/> and the clock runs its timers, all on one logical thread.
 /// </summary>
 public sealed class MembershipNode
 {

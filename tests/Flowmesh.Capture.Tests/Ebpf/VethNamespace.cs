@@ -29,7 +29,7 @@ internal sealed class VethNamespace : IDisposable
     public string? RootV6 { get; }
     public string? PeerV6 { get; }
 
-    /// <param name="v4Prefix">e.g. "10.254.217.0": root gets .1, the namespace .2 of the /30 (offsets 1 and 2).</param>
+    /// <param name="v4Base">e.g. "10.254.217.0": root gets .1, the namespace .2 of the /30 (offsets 1 and 2).</param>
     public static VethNamespace Create(string name, string rootInterface, string peerInterface, string v4Base, string? v6Prefix)
     {
         Remove(name, rootInterface);
