@@ -61,10 +61,10 @@ public sealed class EbpfCaptureSource : ICaptureSource
     /// <summary>The kernel program's counters as of the last drain.</summary>
     public KernelCounters Counters => Volatile.Read(ref _counters);
 
-    /// <summary>Frames: packets aggregated (a GSO super-packet is one); bytes: their IP lengths; kernel drops: packets that found the flow map full.</summary>
     /// <summary>Flows the last drain took out of the kernel map, as a share of its capacity: how close the map came to full.</summary>
     public double LastDrainFill => Volatile.Read(ref _lastDrainFill);
 
+    /// <summary>Frames: packets aggregated (a GSO super-packet is one); bytes: their IP lengths; kernel drops: packets that found the flow map full.</summary>
     public CaptureStatistics Statistics => new()
     {
         Frames = Interlocked.Read(ref _packets),
