@@ -8,8 +8,8 @@ namespace Flowmesh.Agent.Api;
 /// <summary>Turns the view engine's answers into the API's documents (names in lower case, instants in ISO-8601 UTC).</summary>
 internal static class ViewDocuments
 {
-    public static string Instant(long micros) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(micros / 1000).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+    /// <summary>An instant in the one text form of the whole API (<see cref="Core.UnixMicros.Format"/>).</summary>
+    public static string Instant(long micros) => Core.UnixMicros.Format(micros);
 
     public static WindowDocument Window(ViewWindow window) => new(Instant(window.FromMicros), Instant(window.ToMicros));
 

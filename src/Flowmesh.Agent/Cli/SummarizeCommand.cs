@@ -111,7 +111,7 @@ internal static class SummarizeCommand
                 summarizer.Finish();
                 buffered.Flush();
                 string span = summarizer.RecordsSealed == 0 ? "no packets"
-                    : $"{FlowFields.Timestamp(first)} .. {FlowFields.Timestamp(last)}";
+                    : $"{Core.UnixMicros.Format(first)} .. {Core.UnixMicros.Format(last)}";
                 Console.Error.WriteLine($"flowmesh: {summarizer.RecordsSealed} epoch records ({HumanUnits.Bytes(bytes)}) from {summarizer.Meter.FramesSeen} frames, {span}, origin {options.Origin}, appended to {outputPath} in {HumanUnits.Duration(started.Elapsed)}");
                 if (source.Statistics.StoppedEarly is string stopped)
                     Console.Error.WriteLine($"flowmesh: warning: {stopped}");

@@ -613,6 +613,5 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         _ => state.ToString().ToLowerInvariant(),
     };
 
-    private static string FormatMicros(long micros) =>
-        DateTimeOffset.UnixEpoch.AddTicks(micros * TimeSpan.TicksPerMicrosecond).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    private static string FormatMicros(long micros) => Core.UnixMicros.Format(micros);
 }

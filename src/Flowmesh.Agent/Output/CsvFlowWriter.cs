@@ -22,7 +22,7 @@ internal sealed class CsvFlowWriter : IFlowRecordWriter
             r.DestinationAddress.ToString(), r.DestinationPort.ToString(c),
             r.Packets.ToString(c), r.Bytes.ToString(c), r.ReversePackets.ToString(c), r.ReverseBytes.ToString(c),
             r.Segments.ToString(c), r.ReverseSegments.ToString(c),
-            FlowFields.Timestamp(r.StartMicros), FlowFields.Timestamp(r.EndMicros),
+            Core.UnixMicros.Format(r.StartMicros), Core.UnixMicros.Format(r.EndMicros),
             r.TcpFlags.ToString(c), r.IcmpType.ToString(c), r.IcmpCode.ToString(c),
             FlowFields.EndReason(r.EndReason), r.CommunityIdV1()]);
     }

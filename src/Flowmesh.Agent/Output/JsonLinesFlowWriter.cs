@@ -40,10 +40,10 @@ internal sealed class JsonLinesFlowWriter : IFlowRecordWriter
         _json.WriteNumber("rev_bytes"u8, r.ReverseBytes);
         _json.WriteNumber("segments"u8, r.Segments);
         _json.WriteNumber("rev_segments"u8, r.ReverseSegments);
-        FlowFields.FormatTimestamp(r.StartMicros, text);
-        _json.WriteString("start"u8, text[..FlowFields.TimestampLength]);
-        FlowFields.FormatTimestamp(r.EndMicros, text);
-        _json.WriteString("end"u8, text[..FlowFields.TimestampLength]);
+        Core.UnixMicros.FormatInto(r.StartMicros, text);
+        _json.WriteString("start"u8, text[..Core.UnixMicros.FormattedLength]);
+        Core.UnixMicros.FormatInto(r.EndMicros, text);
+        _json.WriteString("end"u8, text[..Core.UnixMicros.FormattedLength]);
         _json.WriteNumber("tcp_flags"u8, r.TcpFlags);
         _json.WriteNumber("icmp_type"u8, r.IcmpType);
         _json.WriteNumber("icmp_code"u8, r.IcmpCode);

@@ -16,7 +16,7 @@ internal sealed class TableFlowWriter : IFlowRecordWriter
     public void Write(FlowRecord r)
     {
         _table.Add(
-            FlowFields.Timestamp(r.StartMicros).Replace('T', ' ').TrimEnd('Z'),
+            Core.UnixMicros.Format(r.StartMicros).Replace('T', ' ').TrimEnd('Z'),
             HumanUnits.Duration(TimeSpan.FromTicks((r.EndMicros - r.StartMicros) * 10)),
             FlowFields.ProtocolName(r.Protocol),
             FlowFields.Endpoint(r.SourceAddress.ToString(), r.SourcePort, Core.Packets.IpProtocol.HasPorts(r.Protocol)),

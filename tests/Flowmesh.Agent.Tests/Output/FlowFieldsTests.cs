@@ -14,7 +14,7 @@ public sealed class FlowFieldsTests
     [InlineData(long.MaxValue, "9999-12-31T23:59:59.999999Z")]
     [InlineData(long.MinValue, "0001-01-01T00:00:00.000000Z")]
     public void TimestampsAreRfc3339WithMicroseconds(long micros, string expected) =>
-        Assert.Equal(expected, FlowFields.Timestamp(micros));
+        Assert.Equal(expected, Core.UnixMicros.Format(micros));
 
     [Fact]
     public void TimestampsAgreeWithTheFrameworkFormatter()
@@ -24,7 +24,7 @@ public sealed class FlowFieldsTests
         {
             long micros = random.NextInt64(0, 253_402_300_799_999_999);
             string expected = DateTime.UnixEpoch.AddTicks(micros * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-            Assert.Equal(expected, FlowFields.Timestamp(micros));
+            Assert.Equal(expected, Core.UnixMicros.Format(micros));
         }
     }
 

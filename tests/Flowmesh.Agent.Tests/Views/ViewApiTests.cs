@@ -56,7 +56,7 @@ public sealed class ViewApiTests(ViewApiFixture fixture) : IClassFixture<ViewApi
     {
         var root = await Ok("/api/v1/traffic?window=5m");
         Assert.Equal(["window", "coverage", "totals", "series"], root.EnumerateObject().Select(p => p.Name));
-        Assert.Equal("2023-11-14T22:13:20.000Z", root.GetProperty("window").GetProperty("from").GetString());
+        Assert.Equal("2023-11-14T22:13:20.000000Z", root.GetProperty("window").GetProperty("from").GetString());
         var bytes = root.GetProperty("totals").GetProperty("bytes");
         Assert.Equal(Traffic.Bytes, bytes.GetProperty("value").GetInt64());
         Assert.Equal(0, bytes.GetProperty("error").GetDouble());
@@ -93,7 +93,7 @@ public sealed class ViewApiTests(ViewApiFixture fixture) : IClassFixture<ViewApi
         var root = await Ok($"/api/v1/traffic?from={from}&to=2023-11-14T22:15:20Z");
         long truth = Traffic.Packets.Where(p => p.Micros >= from && p.Micros < to).Sum(p => (long)p.IpLength);
         Assert.Equal(truth, root.GetProperty("totals").GetProperty("bytes").GetProperty("value").GetInt64());
-        Assert.Equal("2023-11-14T22:14:20.000Z", root.GetProperty("window").GetProperty("from").GetString());
+        Assert.Equal("2023-11-14T22:14:20.000000Z", root.GetProperty("window").GetProperty("from").GetString());
     }
 
     [Theory]
