@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Flowmesh.Agent.Api;
 using Flowmesh.Agent.Output;
-using Flowmesh.Agent.Views;
+using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Epochs;
 
 namespace Flowmesh.Agent.Cli;

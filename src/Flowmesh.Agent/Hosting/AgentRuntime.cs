@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 using Flowmesh.Agent.Api;
 using Flowmesh.Agent.Output;
 using Flowmesh.Agent.Storage;
-using Flowmesh.Agent.Views;
+using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Detections;
 using Flowmesh.Capture;
 using Flowmesh.Core.Epochs;

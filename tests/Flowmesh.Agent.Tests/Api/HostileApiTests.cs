@@ -3,7 +3,7 @@ using System.Text.Json;
 using Flowmesh.Agent.Api;
 using Flowmesh.Agent.Drill;
 using Flowmesh.Agent.Tests.Views;
-using Flowmesh.Agent.Views;
+using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Detections;
 using Flowmesh.Core.Packets;
 using Flowmesh.Core.Views;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Flowmesh.Agent.Api;
 using Flowmesh.Agent.Cli;
 using Flowmesh.Agent.Output;
-using Flowmesh.Agent.Views;
+using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Flows;
 using Flowmesh.Core.Packets;

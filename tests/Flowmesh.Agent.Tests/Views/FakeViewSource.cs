@@ -1,4 +1,4 @@
-using Flowmesh.Agent.Views;
+using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Views;
 

@@ -1,4 +1,4 @@
-using Flowmesh.Agent.Views;
+using Flowmesh.Agent.ViewSources;
 using Flowmesh.Gossip;
 using Flowmesh.Gossip.Membership;
 using ViewState = Flowmesh.Core.Views.MemberState;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Flowmesh.Agent.Api;
 using Flowmesh.Agent.Tests.Api;
-using Flowmesh.Agent.Views;
+using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Detections;
 using Flowmesh.Core.Views;
 using static Flowmesh.Agent.Tests.Views.ViewTestTraffic;

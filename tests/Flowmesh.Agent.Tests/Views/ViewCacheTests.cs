@@ -1,4 +1,4 @@
-using Flowmesh.Agent.Views;
+using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Detections;
 using Flowmesh.Core.Views;
 using static Flowmesh.Agent.Tests.Views.ViewTestTraffic;

@@ -1,7 +1,7 @@
 using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Views;
 
-namespace Flowmesh.Agent.Views;
+namespace Flowmesh.Agent.ViewSources;
 
 /// <summary>
 /// What the global view needs from a running agent: the records it holds, who is expected to send them, and the

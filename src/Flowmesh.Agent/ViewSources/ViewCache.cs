@@ -1,6 +1,6 @@
 using Flowmesh.Core.Views;
 
-namespace Flowmesh.Agent.Views;
+namespace Flowmesh.Agent.ViewSources;
 
 /// <summary>
 /// Builds each <see cref="GlobalView"/> at most once per refresh interval and shares it between API requests and the

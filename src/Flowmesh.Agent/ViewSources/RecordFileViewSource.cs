@@ -1,7 +1,7 @@
 using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Views;
 
-namespace Flowmesh.Agent.Views;
+namespace Flowmesh.Agent.ViewSources;
 
 /// <summary>
 /// <see cref="IViewSource"/> over records read from .fms files (<c>flowmesh query</c>), so files are answered by the

@@ -1,4 +1,4 @@
-namespace Flowmesh.Agent.Views;
+namespace Flowmesh.Agent.ViewSources;
 
 /// <summary>Tunables of <see cref="ViewCache"/>, with their defaults.</summary>
 internal sealed record ViewCacheOptions

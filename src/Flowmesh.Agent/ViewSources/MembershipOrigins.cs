@@ -1,7 +1,7 @@
 using Flowmesh.Core.Views;
 using Flowmesh.Gossip.Membership;
 
-namespace Flowmesh.Agent.Views;
+namespace Flowmesh.Agent.ViewSources;
 
 /// <summary>
 /// The expected origins of the view from membership: every member with its state, this node always alive. With

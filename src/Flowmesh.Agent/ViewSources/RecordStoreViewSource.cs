@@ -5,7 +5,7 @@ using Flowmesh.Core.Views;
 using Flowmesh.Gossip.Records;
 using Flowmesh.Gossip.Security;
 
-namespace Flowmesh.Agent.Views;
+namespace Flowmesh.Agent.ViewSources;
 
 /// <summary>
 /// <see cref="IViewSource"/> over the agent's record store: the store holds signed envelopes (verified when they were

@@ -1,6 +1,6 @@
 using Flowmesh.Core.Detections;
 
-namespace Flowmesh.Agent.Views;
+namespace Flowmesh.Agent.ViewSources;
 
 /// <summary>
 /// Runs the <see cref="DetectionEngine"/> on the cache's shared views at most once per refresh interval, and reads its
