@@ -12,8 +12,9 @@ namespace Flowmesh.Agent.Cli;
 /// with --agent URL. Every failure becomes one message that says which agent and what to do.
 /// </summary>
 /// <remarks>
-/// The API token (<see cref="ApiToken"/>) goes with every request: from --token-file, or from this PC's agent's data
-/// directory when the file is there and readable (root, or a member of the flowmesh group). Without one the
+/// The API token (<see cref="ApiToken"/>) goes with every request: from --token-file, or, for this PC's own agent (a
+/// loopback URL) only, from its data directory when the file is there and readable (root, or a member of the flowmesh
+/// group). Without one the
 /// agent still answers on loopback, except drill-down; a 401 then says where the token was looked for.
 /// </remarks>
 internal sealed class AgentApiClient(Uri baseAddress, TimeSpan timeout, ApiToken? token = null, string? tokenProblem = null)
@@ -35,7 +36,11 @@ internal sealed class AgentApiClient(Uri baseAddress, TimeSpan timeout, ApiToken
     /// A client with the token from <paramref name="tokenFile"/> (null when it cannot be read: <paramref name="error"/>
     /// says why), or, without one, from this PC's default data directory when that file can be read.
     /// </summary>
-    public static AgentApiClient? Create(Uri url, TimeSpan timeout, string? tokenFile, out string? error)
+    public static AgentApiClient? Create(Uri url, TimeSpan timeout, string? tokenFile, out string? error) =>
+        Create(url, timeout, tokenFile, AgentOptions.DefaultDataDirectory(Environment.IsPrivilegedProcess, Environment.GetEnvironmentVariable), out error);
+
+    /// <summary>As <see cref="Create(Uri, TimeSpan, string?, out string?)"/>, with this PC's agent's data directory given.</summary>
+    internal static AgentApiClient? Create(Uri url, TimeSpan timeout, string? tokenFile, string defaultDataDirectory, out string? error)
     {
         error = null;
         if (tokenFile is not null)
@@ -43,11 +48,17 @@ internal sealed class AgentApiClient(Uri baseAddress, TimeSpan timeout, ApiToken
             var token = ApiToken.TryRead(Path.GetFullPath(tokenFile), out error);
             return token is null ? null : new AgentApiClient(url, timeout, token);
         }
-        string path = Path.Combine(AgentOptions.DefaultDataDirectory(Environment.IsPrivilegedProcess, Environment.GetEnvironmentVariable), ApiToken.FileName);
+        // This PC's token goes only to this PC's agent: sent to another host it would hand that host (or whoever answers
+        // for it) the key to this PC's API.
+        if (!IsLoopback(url)) return new AgentApiClient(url, timeout, null, $"no token: {url.Host} is another host; pass --token-file with its agent's token");
+        string path = Path.Combine(defaultDataDirectory, ApiToken.FileName);
         if (!File.Exists(path)) return new AgentApiClient(url, timeout, null, $"no token: {path} does not exist (pass --token-file)");
         var found = ApiToken.TryRead(path, out string? problem);
         return new AgentApiClient(url, timeout, found, problem);
     }
+
+    private static bool IsLoopback(Uri url) =>
+        url.IsLoopback || (System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 
     /// <summary>Parses --agent: an http(s) URL, or host:port (http assumed).</summary>
     public static Uri? ParseAgentUrl(string text, out string? error)

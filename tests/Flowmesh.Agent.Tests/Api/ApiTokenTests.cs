@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Flowmesh.Agent.Api;
+using Flowmesh.Agent.Cli;
 using Flowmesh.Agent.Drill;
 using Flowmesh.Agent.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -64,6 +65,21 @@ public sealed class ApiTokenTests : IAsyncLifetime
         Assert.False(token.Matches("Bearer " + token.Value[..^1] + (token.Value[^1] == 'a' ? 'b' : 'a')));
         Assert.False(token.Matches("Bearer " + token.Value + "0"));
         Assert.False(token.Matches("Basic " + token.Value));
+    }
+
+    [Fact]
+    public void TheCliSendsThisPcsTokenToThisPcsAgentOnly()
+    {
+        var token = ApiToken.LoadOrCreate(Path.Combine(_directory, ApiToken.FileName), out _);
+        var local = AgentApiClient.Create(new Uri("http://127.0.0.1:7947/"), TimeSpan.FromSeconds(1), null, _directory, out _);
+        Assert.Equal(token.Value, local!.Token?.Value);
+        Assert.Equal(token.Value, AgentApiClient.Create(new Uri("http://[::1]:7947/"), TimeSpan.FromSeconds(1), null, _directory, out _)!.Token?.Value);
+        // Another host gets no token unless one is given for it: this PC's would open this PC's API to whoever answers there.
+        Assert.Null(AgentApiClient.Create(new Uri("http://192.0.2.7:7947/"), TimeSpan.FromSeconds(1), null, _directory, out _)!.Token);
+        Assert.Null(AgentApiClient.Create(new Uri("http://agent.example:7947/"), TimeSpan.FromSeconds(1), null, _directory, out _)!.Token);
+        string other = Path.Combine(_directory, "other.token");
+        var given = ApiToken.LoadOrCreate(other, out _);
+        Assert.Equal(given.Value, AgentApiClient.Create(new Uri("http://192.0.2.7:7947/"), TimeSpan.FromSeconds(1), other, _directory, out _)!.Token?.Value);
     }
 
     private async Task<(Uri Address, ApiToken Token)> Start(IPAddress bind)
