@@ -37,9 +37,11 @@ public sealed class CapturePipelineNewInterfaceTests
         var options = new EpochSummarizerOptions { Origin = "n", Key = new SketchHashKey("new-interface-k!"u8), EpochLength = TimeSpan.FromSeconds(1) };
         using var pipeline = new CapturePipeline(source, options, static _ => { }, flows: flows, log: TextWriter.Synchronized(log));
         pipeline.Start();
+        // Read before the link exists: the source's next tick (250 ms) may hook it while Create is still running.
+        string atStart = pipeline.Description;
         using (var link = VethNamespace.Create("ni", "10.231.83"))
         {
-            Assert.DoesNotContain(link.HostSide, pipeline.Description, StringComparison.Ordinal);
+            Assert.DoesNotContain(link.HostSide, atStart, StringComparison.Ordinal);
             Assert.True(SpinWait.SpinUntil(() => pipeline.Description.Contains(link.HostSide, StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
                 $"the new interface was not hooked: {pipeline.Description}");
             link.Exec("ping", "-n", "-c", "3", "-i", "0.2", "-s", "100", link.HostAddress);
