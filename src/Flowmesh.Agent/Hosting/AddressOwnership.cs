@@ -47,7 +47,7 @@ internal sealed class AddressOwnership
         _store = store;
         _sketchKey = sketchKey;
         AnnouncementLifetime = announcementLifetime;
-        _epochMicros = Math.Max(1, epochLength.Ticks / TimeSpan.TicksPerMicrosecond);
+        _epochMicros = Math.Max(1, Core.UnixMicros.FromDuration(epochLength));
         Ownership = new FlowOwnership(MonitoredAddresses.None(self));
     }
 
@@ -127,7 +127,7 @@ internal sealed class AddressOwnership
     public bool Refresh(long nowMicros, IReadOnlyList<MemberEndpoint> members, ushort ownPort)
     {
         var local = AddressesOf(CapturedInterfaces());
-        long oldest = nowMicros - AnnouncementLifetime.Ticks / TimeSpan.TicksPerMicrosecond;
+        long oldest = nowMicros - Core.UnixMicros.FromDuration(AnnouncementLifetime);
         var announcements = new List<AddressAnnouncement>();
         foreach (var digest in _store.Digest())
         {

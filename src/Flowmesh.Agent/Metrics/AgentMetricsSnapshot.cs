@@ -90,5 +90,5 @@ public sealed record AgentMetricsSnapshot
 
     public double ProcessCpuSeconds { get; init; } = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
     public long ProcessResidentBytes { get; init; } = Environment.WorkingSet;
-    public double ProcessStartTimeSeconds { get; init; } = new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
+    public double ProcessStartTimeSeconds { get; init; } = Core.UnixMicros.ToSeconds(Core.UnixMicros.FromInstant(new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime())));
 }

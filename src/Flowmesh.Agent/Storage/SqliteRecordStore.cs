@@ -135,7 +135,7 @@ public sealed class SqliteRecordStore : IRecordStore
             p[3].Value = record.ContentHash;
             p[4].Value = record.SignedEnvelope;
             p[5].Value = (long)record.SignedEnvelope.Length;
-            p[6].Value = Micros(_time.GetUtcNow());
+            p[6].Value = Core.UnixMicros.Now(_time);
             p[7].Value = string.Equals(record.Id.Origin, _self, StringComparison.Ordinal) ? 1L : 0L;
             if (_insert.ExecuteNonQuery() == 0) return false;
             Interlocked.Add(ref _totalBytes, record.SignedEnvelope.Length);
@@ -156,7 +156,7 @@ public sealed class SqliteRecordStore : IRecordStore
         {
             ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
             var writer = _connections.Writer;
-            long cutoff = Math.Max(_horizon, SaturatingSubtract(Micros(now), _options.MaxRecordAge.Ticks / TimeSpan.TicksPerMicrosecond));
+            long cutoff = Math.Max(_horizon, SaturatingSubtract(Core.UnixMicros.FromInstant(now), Core.UnixMicros.FromDuration(_options.MaxRecordAge)));
             cutoff = Math.Max(cutoff, ByteBudgetCutoff(writer, cutoff));
             if (cutoff == _horizon) return new PruneResult(0, 0, _horizon);
 
@@ -263,7 +263,7 @@ public sealed class SqliteRecordStore : IRecordStore
                 new EpochId(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)),
                 reader.GetString(3),
                 (byte[])reader.GetValue(4),
-                DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(5) * TimeSpan.TicksPerMicrosecond),
+                Core.UnixMicros.ToInstant(reader.GetInt64(5)),
                 reader.GetInt64(6) != 0));
         }
         return records;
@@ -287,8 +287,6 @@ public sealed class SqliteRecordStore : IRecordStore
     }
 
     internal void DisposeCommands() => _insert.Dispose();
-
-    internal static long Micros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
 
     private static long SaturatingSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue : a - b;
 }

@@ -27,7 +27,7 @@ internal sealed class RecordStoreViewSource(
     /// <summary>Stored records that could not be unwrapped or decoded (left out of every view).</summary>
     public long Undecodable => Interlocked.Read(ref _undecodable);
 
-    public long NowMicros => clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+    public long NowMicros => Core.UnixMicros.Now(clock);
 
     public TimeSpan EpochLength => epochLength;
 

@@ -41,7 +41,7 @@ public sealed class EpochSummarizer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(onSealed);
         new EpochId(options.Origin, 0, 1).Validate();
-        _lengthMicros = options.EpochLength.Ticks / TimeSpan.TicksPerMicrosecond;
+        _lengthMicros = UnixMicros.FromDuration(options.EpochLength);
         if (_lengthMicros <= 0) throw new ArgumentOutOfRangeException(nameof(options), "The epoch length must be at least 1 µs.");
         _options = options;
         _onSealed = onSealed;

@@ -107,9 +107,9 @@ public sealed class RecordValidator : IRecordVerifier
         return null;
     }
 
-    internal static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+    internal static long Micros(TimeSpan span) => Core.UnixMicros.FromDuration(span);
 
-    internal static long NowMicros(TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+    internal static long NowMicros(TimeProvider time) => Core.UnixMicros.Now(time);
 
     /// <summary>Records whose epoch ended before this are expired.</summary>
     internal static long RetentionHorizonMicros(long nowMicros, ReplicationOptions options) => nowMicros - Micros(options.Retention);
