@@ -105,7 +105,7 @@ public sealed class EpochSummarizer
         if (_current is null && startIfIdle)
         {
             long start = EpochRollup.AlignDown(micros, _lengthMicros);
-            _current = new EpochSummary(new EpochId(_options.Origin, start, _lengthMicros), _options.Key, _options.Summary, _options.Ownership, _options.MonitorTraffic);
+            _current = new EpochSummary(new EpochId(_options.Origin, start, _lengthMicros), _options.Key, _options.Summary, _options.Ownership, _options.MonitorTraffic) { Zone = _options.Zone };
             _currentEnd = start + _lengthMicros;
         }
     }

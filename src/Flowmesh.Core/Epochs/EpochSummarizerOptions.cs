@@ -20,6 +20,9 @@ public sealed record EpochSummarizerOptions
     public MonitorTrafficFilter? MonitorTraffic { get; init; }
     public FlowTableOptions FlowTable { get; init; } = new();
 
+    /// <summary>The zone every record names (docs/zones.md "Zone paths"); null names none.</summary>
+    public Zones.ZonePath? Zone { get; init; }
+
     /// <summary>
     /// Seal a record for every epoch the clock passes through, even one without a single frame (a live agent).
     /// An empty record says "watched and silent"; no record says "not watched". Off by default because a

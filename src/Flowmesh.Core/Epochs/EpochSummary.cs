@@ -58,6 +58,9 @@ public sealed class EpochSummary
 
     public EpochId Id { get; }
 
+    /// <summary>The zone the record will name (docs/zones.md); null names none.</summary>
+    public Zones.ZonePath? Zone { get; init; }
+
     public void Add(in FlowTableDelta flow)
     {
         if (_sealed) throw new InvalidOperationException($"Epoch {Id} is sealed.");
@@ -203,6 +206,7 @@ public sealed class EpochSummary
             extensions.Addresses = [.. addresses.Local];
             if (addresses.OwnedFromMicros > Id.StartMicros && addresses.OwnedFromMicros <= Id.EndMicros) extensions.OwnedFromMicros = addresses.OwnedFromMicros;
         }
+        extensions.Zone = Zone is { IsRoot: false } zone ? zone : null;
         extensions.Monitor = _monitor;
         if (_monitorPairs is not null)
             foreach (var (pair, value) in _monitorPairs)
