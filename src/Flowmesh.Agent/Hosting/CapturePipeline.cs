@@ -86,6 +86,12 @@ internal sealed class CapturePipeline : IDisposable
 
     public long Undecodable => _summarizer.Meter.DecodeFailures.Total;
 
+    /// <summary>Records sealed under a later interval than the time they watched (the wall clock was put back under this agent's records; <see cref="EpochSummarizer.RecordsMoved"/>).</summary>
+    public long RecordsMoved => _summarizer.RecordsMoved;
+
+    /// <summary>Steps of the wall clock back by more than an epoch, each of which sealed the open epoch early.</summary>
+    public long ClockStepsBack => _summarizer.ClockStepsBack;
+
     public void Start()
     {
         if (_thread is not null) throw new InvalidOperationException("the capture pipeline starts once");
@@ -115,7 +121,8 @@ internal sealed class CapturePipeline : IDisposable
         try
         {
             _drops.ChargeTo(_summarizer);
-            _summarizer.Finish();
+            // Only the watched part of the epoch: a restart inside it seals the rest under an interval of its own.
+            _summarizer.FinishAt(_wallClockMicros());
         }
         catch (Exception e)
         {
