@@ -101,18 +101,18 @@ public sealed class AgentRestartTests : IDisposable
 
         var third = Track(AgentProcess.Start("r", data, options));
         var held = Records(third).Keys.OrderBy(k => k.Start).ToList();
-        Assert.True(held.Count == 2, $"records: {string.Join(", ", held)}\n{second.Output}");
-        // Both runs inside one epoch: the second's record continues the first's.
-        Assert.Equal(held[0].Start / minute, (held[1].Start + held[1].Length - 1) / minute);
-        Assert.Equal(held[0].Start + held[0].Length, held[1].Start);
-        Assert.Equal(0, Status(third).GetProperty("records").GetProperty("skippedAlreadyStored").GetInt64());
-
         long from = held[0].Start / minute * minute - minute, to = from + 3 * minute;
         using var traffic = JsonDocument.Parse(third.Get($"api/v1/traffic?from={from}&to={to}"));
         var icmp = traffic.RootElement.GetProperty("totals").GetProperty("byProtocol").EnumerateArray().Single(p => p.GetProperty("protocol").GetString() == "icmp");
-        TestContext.Current.TestOutputHelper?.WriteLine($"records {string.Join(", ", held)}; totals {traffic.RootElement.GetProperty("totals")}");
-        Assert.Equal((100L, 40 * 128L + 60 * 228L),
-            (icmp.GetProperty("packets").GetProperty("value").GetInt64(), icmp.GetProperty("bytes").GetProperty("value").GetInt64()));
+        string seen = $"records {string.Join(", ", held)}; ICMP {icmp}\n{second.Output}";
+        TestContext.Current.TestOutputHelper?.WriteLine(seen);
+        Assert.True((100L, 40 * 128L + 60 * 228L) == (icmp.GetProperty("packets").GetProperty("value").GetInt64(), icmp.GetProperty("bytes").GetProperty("value").GetInt64()),
+            $"not the 100 packets and {40 * 128 + 60 * 228} bytes pinged: {seen}");
+        // Both runs inside one epoch: the second's record continues the first's, and nothing was refused as stored.
+        Assert.Equal(2, held.Count);
+        Assert.Equal(held[0].Start / minute, (held[1].Start + held[1].Length - 1) / minute);
+        Assert.Equal(held[0].Start + held[0].Length, held[1].Start);
+        Assert.Equal(0, Status(third).GetProperty("records").GetProperty("skippedAlreadyStored").GetInt64());
     }
 
     /// <summary>Sleeps past the next boundary of <paramref name="epochMicros"/> epochs unless at least <paramref name="neededMicros"/> of the current one are left.</summary>
