@@ -36,6 +36,7 @@ internal sealed class CapturePipeline : IDisposable
     private volatile string? _error;
     private volatile bool _failed;
     private int _finished;
+    private long _stepsBackLogged;
 
     public CapturePipeline(ICaptureSource source, EpochSummarizerOptions options, Action<EpochRecord> onSealed, Func<long>? wallClockMicros = null,
         IEpochFlowListener? flows = null, TextWriter? log = null)
@@ -167,6 +168,12 @@ internal sealed class CapturePipeline : IDisposable
     /// <summary>The summarizer's seal callback (after the flow log took the epoch): publishes the record; a failure is counted.</summary>
     private void OnSealed(EpochRecord record)
     {
+        if (_summarizer.ClockStepsBack != _stepsBackLogged)
+        {
+            // Said once per step: the traffic until the clock is back is counted, but shown later than it happened.
+            _stepsBackLogged = _summarizer.ClockStepsBack;
+            _log.WriteLine($"flowmesh: the wall clock stepped back by more than an epoch; the open epoch is sealed now, and until the clock is back at {Core.UnixMicros.Format(_summarizer.RecordsFromMicros)} each epoch is sealed as a short record after this agent's newest one (flowmesh_records_moved_total), so none collides and no traffic is lost");
+        }
         try
         {
             _onSealed(record);
