@@ -129,7 +129,9 @@ public sealed class ClockSkewAgentTests : IDisposable
         var fixedClock = Track(AgentProcess.StartIn(clock.Environment, "k", data, options));
         link.Exec("ping", "-c", "100", "-i", "0.5", "-s", "200", "-q", link.HostAddress); // 200 packets of 228 IP bytes over 50 s
         Thread.Sleep(7000);
-        double moved = Metric(fixedClock.Get("metrics"), "flowmesh_records_moved_total");
+        // Read leniently, so that against an agent without the counter the test fails on the traffic, not here.
+        double moved = fixedClock.Get("metrics").Split('\n').Any(l => l.StartsWith("flowmesh_records_moved_total ", StringComparison.Ordinal))
+            ? Metric(fixedClock.Get("metrics"), "flowmesh_records_moved_total") : -1;
         fixedClock.Terminate();
         Assert.Equal(0, fixedClock.WaitForExit(TimeSpan.FromSeconds(20)));
 
