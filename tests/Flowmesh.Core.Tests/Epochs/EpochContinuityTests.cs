@@ -205,7 +205,7 @@ public sealed class EpochContinuityTests
         Assert.Equal(3, records.Count(r => r.Id.StartMicros < First + Epoch));
         Assert.All(records, r => Assert.Equal("c", Assert.Single(r.Contents.Extensions.Left).Peer));
 
-        var view = GlobalView.Build(records, [new ExpectedOrigin("a", MemberState.Alive), new ExpectedOrigin("b", MemberState.Alive), new ExpectedOrigin("c", MemberState.Alive)],
+        var view = GlobalView.Build(records, [new ExpectedOrigin("a", OriginLiveness.Alive), new ExpectedOrigin("b", OriginLiveness.Alive), new ExpectedOrigin("c", OriginLiveness.Alive)],
             First + Epoch, new ViewWindow(First, First + Epoch), GlobalViewOptions.Default with { EpochLength = TimeSpan.FromMicroseconds(Epoch), SettleDelay = TimeSpan.Zero });
         Assert.Equal((150.0, 2.0), (view.Totals().Bytes.Value, view.Totals().Packets.Value));
         Assert.Equal(150UL, view.Coverage.LeftToPeer.Bytes);
@@ -235,6 +235,6 @@ public sealed class EpochContinuityTests
     }
 
     private static GlobalView View(IReadOnlyList<EpochRecord> records, long from, long to) =>
-        GlobalView.Build(records, [new ExpectedOrigin("pc", MemberState.Alive)], to, new ViewWindow(from, to),
+        GlobalView.Build(records, [new ExpectedOrigin("pc", OriginLiveness.Alive)], to, new ViewWindow(from, to),
             GlobalViewOptions.Default with { EpochLength = TimeSpan.FromMicroseconds(Epoch), SettleDelay = TimeSpan.Zero });
 }
