@@ -85,13 +85,9 @@ public sealed class SqliteRecordStore : IRecordStore
         return ids;
     }
 
-    /// <summary>
-    /// The latest end of <paramref name="origin"/>'s held records (µs since the Unix epoch), or null when none is held:
-    /// where this agent's next own record may start (one origin's records never overlap).
-    /// </summary>
+    /// <summary>The latest end of <paramref name="origin"/>'s held records (µs), or null: where its next record may start.</summary>
     public long? NewestEndOf(string origin)
     {
-        ArgumentNullException.ThrowIfNull(origin);
         using var connection = _connections.OpenReader();
         using var command = connection.Command("SELECT MAX(start_us + length_us) FROM records WHERE origin = $origin").With("$origin", origin);
         return command.ExecuteScalar() is long end ? end : null;
