@@ -37,6 +37,8 @@ internal sealed partial class AgentReadModel
             CaptureErrors = Capture?.Errors.Snapshot() ?? CaptureErrors.Labels.ToDictionary(l => l, _ => 0L),
             FlowTableFlows = Capture?.FlowTableFlows ?? 0,
             FlowEvictions = Capture?.FlowEvictions ?? 0,
+            RecordsMoved = Capture?.RecordsMoved ?? 0,
+            ClockStepsBack = Capture?.ClockStepsBack ?? 0,
             EbpfMapFill = Capture?.EbpfMapFill ?? 0,
             LocalTrafficBytes = Published.LocalBytes(),
             LocalTrafficPackets = Published.LocalPackets(),

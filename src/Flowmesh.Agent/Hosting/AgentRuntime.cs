@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Flowmesh.Agent.Api;
+using Flowmesh.Agent.Output;
 using Flowmesh.Agent.Storage;
 using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Detections;
@@ -182,12 +183,19 @@ internal sealed class AgentRuntime : IAsyncDisposable
             {
                 throw new AgentStartException($"cannot capture: {e.Message} (capturing needs root or CAP_NET_RAW/CAP_BPF; --capture none runs without)", e);
             }
-            ownership.UseCapture(source, _options.Interfaces, Core.UnixMicros.Now());
+            // Own records continue where the stored ones end (records are immutable: a restart inside an epoch seals
+            // the rest of it, and a clock put back under records sealed while it was ahead seals after them).
+            long? ownRecordsEnd = _database.Records.NewestEndOf(_self.Value);
+            long openedMicros = Core.UnixMicros.Now();
+            ownership.UseCapture(source, _options.Interfaces, openedMicros, ownRecordsEnd);
             _maintenance.RefreshOwnership();
+            if (ownRecordsEnd > openedMicros + Core.UnixMicros.FromDuration(_options.EpochLength))
+                _log.WriteLine($"flowmesh: this agent's newest record ends at {Core.UnixMicros.Format(ownRecordsEnd.Value)}, {ClockText.Offset(Core.UnixMicros.ToDuration(ownRecordsEnd.Value - openedMicros))} after this clock's time (it was sealed while the clock was ahead); each epoch is sealed as a {AgentOptions.MinEpochLength.TotalSeconds:0} s record after it until the clock catches up, so none collides and no traffic is lost (see /metrics flowmesh_records_moved_total)");
             _capture = new CapturePipeline(source, new EpochSummarizerOptions
             {
                 Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
                 Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic,
+                RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
             }, _published.Publish, flows: _drillDown.Collector, log: _log);
             _capture.Start();
         }

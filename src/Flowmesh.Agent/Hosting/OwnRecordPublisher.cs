@@ -34,12 +34,13 @@ internal sealed class OwnRecordPublisher(AgentDatabase database, RecordSealer se
     {
         try
         {
-            // A restart within the epoch that a shutdown sealed early: that id is taken (records are immutable), so
-            // this epoch's remainder is dropped and counted; the next boundary starts clean.
+            // Cannot happen while records start after the stored ones (EpochSummarizerOptions.RecordsFromMicros); if
+            // the id is taken anyway (the store was changed under the agent), the first copy stays, and the loss is
+            // counted and said.
             if (database.Records.Contains(record.Id))
             {
                 Interlocked.Increment(ref _skippedAlreadyStored);
-                log.WriteLine($"flowmesh: epoch {Core.UnixMicros.Format(record.Id.StartMicros)} was already sealed before a restart; its remainder is not recorded");
+                log.WriteLine($"flowmesh: a record for {record.Id} is already stored; this one is not recorded");
                 return;
             }
             CountLocalTraffic(record);

@@ -85,6 +85,14 @@ public sealed class SqliteRecordStore : IRecordStore
         return ids;
     }
 
+    /// <summary>The latest end of <paramref name="origin"/>'s held records (µs), or null: where its next record may start.</summary>
+    public long? NewestEndOf(string origin)
+    {
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command("SELECT MAX(start_us + length_us) FROM records WHERE origin = $origin").With("$origin", origin);
+        return command.ExecuteScalar() is long end ? end : null;
+    }
+
     public bool Contains(EpochId id)
     {
         ArgumentNullException.ThrowIfNull(id.Origin);

@@ -142,7 +142,10 @@ public sealed class GlobalView
     {
         EpochSummary? stand = null;
         AnnouncedAddresses? announced = null;
-        var taken = new HashSet<(long, byte, IpAddress128, ushort, IpAddress128, ushort)>();
+        // Which origin a flow of an epoch is taken from. Keyed by the epoch, not the section's start: an origin that
+        // restarted inside an epoch has two records in it, [start, stop) and [restart, end), and its flow is taken from
+        // both (different traffic), while another origin's listing of the same flow in that epoch is a duplicate.
+        var taken = new Dictionary<(long, byte, IpAddress128, ushort, IpAddress128, ushort), string>();
         foreach (var (origin, records) in _byOrigin.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             foreach (var record in records)
@@ -162,8 +165,8 @@ public sealed class GlobalView
                             if (announced.AnyOtherThan(origin, section.StartMicros, section.EndMicros, f.Source, f.Destination)) continue;
                         }
                         used = true;
-                        var key = Canonical(section.StartMicros, f);
-                        if (!taken.Add(key)) { _leftUsed.DuplicatesIgnored++; continue; }
+                        var key = Canonical(EpochRollup.AlignDown(section.StartMicros, _options.EpochMicros), f);
+                        if (!taken.TryAdd(key, origin) && taken[key] != origin) { _leftUsed.DuplicatesIgnored++; continue; }
                         stand ??= new EpochSummary(new EpochId("left-to-peer", Window.FromMicros, Window.LengthMicros), merged);
                         var delta = new Flows.FlowTableDelta(f.Protocol, f.Source, f.SourcePort, f.Destination, f.DestinationPort,
                             (long)f.Packets, (long)f.Bytes, (long)f.ReversePackets, (long)f.ReverseBytes, f.StartsRecord, section.StartMicros, section.EndMicros);
