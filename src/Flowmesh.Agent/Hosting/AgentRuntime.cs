@@ -28,6 +28,7 @@ namespace Flowmesh.Agent.Hosting;
 internal sealed class AgentRuntime : IAsyncDisposable
 {
     private readonly AgentOptions _options;
+    private Core.Zones.ZonePath _zone = Core.Zones.ZonePath.Root;
     private readonly TextWriter _log;
     private readonly NodeId _self;
     private readonly Stopwatch _uptime = Stopwatch.StartNew();
@@ -103,6 +104,8 @@ internal sealed class AgentRuntime : IAsyncDisposable
             throw new AgentStartException(e.Message, e);
         }
         var sketchKey = SketchKeyDerivation.FromClusterKey(clusterKey);
+        // The hash is seeded by the cluster's sketch key, so every agent of the cluster computes the same path for a name.
+        _zone = Core.Zones.ZonePath.ForNode(_options.Zone ?? Core.Zones.ZonePath.Root, _options.Name, Core.Zones.ZonePath.DefaultDepth, Core.Zones.ZonePath.DefaultBranching, sketchKey.Fingerprint);
 
         // 3. Trust: this node's own key and every binding a previous run learned are pinned before any record arrives.
         var trust = new TrustedOrigins();
@@ -194,7 +197,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
             _capture = new CapturePipeline(source, new EpochSummarizerOptions
             {
                 Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
-                Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic,
+                Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
             }, _published.Publish, flows: _drillDown.Collector, log: _log);
             _capture.Start();
@@ -213,6 +216,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
                     Self = _self, Options = _options, Uptime = _uptime, PeerClock = _peerClock, Database = _database, Peer = _peer,
                     Validator = validator, Replication = replication, RetentionClock = retentionClock, Ownership = ownership,
                     Views = views, Published = _published, DrillDown = _drillDown, ApiRefusals = _apiRefusals, Capture = _capture,
+                    Zone = _zone,
                 };
                 _api = await AgentApi.StartAsync(apiEndpoint, readModel, cancellationToken,
                     app => { ViewEndpoints.Map(app, views, detections, _apiRefusals); _drillDown.MapEndpoint(app, _apiRefusals); },
