@@ -65,6 +65,13 @@ public sealed class SqliteRecordStore : IRecordStore
     /// <summary>Envelope bytes held.</summary>
     public long TotalBytes => Volatile.Read(ref _totalBytes);
 
+    /// <summary>
+    /// Raised after a record was stored (durably, not a duplicate), on the writing thread and outside the store's
+    /// lock, with the record as it was written (its <see cref="VerifiedRecord.Decoded"/> included): the view and the
+    /// address ownership take the decoded record from here instead of decoding the envelope again.
+    /// </summary>
+    public event Action<VerifiedRecord>? Written;
+
     /// <summary>Writes refused because the record starts before the horizon.</summary>
     public long RefusedBelowHorizon => Volatile.Read(ref _refusedBelowHorizon);
 
@@ -91,6 +98,27 @@ public sealed class SqliteRecordStore : IRecordStore
         using var connection = _connections.OpenReader();
         using var command = connection.Command("SELECT MAX(start_us + length_us) FROM records WHERE origin = $origin").With("$origin", origin);
         return command.ExecuteScalar() is long end ? end : null;
+    }
+
+    /// <summary>From the start index: the ids alone, never an envelope.</summary>
+    public IReadOnlyList<EpochId> IdsStartingBetween(long fromMicros, long toMicros)
+    {
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command("SELECT origin, start_us, length_us FROM records WHERE start_us >= $from AND start_us < $to");
+        command.With("$from", fromMicros).With("$to", toMicros);
+        using var reader = command.ExecuteReader();
+        var ids = new List<EpochId>();
+        while (reader.Read()) ids.Add(new EpochId(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        return ids;
+    }
+
+    /// <summary>One probe of the (origin, start, length) index.</summary>
+    public long? OldestStartOf(string origin)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command("SELECT min(start_us) FROM records WHERE origin = $origin").With("$origin", origin);
+        return command.ExecuteScalar() is long start ? start : null;
     }
 
     public bool Contains(EpochId id)
@@ -128,6 +156,13 @@ public sealed class SqliteRecordStore : IRecordStore
             throw new ArgumentException($"a signed envelope is 1..{SignedRecord.MaxEncodedLength} bytes, got {record.SignedEnvelope.Length}", nameof(record));
         if (record.ContentHash.Length is 0 or > MaxContentHashLength)
             throw new ArgumentException($"a content hash is 1..{MaxContentHashLength} characters, got {record.ContentHash.Length}", nameof(record));
+        if (!Insert(record)) return false;
+        Written?.Invoke(record);
+        return true;
+    }
+
+    private bool Insert(VerifiedRecord record)
+    {
         lock (_connections.WriteLock)
         {
             ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);

@@ -25,4 +25,14 @@ public interface IRecordStore
     /// whatever its content: the first copy stays).
     /// </summary>
     bool Write(VerifiedRecord record);
+
+    /// <summary>
+    /// Every record id held whose epoch starts in [fromMicros, toMicros), in no particular order. The default lists
+    /// every origin's ids; a store with an index on starts answers from it (a view window reads only its own ids).
+    /// </summary>
+    IReadOnlyList<EpochId> IdsStartingBetween(long fromMicros, long toMicros) =>
+        [.. Digest().SelectMany(d => IdsOf(d.Origin)).Where(id => id.StartMicros >= fromMicros && id.StartMicros < toMicros)];
+
+    /// <summary>The start of the oldest record held for <paramref name="origin"/>, or null when none is held.</summary>
+    long? OldestStartOf(string origin) => IdsOf(origin) is { Count: > 0 } ids ? ids.Min(id => id.StartMicros) : null;
 }
