@@ -16,7 +16,7 @@ namespace Flowmesh.Benchmarks;
 
 /// <summary>
 /// One epoch of a 200-PC cluster arriving at an agent, end to end, wired as AgentRuntime wires it: every record through
-/// <see cref="RecordIntake"/> (validator, then the durable SQLite write), then what the agent does once per epoch because
+/// <see cref="RecordIntake"/> (validator, then the durable SQLite write, per session of 25), then what the agent does once per epoch because
 /// records arrived: the ownership refresh (reads each origin's newest record), the detection round (views of the last
 /// 1 and 5 min through the <see cref="ViewCache"/>) and a metrics scrape (the 1 min totals). The store already holds
 /// 30 epochs, so the windows are full. Each invocation is one epoch (200 records); BenchmarkDotNet reports wall time per
@@ -98,7 +98,8 @@ public class ReceivedRecordRoundBenchmarks
         int epoch = _nextEpoch++;
         // The records of an epoch arrive a few seconds after it ends.
         _clock.Now = At(epoch + 1).AddSeconds(3);
-        foreach (var envelope in _epochs[epoch]) RecordIntake.Admit(_database.Records, _validator, envelope, _counters, pulled: true);
+        // In sessions of 25 records (218 KB, within a session's 256 KiB budget), as anti-entropy pulls them.
+        foreach (var session in _epochs[epoch].Chunk(25)) RecordIntake.AdmitAll(_database.Records, _validator, session, _counters, pulled: true);
         return _counters.RecordsPulled;
     }
 

@@ -7,7 +7,7 @@ namespace Flowmesh.Agent.Storage;
 
 /// <summary>
 /// The records table of <see cref="AgentDatabase"/>. Writes are durable when <see cref="Write"/> returns (WAL with
-/// synchronous=FULL: the commit is fsynced). Per-origin digests live in memory, loaded once at open and updated on
+/// synchronous=FULL: the commit is fsynced); <see cref="WriteAll"/> commits a replication session's records at once. Per-origin digests live in memory, loaded once at open and updated on
 /// every write and prune, so anti-entropy rounds never scan the table.
 /// <para>
 /// Retention: <see cref="Prune"/> deletes whole epochs, oldest first, until records are younger than the maximum
@@ -145,7 +145,51 @@ public sealed class SqliteRecordStore : IRecordStore
     /// Stores a verified record, durably. False for a duplicate id (the first copy stays) and for a record that
     /// starts before <see cref="HorizonMicros"/> (already pruned by retention).
     /// </summary>
-    public bool Write(VerifiedRecord record)
+    public bool Write(VerifiedRecord record) => WriteAll([record])[0];
+
+    /// <summary>
+    /// Stores verified records in one transaction: one commit (one fsync of the log) for all of them, durable when this
+    /// returns; a crash before that keeps none of them (their senders still hold them, and anti-entropy asks again).
+    /// For each, false for a duplicate id or a start before <see cref="HorizonMicros"/>, as <see cref="Write"/>.
+    /// </summary>
+    public IReadOnlyList<bool> WriteAll(IReadOnlyList<VerifiedRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        foreach (var record in records) CheckBounds(record);
+        var stored = new bool[records.Count];
+        lock (_connections.WriteLock)
+        {
+            ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
+            var writer = _connections.Writer;
+            using (var transaction = records.Count > 1 ? writer.BeginTransaction() : null)
+            {
+                _insert.Transaction = transaction;
+                try
+                {
+                    for (int i = 0; i < records.Count; i++) stored[i] = Insert(records[i]);
+                    transaction?.Commit();
+                }
+                finally
+                {
+                    _insert.Transaction = null;
+                }
+            }
+            // Only once committed: a failed commit leaves the digests as the file is.
+            for (int i = 0; i < records.Count; i++)
+            {
+                if (!stored[i]) continue;
+                var record = records[i];
+                Interlocked.Add(ref _totalBytes, record.SignedEnvelope.Length);
+                if (record.Id.LengthMicros > Volatile.Read(ref _longestEpoch)) Volatile.Write(ref _longestEpoch, record.Id.LengthMicros);
+                lock (_digestLock) Add(record.Id);
+            }
+        }
+        for (int i = 0; i < records.Count; i++)
+            if (stored[i]) Written?.Invoke(records[i]);
+        return stored;
+    }
+
+    private static void CheckBounds(VerifiedRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(record.ContentHash);
@@ -156,36 +200,26 @@ public sealed class SqliteRecordStore : IRecordStore
             throw new ArgumentException($"a signed envelope is 1..{SignedRecord.MaxEncodedLength} bytes, got {record.SignedEnvelope.Length}", nameof(record));
         if (record.ContentHash.Length is 0 or > MaxContentHashLength)
             throw new ArgumentException($"a content hash is 1..{MaxContentHashLength} characters, got {record.ContentHash.Length}", nameof(record));
-        if (!Insert(record)) return false;
-        Written?.Invoke(record);
-        return true;
     }
 
+    /// <summary>One row, under the write lock (in the caller's transaction when there is one); true when it was new.</summary>
     private bool Insert(VerifiedRecord record)
     {
-        lock (_connections.WriteLock)
+        if (record.Id.StartMicros < _horizon)
         {
-            ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
-            if (record.Id.StartMicros < _horizon)
-            {
-                Interlocked.Increment(ref _refusedBelowHorizon);
-                return false;
-            }
-            var p = _insert.Parameters;
-            p[0].Value = record.Id.Origin;
-            p[1].Value = record.Id.StartMicros;
-            p[2].Value = record.Id.LengthMicros;
-            p[3].Value = record.ContentHash;
-            p[4].Value = record.SignedEnvelope;
-            p[5].Value = (long)record.SignedEnvelope.Length;
-            p[6].Value = Core.UnixMicros.Now(_time);
-            p[7].Value = string.Equals(record.Id.Origin, _self, StringComparison.Ordinal) ? 1L : 0L;
-            if (_insert.ExecuteNonQuery() == 0) return false;
-            Interlocked.Add(ref _totalBytes, record.SignedEnvelope.Length);
-            if (record.Id.LengthMicros > Volatile.Read(ref _longestEpoch)) Volatile.Write(ref _longestEpoch, record.Id.LengthMicros);
-            lock (_digestLock) Add(record.Id);
-            return true;
+            Interlocked.Increment(ref _refusedBelowHorizon);
+            return false;
         }
+        var p = _insert.Parameters;
+        p[0].Value = record.Id.Origin;
+        p[1].Value = record.Id.StartMicros;
+        p[2].Value = record.Id.LengthMicros;
+        p[3].Value = record.ContentHash;
+        p[4].Value = record.SignedEnvelope;
+        p[5].Value = (long)record.SignedEnvelope.Length;
+        p[6].Value = Core.UnixMicros.Now(_time);
+        p[7].Value = string.Equals(record.Id.Origin, _self, StringComparison.Ordinal) ? 1L : 0L;
+        return _insert.ExecuteNonQuery() != 0;
     }
 
     /// <summary>

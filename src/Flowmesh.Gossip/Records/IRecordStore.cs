@@ -27,6 +27,13 @@ public interface IRecordStore
     bool Write(VerifiedRecord record);
 
     /// <summary>
+    /// Stores several verified records, all durable when this returns; for each, whether it was stored (false: a
+    /// duplicate, as for <see cref="Write"/>). The default writes them one by one; a store with transactions commits
+    /// them together, so a replication session's records cost one commit, not one each.
+    /// </summary>
+    IReadOnlyList<bool> WriteAll(IReadOnlyList<VerifiedRecord> records) => [.. records.Select(Write)];
+
+    /// <summary>
     /// Every record id held whose epoch starts in [fromMicros, toMicros), in no particular order. The default lists
     /// every origin's ids; a store with an index on starts answers from it (a view window reads only its own ids).
     /// </summary>

@@ -123,6 +123,37 @@ public sealed class RecordStoreTests : IDisposable
     }
 
     [Fact]
+    public void WriteAllCommitsASessionTogetherAndAnswersForEachRecordAsWriteWould()
+    {
+        var clock = new ManualTime(DateTimeOffset.UnixEpoch.AddMinutes(100));
+        var held = new List<EpochId>();
+        using (var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(30) }, clock))
+        {
+            var seen = new List<EpochId>();
+            database.Records.Written += r => seen.Add(r.Id);
+            var before = StorageFixture.Record("node-a", 80 * Minute);
+            Assert.True(database.Records.Write(before));
+            database.Records.Prune(clock.GetUtcNow()); // horizon at 70 min
+            var batch = new[]
+            {
+                StorageFixture.Record("node-a", 81 * Minute),
+                StorageFixture.Record("node-a", 80 * Minute, salt: 3), // held already
+                StorageFixture.Record("node-b", 81 * Minute),
+                StorageFixture.Record("node-b", 81 * Minute, salt: 4), // twice in one batch: the first copy stays
+                StorageFixture.Record("node-c", 10 * Minute),          // before the horizon
+            };
+            Assert.Equal([true, false, true, false, false], database.Records.WriteAll(batch));
+            Assert.Equal(batch[2].SignedEnvelope, database.Records.Read(batch[2].Id));
+            Assert.Equal([before.Id, batch[0].Id, batch[2].Id], seen);
+            held.AddRange(seen);
+            AssertMatches(database.Records, held);
+            Assert.Empty(database.Records.WriteAll([]));
+        }
+        using (var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(30) }, clock))
+            AssertMatches(database.Records, held);
+    }
+
+    [Fact]
     public void NewestPerOriginUsageAndTheOwnFlag()
     {
         var clock = new ManualTime(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
