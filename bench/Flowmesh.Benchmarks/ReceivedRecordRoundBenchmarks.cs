@@ -59,6 +59,9 @@ public class ReceivedRecordRoundBenchmarks
         _views = new ViewCache(source);
         _detections = new DetectionRounds(_views, new DetectionEngine());
         _ownership = new AddressOwnership("bench", _database.Records, SyntheticCluster.Key, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(10));
+        // As AgentRuntime wires them: what the validator decoded reaches the view and the ownership.
+        _database.Records.Written += source.Remember;
+        _database.Records.Written += _ownership.Remember;
         for (int epoch = 0; epoch < Preloaded; epoch++) IntakeOnly();
         Console.WriteLine($"// mean signed envelope: {_epochs.SelectMany(e => e).Average(e => e.Length):0} bytes");
     }
@@ -122,6 +125,6 @@ public class ReceivedRecordRoundBenchmarks
     {
         public OneEpochPerInvocation() =>
             AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10)
-                .WithInvocationCount(1).WithUnrollFactor(1).WithToolchain(InProcessEmitToolchain.Instance));
+                .WithInvocationCount(1).WithUnrollFactor(1).WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true)));
     }
 }

@@ -58,8 +58,10 @@ internal sealed class SyntheticCluster : IDisposable
     }
 
     /// <summary>The signed envelope of that record, as the origin's agent stores and replicates it.</summary>
-    public byte[] Envelope(int origin, int epoch) =>
-        new RecordSealer(_identities[origin], new NodeId(Name(origin))).Seal(Record(origin, epoch)).SignedEnvelope;
+    public byte[] Envelope(int origin, int epoch) => Sealed(origin, epoch).SignedEnvelope;
+
+    /// <summary>That record sealed by its origin (envelope and decoded record), as its own agent stores it.</summary>
+    public VerifiedRecord Sealed(int origin, int epoch) => new RecordSealer(_identities[origin], new NodeId(Name(origin))).Seal(Record(origin, epoch));
 
     public void Dispose()
     {
