@@ -54,7 +54,7 @@ public class ReceivedRecordRoundBenchmarks
         _counters = new ReplicationCounters();
         _directory = Directory.CreateTempSubdirectory("flowmesh-bench-round-").FullName;
         _database = AgentDatabase.Open(_directory, new NodeId("bench"), time: _clock);
-        var members = Enumerable.Range(0, Origins).Select(i => new Core.Views.ExpectedOrigin(SyntheticCluster.Name(i), Core.Views.MemberState.Alive)).ToList();
+        var members = Enumerable.Range(0, Origins).Select(i => new Core.Views.ExpectedOrigin(SyntheticCluster.Name(i), Core.Views.OriginLiveness.Alive)).ToList();
         var source = new RecordStoreViewSource(_database.Records, SyntheticCluster.Key, () => members, _clock, TimeSpan.FromSeconds(10));
         _views = new ViewCache(source);
         _detections = new DetectionRounds(_views, new DetectionEngine());

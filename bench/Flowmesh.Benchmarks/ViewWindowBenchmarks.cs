@@ -32,7 +32,7 @@ public class ViewWindowBenchmarks
         using var cluster = new SyntheticCluster(0, SyntheticCluster.PcFlowsPerEpoch);
         for (int origin = 0; origin < Origins; origin++)
         {
-            _origins.Add(new ExpectedOrigin(SyntheticCluster.Name(origin), MemberState.Alive));
+            _origins.Add(new ExpectedOrigin(SyntheticCluster.Name(origin), OriginLiveness.Alive));
             for (int epoch = 0; epoch < Epochs; epoch++) _records.Add(cluster.Record(origin, epoch));
         }
         _now = SyntheticCluster.Start + Epochs * SyntheticCluster.EpochMicros + 5_000_000;

@@ -70,7 +70,7 @@ public sealed class RecordStoreViewSourceTests
         VerifiedRecord Verified(EpochRecord r) =>
             new(r.Id, r.ContentHash, SignedRecord.Create(identity, new NodeId(r.Id.Origin), r.Encode()).Encode());
         var source = new RecordStoreViewSource(database.Records, Key,
-            () => [new ExpectedOrigin("node-0", MemberState.Alive), new ExpectedOrigin("node-1", MemberState.Alive)], clock, Epoch);
+            () => [new ExpectedOrigin("node-0", OriginLiveness.Alive), new ExpectedOrigin("node-1", OriginLiveness.Alive)], clock, Epoch);
 
         // Stored before the source listens, and without the decoded record: read back and decoded, once.
         var early = traffic.Records.Where(r => r.Id.StartMicros < T0 + 10 * Second).ToList();
