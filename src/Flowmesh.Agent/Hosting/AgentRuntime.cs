@@ -121,6 +121,9 @@ internal sealed class AgentRuntime : IAsyncDisposable
         // Automatic ownership (issue 12): this PC's captured addresses and the ones other origins announce in their records.
         var ownership = new AddressOwnership(_self.Value, _database.Records, sketchKey,
             TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, 6 * _options.EpochLength.Ticks)), _options.EpochLength);
+        // Records the validator (or the sealer) just decoded reach the view and the ownership decoded: never decoded twice.
+        _database.Records.Written += viewSource.Remember;
+        _database.Records.Written += ownership.Remember;
         var views = new ViewCache(viewSource);
         var detections = new DetectionRounds(views, new DetectionEngine());
 

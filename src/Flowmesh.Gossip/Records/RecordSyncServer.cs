@@ -98,6 +98,7 @@ public sealed class RecordSyncServer
         // The initiator keeps its pushes within the budget; one that does not gets only the budget's worth processed
         // (each push costs a signature verification here).
         long pushed = 0;
+        var admitted = new List<byte[]>(request.Pushes.Count);
         for (var i = 0; i < request.Pushes.Count; i++)
         {
             var envelope = request.Pushes[i];
@@ -107,8 +108,9 @@ public sealed class RecordSyncServer
                 break;
             }
             pushed += envelope.Length;
-            RecordIntake.Admit(_store, _verifier, envelope, Counters, pulled: false);
+            admitted.Add(envelope);
         }
+        RecordIntake.AdmitAll(_store, _verifier, admitted, Counters, pulled: false);
 
         var horizon = RecordValidator.RetentionHorizonMicros(RecordValidator.NowMicros(_time), _options);
         var wanted = request.Wants.Where(id => id.EndMicros >= horizon).Take(_options.MaxWantsPerSession).ToList();
