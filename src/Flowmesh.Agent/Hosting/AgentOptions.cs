@@ -46,6 +46,13 @@ internal sealed record AgentOptions
     /// </summary>
     public Core.Zones.ZonePath? Zone { get; init; }
 
+    /// <summary>
+    /// This agent's zone path: <see cref="Zone"/>, then hashed digits of <see cref="Name"/>. The hash is seeded by the
+    /// cluster's sketch key, so every agent of the cluster computes the same path for a name.
+    /// </summary>
+    public Core.Zones.ZonePath ZonePathIn(Core.Sketches.SketchHashKey clusterSketchKey) =>
+        Core.Zones.ZonePath.ForNode(Zone ?? Core.Zones.ZonePath.Root, Name, Core.Zones.ZonePath.DefaultDepth, Core.Zones.ZonePath.DefaultBranching, clusterSketchKey.Fingerprint);
+
     public IPEndPoint? Advertise { get; init; }
 
     /// <summary>The cluster key file. Default: &lt;data-dir&gt;/cluster.key, created (mode 0600) with a fresh key on first run.</summary>

@@ -104,8 +104,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
             throw new AgentStartException(e.Message, e);
         }
         var sketchKey = SketchKeyDerivation.FromClusterKey(clusterKey);
-        // The hash is seeded by the cluster's sketch key, so every agent of the cluster computes the same path for a name.
-        _zone = Core.Zones.ZonePath.ForNode(_options.Zone ?? Core.Zones.ZonePath.Root, _options.Name, Core.Zones.ZonePath.DefaultDepth, Core.Zones.ZonePath.DefaultBranching, sketchKey.Fingerprint);
+        _zone = _options.ZonePathIn(sketchKey);
 
         // 3. Trust: this node's own key and every binding a previous run learned are pinned before any record arrives.
         var trust = new TrustedOrigins();
@@ -113,19 +112,9 @@ internal sealed class AgentRuntime : IAsyncDisposable
         trust.OriginBound += SaveBinding;
         _published = new OwnRecordPublisher(_database, new RecordSealer(_database.Identity, _self), _log);
 
-        // The global view: built from the store on demand, at most once per epoch per window (ViewCache), and shared
-        // by the API, the dashboard, the metrics and the detection rounds.
-        var viewSource = new RecordStoreViewSource(_database.Records, sketchKey,
+        var (ownership, views, detections) = AgentViews.Create(_database, sketchKey, _self.Value,
             () => MembershipOrigins.Of(_peer?.Members ?? [], _self.Value, PeerTimeToWallMicros, _options.Capture is null ? null : _startedMicros),
             clusterTime, _options.EpochLength);
-        // Automatic ownership (issue 12): this PC's captured addresses and the ones other origins announce in their records.
-        var ownership = new AddressOwnership(_self.Value, _database.Records, sketchKey,
-            TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, 6 * _options.EpochLength.Ticks)), _options.EpochLength);
-        // Records the validator (or the sealer) just decoded reach the view and the ownership decoded: never decoded twice.
-        _database.Records.Written += viewSource.Remember;
-        _database.Records.Written += ownership.Remember;
-        var views = new ViewCache(viewSource);
-        var detections = new DetectionRounds(views, new DetectionEngine());
 
         // 4. Gossip.
         var keyring = new Keyring(clusterKey);

@@ -1,0 +1,29 @@
+using Flowmesh.Agent.Storage;
+using Flowmesh.Agent.ViewSources;
+using Flowmesh.Core.Detections;
+using Flowmesh.Core.Sketches;
+using Flowmesh.Core.Views;
+using Flowmesh.Gossip.Membership;
+
+namespace Flowmesh.Agent.Hosting;
+
+/// <summary>
+/// The agent's global view and what feeds it: built from the store on demand, at most once per epoch per window
+/// (<see cref="ViewCache"/>), shared by the API, the dashboard, the metrics and the detection rounds; and automatic
+/// ownership (issue 12), this PC's captured addresses and the ones other origins announce in their records.
+/// </summary>
+internal sealed record AgentViews(AddressOwnership Ownership, ViewCache Cache, DetectionRounds Detections)
+{
+    public static AgentViews Create(AgentDatabase database, SketchHashKey sketchKey, string self, Func<IReadOnlyList<ExpectedOrigin>> expected,
+        ClusterTime clusterTime, TimeSpan epochLength)
+    {
+        var source = new RecordStoreViewSource(database.Records, sketchKey, expected, clusterTime, epochLength);
+        var ownership = new AddressOwnership(self, database.Records, sketchKey,
+            TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, 6 * epochLength.Ticks)), epochLength);
+        // Records the validator (or the sealer) just decoded reach the view and the ownership decoded: never decoded twice.
+        database.Records.Written += source.Remember;
+        database.Records.Written += ownership.Remember;
+        var cache = new ViewCache(source);
+        return new AgentViews(ownership, cache, new DetectionRounds(cache, new DetectionEngine()));
+    }
+}
