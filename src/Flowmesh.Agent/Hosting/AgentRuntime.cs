@@ -89,7 +89,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         try
         {
             _database = AgentDatabase.Open(_options.DataDirectory, _self,
-                new StorageOptions { MaxRecordAge = _options.RetentionAge, MaxRecordBytes = _options.RetentionBytes });
+                new StorageOptions { Retention = _options.Retention, MaxRecordBytes = _options.RetentionBytes });
         }
         catch (Exception e) when (e is AgentDatabaseException or IOException or UnauthorizedAccessException)
         {
@@ -156,7 +156,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
             : $"flowmesh: name conflict: two agents call themselves '{c.Node}': {c.KnownAddress} (known first, kept) and {c.ClaimedAddress} (refused, so it cannot join). Give one of them another --name.");
         _peer.CallbackFailed += e => _log.WriteLine($"flowmesh: gossip: {e.GetType().Name}: {e.Message}");
 
-        var replicationOptions = new ReplicationOptions { Retention = _options.RetentionAge };
+        var replicationOptions = new ReplicationOptions { Retention = _options.Retention };
         _validator = new RecordValidator(_trust, sketchKey, replicationOptions, _clusterTime,
             origin => Clocks().Peers.TryGetValue(new NodeId(origin), out var offset) ? offset : null);
         _replication = new ReplicationCounters();
