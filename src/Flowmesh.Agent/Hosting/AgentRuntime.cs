@@ -35,6 +35,7 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
     private AgentDatabase? _database;
     private TrustedOrigins? _trust;
     private RecordSealer? _sealer;
+    private OwnRecordRollups? _rollups;
     private GossipPeer? _peer;
     private Stopwatch? _peerClock;
     private RecordValidator? _validator;
@@ -175,6 +176,8 @@ internal sealed partial class AgentRuntime : IAgentReadModel, IAsyncDisposable
         }
         _tasks.Add(replicator.RunAsync(_background.Token).ContinueWith(_ => { }, TaskScheduler.Default));
         _tasks.Add(MaintainAsync(_background.Token));
+        _rollups = new OwnRecordRollups(_database.Records, _sealer, sketchKey, _options.Retention, _options.EpochLength, _log);
+        _tasks.Add(_rollups.RunAsync(Core.UnixMicros.Now, _background.Token));
 
         // 5. LAN discovery: optional, and a network without multicast must not stop the agent.
         if (_options.Discovery) StartDiscovery(keyring);

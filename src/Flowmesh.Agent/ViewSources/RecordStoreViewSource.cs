@@ -9,7 +9,8 @@ namespace Flowmesh.Agent.ViewSources;
 
 /// <summary>
 /// <see cref="IViewSource"/> over the agent's record store: the store holds signed envelopes (verified when they were
-/// written), so each is unwrapped (<see cref="SignedRecord"/>) and decoded with the cluster's sketch key. Decoded
+/// written), so each is unwrapped (<see cref="SignedRecord"/>) and decoded with the cluster's sketch key. Only the
+/// records a window's cover needs are decoded (<see cref="CoarsestCover"/>: roll-ups rather than their parts). Decoded
 /// records are kept by id (a stored record never changes) so a window rebuilt every epoch decodes only what is new.
 /// </summary>
 internal sealed class RecordStoreViewSource(
@@ -48,12 +49,13 @@ internal sealed class RecordStoreViewSource(
         {
             var ids = store.IdsOf(digest.Origin);
             if (ids.Count > 0) _oldestStart[digest.Origin] = ids[^1].StartMicros;
-            foreach (var id in ids)
+            // IdsOf is newest first (the store contract): once a record starts before the window, every later one
+            // does too, and a record starting before the window cannot lie inside it.
+            var inWindow = ids.SkipWhile(id => id.StartMicros >= toMicros).TakeWhile(id => id.StartMicros >= fromMicros);
+            // Ids first: of a roll-up and the records it was made from only the roll-up is read and decoded, so a long
+            // window decodes a few roll-ups per origin instead of every 10 s record (docs/epoch-records.md "Roll-ups").
+            foreach (var id in CoarsestCover.Choose(inWindow, fromMicros, toMicros))
             {
-                // IdsOf is newest first (the store contract): once a record starts before the window, every later
-                // one does too, and a record starting before the window cannot lie inside it.
-                if (id.StartMicros < fromMicros) break;
-                if (id.StartMicros >= toMicros) continue;
                 if (_decoded.TryGetValue(id, out var known))
                 {
                     result.Add(known);
