@@ -45,6 +45,8 @@ internal sealed class RecordStoreViewSource(
         var result = new List<EpochRecord>();
         // Bounded: the cache holds at most the records of a few windows; past that it starts again rather than grow.
         if (_decoded.Count > decodedCapacity) _decoded.Clear();
+        // The view's default preference (GlobalViewOptions.MinSeriesPoints), so it keeps every record chosen here.
+        long preferred = CoarsestCover.PreferredLongest(toMicros - fromMicros, GlobalViewOptions.Default.MinSeriesPoints, epochLength.Ticks / TimeSpan.TicksPerMicrosecond);
         foreach (var digest in store.Digest())
         {
             var ids = store.IdsOf(digest.Origin);
@@ -54,7 +56,7 @@ internal sealed class RecordStoreViewSource(
             var inWindow = ids.SkipWhile(id => id.StartMicros >= toMicros).TakeWhile(id => id.StartMicros >= fromMicros);
             // Ids first: of a roll-up and the records it was made from only the roll-up is read and decoded, so a long
             // window decodes a few roll-ups per origin instead of every 10 s record (docs/epoch-records.md "Roll-ups").
-            foreach (var id in CoarsestCover.Choose(inWindow, fromMicros, toMicros))
+            foreach (var id in CoarsestCover.Choose(inWindow, fromMicros, toMicros, preferred))
             {
                 if (_decoded.TryGetValue(id, out var known))
                 {

@@ -84,7 +84,8 @@ public sealed class GlobalView
             if (e.SinceMicros is { } from) since[e.Origin] = from;
             else since.Remove(e.Origin);
         }
-        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window), states, since);
+        var preferred = CoarsestCover.PreferredLongest(window.LengthMicros, options.MinSeriesPoints, options.EpochMicros);
+        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window, preferred), states, since);
     }
 
     public ViewWindow Window { get; }

@@ -22,7 +22,7 @@ internal sealed class WindowSelection
     public int Straddling { get; private set; }
     public List<string> Conflicts { get; } = [];
 
-    public static WindowSelection Select(IEnumerable<EpochRecord> records, ViewWindow window)
+    public static WindowSelection Select(IEnumerable<EpochRecord> records, ViewWindow window, long preferredLongestMicros = long.MaxValue)
     {
         var selection = new WindowSelection();
         var inside = new List<EpochRecord>();
@@ -56,7 +56,7 @@ internal sealed class WindowSelection
         foreach (var origin in perId.GroupBy(r => r.Id.Origin, StringComparer.Ordinal))
         {
             var byId = origin.ToDictionary(r => r.Id);
-            var accepted = CoarsestCover.ChooseOneOrigin(byId.Keys);
+            var accepted = CoarsestCover.ChooseOneOrigin([.. byId.Keys], preferredLongestMicros);
             selection.Overlaps += byId.Count - accepted.Count;
             selection.Chosen.AddRange(accepted.Select(id => byId[id]));
         }
