@@ -10,7 +10,7 @@ namespace Flowmesh.Benchmarks;
 /// <summary>
 /// Building a 24 h window (issue 14: at most 0.5 s on a node of a 1,000-node cluster): from 1 h roll-ups of 1,000
 /// origins (24,000 records of about 400 flows each), against the same day from raw 10 s records (8,640 per origin of 60
-/// flows each) of 5 origins, which scales linearly to 1,000 (multiply by 200). The window is hour-aligned; a trailing
+/// flows each) of one origin, which scales linearly to 1,000 (multiply by 1,000). The window is hour-aligned; a trailing
 /// "last 24 h" adds at each edge up to 5 records of each shorter tier per origin (docs/performance.md).
 /// Records are in memory (as the view source's decode cache holds them): this is the merge, not the SQLite reads.
 /// </summary>
@@ -29,7 +29,7 @@ public class DayWindowBenchmarks
     [Params(1000)]
     public int RollupOrigins { get; set; }
 
-    [Params(5)]
+    [Params(1)]
     public int RawOrigins { get; set; }
 
     [GlobalSetup(Target = nameof(DayFromHourRollups))]
