@@ -39,7 +39,7 @@ public class DayWindowBenchmarks
         _start = 1_700_002_800L * Second; // a multiple of 1 h
         for (int o = 0; o < RollupOrigins; o++)
         {
-            _origins.Add(new ExpectedOrigin($"pc-{o}", MemberState.Alive));
+            _origins.Add(new ExpectedOrigin($"pc-{o}", OriginLiveness.Alive));
             for (int h = 0; h < 24; h++) _records.Add(Record(random, o, _start + h * Hour, Hour, flows: 400));
         }
         _now = _start + 24 * Hour + 30 * Second;
@@ -52,7 +52,7 @@ public class DayWindowBenchmarks
         _start = 1_700_002_800L * Second;
         for (int o = 0; o < RawOrigins; o++)
         {
-            _origins.Add(new ExpectedOrigin($"pc-{o}", MemberState.Alive));
+            _origins.Add(new ExpectedOrigin($"pc-{o}", OriginLiveness.Alive));
             for (long t = _start; t < _start + 24 * Hour; t += Epoch) _records.Add(Record(random, o, t, Epoch, flows: 60));
         }
         _now = _start + 24 * Hour + 30 * Second;

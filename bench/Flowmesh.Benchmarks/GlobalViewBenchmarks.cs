@@ -30,7 +30,7 @@ public class GlobalViewBenchmarks
         long start = 1_700_000_000L * 1_000_000;
         for (int origin = 0; origin < 40; origin++)
         {
-            _origins.Add(new ExpectedOrigin($"pc-{origin}", MemberState.Alive));
+            _origins.Add(new ExpectedOrigin($"pc-{origin}", OriginLiveness.Alive));
             for (int epoch = 0; epoch < 30; epoch++)
             {
                 var summary = new EpochSummary(new EpochId($"pc-{origin}", start + epoch * Epoch, Epoch), Key);

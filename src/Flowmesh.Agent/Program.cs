@@ -21,6 +21,7 @@ public static class Program
             ViewCommands.Alerts(),
             DrillCommand.Create(),
             DashboardCommand.Create(),
+            SimulateCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

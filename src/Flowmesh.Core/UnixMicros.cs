@@ -15,6 +15,46 @@ public static class UnixMicros
 
     public static long Now() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
 
+    /// <summary>The time of <paramref name="time"/> (a test's fake clock, or the system's), to the microsecond.</summary>
+    public static long Now(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        return FromInstant(time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// An instant as microseconds since the epoch, rounded down to the microsecond it lies in, also before 1970 (a
+    /// tick before the epoch is in microsecond -1, not 0). Never through milliseconds: those lose the last three digits.
+    /// </summary>
+    public static long FromInstant(DateTimeOffset instant) =>
+        long.DivRem(instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks, TimeSpan.TicksPerMicrosecond) is var (q, r) && r < 0 ? q - 1 : q;
+
+    /// <summary>The instant <paramref name="micros"/> stands for; outside DateTimeOffset's years 1..9999 it throws ArgumentOutOfRangeException.</summary>
+    public static DateTimeOffset ToInstant(long micros)
+    {
+        if (micros < s_minInstant || micros > s_maxInstant)
+            throw new ArgumentOutOfRangeException(nameof(micros), micros, "outside the years 1 to 9999");
+        return DateTimeOffset.UnixEpoch.AddTicks(micros * TimeSpan.TicksPerMicrosecond);
+    }
+
+    /// <summary>Whether <see cref="ToInstant"/> can turn <paramref name="micros"/> into a DateTimeOffset.</summary>
+    public static bool IsInstant(long micros) => micros >= s_minInstant && micros <= s_maxInstant;
+
+    /// <summary>
+    /// A duration in whole microseconds, cut toward zero (as <c>(long)span.TotalMicroseconds</c> does, without going
+    /// through a double): -1.5 µs is -1 µs, so a duration and its negation have the same size.
+    /// </summary>
+    public static long FromDuration(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+
+    /// <summary>The duration of <paramref name="micros"/> microseconds; beyond TimeSpan's range it throws ArgumentOutOfRangeException.</summary>
+    public static TimeSpan ToDuration(long micros) => TimeSpan.FromMicroseconds(micros);
+
+    /// <summary>Microseconds as seconds, for JSON and metrics that speak seconds.</summary>
+    public static double ToSeconds(long micros) => micros / 1e6;
+
+    private static readonly long s_minInstant = FromInstant(DateTimeOffset.MinValue);
+    private static readonly long s_maxInstant = FromInstant(DateTimeOffset.MaxValue);
+
     private static readonly long s_minText = (DateTime.MinValue.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
     private static readonly long s_maxText = (DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
 

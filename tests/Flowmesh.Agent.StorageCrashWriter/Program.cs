@@ -21,7 +21,7 @@ for (long n = long.Parse(args[1], System.Globalization.CultureInfo.InvariantCult
     if (n % 20 == 0)
     {
         var now = DateTimeOffset.UtcNow;
-        database.SaveMembership(
+        database.Membership.Save(
             [.. Enumerable.Range(0, 5).Select(i => new PersistedMember(new NodeId($"peer-{i}"), new GossipAddress($"10.0.0.{i}:7946"), (uint)n, MemberState.Alive, now))],
             now);
         database.SaveIncarnation(database.Incarnation + 1);

@@ -86,7 +86,7 @@ internal static class FlowsEndpoint
         if (window is null) return null;
         long from, to;
         if (window.Explicit is { } w) (from, to) = (w.FromMicros, w.ToMicros);
-        else (from, to) = (nowMicros - (long)window.Length!.Value.TotalMicroseconds, nowMicros);
+        else (from, to) = (nowMicros - Core.UnixMicros.FromDuration(window.Length!.Value), nowMicros);
 
         ushort? port = null;
         if (q["port"].ToString() is { Length: > 0 } portText)

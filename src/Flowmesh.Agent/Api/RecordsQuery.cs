@@ -62,7 +62,7 @@ internal sealed record RecordsQuery(string? Origin, long FromMicros, long ToMicr
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
             && time >= DateTimeOffset.UnixEpoch)
         {
-            micros = (time - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+            micros = Core.UnixMicros.FromInstant(time);
             return true;
         }
         return false;

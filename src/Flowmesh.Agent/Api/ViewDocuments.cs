@@ -52,7 +52,7 @@ internal static class ViewDocuments
             {
                 Monitor = new MonitorTraffic(Measured(totals.Monitor.Bytes), Measured(totals.Monitor.Packets), Measured(totals.Monitor.Flows)),
             },
-            series.Points.Select(p => new TrafficPoint(Instant(p.StartMicros), p.LengthMicros / 1e6, p.Bytes.Value, p.Packets.Value, p.Flows.Value,
+            series.Points.Select(p => new TrafficPoint(Instant(p.StartMicros), Core.UnixMicros.ToSeconds(p.LengthMicros), p.Bytes.Value, p.Packets.Value, p.Flows.Value,
                 p.Origins, p.Complete, p.Settled)).ToList());
     }
 
@@ -152,7 +152,7 @@ internal static class ViewDocuments
             entry.Evaluations);
     }
 
-    public static string? State(MemberState? state) => state is { } s ? Camel(s) : null;
+    public static string? State(OriginLiveness? state) => state is { } s ? Camel(s) : null;
 
     private static string Camel<T>(T value) where T : struct, Enum
     {

@@ -33,7 +33,7 @@ internal sealed record ViewQuery(TimeSpan? Length, ViewWindow? Explicit)
             if (!TryInstant(from, out long f)) { error = $"from='{AgentApi.Printable(from)}' is not an ISO-8601 instant or Unix microseconds"; return null; }
             if (!TryInstant(to, out long t)) { error = $"to='{AgentApi.Printable(to)}' is not an ISO-8601 instant or Unix microseconds"; return null; }
             if (f >= t) { error = "from= must be before to="; return null; }
-            if (t - f > MaxLength.Ticks / TimeSpan.TicksPerMicrosecond) { error = $"the window is longer than {MaxLength.TotalHours:0} hours, the longest the API builds"; return null; }
+            if (t - f > Core.UnixMicros.FromDuration(MaxLength)) { error = $"the window is longer than {MaxLength.TotalHours:0} hours, the longest the API builds"; return null; }
             return new ViewQuery(null, ViewWindow.Between(f, t));
         }
         if (window is null) return new ViewQuery(DefaultLength, null);
@@ -64,11 +64,11 @@ internal sealed record ViewQuery(TimeSpan? Length, ViewWindow? Explicit)
         if (t.Length > 0 && t.All(char.IsAsciiDigit))
         {
             if (!long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out micros)) return false;
-            return micros >= Earliest.ToUnixTimeMilliseconds() * 1000 && micros < Latest.ToUnixTimeMilliseconds() * 1000;
+            return micros >= Core.UnixMicros.FromInstant(Earliest) && micros < Core.UnixMicros.FromInstant(Latest);
         }
         if (!DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var instant)) return false;
         if (instant < Earliest || instant >= Latest) return false;
-        micros = (instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+        micros = Core.UnixMicros.FromInstant(instant);
         return true;
     }
 

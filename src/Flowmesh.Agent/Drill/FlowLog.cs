@@ -208,11 +208,11 @@ internal sealed class FlowLog : IDisposable
         lock (_write)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            long nowMicros = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+            long nowMicros = Core.UnixMicros.FromInstant(now);
             long deleted = 0;
             using (var tx = _writer.BeginTransaction())
             {
-                deleted += Execute($"DELETE FROM flows WHERE epoch_us < {nowMicros - (long)_options.MaxAge.TotalMicroseconds}", tx);
+                deleted += Execute($"DELETE FROM flows WHERE epoch_us < {nowMicros - Core.UnixMicros.FromDuration(_options.MaxAge)}", tx);
                 // Everything in or before the epoch of the (MaxRows+1)-th newest row goes: whole epochs, at most MaxRows left.
                 deleted += Execute($"DELETE FROM flows WHERE epoch_us <= (SELECT epoch_us FROM flows ORDER BY epoch_us DESC LIMIT 1 OFFSET {_options.MaxRows})", tx);
                 tx.Commit();

@@ -47,7 +47,7 @@ internal sealed class AddressOwnership
         _store = store;
         _sketchKey = sketchKey;
         AnnouncementLifetime = announcementLifetime;
-        _epochMicros = Math.Max(1, epochLength.Ticks / TimeSpan.TicksPerMicrosecond);
+        _epochMicros = Math.Max(1, Core.UnixMicros.FromDuration(epochLength));
         Ownership = new FlowOwnership(MonitoredAddresses.None(self));
     }
 
@@ -64,15 +64,19 @@ internal sealed class AddressOwnership
     /// <summary>
     /// The capture whose interfaces are this PC's monitored ones (none before it is set: nothing is local), opened at
     /// <paramref name="openedMicros"/>: this PC owns its addresses from the next epoch boundary on (the epoch it opened
-    /// in was seen whole only by its peers; <see cref="MonitoredAddresses.OwnedFromMicros"/>).
+    /// in was seen whole only by its peers; <see cref="MonitoredAddresses.OwnedFromMicros"/>). A restart within an epoch
+    /// (<paramref name="ownRecordsEndMicros"/>, the end of this PC's newest record, lies in the epoch the capture opens
+    /// in) owns them from that end: the previous run owned the epoch's start, peers went on leaving this PC's flows to
+    /// it (their knowledge of its addresses outlives an epoch), and its first record starts there.
     /// </summary>
-    public void UseCapture(ICaptureSource source, IReadOnlyList<string> requestedInterfaces, long openedMicros)
+    public void UseCapture(ICaptureSource source, IReadOnlyList<string> requestedInterfaces, long openedMicros, long? ownRecordsEndMicros = null)
     {
         lock (_gate)
         {
             _source = source;
             _interfaces = requestedInterfaces;
-            _ownedFromMicros = (openedMicros + _epochMicros - 1) / _epochMicros * _epochMicros;
+            long boundary = (openedMicros + _epochMicros - 1) / _epochMicros * _epochMicros;
+            _ownedFromMicros = ownRecordsEndMicros is { } end && end <= openedMicros && end > boundary - _epochMicros ? end : boundary;
         }
     }
 
@@ -127,7 +131,7 @@ internal sealed class AddressOwnership
     public bool Refresh(long nowMicros, IReadOnlyList<MemberEndpoint> members, ushort ownPort)
     {
         var local = AddressesOf(CapturedInterfaces());
-        long oldest = nowMicros - AnnouncementLifetime.Ticks / TimeSpan.TicksPerMicrosecond;
+        long oldest = nowMicros - Core.UnixMicros.FromDuration(AnnouncementLifetime);
         var announcements = new List<AddressAnnouncement>();
         foreach (var digest in _store.Digest())
         {

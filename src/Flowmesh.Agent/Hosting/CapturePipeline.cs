@@ -36,6 +36,7 @@ internal sealed class CapturePipeline : IDisposable
     private volatile string? _error;
     private volatile bool _failed;
     private int _finished;
+    private long _stepsBackLogged;
 
     public CapturePipeline(ICaptureSource source, EpochSummarizerOptions options, Action<EpochRecord> onSealed, Func<long>? wallClockMicros = null,
         IEpochFlowListener? flows = null, TextWriter? log = null)
@@ -86,6 +87,12 @@ internal sealed class CapturePipeline : IDisposable
 
     public long Undecodable => _summarizer.Meter.DecodeFailures.Total;
 
+    /// <summary>Records sealed under a later interval than the time they watched (the wall clock was put back under this agent's records; <see cref="EpochSummarizer.RecordsMoved"/>).</summary>
+    public long RecordsMoved => _summarizer.RecordsMoved;
+
+    /// <summary>Steps of the wall clock back by more than an epoch, each of which sealed the open epoch early.</summary>
+    public long ClockStepsBack => _summarizer.ClockStepsBack;
+
     public void Start()
     {
         if (_thread is not null) throw new InvalidOperationException("the capture pipeline starts once");
@@ -115,7 +122,8 @@ internal sealed class CapturePipeline : IDisposable
         try
         {
             _drops.ChargeTo(_summarizer);
-            _summarizer.Finish();
+            // Only the watched part of the epoch: a restart inside it seals the rest under an interval of its own.
+            _summarizer.FinishAt(_wallClockMicros());
         }
         catch (Exception e)
         {
@@ -160,6 +168,12 @@ internal sealed class CapturePipeline : IDisposable
     /// <summary>The summarizer's seal callback (after the flow log took the epoch): publishes the record; a failure is counted.</summary>
     private void OnSealed(EpochRecord record)
     {
+        if (_summarizer.ClockStepsBack != _stepsBackLogged)
+        {
+            // Said once per step: the traffic until the clock is back is counted, but shown later than it happened.
+            _stepsBackLogged = _summarizer.ClockStepsBack;
+            _log.WriteLine($"flowmesh: the wall clock stepped back by more than an epoch; the open epoch is sealed now, and until the clock is back at {Core.UnixMicros.Format(_summarizer.RecordsFromMicros)} each epoch is sealed as a short record after this agent's newest one (flowmesh_records_moved_total), so none collides and no traffic is lost");
+        }
         try
         {
             _onSealed(record);

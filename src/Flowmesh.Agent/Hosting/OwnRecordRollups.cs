@@ -151,5 +151,5 @@ internal sealed class OwnRecordRollups
         _log.WriteLine($"flowmesh: {message} (further roll-up failures are only counted)");
     }
 
-    private static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+    private static long Micros(TimeSpan span) => Core.UnixMicros.FromDuration(span);
 }

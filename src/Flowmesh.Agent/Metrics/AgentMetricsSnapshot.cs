@@ -21,6 +21,12 @@ public sealed record AgentMetricsSnapshot
     public long FlowTableFlows { get; init; }
     public long FlowEvictions { get; init; }
 
+    /// <summary>Own records sealed under a later interval than they watched (the wall clock was put back under this agent's records).</summary>
+    public long RecordsMoved { get; init; }
+
+    /// <summary>Steps of the wall clock back by more than an epoch, each of which sealed the open epoch early.</summary>
+    public long ClockStepsBack { get; init; }
+
     /// <summary>Fill of the eBPF flow map at its last drain, 0..1; 0 when capturing with libpcap.</summary>
     public double EbpfMapFill { get; init; }
 
@@ -90,5 +96,5 @@ public sealed record AgentMetricsSnapshot
 
     public double ProcessCpuSeconds { get; init; } = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
     public long ProcessResidentBytes { get; init; } = Environment.WorkingSet;
-    public double ProcessStartTimeSeconds { get; init; } = new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
+    public double ProcessStartTimeSeconds { get; init; } = Core.UnixMicros.ToSeconds(Core.UnixMicros.FromInstant(new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime())));
 }

@@ -1,14 +1,14 @@
 using System.Security.Cryptography;
 using Flowmesh.Gossip;
-using Flowmesh.Gossip.Membership;
 using Flowmesh.Gossip.Security;
 using Microsoft.Data.Sqlite;
 
 namespace Flowmesh.Agent.Storage;
 
 /// <summary>
-/// The agent's one database file, <c>&lt;data-dir&gt;/flowmesh.db</c>: records (<see cref="Records"/>), the node
-/// identity, the incarnation, origin key bindings and the membership snapshot (schema in docs/storage.md).
+/// The agent's one database file, <c>&lt;data-dir&gt;/flowmesh.db</c>: records (<see cref="Records"/>), origin key
+/// bindings (<see cref="OriginKeys"/>), the membership snapshot (<see cref="Membership"/>), and here the node's own
+/// state: its identity, incarnation and gossip sequence block (schema in docs/storage.md).
 /// One agent per data directory (a lock file enforces it). A file that is not ours, damaged, or from a newer
 /// flowmesh is refused with <see cref="AgentDatabaseException"/>; nothing is ever wiped to recover.
 /// Thread-safe.
@@ -20,7 +20,6 @@ public sealed class AgentDatabase : IDisposable
 
     private const string IncarnationKey = "incarnation";
     private const string SequenceFloorKey = "sequence_floor";
-    private const string MembersSavedKey = "members_saved_us";
 
     private readonly DatabaseConnections _connections;
     private readonly FileStream _lock;
@@ -39,6 +38,8 @@ public sealed class AgentDatabase : IDisposable
         Incarnation = NextIncarnation(writer);
         FirstSequence = ReserveSequences(writer, time);
         Records = new SqliteRecordStore(connections, options, time, self.Value);
+        OriginKeys = new OriginKeyStore(connections, time, self, Identity);
+        Membership = new MembershipStore(connections);
     }
 
     public string Path { get; }
@@ -62,6 +63,12 @@ public sealed class AgentDatabase : IDisposable
     public ulong FirstSequence { get; }
 
     public SqliteRecordStore Records { get; }
+
+    /// <summary>Which public key signs each origin's records: trust on first use, kept across restarts.</summary>
+    public OriginKeyStore OriginKeys { get; }
+
+    /// <summary>The last membership the agent saw, to rejoin from after a restart.</summary>
+    public MembershipStore Membership { get; }
 
     /// <summary>Opens (creating when missing) the database in <paramref name="dataDirectory"/> for node <paramref name="self"/>.</summary>
     public static AgentDatabase Open(string dataDirectory, NodeId self, StorageOptions? options = null, TimeProvider? time = null)
@@ -127,130 +134,6 @@ public sealed class AgentDatabase : IDisposable
         }
     }
 
-    /// <summary>Every saved origin → public key (SubjectPublicKeyInfo) binding; rows that do not decode are left out.</summary>
-    public IReadOnlyDictionary<NodeId, byte[]> LoadOriginKeys()
-    {
-        using var connection = _connections.OpenReader();
-        using var command = connection.Command("SELECT origin, public_key FROM origin_keys");
-        using var reader = command.ExecuteReader();
-        var keys = new Dictionary<NodeId, byte[]>();
-        while (reader.Read())
-        {
-            // A row that is not a valid name and a blob binds nothing (PinOriginKeys also skips keys that do not parse).
-            if (reader.GetValue(0) is string name && reader.GetValue(1) is byte[] key && IsValidName(name, NodeId.MaxLength))
-                keys[new NodeId(name)] = key;
-        }
-        return keys;
-    }
-
-    /// <summary>
-    /// Saves bindings not saved yet and returns how many were new. A saved binding is never replaced: bindings
-    /// are trust on first use, and the first one is the one that counts.
-    /// </summary>
-    public int SaveOriginKeys(IReadOnlyDictionary<NodeId, byte[]> bindings)
-    {
-        ArgumentNullException.ThrowIfNull(bindings);
-        lock (_connections.WriteLock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var writer = _connections.Writer;
-            using var transaction = writer.BeginTransaction();
-            using var command = writer.Command(
-                "INSERT INTO origin_keys(origin, public_key, bound_us) VALUES ($origin, $key, $now) ON CONFLICT (origin) DO NOTHING", transaction);
-            var origin = command.Parameters.Add(new SqliteParameter { ParameterName = "$origin" });
-            var key = command.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
-            command.With("$now", SqliteRecordStore.Micros(_time.GetUtcNow()));
-            int added = 0;
-            foreach (var (id, publicKey) in bindings)
-            {
-                origin.Value = id.Value;
-                key.Value = publicKey;
-                added += command.ExecuteNonQuery();
-            }
-            transaction.Commit();
-            return added;
-        }
-    }
-
-    /// <summary>
-    /// Pins every saved binding into <paramref name="origins"/> (at start, so a restart does not reopen the TOFU
-    /// window) and saves this node's own binding. Returns how many saved bindings were pinned; a saved key that is
-    /// not a P-256 key is skipped. Throws if <paramref name="origins"/> already binds an origin to another key.
-    /// </summary>
-    public int PinOriginKeys(TrustedOrigins origins)
-    {
-        ArgumentNullException.ThrowIfNull(origins);
-        SaveOriginKeys(new Dictionary<NodeId, byte[]> { [Self] = Identity.PublicKey });
-        int pinned = 0;
-        foreach (var (origin, key) in LoadOriginKeys())
-        {
-            try
-            {
-                origins.Pin(origin, key);
-                pinned++;
-            }
-            catch (ArgumentException)
-            {
-                // not a P-256 SubjectPublicKeyInfo: cannot verify anything, so it binds nothing
-            }
-        }
-        return pinned;
-    }
-
-    /// <summary>Replaces the membership snapshot with <paramref name="members"/>, in one transaction.</summary>
-    public void SaveMembership(IEnumerable<PersistedMember> members, DateTimeOffset savedAt)
-    {
-        ArgumentNullException.ThrowIfNull(members);
-        lock (_connections.WriteLock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var writer = _connections.Writer;
-            using var transaction = writer.BeginTransaction();
-            writer.Execute("DELETE FROM members", transaction);
-            using (var insert = writer.Command(
-                "INSERT INTO members(name, address, incarnation, state, state_since_us) VALUES ($name, $address, $incarnation, $state, $since) " +
-                "ON CONFLICT (name) DO UPDATE SET address = excluded.address, incarnation = excluded.incarnation, state = excluded.state, state_since_us = excluded.state_since_us",
-                transaction))
-            {
-                var name = insert.Parameters.Add(new SqliteParameter { ParameterName = "$name" });
-                var address = insert.Parameters.Add(new SqliteParameter { ParameterName = "$address" });
-                var incarnation = insert.Parameters.Add(new SqliteParameter { ParameterName = "$incarnation" });
-                var state = insert.Parameters.Add(new SqliteParameter { ParameterName = "$state" });
-                var since = insert.Parameters.Add(new SqliteParameter { ParameterName = "$since" });
-                foreach (var member in members)
-                {
-                    name.Value = member.Id.Value;
-                    address.Value = member.Address.Value;
-                    incarnation.Value = (long)member.Incarnation;
-                    state.Value = (long)member.State;
-                    since.Value = SqliteRecordStore.Micros(member.StateSince);
-                    insert.ExecuteNonQuery();
-                }
-            }
-            using (var saved = writer.Command(
-                "INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value", transaction))
-                saved.With("$key", MembersSavedKey).With("$value", SqliteRecordStore.Micros(savedAt)).ExecuteNonQuery();
-            transaction.Commit();
-        }
-    }
-
-    /// <summary>The last saved membership snapshot, or null when none was ever saved.</summary>
-    public MembershipSnapshot? LoadMembership()
-    {
-        using var connection = _connections.OpenReader();
-        if (connection.Int64($"SELECT value FROM meta WHERE key = '{MembersSavedKey}'") is not { } savedUs) return null;
-        using var command = connection.Command("SELECT name, address, incarnation, state, state_since_us FROM members ORDER BY name");
-        using var reader = command.ExecuteReader();
-        var members = new List<PersistedMember>();
-        int skipped = 0;
-        while (reader.Read())
-        {
-            if (TryReadMember(reader) is { } member) members.Add(member);
-            else skipped++;
-        }
-        return new MembershipSnapshot(FromMicros(savedUs), members, skipped);
-    }
-
     public override string ToString() => $"AgentDatabase({Path})";
 
     public void Dispose()
@@ -265,27 +148,6 @@ public sealed class AgentDatabase : IDisposable
         Identity.Dispose();
         _lock.Dispose();
     }
-
-    /// <summary>A saved row that does not describe a valid member (hand-edited, or from a bug) is skipped, never fatal.</summary>
-    private static PersistedMember? TryReadMember(SqliteDataReader reader)
-    {
-        if (reader.GetValue(0) is not string name || reader.GetValue(1) is not string address
-            || reader.GetValue(2) is not long incarnation || reader.GetValue(3) is not long state || reader.GetValue(4) is not long since)
-            return null;
-        if (!IsValidName(name, NodeId.MaxLength) || !IsValidName(address, GossipAddress.MaxLength)) return null;
-        if (incarnation is < 0 or > uint.MaxValue || !Enum.IsDefined((MemberState)(byte)state) || state is < 0 or > byte.MaxValue) return null;
-        if (since < MinMicros || since > MaxMicros) return null;
-        return new PersistedMember(new NodeId(name), new GossipAddress(address), (uint)incarnation, (MemberState)state, FromMicros(since));
-    }
-
-    private static bool IsValidName(string value, int maxBytes) =>
-        value.Length > 0 && System.Text.Encoding.UTF8.GetByteCount(value) <= maxBytes;
-
-    private static readonly long MinMicros = SqliteRecordStore.Micros(DateTimeOffset.MinValue);
-    private static readonly long MaxMicros = SqliteRecordStore.Micros(DateTimeOffset.MaxValue);
-
-    private static DateTimeOffset FromMicros(long micros) =>
-        micros < MinMicros || micros > MaxMicros ? DateTimeOffset.UnixEpoch : DateTimeOffset.UnixEpoch.AddTicks(micros * TimeSpan.TicksPerMicrosecond);
 
     private static FileStream LockDirectory(string dataDirectory)
     {
@@ -332,7 +194,7 @@ public sealed class AgentDatabase : IDisposable
         try
         {
             using var insert = writer.Command("INSERT INTO identity(slot, pkcs8, created_us) VALUES (1, $pkcs8, $now)");
-            insert.With("$pkcs8", secret).With("$now", SqliteRecordStore.Micros(time.GetUtcNow())).ExecuteNonQuery();
+            insert.With("$pkcs8", secret).With("$now", Core.UnixMicros.Now(time)).ExecuteNonQuery();
         }
         finally
         {

@@ -10,18 +10,14 @@ namespace Flowmesh.Agent.Storage;
 /// synchronous=FULL: the commit is fsynced). Per-origin digests live in memory, loaded once at open and updated on
 /// every write and prune, so anti-entropy rounds never scan the table.
 /// <para>
-/// Retention, per length tier (<see cref="StorageOptions.Retention"/>: raw epochs, 1 min, 10 min and 1 h roll-ups):
-/// <see cref="Prune"/> deletes a tier's whole epochs, oldest first, until its records are younger than the tier's
-/// age, then, while the byte budget is exceeded, the finest tier's oldest epochs (raw records, which the roll-ups
-/// summarise), then the next tier's. Each tier has its own horizon (the oldest start it still retains); records
+/// Retention, per length tier (<see cref="StorageOptions.Retention"/>), is <see cref="Prune"/> with the cutoffs
+/// <see cref="RecordPruning"/> plans. Each tier has its own horizon (the oldest start it still retains); records
 /// starting before their tier's horizon are refused by <see cref="Write"/>, so replication never pulls back what
 /// was pruned (a peer with longer retention would otherwise re-send it every round).
 /// </para>
 /// </summary>
 public sealed class SqliteRecordStore : IRecordStore
 {
-    private const string HorizonKey = "horizon_us";
-
     /// <summary>Room for any hex or base64 digest up to SHA-512 with a prefix.</summary>
     public const int MaxContentHashLength = 160;
 
@@ -33,6 +29,7 @@ public sealed class SqliteRecordStore : IRecordStore
     private readonly Lock _digestLock = new();
     private readonly Dictionary<string, OriginDigest> _digests = new(StringComparer.Ordinal);
     private readonly RecordRetention _retention;
+    private readonly RecordPruning _pruning;
     private readonly long[] _horizons;
     private long _totalBytes;
     private long _refusedBelowHorizon;
@@ -46,9 +43,10 @@ public sealed class SqliteRecordStore : IRecordStore
         _self = self;
         var writer = connections.Writer;
         _retention = options.Retention;
+        _pruning = new RecordPruning(_retention, options.MaxRecordBytes);
         _horizons = new long[_retention.Tiers.Count];
         for (int tier = 0; tier < _horizons.Length; tier++)
-            _horizons[tier] = writer.Int64($"SELECT value FROM meta WHERE key = '{HorizonKeyOf(tier)}'") ?? long.MinValue;
+            _horizons[tier] = writer.Int64($"SELECT value FROM meta WHERE key = '{_pruning.HorizonKeyOf(tier)}'") ?? long.MinValue;
         _totalBytes = writer.Int64("SELECT coalesce(sum(size), 0) FROM records") ?? 0;
         _longestEpoch = writer.Int64("SELECT coalesce(max(length_us), 0) FROM records") ?? 0;
         using (var command = writer.Command("SELECT origin, start_us, length_us FROM records"))
@@ -92,6 +90,14 @@ public sealed class SqliteRecordStore : IRecordStore
         var ids = new List<EpochId>();
         while (reader.Read()) ids.Add(new EpochId(origin, reader.GetInt64(0), reader.GetInt64(1)));
         return ids;
+    }
+
+    /// <summary>The latest end of <paramref name="origin"/>'s held records (µs), or null: where its next record may start.</summary>
+    public long? NewestEndOf(string origin)
+    {
+        using var connection = _connections.OpenReader();
+        using var command = connection.Command("SELECT MAX(start_us + length_us) FROM records WHERE origin = $origin").With("$origin", origin);
+        return command.ExecuteScalar() is long end ? end : null;
     }
 
     public bool Contains(EpochId id)
@@ -144,7 +150,7 @@ public sealed class SqliteRecordStore : IRecordStore
             p[3].Value = record.ContentHash;
             p[4].Value = record.SignedEnvelope;
             p[5].Value = (long)record.SignedEnvelope.Length;
-            p[6].Value = Micros(_time.GetUtcNow());
+            p[6].Value = Core.UnixMicros.Now(_time);
             p[7].Value = string.Equals(record.Id.Origin, _self, StringComparison.Ordinal) ? 1L : 0L;
             if (_insert.ExecuteNonQuery() == 0) return false;
             Interlocked.Add(ref _totalBytes, record.SignedEnvelope.Length);
@@ -166,49 +172,13 @@ public sealed class SqliteRecordStore : IRecordStore
         {
             ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
             var writer = _connections.Writer;
-            var tiers = _retention.Tiers;
-            var cutoffs = new long[tiers.Count];
-            long remaining = Volatile.Read(ref _totalBytes);
-            for (int tier = 0; tier < tiers.Count; tier++)
-            {
-                cutoffs[tier] = Math.Max(_horizons[tier], SaturatingSubtract(Micros(now), tiers[tier].Retention.Ticks / TimeSpan.TicksPerMicrosecond));
-                remaining -= BytesBelow(writer, tier, cutoffs[tier]);
-            }
-            // Over budget: the finest tier gives up its oldest epochs first (roll-ups still cover that time).
-            for (int tier = 0; tier < tiers.Count && remaining > _options.MaxRecordBytes; tier++)
-            {
-                var (cutoff, freed) = ByteBudgetCutoff(writer, tier, cutoffs[tier], remaining - _options.MaxRecordBytes);
-                cutoffs[tier] = cutoff;
-                remaining -= freed;
-            }
+            var cutoffs = _pruning.Cutoffs(writer, _horizons, Core.UnixMicros.FromInstant(now), Volatile.Read(ref _totalBytes));
             if (cutoffs.SequenceEqual(_horizons)) return new PruneResult(0, 0, _horizons[0]);
 
-            var deleted = new List<EpochId>();
-            long bytes = 0;
-            using var transaction = writer.BeginTransaction();
-            for (int tier = 0; tier < tiers.Count; tier++)
-            {
-                if (cutoffs[tier] == _horizons[tier]) continue;
-                string where = $"WHERE {TierCondition(tier)} AND start_us < $cutoff";
-                using (var select = writer.Command($"SELECT origin, start_us, length_us, size FROM records {where}", transaction))
-                {
-                    select.With("$cutoff", cutoffs[tier]);
-                    using var reader = select.ExecuteReader();
-                    while (reader.Read())
-                    {
-                        deleted.Add(new EpochId(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
-                        bytes += reader.GetInt64(3);
-                    }
-                }
-                using (var delete = writer.Command($"DELETE FROM records {where}", transaction))
-                    delete.With("$cutoff", cutoffs[tier]).ExecuteNonQuery();
-                using (var horizon = writer.Command("INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value", transaction))
-                    horizon.With("$key", HorizonKeyOf(tier)).With("$value", cutoffs[tier]).ExecuteNonQuery();
-            }
-            transaction.Commit();
+            var (deleted, bytes) = _pruning.Delete(writer, _horizons, cutoffs);
             writer.Execute("PRAGMA incremental_vacuum");
 
-            for (int tier = 0; tier < tiers.Count; tier++) Volatile.Write(ref _horizons[tier], cutoffs[tier]);
+            for (int tier = 0; tier < cutoffs.Length; tier++) Volatile.Write(ref _horizons[tier], cutoffs[tier]);
             Interlocked.Add(ref _totalBytes, -bytes);
             lock (_digestLock)
             {
@@ -268,54 +238,6 @@ public sealed class SqliteRecordStore : IRecordStore
         return usage;
     }
 
-    /// <summary>
-    /// The smallest start S of <paramref name="tier"/> (at least <paramref name="from"/>) such that deleting the tier's
-    /// epochs before S frees at least <paramref name="excess"/> bytes, or past the tier's newest epoch when even all of
-    /// it does not; with the bytes that frees.
-    /// </summary>
-    private (long Cutoff, long Freed) ByteBudgetCutoff(SqliteConnection writer, int tier, long from, long excess)
-    {
-        using var command = writer.Command(
-            $"SELECT start_us, sum(size) FROM records WHERE {TierCondition(tier)} AND start_us >= $from GROUP BY start_us ORDER BY start_us").With("$from", from);
-        using var reader = command.ExecuteReader();
-        long removed = 0;
-        long last = from;
-        bool any = false;
-        while (reader.Read())
-        {
-            long start = reader.GetInt64(0);
-            if (removed >= excess) return (start, removed);
-            removed += reader.GetInt64(1);
-            last = start;
-            any = true;
-        }
-        // Even the tier's newest epoch does not fit: all of the tier goes.
-        return (!any || last == long.MaxValue ? last : last + 1, removed);
-    }
-
-    /// <summary>Bytes of <paramref name="tier"/>'s records starting before <paramref name="cutoff"/>.</summary>
-    private long BytesBelow(SqliteConnection writer, int tier, long cutoff)
-    {
-        using var command = writer.Command($"SELECT coalesce(sum(size), 0) FROM records WHERE {TierCondition(tier)} AND start_us < $cutoff").With("$cutoff", cutoff);
-        return command.ExecuteScalar() is long bytes ? bytes : 0;
-    }
-
-    /// <summary>The SQL condition selecting one tier's records by length (constants from the options, not input).</summary>
-    private string TierCondition(int tier)
-    {
-        var tiers = _retention.Tiers;
-        long lowest = tiers[tier].Length.Ticks / TimeSpan.TicksPerMicrosecond;
-        string condition = $"length_us >= {lowest.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-        if (tier + 1 < tiers.Count)
-            condition += $" AND length_us < {(tiers[tier + 1].Length.Ticks / TimeSpan.TicksPerMicrosecond).ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-        return condition;
-    }
-
-    /// <summary>The raw tier keeps the key older builds wrote, so an upgraded store keeps its horizon; roll-up tiers are keyed by length.</summary>
-    private string HorizonKeyOf(int tier) => tier == 0
-        ? HorizonKey
-        : $"{HorizonKey}_{(_retention.Tiers[tier].Length.Ticks / TimeSpan.TicksPerMicrosecond).ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-
     private IReadOnlyList<StoredRecord> ReadRecords(SqliteCommand command)
     {
         using var reader = command.ExecuteReader();
@@ -326,7 +248,7 @@ public sealed class SqliteRecordStore : IRecordStore
                 new EpochId(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)),
                 reader.GetString(3),
                 (byte[])reader.GetValue(4),
-                DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(5) * TimeSpan.TicksPerMicrosecond),
+                Core.UnixMicros.ToInstant(reader.GetInt64(5)),
                 reader.GetInt64(6) != 0));
         }
         return records;
@@ -363,8 +285,4 @@ public sealed class SqliteRecordStore : IRecordStore
     }
 
     internal void DisposeCommands() => _insert.Dispose();
-
-    internal static long Micros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
-
-    private static long SaturatingSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue : a - b;
 }

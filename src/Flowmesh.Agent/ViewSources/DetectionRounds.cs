@@ -11,7 +11,7 @@ namespace Flowmesh.Agent.ViewSources;
 internal sealed class DetectionRounds(ViewCache cache, DetectionEngine engine, TimeSpan? interval = null)
 {
     private readonly Lock _gate = new();
-    private readonly long _intervalMicros = (interval ?? cache.Source.EpochLength).Ticks / TimeSpan.TicksPerMicrosecond;
+    private readonly long _intervalMicros = Core.UnixMicros.FromDuration(interval ?? cache.Source.EpochLength);
     private long _lastMicros = long.MinValue;
 
     public DetectionEngine Engine => engine;

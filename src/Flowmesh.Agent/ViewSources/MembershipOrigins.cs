@@ -13,19 +13,19 @@ internal static class MembershipOrigins
 {
     public static IReadOnlyList<ExpectedOrigin> Of(IEnumerable<Member> members, string self, Func<TimeSpan, long>? joinedMicros = null, long? selfSinceMicros = null)
     {
-        var result = new List<ExpectedOrigin> { new(self, Core.Views.MemberState.Alive) { SinceMicros = selfSinceMicros } };
+        var result = new List<ExpectedOrigin> { new(self, Core.Views.OriginLiveness.Alive) { SinceMicros = selfSinceMicros } };
         foreach (var m in members)
         {
             string name = m.Id.Value;
             if (name == self) continue; // this node is alive as long as it answers
             var state = m.State switch
             {
-                Gossip.Membership.MemberState.Alive => Core.Views.MemberState.Alive,
-                Gossip.Membership.MemberState.Suspect => Core.Views.MemberState.Suspect,
-                Gossip.Membership.MemberState.Dead => Core.Views.MemberState.Dead,
-                _ => Core.Views.MemberState.Left,
+                Gossip.Membership.MemberState.Alive => Core.Views.OriginLiveness.Alive,
+                Gossip.Membership.MemberState.Suspect => Core.Views.OriginLiveness.Suspect,
+                Gossip.Membership.MemberState.Dead => Core.Views.OriginLiveness.Dead,
+                _ => Core.Views.OriginLiveness.Left,
             };
-            long? since = state == Core.Views.MemberState.Alive && joinedMicros is not null ? joinedMicros(m.StateChangedAt) : null;
+            long? since = state == Core.Views.OriginLiveness.Alive && joinedMicros is not null ? joinedMicros(m.StateChangedAt) : null;
             result.Add(new ExpectedOrigin(name, state) { SinceMicros = since });
         }
         return result;

@@ -11,8 +11,8 @@ namespace Flowmesh.Agent.ViewSources;
 /// </summary>
 internal sealed class RecordFileViewSource : IViewSource
 {
-    private static readonly long Earliest = (DateTimeOffset.MinValue - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
-    private static readonly long Latest = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+    private static readonly long Earliest = Core.UnixMicros.FromInstant(DateTimeOffset.MinValue);
+    private static readonly long Latest = Core.UnixMicros.FromInstant(DateTimeOffset.MaxValue);
     private readonly IReadOnlyList<EpochRecord> _records;
 
     /// <param name="records">Every record read, copies included (the view ignores them and counts them in its coverage).</param>
@@ -26,7 +26,7 @@ internal sealed class RecordFileViewSource : IViewSource
             throw new InvalidDataException($"Record {odd.Id} claims an interval outside the years 1..9999.");
         _records = records;
         NowMicros = records.Max(r => r.Id.EndMicros);
-        EpochLength = TimeSpan.FromMicroseconds(records.Min(r => r.Id.LengthMicros));
+        EpochLength = Core.UnixMicros.ToDuration(records.Min(r => r.Id.LengthMicros));
         Window = new ViewWindow(records.Min(r => r.Id.StartMicros), NowMicros);
     }
 
@@ -43,7 +43,7 @@ internal sealed class RecordFileViewSource : IViewSource
 
     public IReadOnlyList<ExpectedOrigin> ExpectedOrigins() =>
         [.. _records.GroupBy(r => r.Id.Origin, StringComparer.Ordinal)
-            .Select(g => new ExpectedOrigin(g.Key, MemberState.Alive) { SinceMicros = g.Min(r => r.Id.StartMicros) })];
+            .Select(g => new ExpectedOrigin(g.Key, OriginLiveness.Alive) { SinceMicros = g.Min(r => r.Id.StartMicros) })];
 
     /// <summary>The view of <see cref="Window"/>, every record settled (no settle delay: a file's records are all there is).</summary>
     public GlobalView Build() =>

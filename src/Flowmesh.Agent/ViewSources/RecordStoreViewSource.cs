@@ -28,7 +28,7 @@ internal sealed class RecordStoreViewSource(
     /// <summary>Stored records that could not be unwrapped or decoded (left out of every view).</summary>
     public long Undecodable => Interlocked.Read(ref _undecodable);
 
-    public long NowMicros => clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+    public long NowMicros => Core.UnixMicros.Now(clock);
 
     public TimeSpan EpochLength => epochLength;
 
@@ -46,7 +46,7 @@ internal sealed class RecordStoreViewSource(
         // Bounded: the cache holds at most the records of a few windows; past that it starts again rather than grow.
         if (_decoded.Count > decodedCapacity) _decoded.Clear();
         // The view's default preference (GlobalViewOptions.MinSeriesPoints), so it keeps every record chosen here.
-        long preferred = CoarsestCover.PreferredLongest(toMicros - fromMicros, GlobalViewOptions.Default.MinSeriesPoints, epochLength.Ticks / TimeSpan.TicksPerMicrosecond);
+        long preferred = CoarsestCover.PreferredLongest(toMicros - fromMicros, GlobalViewOptions.Default.MinSeriesPoints, Core.UnixMicros.FromDuration(epochLength));
         foreach (var digest in store.Digest())
         {
             var ids = store.IdsOf(digest.Origin);

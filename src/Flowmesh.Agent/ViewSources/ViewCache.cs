@@ -111,7 +111,7 @@ internal sealed class ViewCache
 
     /// <summary>How long a view of this window is served: the refresh interval, longer for long windows.</summary>
     public long RefreshMicros(ViewWindow window) =>
-        Math.Max(_refresh.Ticks / TimeSpan.TicksPerMicrosecond, (long)(window.LengthMicros * _longFraction));
+        Math.Max(Core.UnixMicros.FromDuration(_refresh), (long)(window.LengthMicros * _longFraction));
 
     private readonly record struct ViewKey(long LengthTicks, long FromMicros, long ToMicros);
 

@@ -88,8 +88,8 @@ public sealed class EbpfCaptureSource : ICaptureSource
         if (Interlocked.Exchange(ref _running, 1) == 1) throw new InvalidOperationException($"{Description} is already running");
         try
         {
-            long drainMicros = (long)DrainInterval.TotalMicroseconds;
-            long tickMicros = (long)TickInterval.TotalMicroseconds;
+            long drainMicros = Core.UnixMicros.FromDuration(DrainInterval);
+            long tickMicros = Core.UnixMicros.FromDuration(TickInterval);
             long now = Core.UnixMicros.Now();
             long nextDrain = now + drainMicros;
             int failedDrains = 0;
@@ -97,7 +97,7 @@ public sealed class EbpfCaptureSource : ICaptureSource
             // counted to the epoch that is ending, so a late drain would move up to a tick of traffic into it, and the
             // agent at the other end of a conversation (libpcap cuts by packet time) would put those packets in the
             // next one (issue 12's hand-over between an owner's record and its peer's "left to peer" section).
-            while (!cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMicroseconds(Math.Clamp(Math.Min(sink.NextDeadlineMicros, nextDrain) - Core.UnixMicros.Now(), 0, tickMicros))))
+            while (!cancellationToken.WaitHandle.WaitOne(Core.UnixMicros.ToDuration(Math.Clamp(Math.Min(sink.NextDeadlineMicros, nextDrain) - Core.UnixMicros.Now(), 0, tickMicros))))
             {
                 now = Core.UnixMicros.Now();
                 if (now >= sink.NextDeadlineMicros || now >= nextDrain)

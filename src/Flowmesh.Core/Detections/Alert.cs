@@ -30,7 +30,7 @@ public sealed record Alert(
     /// <summary>32 hex digits of SHA-256("kind|subject|start of the dedup period containing the window end").</summary>
     public static string StableId(AlertKind kind, string subject, long windowEndMicros, TimeSpan dedupInterval)
     {
-        long period = Math.Max(1, dedupInterval.Ticks / TimeSpan.TicksPerMicrosecond);
+        long period = Math.Max(1, UnixMicros.FromDuration(dedupInterval));
         long episode = Epochs.EpochRollup.AlignDown(windowEndMicros, period);
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{kind}|{subject}|{episode}"));
         return Convert.ToHexStringLower(hash.AsSpan(0, 16));

@@ -17,7 +17,7 @@ public sealed class DestinationHistory
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
-        _retentionMicros = retention.Ticks / TimeSpan.TicksPerMicrosecond;
+        _retentionMicros = UnixMicros.FromDuration(retention);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_retentionMicros, 0, nameof(retention));
     }
 
@@ -34,7 +34,7 @@ public sealed class DestinationHistory
 
     /// <summary>True once the history has been learning for at least <paramref name="learning"/> at <paramref name="nowMicros"/>.</summary>
     public bool HasLearned(long nowMicros, TimeSpan learning) =>
-        LearningSinceMicros is { } since && nowMicros - since >= learning.Ticks / TimeSpan.TicksPerMicrosecond;
+        LearningSinceMicros is { } since && nowMicros - since >= UnixMicros.FromDuration(learning);
 
     /// <summary>Starts the learning clock without any address (a node that just started and saw no external traffic yet).</summary>
     public void StartLearning(long nowMicros) => LearningSinceMicros ??= nowMicros;

@@ -43,6 +43,9 @@ public sealed class EpochRecord
     /// <summary>Whether the origin owned the addresses it announces during this epoch (it captured the whole epoch).</summary>
     public bool OwnedItsAddresses => MonitoredAddresses is not null && OwnedFromMicros is null;
 
+    /// <summary>The zone the origin was in when it sealed this record (null: it said none; an older build, or the root).</summary>
+    public Zones.ZonePath? Zone => Contents.Extensions.Zone;
+
     /// <summary>Flowmesh's own traffic among the flows this record counts.</summary>
     public TrafficCounters MonitorTraffic => Contents.Extensions.Monitor;
 

@@ -14,14 +14,26 @@ namespace Flowmesh.Core.Epochs;
 /// Epochs without any frame produce no record unless <see cref="EpochSummarizerOptions.SealEmptyEpochs"/> is set:
 /// then idle time (<see cref="AdvanceTime"/>) opens and seals epochs too. A packet older than the open epoch (captures are not strictly
 /// ordered) is counted in the open epoch. Not thread-safe: one capture loop owns it.
+/// <para><b>Records never overlap, across restarts and clock steps too</b> (docs/epoch-records.md, "Partial and
+/// moved records"). A record starts no earlier than the end of the previous one
+/// (<see cref="EpochSummarizerOptions.RecordsFromMicros"/> carries it over a restart), so an epoch can be split: a live
+/// stop seals [start, stop) (<see cref="FinishAt"/>) and the next run seals [stop, end). When that end lies beyond the
+/// open epoch (the wall clock was put back under records sealed while it was ahead), the epoch's traffic is sealed as
+/// a <see cref="EpochSummarizerOptions.MinRecordLength"/> record at the first free instant: every packet is still
+/// counted once, under a later interval than the one it was seen in, and those records catch up with the clock by
+/// an epoch length less that minimum per epoch. Sealing never waits for the clock.</para>
 /// </remarks>
 public sealed class EpochSummarizer
 {
     private readonly EpochSummarizerOptions _options;
     private readonly Action<EpochRecord> _onSealed;
     private readonly long _lengthMicros;
+    private readonly long _minRecordMicros;
     private EpochSummary? _current;
+    private long _currentStart;
     private long _currentEnd;
+    private bool _currentMoved;
+    private long _recordsFrom;
     private long _framesAtStart;
     private long _decodeFailuresAtStart;
     private long _evictionsAtStart;
@@ -41,8 +53,10 @@ public sealed class EpochSummarizer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(onSealed);
         new EpochId(options.Origin, 0, 1).Validate();
-        _lengthMicros = options.EpochLength.Ticks / TimeSpan.TicksPerMicrosecond;
+        _lengthMicros = UnixMicros.FromDuration(options.EpochLength);
         if (_lengthMicros <= 0) throw new ArgumentOutOfRangeException(nameof(options), "The epoch length must be at least 1 µs.");
+        _minRecordMicros = Math.Clamp(UnixMicros.FromDuration(options.MinRecordLength), 1, _lengthMicros);
+        _recordsFrom = options.RecordsFromMicros ?? long.MinValue;
         _options = options;
         _onSealed = onSealed;
         _flows = flows;
@@ -55,6 +69,15 @@ public sealed class EpochSummarizer
     public FlowMeter Meter { get; }
     public long RecordsSealed { get; private set; }
 
+    /// <summary>Records sealed under a later interval than the time they watched (see the remarks): the clock was put back under this origin's records, or a restart came in an epoch's last instant.</summary>
+    public long RecordsMoved { get; private set; }
+
+    /// <summary>Times the wall clock stepped back by more than an epoch and the open epoch was sealed early (<see cref="EpochSummarizerOptions.FollowsWallClock"/>).</summary>
+    public long ClockStepsBack { get; private set; }
+
+    /// <summary>The next record starts here or later: the end of the newest record sealed (or carried over a restart).</summary>
+    public long RecordsFromMicros => _recordsFrom;
+
     public void ObservePacket(LinkType linkType, long timestampMicros, ReadOnlySpan<byte> frame)
     {
         CutAt(timestampMicros, startIfIdle: true);
@@ -64,7 +87,7 @@ public sealed class EpochSummarizer
     /// <summary>No frame for a while (live capture): seals the open epoch once the clock passes its end.</summary>
     public void AdvanceTime(long nowMicros)
     {
-        CutAt(nowMicros, startIfIdle: _options.SealEmptyEpochs);
+        CutAt(nowMicros, startIfIdle: _options.SealEmptyEpochs, wallClock: _options.FollowsWallClock);
         Meter.AdvanceTime(nowMicros);
     }
 
@@ -87,7 +110,7 @@ public sealed class EpochSummarizer
     /// <summary>Kernel drops reported by the capture since the previous call; charged to the open epoch.</summary>
     public void AddKernelDrops(ulong drops) => _pendingDrops += drops;
 
-    /// <summary>The input is over: ends every flow and seals the open epoch.</summary>
+    /// <summary>The input is over: ends every flow and seals the open epoch whole (a file says nothing of the time after its last packet).</summary>
     public void Finish()
     {
         if (_current is null) return;
@@ -95,19 +118,62 @@ public sealed class EpochSummarizer
         Seal();
     }
 
-    private void CutAt(long micros, bool startIfIdle)
+    /// <summary>
+    /// A live capture stops at <paramref name="nowMicros"/>: ends every flow and seals the open epoch as the part it
+    /// watched, [start, now) (at least <see cref="EpochSummarizerOptions.MinRecordLength"/>), so a restart within the
+    /// epoch records the rest under an interval of its own instead of colliding with this record.
+    /// </summary>
+    public void FinishAt(long nowMicros)
     {
-        if (_current is not null && micros >= _currentEnd)
+        CutAt(nowMicros, startIfIdle: false, wallClock: _options.FollowsWallClock);
+        if (_current is null) return;
+        Meter.Flush();
+        if (!_currentMoved)
         {
+            var id = _current.Id;
+            long end = Math.Min(id.EndMicros, Math.Max(nowMicros, id.StartMicros + _minRecordMicros));
+            if (end < id.EndMicros) _current.EndAt(end);
+        }
+        Seal();
+    }
+
+    private void CutAt(long micros, bool startIfIdle, bool wallClock = false)
+    {
+        // A wall clock more than an epoch behind the open epoch was put back: waiting for it to come back to the
+        // epoch's end would stop sealing for as long as the step.
+        bool steppedBack = wallClock && _current is not null && micros < _currentStart - _lengthMicros;
+        if (_current is not null && (micros >= _currentEnd || steppedBack))
+        {
+            if (steppedBack) ClockStepsBack++;
             Meter.Table.ExportInterim();
             Seal();
         }
-        if (_current is null && startIfIdle)
+        if (_current is null && startIfIdle) Open(micros);
+    }
+
+    /// <summary>Opens the epoch of <paramref name="micros"/>; its record starts no earlier than the previous record's end (see the remarks).</summary>
+    private void Open(long micros)
+    {
+        long start = EpochRollup.AlignDown(micros, _lengthMicros);
+        _currentStart = start;
+        _currentEnd = start + _lengthMicros;
+        _currentMoved = false;
+        long recordStart = start, recordEnd = _currentEnd;
+        if (_recordsFrom > start)
         {
-            long start = EpochRollup.AlignDown(micros, _lengthMicros);
-            _current = new EpochSummary(new EpochId(_options.Origin, start, _lengthMicros), _options.Key, _options.Summary, _options.Ownership, _options.MonitorTraffic);
-            _currentEnd = start + _lengthMicros;
+            if (_recordsFrom <= _currentEnd - _minRecordMicros) recordStart = _recordsFrom; // the rest of an epoch a stop shortened
+            else
+            {
+                // Beyond this epoch (or less than the minimum left of it): the shortest record at the first free
+                // instant, never across a boundary of the epochs (roll-ups and views slot records by epoch).
+                recordStart = _recordsFrom;
+                long boundary = EpochRollup.AlignDown(recordStart, _lengthMicros) + _lengthMicros;
+                if (recordStart + _minRecordMicros > boundary) recordStart = boundary;
+                recordEnd = recordStart + _minRecordMicros;
+                _currentMoved = true;
+            }
         }
+        _current = new EpochSummary(new EpochId(_options.Origin, recordStart, recordEnd - recordStart), _options.Key, _options.Summary, _options.Ownership, _options.MonitorTraffic) { Zone = _options.Zone };
     }
 
     private void Seal()
@@ -123,6 +189,8 @@ public sealed class EpochSummarizer
         _current = null;
         var record = summary.Seal();
         RecordsSealed++;
+        if (_currentMoved) RecordsMoved++;
+        _recordsFrom = Math.Max(_recordsFrom, record.Id.EndMicros);
         _flows?.Sealed(record.Id);
         _onSealed(record);
     }

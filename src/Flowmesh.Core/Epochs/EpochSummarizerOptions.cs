@@ -20,6 +20,9 @@ public sealed record EpochSummarizerOptions
     public MonitorTrafficFilter? MonitorTraffic { get; init; }
     public FlowTableOptions FlowTable { get; init; } = new();
 
+    /// <summary>The zone every record names (docs/zones.md "Zone paths"); null names none.</summary>
+    public Zones.ZonePath? Zone { get; init; }
+
     /// <summary>
     /// Seal a record for every epoch the clock passes through, even one without a single frame (a live agent).
     /// An empty record says "watched and silent"; no record says "not watched". Off by default because a
@@ -27,4 +30,28 @@ public sealed record EpochSummarizerOptions
     /// machine slept, the process was stopped) still get no record: nobody watched them.
     /// </summary>
     public bool SealEmptyEpochs { get; init; }
+
+    /// <summary>
+    /// No record starts before this instant (µs since the Unix epoch): the end of the newest record this origin
+    /// already holds, so a restart never claims an interval a previous run sealed (records are immutable and one
+    /// origin's records never overlap). When it falls inside the epoch being opened, the record covers the rest of that
+    /// epoch; when it lies beyond (the clock was ahead when those records were sealed, and has been put back), each epoch
+    /// is sealed as a <see cref="MinRecordLength"/> record from it, so the records catch up with the clock instead of
+    /// colliding with the old ones or waiting for it. Null: nothing sealed before.
+    /// </summary>
+    public long? RecordsFromMicros { get; init; }
+
+    /// <summary>
+    /// The shortest record sealed (never longer than the epoch): what every receiver accepts (ReplicationOptions'
+    /// MinEpochLength). A shorter remainder is folded into its neighbour: a stop just after a boundary still claims this
+    /// much, and a restart with less than this left of its epoch starts at the next boundary.
+    /// </summary>
+    public TimeSpan MinRecordLength { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The times passed to <see cref="EpochSummarizer.AdvanceTime"/> are this machine's wall clock (a live agent): when
+    /// it steps back by more than an epoch, the open epoch is sealed at once instead of staying open until the clock
+    /// comes back to its end, and the next records start after it (<see cref="RecordsFromMicros"/>).
+    /// </summary>
+    public bool FollowsWallClock { get; init; }
 }

@@ -56,7 +56,23 @@ public sealed class EpochSummary
         _matrix = new SubnetMatrixAccumulator(_options.MatrixWorkingCells);
     }
 
-    public EpochId Id { get; }
+    public EpochId Id { get; private set; }
+
+    /// <summary>
+    /// Ends the interval early, before the seal: a live capture that stops inside its epoch claims only the time it
+    /// watched, so a restart within the epoch can record the rest under an interval of its own (records of one origin
+    /// never overlap). The start stays, so every ownership verdict already taken for this epoch still holds.
+    /// </summary>
+    public void EndAt(long endMicros)
+    {
+        if (_sealed) throw new InvalidOperationException($"Epoch {Id} is sealed.");
+        if (endMicros <= Id.StartMicros || endMicros > Id.EndMicros)
+            throw new ArgumentOutOfRangeException(nameof(endMicros), endMicros, $"an early end lies inside {Id}");
+        Id = Id with { LengthMicros = endMicros - Id.StartMicros };
+    }
+
+    /// <summary>The zone the record will name (docs/zones.md); null names none.</summary>
+    public Zones.ZonePath? Zone { get; init; }
 
     public void Add(in FlowTableDelta flow)
     {
@@ -203,6 +219,7 @@ public sealed class EpochSummary
             extensions.Addresses = [.. addresses.Local];
             if (addresses.OwnedFromMicros > Id.StartMicros && addresses.OwnedFromMicros <= Id.EndMicros) extensions.OwnedFromMicros = addresses.OwnedFromMicros;
         }
+        extensions.Zone = Zone is { IsRoot: false } zone ? zone : null;
         extensions.Monitor = _monitor;
         if (_monitorPairs is not null)
             foreach (var (pair, value) in _monitorPairs)

@@ -60,6 +60,7 @@ internal sealed class RecordExtensions
     public const byte TypeMonitor = 2;
     public const byte TypeLeft = 3;
     public const byte TypeOwnedFrom = 4;
+    public const byte TypeZone = 5;
     public const int MaxAddresses = 1024;
     public const int MaxMonitorPairs = 256;
     public const int MaxLeftSections = 1024;
@@ -80,10 +81,16 @@ internal sealed class RecordExtensions
     /// entries for it (they saw the whole epoch; it saw only the end). Null: owned throughout.
     /// </summary>
     public long? OwnedFromMicros { get; set; }
+    /// <summary>
+    /// The zone the origin was in when it sealed the record (docs/zones.md "Zone paths"); null: none said (the root,
+    /// or an older build). A merge keeps it only when every merged record says the same zone.
+    /// </summary>
+    public Zones.ZonePath? Zone { get; set; }
+    private bool _zoneMerged;
     /// <summary>Extensions this build does not know: (type, version, encoded section bytes), re-emitted as they came.</summary>
     public List<(byte Type, byte Version, byte[] Section)> Unknown { get; } = [];
 
-    public bool IsEmpty => Addresses is null && OwnedFromMicros is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0;
+    public bool IsEmpty => Addresses is null && OwnedFromMicros is null && Zone is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0;
 
     public void MergeFrom(RecordExtensions other)
     {
@@ -104,6 +111,9 @@ internal sealed class RecordExtensions
         }
         Left.AddRange(other.Left);
         Left.Sort(CompareSections);
+        // A roll-up of an origin that moved, or an aggregate across zones, belongs to no one zone.
+        Zone = !_zoneMerged || Equals(Zone, other.Zone) ? other.Zone : null;
+        _zoneMerged = true;
         // Which of the merged epochs the mark belonged to is lost in a merge: the merged record claims ownership
         // throughout, as most of its epochs did (the view reads the mark from the original records).
         OwnedFromMicros = null;
@@ -202,6 +212,13 @@ internal sealed class RecordExtensions
             w.WriteUInt64((ulong)ownedFrom);
             blocks.Add((TypeOwnedFrom, 1, w.ToArray(), null));
         }
+        if (Zone is { IsRoot: false } zone)
+        {
+            var w = new EpochRecordWriter(1 + zone.Text.Length);
+            w.WriteByte((byte)zone.Text.Length);
+            w.WriteBytes(Encoding.ASCII.GetBytes(zone.Text));
+            blocks.Add((TypeZone, 1, w.ToArray(), null));
+        }
         foreach (var u in Unknown) blocks.Add((u.Type, u.Version, null, u.Section));
         blocks.Sort((x, y) => x.Type.CompareTo(y.Type));
         writer.WriteByte((byte)blocks.Count);
@@ -236,7 +253,7 @@ internal sealed class RecordExtensions
             previousType = type;
             int sectionStart = reader.Position;
             var payload = reader.ReadSection($"extension {type}", ref inflateBudget);
-            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom))
+            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom or TypeZone))
             {
                 // Written by a newer build: kept verbatim. The section framing was still checked.
                 int sectionEnd = reader.Position;
@@ -250,11 +267,23 @@ internal sealed class RecordExtensions
                 case TypeMonitor: ReadMonitor(ref r, result, recordTotal); break;
                 case TypeLeft: ReadLeft(ref r, result); break;
                 case TypeOwnedFrom: result.OwnedFromMicros = ReadOwnedFrom(ref r); break;
+                case TypeZone: result.Zone = ReadZone(ref r); break;
             }
             if (r.Remaining != 0) throw r.Invalid($"{r.Remaining} unexpected bytes after extension {type}");
         }
         if (result.IsEmpty) throw reader.Invalid("the extension block holds nothing");
         return result;
+    }
+
+    private static Zones.ZonePath ReadZone(ref EpochRecordReader r)
+    {
+        int n = r.ReadByte();
+        if (n is < 1 or > Zones.ZonePath.MaxBytes) throw r.Invalid($"zone path length {n} is outside 1..{Zones.ZonePath.MaxBytes}");
+        var bytes = r.ReadBytes(n);
+        foreach (byte b in bytes)
+            if (b >= 0x80) throw r.Invalid("the zone path is not ASCII");
+        if (!Zones.ZonePath.TryParse(Encoding.ASCII.GetString(bytes), out var zone, out string? error)) throw r.Invalid(error!.TrimEnd('.'));
+        return zone;
     }
 
     private static long ReadOwnedFrom(ref EpochRecordReader r)

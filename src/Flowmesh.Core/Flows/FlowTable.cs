@@ -436,7 +436,7 @@ public sealed partial class FlowTable
     private static long PositiveMicros(TimeSpan value, string name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero, name);
-        return value.Ticks / TimeSpan.TicksPerMicrosecond;
+        return UnixMicros.FromDuration(value);
     }
 
     /// <summary>

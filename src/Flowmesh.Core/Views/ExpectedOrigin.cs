@@ -1,7 +1,7 @@
 namespace Flowmesh.Core.Views;
 
 /// <summary>An origin the caller knows of (a cluster member) and its membership state.</summary>
-public readonly record struct ExpectedOrigin(string Origin, MemberState State)
+public readonly record struct ExpectedOrigin(string Origin, OriginLiveness State)
 {
     /// <summary>
     /// When the origin began to be expected (its first record's start, or when it joined); epochs before it are not gaps.
@@ -10,5 +10,5 @@ public readonly record struct ExpectedOrigin(string Origin, MemberState State)
     public long? SinceMicros { get; init; }
 
     /// <summary>Alive, suspect and dead origins are expected to have records; left ones are not.</summary>
-    public bool IsExpected => State != MemberState.Left;
+    public bool IsExpected => State != OriginLiveness.Left;
 }

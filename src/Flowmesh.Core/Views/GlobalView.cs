@@ -18,14 +18,14 @@ public sealed class GlobalView
     private readonly Dictionary<string, List<EpochRecord>> _byOrigin;
     private readonly Dictionary<string, CoveredSlots> _coveredSlots;
     private readonly Dictionary<string, EpochContents> _originContents = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, MemberState> _expected;
+    private readonly Dictionary<string, OriginLiveness> _expected;
     private readonly Dictionary<string, long> _since;
     private readonly long _firstSlot;
     private readonly long _settledEnd;
     private readonly TrafficCounters _monitor;
     private readonly LeftToPeerUse _leftUsed = new();
 
-    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, MemberState> expected, Dictionary<string, long> since)
+    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since)
     {
         _options = options;
         Window = window;
@@ -75,7 +75,7 @@ public sealed class GlobalView
         options.Validate();
         if (window.FromMicros >= window.ToMicros)
             throw new ArgumentException($"A window needs from < to (got {window.FromMicros} .. {window.ToMicros} µs).", nameof(window));
-        var states = new Dictionary<string, MemberState>(StringComparer.Ordinal);
+        var states = new Dictionary<string, OriginLiveness>(StringComparer.Ordinal);
         var since = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var e in expected)
         {
@@ -119,7 +119,7 @@ public sealed class GlobalView
     private static TimeSpan Span(long fromMicros, long toMicros)
     {
         Int128 micros = (Int128)toMicros - fromMicros;
-        return micros >= TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMicrosecond ? TimeSpan.MaxValue : TimeSpan.FromMicroseconds((long)micros);
+        return micros >= UnixMicros.FromDuration(TimeSpan.MaxValue) ? TimeSpan.MaxValue : UnixMicros.ToDuration((long)micros);
     }
 
     /// <summary>
@@ -137,7 +137,10 @@ public sealed class GlobalView
     {
         EpochSummary? stand = null;
         AnnouncedAddresses? announced = null;
-        var taken = new HashSet<(long, byte, IpAddress128, ushort, IpAddress128, ushort)>();
+        // Which origin a flow of an epoch is taken from. Keyed by the epoch, not the section's start: an origin that
+        // restarted inside an epoch has two records in it, [start, stop) and [restart, end), and its flow is taken from
+        // both (different traffic), while another origin's listing of the same flow in that epoch is a duplicate.
+        var taken = new Dictionary<(long, byte, IpAddress128, ushort, IpAddress128, ushort), string>();
         foreach (var (origin, records) in _byOrigin.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             foreach (var record in records)
@@ -157,8 +160,8 @@ public sealed class GlobalView
                             if (announced.AnyOtherThan(origin, section.StartMicros, section.EndMicros, f.Source, f.Destination)) continue;
                         }
                         used = true;
-                        var key = Canonical(section.StartMicros, f);
-                        if (!taken.Add(key)) { _leftUsed.DuplicatesIgnored++; continue; }
+                        var key = Canonical(EpochRollup.AlignDown(section.StartMicros, _options.EpochMicros), f);
+                        if (!taken.TryAdd(key, origin) && taken[key] != origin) { _leftUsed.DuplicatesIgnored++; continue; }
                         stand ??= new EpochSummary(new EpochId("left-to-peer", Window.FromMicros, Window.LengthMicros), merged);
                         var delta = new Flows.FlowTableDelta(f.Protocol, f.Source, f.SourcePort, f.Destination, f.DestinationPort,
                             (long)f.Packets, (long)f.Bytes, (long)f.ReversePackets, (long)f.ReverseBytes, f.StartsRecord, section.StartMicros, section.EndMicros);
@@ -228,16 +231,16 @@ public sealed class GlobalView
         long bucketMicros;
         if (bucket is { } b)
         {
-            bucketMicros = b.Ticks / TimeSpan.TicksPerMicrosecond;
+            bucketMicros = UnixMicros.FromDuration(b);
             if (bucketMicros <= 0) throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "must be positive");
             if (bucketMicros < longest)
-                throw new ArgumentOutOfRangeException(nameof(bucket), bucket, $"shorter than the longest merged record ({TimeSpan.FromMicroseconds(longest)}); records cannot be split");
+                throw new ArgumentOutOfRangeException(nameof(bucket), bucket, $"shorter than the longest merged record ({UnixMicros.ToDuration(longest)}); records cannot be split");
             if (Window.LengthMicros / bucketMicros > 100_000)
                 throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "more than 100,000 points in the window");
         }
         else
         {
-            var ladder = _options.BucketLadder.Select(l => l.Ticks / TimeSpan.TicksPerMicrosecond).Order().ToList();
+            var ladder = _options.BucketLadder.Select(UnixMicros.FromDuration).Order().ToList();
             bucketMicros = ladder.FirstOrDefault(l => l >= minimum);
             if (bucketMicros == 0) bucketMicros = (minimum + ladder[^1] - 1) / ladder[^1] * ladder[^1];
         }
@@ -266,7 +269,7 @@ public sealed class GlobalView
             bool complete = true;
             foreach (var (origin, state) in _expected)
             {
-                if (state == MemberState.Left) continue;
+                if (state == OriginLiveness.Left) continue;
                 _coveredSlots.TryGetValue(origin, out var covered);
                 for (long slot = Math.Max(start, FirstExpectedSlot(origin)); slot < start + bucketMicros && slot < _settledEnd; slot += epoch)
                 {
@@ -275,13 +278,13 @@ public sealed class GlobalView
                 if (!complete) break;
             }
             var pointCaveats = cav | (complete ? Caveats.None : Caveats.IncompleteCoverage);
-            double seconds = bucketMicros / 1e6;
+            double seconds = UnixMicros.ToSeconds(bucketMicros);
             points.Add(new SeriesPoint(start, bucketMicros,
                 Measured.Of(s.Counters.Bytes, 0, pointCaveats), Measured.Of(s.Counters.Packets, 0, pointCaveats), Measured.Of(s.Counters.Flows, 0, pointCaveats),
                 Measured.Of(s.Counters.Bytes * 8.0 / seconds, 0, pointCaveats), Measured.Of(s.Counters.Packets / seconds, 0, pointCaveats),
                 s.Origins?.Count ?? 0, complete, start + bucketMicros <= _settledEnd));
         }
-        return new SeriesAnswer(TimeSpan.FromMicroseconds(bucketMicros), points, Coverage);
+        return new SeriesAnswer(UnixMicros.ToDuration(bucketMicros), points, Coverage);
     }
 
     /// <summary>
@@ -538,12 +541,12 @@ public sealed class GlobalView
 
     private ViewCoverage BuildCoverage(WindowSelection selection)
     {
-        var names = _expected.Where(e => e.Value != MemberState.Left).Select(e => e.Key).Union(_byOrigin.Keys).Order(StringComparer.Ordinal);
+        var names = _expected.Where(e => e.Value != OriginLiveness.Left).Select(e => e.Key).Union(_byOrigin.Keys).Order(StringComparer.Ordinal);
         var origins = new List<OriginCoverage>();
         foreach (var name in names)
         {
-            MemberState? state = _expected.TryGetValue(name, out var s) ? s : null;
-            bool expected = state is not null and not MemberState.Left;
+            OriginLiveness? state = _expected.TryGetValue(name, out var s) ? s : null;
+            bool expected = state is not null and not OriginLiveness.Left;
             _byOrigin.TryGetValue(name, out var records);
             _coveredSlots.TryGetValue(name, out var covered);
             long first = FirstExpectedSlot(name);
@@ -557,7 +560,7 @@ public sealed class GlobalView
             else if (newestEnd < _settledEnd) status = CoverageStatus.Late;
             else status = CoverageStatus.Gaps;
             origins.Add(new OriginCoverage(name, state, status, records?.Count ?? 0, settled, coveredCount, newestEnd,
-                newestEnd is { } end ? TimeSpan.FromMicroseconds(Math.Max(0, NowMicros - end)) : null));
+                newestEnd is { } end ? UnixMicros.ToDuration(Math.Max(0, NowMicros - end)) : null));
         }
         var health = default(CaptureHealth);
         foreach (var r in Records) health += r.Health;

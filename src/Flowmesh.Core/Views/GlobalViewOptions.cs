@@ -39,8 +39,8 @@ public sealed record GlobalViewOptions
 
     public static GlobalViewOptions Default { get; } = new();
 
-    internal long EpochMicros => EpochLength.Ticks / TimeSpan.TicksPerMicrosecond;
-    internal long SettleMicros => SettleDelay.Ticks / TimeSpan.TicksPerMicrosecond;
+    internal long EpochMicros => UnixMicros.FromDuration(EpochLength);
+    internal long SettleMicros => UnixMicros.FromDuration(SettleDelay);
 
     internal void Validate()
     {

@@ -6,7 +6,7 @@ namespace Flowmesh.Core.Views;
 /// </summary>
 public sealed record OriginCoverage(
     string Origin,
-    MemberState? State,
+    OriginLiveness? State,
     CoverageStatus Status,
     int Records,
     int SettledEpochs,

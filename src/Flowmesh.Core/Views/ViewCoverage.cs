@@ -15,13 +15,13 @@ public sealed record ViewCoverage
     public required IReadOnlyList<OriginCoverage> Origins { get; init; }
 
     /// <summary>Expected origins (alive, suspect, dead).</summary>
-    public int Expected => Origins.Count(o => o.State is not null and not MemberState.Left);
+    public int Expected => Origins.Count(o => o.State is not null and not OriginLiveness.Left);
 
     /// <summary>Origins with at least one record in the window.</summary>
     public int Contributing => Origins.Count(o => o.Records > 0);
 
     /// <summary>Expected origins with at least one record in the window.</summary>
-    public int ExpectedContributing => Origins.Count(o => o.Records > 0 && o.State is not null and not MemberState.Left);
+    public int ExpectedContributing => Origins.Count(o => o.Records > 0 && o.State is not null and not OriginLiveness.Left);
 
     /// <summary>Records merged (exactly once each).</summary>
     public required int Records { get; init; }
@@ -47,7 +47,7 @@ public sealed record ViewCoverage
     /// <summary>End of the newest merged record; null when nothing contributed.</summary>
     public long? NewestEndMicros { get; init; }
 
-    public TimeSpan? NewestDataAge => NewestEndMicros is { } end ? TimeSpan.FromMicroseconds(Math.Max(0, NowMicros - end)) : null;
+    public TimeSpan? NewestDataAge => NewestEndMicros is { } end ? UnixMicros.ToDuration(Math.Max(0, NowMicros - end)) : null;
 
     /// <summary>Every expected origin has a record for every settled epoch of the window.</summary>
     public bool IsComplete => !Origins.Any(o => o.LeavesAGap);

@@ -9,7 +9,7 @@ namespace Flowmesh.Core.Views;
 public readonly record struct ViewWindow(long FromMicros, long ToMicros)
 {
     public long LengthMicros => ToMicros - FromMicros;
-    public TimeSpan Length => TimeSpan.FromMicroseconds(LengthMicros);
+    public TimeSpan Length => UnixMicros.ToDuration(LengthMicros);
 
     /// <summary>
     /// The last <paramref name="length"/> up to now, aligned to <paramref name="epochLength"/>: the window ends at the end
@@ -19,8 +19,8 @@ public readonly record struct ViewWindow(long FromMicros, long ToMicros)
     /// </summary>
     public static ViewWindow Last(TimeSpan length, long nowMicros, TimeSpan epochLength)
     {
-        long lengthMicros = length.Ticks / TimeSpan.TicksPerMicrosecond;
-        long epochMicros = epochLength.Ticks / TimeSpan.TicksPerMicrosecond;
+        long lengthMicros = UnixMicros.FromDuration(length);
+        long epochMicros = UnixMicros.FromDuration(epochLength);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lengthMicros, 0, nameof(length));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(epochMicros, 0, nameof(epochLength));
         try
@@ -43,7 +43,7 @@ public readonly record struct ViewWindow(long FromMicros, long ToMicros)
     }
 
     public static ViewWindow Between(DateTimeOffset from, DateTimeOffset to) =>
-        Between(from.ToUnixTimeMilliseconds() * 1000, to.ToUnixTimeMilliseconds() * 1000);
+        Between(UnixMicros.FromInstant(from), UnixMicros.FromInstant(to));
 
     /// <summary>
     /// Parses a window length as the CLI and API spell it: a positive integer followed by s, m, h or d ("1m", "5m",
@@ -71,5 +71,5 @@ public readonly record struct ViewWindow(long FromMicros, long ToMicros)
     public bool Contains(long startMicros, long endMicros) => startMicros >= FromMicros && endMicros <= ToMicros;
 
     public override string ToString() =>
-        $"{DateTimeOffset.FromUnixTimeMilliseconds(FromMicros / 1000):yyyy-MM-ddTHH:mm:ssZ} .. {DateTimeOffset.FromUnixTimeMilliseconds(ToMicros / 1000):yyyy-MM-ddTHH:mm:ssZ}";
+        $"{UnixMicros.ToInstant(FromMicros):yyyy-MM-ddTHH:mm:ssZ} .. {UnixMicros.ToInstant(ToMicros):yyyy-MM-ddTHH:mm:ssZ}";
 }

@@ -67,7 +67,7 @@ public sealed record RecordRetention
     /// <summary>The earliest horizon of any tier: nothing that ended before it is in play at all.</summary>
     public long EarliestHorizonMicros(long nowMicros) => SaturatingSubtract(nowMicros, Micros(Longest));
 
-    private static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+    private static long Micros(TimeSpan span) => Core.UnixMicros.FromDuration(span);
 
     private static long SaturatingSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue : a - b;
 }

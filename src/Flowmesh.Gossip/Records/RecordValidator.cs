@@ -107,7 +107,7 @@ public sealed class RecordValidator : IRecordVerifier
         return null;
     }
 
-    internal static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+    internal static long Micros(TimeSpan span) => Core.UnixMicros.FromDuration(span);
 
-    internal static long NowMicros(TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+    internal static long NowMicros(TimeProvider time) => Core.UnixMicros.Now(time);
 }

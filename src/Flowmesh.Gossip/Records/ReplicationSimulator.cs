@@ -76,6 +76,9 @@ public sealed class ReplicationSimulator
 
     public long TotalBytesSent => _replicas.Sum(r => r.Counters.BytesSent);
 
+    /// <summary>Raised whenever a node gains a record (its own when sealing, or one received), on the virtual clock.</summary>
+    public event Action<Replica, EpochId>? Stored;
+
     /// <summary>Creates a node and starts its session timer (first session at a random offset within one interval).</summary>
     public Replica AddNode(string name)
     {
@@ -147,6 +150,7 @@ public sealed class ReplicationSimulator
 
     private void Held(Replica replica, EpochId id)
     {
+        Stored?.Invoke(replica, id);
         if (!_spread.TryGetValue(id, out var entry)) return;
         entry.Holders++;
         _spread[id] = entry;

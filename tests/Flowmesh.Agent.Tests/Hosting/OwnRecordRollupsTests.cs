@@ -124,7 +124,7 @@ public sealed class OwnRecordRollupsTests : IDisposable
 
         // The peer's view of that time: the dead origin's traffic, whole, from its roll-ups; coverage complete.
         var window = ViewWindow.Between(T0 - 20 * Second, T0 - 20 * Second + 25 * Minute);
-        var source = new RecordStoreViewSource(peer.Records, Key, () => [new ExpectedOrigin(Origin(0), MemberState.Dead)], new ManualTime(later), Epoch);
+        var source = new RecordStoreViewSource(peer.Records, Key, () => [new ExpectedOrigin(Origin(0), OriginLiveness.Dead)], new ManualTime(later), Epoch);
         var view = GlobalView.Build(source.RecordsOverlapping(window.FromMicros, window.ToMicros), source.ExpectedOrigins(), source.NowMicros, window);
         Assert.Equal(traffic.Packets.Where(p => p.Micros < window.ToMicros).Sum(p => (long)p.IpLength), (long)view.Totals().Bytes.Value);
         Assert.True(view.Coverage.IsComplete, view.Coverage.Summary);

@@ -59,7 +59,7 @@ public sealed class CrashSafetyTests : IDisposable
                 }
                 Assert.True(held.Count >= acknowledged.Count);
                 RecordStoreTests.AssertMatches(database.Records, held);
-                if (database.LoadMembership() is { } snapshot) Assert.Equal(5, snapshot.Members.Count);
+                if (database.Membership.Load() is { } snapshot) Assert.Equal(5, snapshot.Members.Count);
             }
             Assert.Equal("ok", IntegrityCheck());
         }

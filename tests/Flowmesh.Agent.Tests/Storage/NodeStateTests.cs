@@ -52,18 +52,18 @@ public sealed class NodeStateTests : IDisposable
         using var c = NodeIdentity.Generate();
         using (var database = _fixture.Open())
         {
-            Assert.Equal(2, database.SaveOriginKeys(new Dictionary<NodeId, byte[]> { [new("a")] = a.PublicKey, [new("b")] = b.PublicKey }));
-            Assert.Equal(0, database.SaveOriginKeys(new Dictionary<NodeId, byte[]> { [new("a")] = c.PublicKey }));
+            Assert.Equal(2, database.OriginKeys.Save(new Dictionary<NodeId, byte[]> { [new("a")] = a.PublicKey, [new("b")] = b.PublicKey }));
+            Assert.Equal(0, database.OriginKeys.Save(new Dictionary<NodeId, byte[]> { [new("a")] = c.PublicKey }));
         }
         using (var database = _fixture.Open())
         {
-            var keys = database.LoadOriginKeys();
+            var keys = database.OriginKeys.Load();
             Assert.Equal(2, keys.Count);
             Assert.Equal(a.PublicKey, keys[new NodeId("a")]);
             Assert.Equal(b.PublicKey, keys[new NodeId("b")]);
 
             var trusted = new TrustedOrigins();
-            Assert.Equal(3, database.PinOriginKeys(trusted)); // a, b and this node's own key
+            Assert.Equal(3, database.OriginKeys.Pin(trusted)); // a, b and this node's own key
             Assert.True(trusted.TryGetKey(StorageFixture.Self, out var own));
             Assert.Equal(database.Identity.PublicKey, own);
             // Re-pinned: a record of "a" signed by another key is refused after the restart.
@@ -77,11 +77,11 @@ public sealed class NodeStateTests : IDisposable
     public void AStoredKeyThatIsNotP256IsSkippedWhenPinning()
     {
         using (var database = _fixture.Open())
-            database.SaveOriginKeys(new Dictionary<NodeId, byte[]> { [new("junk")] = [1, 2, 3] });
+            database.OriginKeys.Save(new Dictionary<NodeId, byte[]> { [new("junk")] = [1, 2, 3] });
         using (var database = _fixture.Open())
         {
             var trusted = new TrustedOrigins();
-            Assert.Equal(1, database.PinOriginKeys(trusted));
+            Assert.Equal(1, database.OriginKeys.Pin(trusted));
             Assert.False(trusted.TryGetKey(new NodeId("junk"), out _));
         }
     }
@@ -98,17 +98,17 @@ public sealed class NodeStateTests : IDisposable
         };
         using (var database = _fixture.Open())
         {
-            Assert.Null(database.LoadMembership());
-            database.SaveMembership(first, t);
+            Assert.Null(database.Membership.Load());
+            database.Membership.Save(first, t);
         }
         using (var database = _fixture.Open())
         {
-            var snapshot = database.LoadMembership()!;
+            var snapshot = database.Membership.Load()!;
             Assert.Equal(t, snapshot.SavedAt);
             Assert.Equal(first, snapshot.Members);
             Assert.Equal(0, snapshot.SkippedRows);
-            database.SaveMembership([first[1] with { State = MemberState.Suspect, Incarnation = 10 }], t.AddMinutes(1));
-            snapshot = database.LoadMembership()!;
+            database.Membership.Save([first[1] with { State = MemberState.Suspect, Incarnation = 10 }], t.AddMinutes(1));
+            snapshot = database.Membership.Load()!;
             Assert.Equal([first[1] with { State = MemberState.Suspect, Incarnation = 10 }], snapshot.Members);
             Assert.Equal(t.AddMinutes(1), snapshot.SavedAt);
         }
@@ -128,7 +128,7 @@ public sealed class NodeStateTests : IDisposable
     {
         var t = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
         using (var database = _fixture.Open())
-            database.SaveMembership([new PersistedMember(new NodeId("good"), new GossipAddress("x:1"), 1, MemberState.Alive, t)], t);
+            database.Membership.Save([new PersistedMember(new NodeId("good"), new GossipAddress("x:1"), 1, MemberState.Alive, t)], t);
         using (var raw = new SqliteConnection($"Data Source={_fixture.DatabasePath};Pooling=False"))
         {
             raw.Open();
@@ -143,7 +143,7 @@ public sealed class NodeStateTests : IDisposable
         }
         using (var database = _fixture.Open())
         {
-            var snapshot = database.LoadMembership()!;
+            var snapshot = database.Membership.Load()!;
             Assert.Equal(["good"], snapshot.Members.Select(m => m.Id.Value));
             Assert.Equal(5, snapshot.SkippedRows);
         }
@@ -166,11 +166,11 @@ public sealed class NodeStateTests : IDisposable
     public void OriginKeyRowsThatDoNotDecodeAreLeftOut()
     {
         using (var database = _fixture.Open())
-            database.SaveOriginKeys(new Dictionary<NodeId, byte[]> { [new("ok")] = [1] });
+            database.OriginKeys.Save(new Dictionary<NodeId, byte[]> { [new("ok")] = [1] });
         Execute("INSERT INTO origin_keys VALUES ('', x'01', 0); INSERT INTO origin_keys VALUES ('text-key', 'abc', 0); " +
                 $"INSERT INTO origin_keys VALUES ('{new string('n', 65)}', x'01', 0)");
         using var reopened = _fixture.Open();
-        Assert.Equal(["ok"], reopened.LoadOriginKeys().Keys.Select(k => k.Value));
+        Assert.Equal(["ok"], reopened.OriginKeys.Load().Keys.Select(k => k.Value));
     }
 
     private SqliteConnection Raw()

@@ -1,7 +1,7 @@
 using Flowmesh.Agent.ViewSources;
 using Flowmesh.Gossip;
 using Flowmesh.Gossip.Membership;
-using ViewState = Flowmesh.Core.Views.MemberState;
+using Flowmesh.Core.Views;
 
 namespace Flowmesh.Agent.Tests.Views;
 
@@ -12,7 +12,7 @@ public sealed class MembershipOriginsTests
     {
         Member M(string name, MemberState state) => new(new NodeId(name), new GossipAddress("10.0.0.1:7946"), 1, state, TimeSpan.Zero);
         var origins = MembershipOrigins.Of([M("a", MemberState.Suspect), M("b", MemberState.Alive), M("c", MemberState.Dead), M("d", MemberState.Left)], self: "a");
-        Assert.Equal([("a", ViewState.Alive), ("b", ViewState.Alive), ("c", ViewState.Dead), ("d", ViewState.Left)],
+        Assert.Equal([("a", OriginLiveness.Alive), ("b", OriginLiveness.Alive), ("c", OriginLiveness.Dead), ("d", OriginLiveness.Left)],
             origins.Select(o => (o.Origin, o.State)));
         Assert.False(origins[3].IsExpected);
     }

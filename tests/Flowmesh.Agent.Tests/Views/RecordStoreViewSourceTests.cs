@@ -23,7 +23,7 @@ public sealed class RecordStoreViewSourceTests
         var foreign = Summarize("node-x", [new TestPacket("node-x", T0 + 5 * Second, "10.9.0.1", 1, "10.9.0.2", 2, 100)]);
         store.Put(foreign[0].Id, [1, 2, 3]);
 
-        var source = new RecordStoreViewSource(store, Key, () => [new ExpectedOrigin("node-0", MemberState.Alive)], TimeProvider.System, Epoch);
+        var source = new RecordStoreViewSource(store, Key, () => [new ExpectedOrigin("node-0", OriginLiveness.Alive)], TimeProvider.System, Epoch);
         var all = source.RecordsOverlapping(T0, T0 + 60 * Second);
         Assert.Equal(traffic.Records.Select(r => r.ContentHash).Order(), all.Select(r => r.ContentHash).Order());
         Assert.Equal(1, source.Undecodable);
@@ -45,8 +45,8 @@ public sealed class RecordStoreViewSourceTests
         foreach (var r in traffic.Records.Where(r => r.Id.Origin != "node-0" || r.Id.StartMicros >= T0 + 30 * Second))
             store.Put(r.Id, SignedRecord.Create(identity, new NodeId(r.Id.Origin), r.Encode()).Encode());
         var source = new RecordStoreViewSource(store, Key, () =>
-            [new ExpectedOrigin("node-0", MemberState.Alive) { SinceMicros = T0 }, new ExpectedOrigin("node-1", MemberState.Alive),
-             new ExpectedOrigin("node-2", MemberState.Alive) { SinceMicros = T0 + 50 * Second }], TimeProvider.System, Epoch);
+            [new ExpectedOrigin("node-0", OriginLiveness.Alive) { SinceMicros = T0 }, new ExpectedOrigin("node-1", OriginLiveness.Alive),
+             new ExpectedOrigin("node-2", OriginLiveness.Alive) { SinceMicros = T0 + 50 * Second }], TimeProvider.System, Epoch);
         var window = ViewWindow.Between(T0 - 60 * Second, T0 + 60 * Second);
         var records = source.RecordsOverlapping(window.FromMicros, window.ToMicros);
         var expected = source.ExpectedOrigins().ToDictionary(o => o.Origin);

@@ -26,7 +26,7 @@ public sealed class ViewApiFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         // node-9 is a member that sent nothing: missing from every answer's coverage.
-        var expected = Traffic.Origins.Select(o => new ExpectedOrigin(o, MemberState.Alive)).Append(new ExpectedOrigin("node-9", MemberState.Dead)).ToList();
+        var expected = Traffic.Origins.Select(o => new ExpectedOrigin(o, OriginLiveness.Alive)).Append(new ExpectedOrigin("node-9", OriginLiveness.Dead)).ToList();
         Source = new FakeViewSource(Traffic.Records, expected, Now);
         Cache = new ViewCache(Source);
         Detections = new DetectionRounds(Cache, new DetectionEngine());

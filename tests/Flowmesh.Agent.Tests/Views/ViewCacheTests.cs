@@ -9,7 +9,7 @@ namespace Flowmesh.Agent.Tests.Views;
 public sealed class ViewCacheTests
 {
     private static readonly ViewTestTraffic Traffic = Generate(seed: 7, origins: 3, start: T0, seconds: 120);
-    private static readonly ExpectedOrigin[] Expected = Traffic.Origins.Select(o => new ExpectedOrigin(o, MemberState.Alive)).ToArray();
+    private static readonly ExpectedOrigin[] Expected = Traffic.Origins.Select(o => new ExpectedOrigin(o, OriginLiveness.Alive)).ToArray();
 
     private static FakeViewSource Source() => new(Traffic.Records, Expected, T0 + 125 * Second);
 

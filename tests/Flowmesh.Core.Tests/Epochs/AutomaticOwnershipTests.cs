@@ -152,7 +152,7 @@ public sealed class AutomaticOwnershipTests
     private static readonly ViewWindow Window = ViewWindow.Between(EpochRollup.AlignDown(Start, 10 * Second), EpochRollup.AlignDown(Start, 10 * Second) + 70 * Second);
 
     private static GlobalView View(IEnumerable<EpochRecord> records) =>
-        GlobalView.Build(records, [new ExpectedOrigin("a", MemberState.Alive), new ExpectedOrigin("b", MemberState.Alive)], Window.ToMicros + 60 * Second, Window);
+        GlobalView.Build(records, [new ExpectedOrigin("a", OriginLiveness.Alive), new ExpectedOrigin("b", OriginLiveness.Alive)], Window.ToMicros + 60 * Second, Window);
 
     [Fact]
     public void RecordsAnnounceTheAddressesAndListWhatTheyLeft()
@@ -254,17 +254,17 @@ public sealed class AutomaticOwnershipTests
         long joined = Window.FromMicros + 30 * Second;
         var lateB = b.Where(r => r.Id.StartMicros >= joined).ToList();
         var now = Window.ToMicros + 60 * Second;
-        var gapped = GlobalView.Build(a.Concat(lateB), [new("a", MemberState.Alive), new("b", MemberState.Alive)], now, Window);
+        var gapped = GlobalView.Build(a.Concat(lateB), [new("a", OriginLiveness.Alive), new("b", OriginLiveness.Alive)], now, Window);
         Assert.False(gapped.Coverage.IsComplete);
         var known = GlobalView.Build(a.Concat(lateB),
-            [new("a", MemberState.Alive) { SinceMicros = a.Min(r => r.Id.StartMicros) }, new("b", MemberState.Alive) { SinceMicros = joined }], now, Window);
+            [new("a", OriginLiveness.Alive) { SinceMicros = a.Min(r => r.Id.StartMicros) }, new("b", OriginLiveness.Alive) { SinceMicros = joined }], now, Window);
         Assert.True(known.Coverage.IsComplete);
         Assert.Equal(Caveats.None, known.Coverage.Caveats);
         var origin = Assert.Single(known.Coverage.Origins, o => o.Origin == "b");
         Assert.Equal((CoverageStatus.Complete, 4, 4), (origin.Status, origin.SettledEpochs, origin.CoveredEpochs));
         // A joined origin that then stops sealing is still a gap.
         var stopped = GlobalView.Build(a.Concat(lateB.Take(2)),
-            [new("a", MemberState.Alive), new("b", MemberState.Alive) { SinceMicros = joined }], now, Window);
+            [new("a", OriginLiveness.Alive), new("b", OriginLiveness.Alive) { SinceMicros = joined }], now, Window);
         Assert.Equal(["b"], stopped.Coverage.IncompleteOrigins);
     }
 }

@@ -64,7 +64,7 @@ public sealed class OwnershipHandOverTests
     }
 
     private static GlobalView View(IEnumerable<EpochRecord> records, params string[] origins) =>
-        GlobalView.Build(records, origins.Select(o => new ExpectedOrigin(o, MemberState.Alive)).ToList(), Window.ToMicros + 60 * Second, Window);
+        GlobalView.Build(records, origins.Select(o => new ExpectedOrigin(o, OriginLiveness.Alive)).ToList(), Window.ToMicros + 60 * Second, Window);
 
     private static MonitoredAddresses Book(string self, string local, params (string Origin, string Address)[] others) =>
         MonitoredAddresses.Build(self, [A(local)], others.Select(o => new AddressAnnouncement(o.Origin, Start, [A(o.Address)])));

@@ -14,7 +14,7 @@ public sealed class DetectionTests
     private const string Scanner = "10.66.6.6";
     private static readonly long Now = T0 + 70 * Second;
 
-    private static IEnumerable<ExpectedOrigin> Alive(int count) => Enumerable.Range(0, count).Select(o => new ExpectedOrigin(Origin(o), MemberState.Alive));
+    private static IEnumerable<ExpectedOrigin> Alive(int count) => Enumerable.Range(0, count).Select(o => new ExpectedOrigin(Origin(o), OriginLiveness.Alive));
 
     private static GlobalView View(IEnumerable<EpochRecord> records, int origins, TimeSpan window) =>
         GlobalView.Build(records, Alive(origins), Now, ViewWindow.Last(window, Now, Epoch));
@@ -62,7 +62,7 @@ public sealed class DetectionTests
         // No single origin sees enough: each one's own view raises nothing.
         foreach (var (origin, own) in perOrigin)
         {
-            var alone = GlobalView.Build(own, [new ExpectedOrigin(origin, MemberState.Alive)], Now, ViewWindow.Last(TimeSpan.FromMinutes(5), Now, Epoch));
+            var alone = GlobalView.Build(own, [new ExpectedOrigin(origin, OriginLiveness.Alive)], Now, ViewWindow.Last(TimeSpan.FromMinutes(5), Now, Epoch));
             Assert.Empty(Detectors.Scans(alone, DetectionOptions.Default));
             var spread = alone.Spread(SpreadKind.DestinationsPerSource, 1).Items.SingleOrDefault(i => i.Label == Scanner);
             Assert.True(spread is null || spread.Spread.Value < 25, $"{origin} alone sees {spread?.Spread}");

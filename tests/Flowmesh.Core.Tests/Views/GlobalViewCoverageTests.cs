@@ -26,7 +26,7 @@ public sealed class GlobalViewCoverageTests
         return (records, packets);
     }
 
-    private static IEnumerable<ExpectedOrigin> Alive(int count) => Enumerable.Range(0, count).Select(o => new ExpectedOrigin(Origin(o), MemberState.Alive));
+    private static IEnumerable<ExpectedOrigin> Alive(int count) => Enumerable.Range(0, count).Select(o => new ExpectedOrigin(Origin(o), OriginLiveness.Alive));
 
     [Fact]
     public void AllOriginsCompleteGiveExactNumbers()
@@ -111,11 +111,11 @@ public sealed class GlobalViewCoverageTests
         var (records, _) = Traffic(4);
         var expected = new[]
         {
-            new ExpectedOrigin(Origin(0), MemberState.Alive),
-            new ExpectedOrigin(Origin(1), MemberState.Dead),    // died after 30 s: its later traffic is unseen
-            new ExpectedOrigin(Origin(2), MemberState.Left),    // left: its records count, nothing more is expected
-            new ExpectedOrigin("node-gone", MemberState.Left),  // left long ago: not listed at all
-            new ExpectedOrigin(Origin(3), MemberState.Suspect),
+            new ExpectedOrigin(Origin(0), OriginLiveness.Alive),
+            new ExpectedOrigin(Origin(1), OriginLiveness.Dead),    // died after 30 s: its later traffic is unseen
+            new ExpectedOrigin(Origin(2), OriginLiveness.Left),    // left: its records count, nothing more is expected
+            new ExpectedOrigin("node-gone", OriginLiveness.Left),  // left long ago: not listed at all
+            new ExpectedOrigin(Origin(3), OriginLiveness.Suspect),
         };
         var input = records[Origin(0)].Concat(records[Origin(1)].Take(3)).Concat(records[Origin(2)].Take(2))
             .Concat(records[Origin(3)]).Concat(Summarize("node-stranger", Normal(new Random(5), 7, T0, 20)));
@@ -123,7 +123,7 @@ public sealed class GlobalViewCoverageTests
 
         var byName = view.Coverage.Origins.ToDictionary(o => o.Origin);
         Assert.DoesNotContain("node-gone", byName.Keys);
-        Assert.Equal((MemberState?)MemberState.Dead, byName[Origin(1)].State);
+        Assert.Equal((OriginLiveness?)OriginLiveness.Dead, byName[Origin(1)].State);
         Assert.Equal(CoverageStatus.Late, byName[Origin(1)].Status);
         Assert.Equal(CoverageStatus.Unexpected, byName[Origin(2)].Status);
         Assert.Equal(CoverageStatus.Unexpected, byName["node-stranger"].Status);

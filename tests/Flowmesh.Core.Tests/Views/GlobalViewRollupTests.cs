@@ -52,7 +52,7 @@ public sealed class GlobalViewRollupTests
         }
     }
 
-    private static IEnumerable<ExpectedOrigin> Alive => Enumerable.Range(0, Origins).Select(o => new ExpectedOrigin(Origin(o), MemberState.Alive));
+    private static IEnumerable<ExpectedOrigin> Alive => Enumerable.Range(0, Origins).Select(o => new ExpectedOrigin(Origin(o), OriginLiveness.Alive));
 
     private static readonly long Now = T0 + (Seconds + 60) * Second;
 
@@ -241,7 +241,7 @@ public sealed class GlobalViewRollupTests
         var rollUp = EpochRollup.RollUp(parts, Minute).Single();
         Assert.Equal(new EpochId("restarted", minuteStart, Minute), rollUp.Id);
         var window = ViewWindow.Between(minuteStart, minuteStart + Minute);
-        var expected = new[] { new ExpectedOrigin("restarted", MemberState.Alive) };
+        var expected = new[] { new ExpectedOrigin("restarted", OriginLiveness.Alive) };
         var fromParts = GlobalView.Build(parts, expected, minuteStart + 2 * Minute, window);
         var fromBoth = GlobalView.Build(parts.Append(rollUp).Reverse(), expected, minuteStart + 2 * Minute, window, Coarsest);
         Assert.Equal(parts.Aggregate(0UL, (sum, r) => sum + r.Totals.All.Bytes), (ulong)fromBoth.Totals().Bytes.Value);

@@ -30,7 +30,7 @@ public sealed class GlobalViewTruthTests
     }
 
     private static GlobalView View(List<EpochRecord> records) =>
-        GlobalView.Build(records, Enumerable.Range(0, Origins).Select(o => new ExpectedOrigin(Origin(o), MemberState.Alive)), T0 + (Seconds + 60) * Second,
+        GlobalView.Build(records, Enumerable.Range(0, Origins).Select(o => new ExpectedOrigin(Origin(o), OriginLiveness.Alive)), T0 + (Seconds + 60) * Second,
             ViewWindow.Between(T0, T0 + Seconds * Second));
 
     [Theory]

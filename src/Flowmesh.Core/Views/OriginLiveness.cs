@@ -1,10 +1,11 @@
 namespace Flowmesh.Core.Views;
 
 /// <summary>
-/// What membership says about an origin, as far as the global view cares. The view does not depend on the gossip
-/// layer: the caller maps its membership states onto these.
+/// An origin's liveness as the global view sees it, which decides whether its records are expected. Gossip's
+/// <c>Flowmesh.Gossip.Membership.MemberState</c> is what the cluster believes of a member; the view does not depend on
+/// the gossip layer, so the caller maps those states onto these.
 /// </summary>
-public enum MemberState
+public enum OriginLiveness
 {
     /// <summary>Answering probes: its records are expected for every settled epoch.</summary>
     Alive = 0,

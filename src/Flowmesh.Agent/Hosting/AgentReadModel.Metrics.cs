@@ -1,0 +1,81 @@
+using Flowmesh.Agent.Metrics;
+using Flowmesh.Gossip.Membership;
+
+namespace Flowmesh.Agent.Hosting;
+
+/// <summary>The agent's health as Prometheus metrics (docs/metrics.md).</summary>
+internal sealed partial class AgentReadModel
+{
+    public AgentMetricsSnapshot Metrics()
+    {
+        var store = Database.Records;
+        var members = Peer.Members;
+        var transport = Peer.Counters;
+        long nowMicros = Core.UnixMicros.Now();
+        var newest = store.NewestPerOrigin().ToDictionary(r => r.Id.Origin, r => r.Id.EndMicros, StringComparer.Ordinal);
+        var live = members.Where(m => m.State is MemberState.Alive or MemberState.Suspect).ToList();
+        long recentMicros = 2 * Core.UnixMicros.FromDuration(Options.EpochLength);
+        int covered = live.Count(m => newest.TryGetValue(m.Id.Value, out long end) && nowMicros - end <= recentMicros);
+        double lag = live.Select(m => newest.TryGetValue(m.Id.Value, out long end) ? Core.UnixMicros.ToSeconds(nowMicros - end) : Uptime.Elapsed.TotalSeconds)
+            .DefaultIfEmpty(0).Max();
+
+        var gossipDrops = AgentMetricsExposition.GossipDropReasons.ToDictionary(r => r, _ => 0L, StringComparer.Ordinal);
+        foreach (Gossip.Security.GossipDropReason reason in Enum.GetValues<Gossip.Security.GossipDropReason>())
+            gossipDrops[AgentMetricsExposition.SnakeCase(reason.ToString())] = transport.DatagramDrops[reason] + transport.StreamDrops[reason];
+        var minute = Views.Last(TimeSpan.FromMinutes(1)).Totals();
+        var clocks = Peer.Clocks;
+        return new AgentMetricsSnapshot
+        {
+            Node = Self.Value,
+            CapturePackets = Capture?.Packets ?? 0,
+            CaptureDrops = new Dictionary<string, long>
+            {
+                [Capture?.Description.StartsWith("eBPF", StringComparison.Ordinal) == true ? "map_full" : "kernel"] = Capture?.Drops ?? 0,
+                ["undecodable"] = Capture?.Undecodable ?? 0,
+            },
+            CaptureUp = Capture is null ? null : Capture.State == "running",
+            CaptureErrors = Capture?.Errors.Snapshot() ?? CaptureErrors.Labels.ToDictionary(l => l, _ => 0L),
+            FlowTableFlows = Capture?.FlowTableFlows ?? 0,
+            FlowEvictions = Capture?.FlowEvictions ?? 0,
+            RecordsMoved = Capture?.RecordsMoved ?? 0,
+            ClockStepsBack = Capture?.ClockStepsBack ?? 0,
+            EbpfMapFill = Capture?.EbpfMapFill ?? 0,
+            LocalTrafficBytes = Published.LocalBytes(),
+            LocalTrafficPackets = Published.LocalPackets(),
+            Members = members.GroupBy(m => StateName(m.State)).ToDictionary(g => g.Key, g => g.Count()),
+            GossipBytesSent = transport.DatagramBytesSent + transport.StreamBytesSent,
+            GossipBytesReceived = transport.DatagramBytesReceived + transport.StreamBytesReceived,
+            GossipDrops = gossipDrops,
+            GossipStreamRefusals = Enum.GetValues<Gossip.Transport.StreamRefusal>()
+                .ToDictionary(r => AgentMetricsExposition.SnakeCase(r.ToString()), r => transport[r], StringComparer.Ordinal),
+            GossipLoopQueueDrops = Peer.LoopQueueDrops,
+            NameConflictsDetected = Peer.NameConflictsDetected,
+            NameConflictsActive = Peer.NameConflicts.Count,
+            ClockOffsetSeconds = clocks.Self.TotalSeconds,
+            ClockMaxOffsetSeconds = clocks.Peers.Values.Append(clocks.Self).Max(o => o.Duration()).TotalSeconds,
+            ClockPeersSampled = clocks.Sampled,
+            ClockSkewedMembers = clocks.SkewedMembers(Self).Count,
+            RecordsAcceptedFromSkewedClocks = Validator.AcceptedFromSkewedClocks,
+            RetentionHeldBack = RetentionClock.HeldBack,
+            ApiRefusals = ApiRefusals.Snapshot(),
+            FlowLogRows = DrillDown.RowCounts(),
+            FlowQueries = DrillDown.QueryCounts(),
+            RecordsSealed = Published.Sealed,
+            RecordsStored = store.Digest().Sum(d => (long)d.Count),
+            RecordsStoredBytes = store.TotalBytes,
+            RecordsRejected = Validator.Rejections.Total,
+            RecordLagSeconds = Math.Round(lag, 3),
+            Coverage = live.Count == 0 ? 0 : (double)covered / live.Count,
+            MonitorTrafficBytes = Published.MonitorBytes,
+            MonitorTrafficPackets = Published.MonitorPackets,
+            ForeignPackets = Published.ForeignPackets,
+            MonitoredAddresses = new Dictionary<string, long>
+            {
+                ["local"] = Ownership.Ownership.Addresses?.Local.Count ?? 0,
+                ["peers"] = Ownership.Ownership.Addresses?.OtherCount ?? 0,
+            },
+            ClusterBytesPerSecond = minute is null ? null : minute.BitsPerSecond.Value / 8,
+            ClusterMonitorBytesPerSecond = minute is null ? null : minute.DataSpan.TotalSeconds > 0 ? minute.Monitor.Bytes.Value / minute.DataSpan.TotalSeconds : 0,
+        };
+    }
+}
