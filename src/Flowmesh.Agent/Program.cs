@@ -19,6 +19,7 @@ public static class Program
             ViewCommands.Traffic(),
             ViewCommands.Matrix(),
             ViewCommands.Alerts(),
+            ViewCommands.Zones(),
             DrillCommand.Create(),
             DashboardCommand.Create(),
             SimulateCommand.Create(),

@@ -15,6 +15,7 @@ namespace Flowmesh.Agent.Api;
 [JsonSerializable(typeof(DistinctResponse))]
 [JsonSerializable(typeof(SpreadResponse))]
 [JsonSerializable(typeof(ContributionsResponse))]
+[JsonSerializable(typeof(ZonesResponse))]
 [JsonSerializable(typeof(NodeResponse))]
 [JsonSerializable(typeof(FlowsResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -16,6 +16,9 @@ internal sealed record StatusResponse(
 
     /// <summary>Clocks against the cluster's time (docs/membership.md, "Clocks").</summary>
     public ClockStatus? Clock { get; init; }
+
+    /// <summary>This agent's zone path, named in every record it seals (docs/zones.md).</summary>
+    public string? Zone { get; init; }
 }
 
 /// <summary>

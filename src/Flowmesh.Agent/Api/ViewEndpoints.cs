@@ -1,6 +1,7 @@
 using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Views;
+using Flowmesh.Core.Zones;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,10 +16,11 @@ namespace Flowmesh.Agent.Api;
 internal static class ViewEndpoints
 {
     public static readonly string[] Paths =
-        ["/api/v1/traffic", "/api/v1/top", "/api/v1/matrix", "/api/v1/alerts", "/api/v1/distinct", "/api/v1/contributions", "/api/v1/nodes/{name}"];
+        ["/api/v1/traffic", "/api/v1/top", "/api/v1/matrix", "/api/v1/alerts", "/api/v1/distinct", "/api/v1/contributions", "/api/v1/nodes/{name}", "/api/v1/zones"];
 
     private static readonly string[] TopParameters = [.. ViewQuery.WindowParameters, "by", "measure", "limit", "monitor"];
     private static readonly string[] MatrixParameters = [.. ViewQuery.WindowParameters, "by", "limit"];
+    private static readonly string[] ZonesParameters = [.. ViewQuery.WindowParameters, "parent"];
     public const int MaxTopLimit = 64;
     public const int MaxMatrixLimit = 1000;
 
@@ -76,6 +78,16 @@ internal static class ViewEndpoints
 
         app.MapGet("/api/v1/contributions", context =>
             WithView(context, cache, counted, ViewQuery.WindowParameters, view => AgentApi.Write(context, 200, ViewDocuments.Contributions(view), ApiJsonContext.Default.ContributionsResponse)));
+
+        app.MapGet("/api/v1/zones", context =>
+        {
+            if (AgentApi.RejectQuery(context, ZonesParameters) is { } rejected) return rejected;
+            string parentText = context.Request.Query["parent"].ToString();
+            if (!ZonePath.TryParse(parentText, out var parent, out string? zoneError))
+                return BadRequest(context, $"parent: {AgentApi.Printable(zoneError!)}");
+            return WithView(context, cache, counted, null, view =>
+                AgentApi.Write(context, 200, ZonesResponse.From(ZoneCensus.Of(view, parent), ViewDocuments.Window(view.Window)), ApiJsonContext.Default.ZonesResponse));
+        });
 
         app.MapGet("/api/v1/nodes/{name}", context =>
         {

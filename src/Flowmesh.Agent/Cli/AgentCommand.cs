@@ -34,12 +34,13 @@ internal static class AgentCommand
         var retentionTenMinutes = new Option<string>("--retention-10m") { Description = "Delete 10 min roll-ups older than this (1h..3650d).", DefaultValueFactory = _ => Days(AgentOptions.DefaultTenMinuteRetention) };
         var retentionHours = new Option<string>("--retention-1h") { Description = "Delete 1 h roll-ups older than this (1h..3650d).", DefaultValueFactory = _ => Days(AgentOptions.DefaultHourRetention) };
         var apiAllowHost = new Option<string[]>("--api-allow-host") { Description = "Also answer API requests whose Host is this name (the API answers loopback names and IP addresses only, against DNS rebinding); repeatable." };
+        var zone = new Option<string?>("--zone") { Description = "This PC's zone label, such as a site, floor or subnet (site-a, or site-a/floor-3): aggregation stays inside it first. Default: none; hashed digits of the name balance zone sizes (docs/zones.md)." };
         var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest raw records go first, then the oldest roll-ups.", DefaultValueFactory = _ => AgentOptions.DefaultRetentionMib };
 
         var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
         {
             name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMinutes, retentionTenMinutes, retentionHours, retentionMib,
-            apiAllowHost, apiTokenFile,
+            apiAllowHost, apiTokenFile, zone,
         };
         command.SetAction(parse =>
         {
@@ -61,7 +62,21 @@ internal static class AgentCommand
                     error = $"--api-allow-host '{Api.AgentApi.Printable(bad)}' must be a host name (letters, digits, '-', '.'), without port or scheme.";
                 }
                 else options = options with { ApiAllowedHosts = [.. hosts.Select(Api.HostCheck.Normalize)] };
-                if (parse.GetValue(apiTokenFile) is string tokenFile)
+                if (options is not null && parse.GetValue(zone) is string zoneText)
+                {
+                    if (!Core.Zones.ZonePath.TryParse(zoneText, out var label, out string? zoneError) || label.IsRoot)
+                    {
+                        options = null;
+                        error = $"--zone: {zoneError ?? "give a label such as site-a or site-a/floor-3"}";
+                    }
+                    else if (label.Depth > Core.Zones.ZonePath.DefaultDepth)
+                    {
+                        options = null;
+                        error = $"--zone '{zoneText}' has {label.Depth} levels; at most {Core.Zones.ZonePath.DefaultDepth}.";
+                    }
+                    else options = options with { Zone = label };
+                }
+                if (options is not null && parse.GetValue(apiTokenFile) is string tokenFile)
                 {
                     if (tokenFile.Trim().Length == 0) { options = null; error = "--api-token-file needs a file name."; }
                     else options = options! with { ApiTokenFile = Path.GetFullPath(tokenFile) };

@@ -80,6 +80,22 @@ internal static class ViewCommands
         return command;
     }
 
+    public static Command Zones()
+    {
+        var parent = new Option<string?>("--parent") { Description = "Show the zones below this one (default: the top level), e.g. site-a or site-a/3." };
+        var common = new CommonOptions();
+        var command = new Command("zones", "The zones of the network one level at a time: their origins, how many are alive and reporting, how fresh their data is.") { parent };
+        common.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string p = parse.GetValue(parent) ?? "";
+            if (!Core.Zones.ZonePath.TryParse(p, out _, out string? zoneError)) return Fail(ExitCodes.UsageError, $"--parent: {zoneError}");
+            return common.Run(parse, $"api/v1/zones?parent={Uri.EscapeDataString(p)}", ApiJsonContext.Default.ZonesResponse,
+                (stdout, format, zones) => ZonesOutput.Write(stdout, format, zones));
+        });
+        return command;
+    }
+
     private static int Fail(int code, string message)
     {
         Console.Error.WriteLine($"flowmesh: {message}");

@@ -36,6 +36,7 @@ internal sealed class AddressOwnership
     private readonly SketchHashKey _sketchKey;
     private readonly Dictionary<string, (long NewestStart, IpAddress128[] Addresses)> _announced = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly Lock _announcedGate = new();
     private readonly long _epochMicros;
     private ICaptureSource? _source;
     private IReadOnlyList<string>? _interfaces;
@@ -124,6 +125,21 @@ internal sealed class AddressOwnership
     }
 
     /// <summary>
+    /// A record just stored (the store's Written event): when it is its origin's newest, its announcement is taken from
+    /// the record the validator decoded, so <see cref="Refresh"/> does not read and decode it again. Thread-safe.
+    /// </summary>
+    public void Remember(VerifiedRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.Decoded is not { } decoded || decoded.Id != record.Id || record.Id.Origin == _self) return;
+        lock (_announcedGate)
+        {
+            if (_announced.TryGetValue(record.Id.Origin, out var known) && known.NewestStart >= record.Id.StartMicros) return;
+            _announced[record.Id.Origin] = (record.Id.StartMicros, decoded.MonitoredAddresses?.ToArray() ?? known.Addresses ?? []);
+        }
+    }
+
+    /// <summary>
     /// Re-reads the local addresses and the newest announcement of every other origin, and installs a new address map
     /// when anything changed (true then). <paramref name="members"/>: every member the gossip layer knows; their
     /// gossip endpoints, the discovery group and this PC's addresses at <paramref name="ownPort"/> mark monitor traffic.
@@ -133,26 +149,31 @@ internal sealed class AddressOwnership
         var local = AddressesOf(CapturedInterfaces());
         long oldest = nowMicros - Core.UnixMicros.FromDuration(AnnouncementLifetime);
         var announcements = new List<AddressAnnouncement>();
-        foreach (var digest in _store.Digest())
+        var announcing = new HashSet<string>(StringComparer.Ordinal);
+        lock (_announcedGate)
         {
-            if (digest.Origin == _self || digest.Count == 0 || digest.NewestStartMicros < oldest)
+            foreach (var digest in _store.Digest())
             {
-                _announced.Remove(digest.Origin);
-                continue;
+                if (digest.Origin == _self || digest.Count == 0 || digest.NewestStartMicros < oldest)
+                {
+                    _announced.Remove(digest.Origin);
+                    continue;
+                }
+                if (!_announced.TryGetValue(digest.Origin, out var known) || known.NewestStart != digest.NewestStartMicros)
+                {
+                    known = (digest.NewestStartMicros, ReadAnnouncement(digest.Origin) ?? known.Addresses ?? []);
+                    _announced[digest.Origin] = known;
+                }
+                announcements.Add(new AddressAnnouncement(digest.Origin, known.NewestStart, known.Addresses));
+                announcing.Add(digest.Origin);
             }
-            if (!_announced.TryGetValue(digest.Origin, out var known) || known.NewestStart != digest.NewestStartMicros)
-            {
-                known = (digest.NewestStartMicros, ReadAnnouncement(digest.Origin) ?? known.Addresses ?? []);
-                _announced[digest.Origin] = known;
-            }
-            announcements.Add(new AddressAnnouncement(digest.Origin, known.NewestStart, known.Addresses));
         }
         // Newcomers: a live member without a standing announcement owns its gossip address, as if announced now (so a
         // stale record of the address's previous holder loses, as a newer record would make it). Only for a lifetime
         // after it came alive: a member that never seals (--capture none, a relay) owns nothing.
         foreach (var m in members)
         {
-            if (!m.Alive || m.AliveSinceMicros < oldest || m.Origin == _self || _announced.ContainsKey(m.Origin)) continue;
+            if (!m.Alive || m.AliveSinceMicros < oldest || m.Origin == _self || announcing.Contains(m.Origin)) continue;
             announcements.Add(new AddressAnnouncement(m.Origin, nowMicros, [m.Address]));
         }
         var endpoints = members.Select(m => (m.Address, m.Port)).Append((DiscoveryGroup, (ushort)LanDiscoveryOptions.DefaultPort))

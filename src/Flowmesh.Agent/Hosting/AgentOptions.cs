@@ -45,6 +45,12 @@ internal sealed record AgentOptions
     public IPEndPoint Bind { get; init; } = new(IPAddress.Any, DefaultGossipPort);
 
     /// <summary>The address peers reach this node at; null = the bind address, or when that is a wildcard, this host's primary address.</summary>
+    /// <summary>
+    /// The operator's zone label (`--zone site-a` or `site-a/floor-3`); the agent's zone path is this label, then hashed
+    /// digits of its name (docs/zones.md "Zone paths"). Null: hashed digits only.
+    /// </summary>
+    public Core.Zones.ZonePath? Zone { get; init; }
+
     public IPEndPoint? Advertise { get; init; }
 
     /// <summary>The cluster key file. Default: &lt;data-dir&gt;/cluster.key, created (mode 0600) with a fresh key on first run.</summary>

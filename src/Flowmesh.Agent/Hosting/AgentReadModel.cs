@@ -18,6 +18,9 @@ namespace Flowmesh.Agent.Hosting;
 internal sealed partial class AgentReadModel : IAgentReadModel
 {
     public required NodeId Self { get; init; }
+
+    /// <summary>This agent's zone path (label, then hashed digits).</summary>
+    public required Core.Zones.ZonePath Zone { get; init; }
     public required AgentOptions Options { get; init; }
     /// <summary>Started with the agent: its uptime.</summary>
     public required Stopwatch Uptime { get; init; }
@@ -92,6 +95,7 @@ internal sealed partial class AgentReadModel : IAgentReadModel
                     book.ByOrigin().ToDictionary(p => p.Key, p => (IReadOnlyList<string>)[.. p.Value.Select(a => a.ToString())], StringComparer.Ordinal))
                 : null,
             Clock = ClockStatus(),
+            Zone = Zone.Text,
         };
     }
 

@@ -28,6 +28,7 @@ namespace Flowmesh.Agent.Hosting;
 internal sealed class AgentRuntime : IAsyncDisposable
 {
     private readonly AgentOptions _options;
+    private Core.Zones.ZonePath _zone = Core.Zones.ZonePath.Root;
     private readonly TextWriter _log;
     private readonly NodeId _self;
     private readonly Stopwatch _uptime = Stopwatch.StartNew();
@@ -103,14 +104,14 @@ internal sealed class AgentRuntime : IAsyncDisposable
             throw new AgentStartException(e.Message, e);
         }
         var sketchKey = SketchKeyDerivation.FromClusterKey(clusterKey);
+        // The hash is seeded by the cluster's sketch key, so every agent of the cluster computes the same path for a name.
+        _zone = Core.Zones.ZonePath.ForNode(_options.Zone ?? Core.Zones.ZonePath.Root, _options.Name, Core.Zones.ZonePath.DefaultDepth, Core.Zones.ZonePath.DefaultBranching, sketchKey.Fingerprint);
 
         // 3. Trust: this node's own key and every binding a previous run learned are pinned before any record arrives.
         var trust = new TrustedOrigins();
         int pinned = _database.OriginKeys.Pin(trust);
-        trust.OriginBound += SaveBinding;
-        // One sealer signs both the published epochs and their roll-ups: both are this node's own records.
-        var sealer = new RecordSealer(_database.Identity, _self);
-        _published = new OwnRecordPublisher(_database, sealer, _log);
+        trust.OriginBound += (origin, publicKey) => _database.OriginKeys.SaveBinding(origin, publicKey, _log);
+        _published = new OwnRecordPublisher(_database, new RecordSealer(_database.Identity, _self), _log);
 
         // The global view: built from the store on demand, at most once per epoch per window (ViewCache), and shared
         // by the API, the dashboard, the metrics and the detection rounds.
@@ -120,6 +121,9 @@ internal sealed class AgentRuntime : IAsyncDisposable
         // Automatic ownership (issue 12): this PC's captured addresses and the ones other origins announce in their records.
         var ownership = new AddressOwnership(_self.Value, _database.Records, sketchKey,
             TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, 6 * _options.EpochLength.Ticks)), _options.EpochLength);
+        // Records the validator (or the sealer) just decoded reach the view and the ownership decoded: never decoded twice.
+        _database.Records.Written += viewSource.Remember;
+        _database.Records.Written += ownership.Remember;
         var views = new ViewCache(viewSource);
         var detections = new DetectionRounds(views, new DetectionEngine());
 
@@ -169,8 +173,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         }
         _tasks.Add(replicator.RunAsync(_background.Token).ContinueWith(_ => { }, TaskScheduler.Default));
         _tasks.Add(_maintenance.RunAsync(_background.Token));
-        var rollups = new OwnRecordRollups(_database.Records, sealer, sketchKey, _options.Retention, _options.EpochLength, _log);
-        _tasks.Add(rollups.RunAsync(Core.UnixMicros.Now, _background.Token));
+        _tasks.Add(_published.RollUpAsync(sketchKey, _options.Retention, _options.EpochLength, _background.Token));
 
         // 5. LAN discovery: optional, and a network without multicast must not stop the agent.
         if (_options.Discovery) _discovery = ClusterJoin.StartDiscovery(_self, _peer, keyring, _database.FirstSequence, _log);
@@ -198,7 +201,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
             _capture = new CapturePipeline(source, new EpochSummarizerOptions
             {
                 Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
-                Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic,
+                Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
             }, _published.Publish, flows: _drillDown.Collector, log: _log);
             _capture.Start();
@@ -217,6 +220,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
                     Self = _self, Options = _options, Uptime = _uptime, PeerClock = _peerClock, Database = _database, Peer = _peer,
                     Validator = validator, Replication = replication, RetentionClock = retentionClock, Ownership = ownership,
                     Views = views, Published = _published, DrillDown = _drillDown, ApiRefusals = _apiRefusals, Capture = _capture,
+                    Zone = _zone,
                 };
                 _api = await AgentApi.StartAsync(apiEndpoint, readModel, cancellationToken,
                     app => { ViewEndpoints.Map(app, views, detections, _apiRefusals); _drillDown.MapEndpoint(app, _apiRefusals); },
@@ -244,18 +248,6 @@ internal sealed class AgentRuntime : IAsyncDisposable
 
     private IReadOnlyList<GossipAddress> AlivePeers() =>
         _peer is null ? [] : [.. _peer.Members.Where(m => m.State == MemberState.Alive && m.Id != _self).Select(m => m.Address)];
-
-    private void SaveBinding(NodeId origin, byte[] publicKey)
-    {
-        try
-        {
-            _database?.OriginKeys.Save(new Dictionary<NodeId, byte[]> { [origin] = publicKey });
-        }
-        catch (Exception e) when (e is AgentDatabaseException or Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
-        {
-            _log.WriteLine($"flowmesh: could not save the key binding of {origin}: {e.Message}");
-        }
-    }
 
     /// <summary>
     /// The clean stop (SIGTERM): capture ends and the partial epoch is sealed and stored; the node leaves the cluster

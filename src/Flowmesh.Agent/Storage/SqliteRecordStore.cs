@@ -7,7 +7,7 @@ namespace Flowmesh.Agent.Storage;
 
 /// <summary>
 /// The records table of <see cref="AgentDatabase"/>. Writes are durable when <see cref="Write"/> returns (WAL with
-/// synchronous=FULL: the commit is fsynced). Per-origin digests live in memory, loaded once at open and updated on
+/// synchronous=FULL: the commit is fsynced); <see cref="WriteAll"/> commits a replication session's records at once. Per-origin digests live in memory, loaded once at open and updated on
 /// every write and prune, so anti-entropy rounds never scan the table.
 /// <para>
 /// Retention, per length tier (<see cref="StorageOptions.Retention"/>), is <see cref="Prune"/> with the cutoffs
@@ -16,7 +16,7 @@ namespace Flowmesh.Agent.Storage;
 /// was pruned (a peer with longer retention would otherwise re-send it every round).
 /// </para>
 /// </summary>
-public sealed class SqliteRecordStore : IRecordStore
+public sealed partial class SqliteRecordStore : IRecordStore
 {
     /// <summary>Room for any hex or base64 digest up to SHA-512 with a prefix.</summary>
     public const int MaxContentHashLength = 160;
@@ -72,6 +72,13 @@ public sealed class SqliteRecordStore : IRecordStore
     /// <summary>Envelope bytes held.</summary>
     public long TotalBytes => Volatile.Read(ref _totalBytes);
 
+    /// <summary>
+    /// Raised after a record was stored (durably, not a duplicate), on the writing thread and outside the store's
+    /// lock, with the record as it was written (its <see cref="VerifiedRecord.Decoded"/> included): the view and the
+    /// address ownership take the decoded record from here instead of decoding the envelope again.
+    /// </summary>
+    public event Action<VerifiedRecord>? Written;
+
     /// <summary>Writes refused because the record starts before the horizon.</summary>
     public long RefusedBelowHorizon => Volatile.Read(ref _refusedBelowHorizon);
 
@@ -80,51 +87,55 @@ public sealed class SqliteRecordStore : IRecordStore
         lock (_digestLock) return [.. _digests.Values.OrderBy(d => d.Origin, StringComparer.Ordinal)];
     }
 
-    public IReadOnlyList<EpochId> IdsOf(string origin)
-    {
-        ArgumentNullException.ThrowIfNull(origin);
-        using var connection = _connections.OpenReader();
-        using var command = connection.Command(
-            "SELECT start_us, length_us FROM records WHERE origin = $origin ORDER BY start_us DESC, length_us DESC").With("$origin", origin);
-        using var reader = command.ExecuteReader();
-        var ids = new List<EpochId>();
-        while (reader.Read()) ids.Add(new EpochId(origin, reader.GetInt64(0), reader.GetInt64(1)));
-        return ids;
-    }
-
-    /// <summary>The latest end of <paramref name="origin"/>'s held records (µs), or null: where its next record may start.</summary>
-    public long? NewestEndOf(string origin)
-    {
-        using var connection = _connections.OpenReader();
-        using var command = connection.Command("SELECT MAX(start_us + length_us) FROM records WHERE origin = $origin").With("$origin", origin);
-        return command.ExecuteScalar() is long end ? end : null;
-    }
-
-    public bool Contains(EpochId id)
-    {
-        ArgumentNullException.ThrowIfNull(id.Origin);
-        using var connection = _connections.OpenReader();
-        using var command = connection.Command(
-            "SELECT 1 FROM records WHERE origin = $origin AND start_us = $start AND length_us = $length");
-        command.With("$origin", id.Origin).With("$start", id.StartMicros).With("$length", id.LengthMicros);
-        return command.ExecuteScalar() is not null;
-    }
-
-    public byte[]? Read(EpochId id)
-    {
-        ArgumentNullException.ThrowIfNull(id.Origin);
-        using var connection = _connections.OpenReader();
-        using var command = connection.Command(
-            "SELECT envelope FROM records WHERE origin = $origin AND start_us = $start AND length_us = $length");
-        command.With("$origin", id.Origin).With("$start", id.StartMicros).With("$length", id.LengthMicros);
-        return command.ExecuteScalar() as byte[];
-    }
-
     /// <summary>
     /// Stores a verified record, durably. False for a duplicate id (the first copy stays) and for a record that
     /// starts before its tier's horizon (<see cref="HorizonOf"/>: already pruned by retention).
     /// </summary>
-    public bool Write(VerifiedRecord record)
+    public bool Write(VerifiedRecord record) => WriteAll([record])[0];
+
+    /// <summary>
+    /// Stores verified records in one transaction: one commit (one fsync of the log) for all of them, durable when this
+    /// returns; a crash before that keeps none of them (their senders still hold them, and anti-entropy asks again).
+    /// For each, false for a duplicate id or a start before its tier's horizon (<see cref="HorizonOf"/>), as <see cref="Write"/>.
+    /// </summary>
+    public IReadOnlyList<bool> WriteAll(IReadOnlyList<VerifiedRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        foreach (var record in records) CheckBounds(record);
+        var stored = new bool[records.Count];
+        lock (_connections.WriteLock)
+        {
+            ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
+            var writer = _connections.Writer;
+            using (var transaction = records.Count > 1 ? writer.BeginTransaction() : null)
+            {
+                _insert.Transaction = transaction;
+                try
+                {
+                    for (int i = 0; i < records.Count; i++) stored[i] = Insert(records[i]);
+                    transaction?.Commit();
+                }
+                finally
+                {
+                    _insert.Transaction = null;
+                }
+            }
+            // Only once committed: a failed commit leaves the digests as the file is.
+            for (int i = 0; i < records.Count; i++)
+            {
+                if (!stored[i]) continue;
+                var record = records[i];
+                Interlocked.Add(ref _totalBytes, record.SignedEnvelope.Length);
+                if (record.Id.LengthMicros > Volatile.Read(ref _longestEpoch)) Volatile.Write(ref _longestEpoch, record.Id.LengthMicros);
+                lock (_digestLock) Add(record.Id);
+            }
+        }
+        for (int i = 0; i < records.Count; i++)
+            if (stored[i]) Written?.Invoke(records[i]);
+        return stored;
+    }
+
+    private static void CheckBounds(VerifiedRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(record.ContentHash);
@@ -135,29 +146,26 @@ public sealed class SqliteRecordStore : IRecordStore
             throw new ArgumentException($"a signed envelope is 1..{SignedRecord.MaxEncodedLength} bytes, got {record.SignedEnvelope.Length}", nameof(record));
         if (record.ContentHash.Length is 0 or > MaxContentHashLength)
             throw new ArgumentException($"a content hash is 1..{MaxContentHashLength} characters, got {record.ContentHash.Length}", nameof(record));
-        lock (_connections.WriteLock)
+    }
+
+    /// <summary>One row, under the write lock (in the caller's transaction when there is one); true when it was new.</summary>
+    private bool Insert(VerifiedRecord record)
+    {
+        if (record.Id.StartMicros < _horizons[_retention.TierOf(record.Id.LengthMicros)])
         {
-            ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
-            if (record.Id.StartMicros < _horizons[_retention.TierOf(record.Id.LengthMicros)])
-            {
-                Interlocked.Increment(ref _refusedBelowHorizon);
-                return false;
-            }
-            var p = _insert.Parameters;
-            p[0].Value = record.Id.Origin;
-            p[1].Value = record.Id.StartMicros;
-            p[2].Value = record.Id.LengthMicros;
-            p[3].Value = record.ContentHash;
-            p[4].Value = record.SignedEnvelope;
-            p[5].Value = (long)record.SignedEnvelope.Length;
-            p[6].Value = Core.UnixMicros.Now(_time);
-            p[7].Value = string.Equals(record.Id.Origin, _self, StringComparison.Ordinal) ? 1L : 0L;
-            if (_insert.ExecuteNonQuery() == 0) return false;
-            Interlocked.Add(ref _totalBytes, record.SignedEnvelope.Length);
-            if (record.Id.LengthMicros > Volatile.Read(ref _longestEpoch)) Volatile.Write(ref _longestEpoch, record.Id.LengthMicros);
-            lock (_digestLock) Add(record.Id);
-            return true;
+            Interlocked.Increment(ref _refusedBelowHorizon);
+            return false;
         }
+        var p = _insert.Parameters;
+        p[0].Value = record.Id.Origin;
+        p[1].Value = record.Id.StartMicros;
+        p[2].Value = record.Id.LengthMicros;
+        p[3].Value = record.ContentHash;
+        p[4].Value = record.SignedEnvelope;
+        p[5].Value = (long)record.SignedEnvelope.Length;
+        p[6].Value = Core.UnixMicros.Now(_time);
+        p[7].Value = string.Equals(record.Id.Origin, _self, StringComparison.Ordinal) ? 1L : 0L;
+        return _insert.ExecuteNonQuery() != 0;
     }
 
     /// <summary>
@@ -191,67 +199,6 @@ public sealed class SqliteRecordStore : IRecordStore
             }
             return new PruneResult(deleted.Count, bytes, _horizons[0]);
         }
-    }
-
-    /// <summary>
-    /// Records whose epoch overlaps [fromMicros, toMicros), oldest first; of one origin when given; at most
-    /// <paramref name="limit"/> of them (envelopes are in memory at once: page with a later fromMicros).
-    /// </summary>
-    public IReadOnlyList<StoredRecord> RecordsBetween(long fromMicros, long toMicros, string? origin = null, int limit = int.MaxValue)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        using var connection = _connections.OpenReader();
-        using var command = connection.Command(
-            "SELECT origin, start_us, length_us, content_hash, envelope, received_us, own FROM records " +
-            // The lower bound on start_us lets the index skip everything that ends before fromMicros: no epoch held is
-            // longer than the longest one ever written.
-            "WHERE start_us >= $lowest AND start_us < $to AND start_us + length_us > $from" + (origin is null ? "" : " AND origin = $origin") +
-            " ORDER BY start_us, origin, length_us LIMIT $limit");
-        long lowest = fromMicros < long.MinValue + Volatile.Read(ref _longestEpoch) ? long.MinValue : fromMicros - Volatile.Read(ref _longestEpoch);
-        command.With("$lowest", lowest).With("$from", fromMicros).With("$to", toMicros).With("$limit", (long)limit);
-        if (origin is not null) command.With("$origin", origin);
-        return ReadRecords(command);
-    }
-
-    /// <summary>The newest held record of every origin (largest start, then longest), ordered by origin.</summary>
-    public IReadOnlyList<StoredRecord> NewestPerOrigin()
-    {
-        using var connection = _connections.OpenReader();
-        using var command = connection.Command("""
-            SELECT origin, start_us, length_us, content_hash, envelope, received_us, own FROM (
-                SELECT *, row_number() OVER (PARTITION BY origin ORDER BY start_us DESC, length_us DESC) AS rank FROM records)
-            WHERE rank = 1 ORDER BY origin
-            """);
-        return ReadRecords(command);
-    }
-
-    /// <summary>Count, bytes and span of starts held per origin, ordered by origin.</summary>
-    public IReadOnlyList<OriginUsage> UsageByOrigin()
-    {
-        using var connection = _connections.OpenReader();
-        using var command = connection.Command(
-            "SELECT origin, count(*), sum(size), min(start_us), max(start_us) FROM records GROUP BY origin ORDER BY origin");
-        using var reader = command.ExecuteReader();
-        var usage = new List<OriginUsage>();
-        while (reader.Read())
-            usage.Add(new OriginUsage(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
-        return usage;
-    }
-
-    private IReadOnlyList<StoredRecord> ReadRecords(SqliteCommand command)
-    {
-        using var reader = command.ExecuteReader();
-        var records = new List<StoredRecord>();
-        while (reader.Read())
-        {
-            records.Add(new StoredRecord(
-                new EpochId(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)),
-                reader.GetString(3),
-                (byte[])reader.GetValue(4),
-                Core.UnixMicros.ToInstant(reader.GetInt64(5)),
-                reader.GetInt64(6) != 0));
-        }
-        return records;
     }
 
     private void Add(EpochId id)

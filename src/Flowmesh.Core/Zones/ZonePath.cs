@@ -19,6 +19,10 @@ public sealed class ZonePath : IEquatable<ZonePath>, IComparable<ZonePath>
     public const int MaxSegmentLength = 32;
     public const int MaxBytes = 63;
 
+    /// <summary>The agent's default: paths of 5 segments (label included) of base-10 digits, room for 10^5 leaf zones (docs/zones.md).</summary>
+    public const int DefaultDepth = 5;
+    public const int DefaultBranching = 10;
+
     private readonly string[] _segments;
 
     private ZonePath(string[] segments, string text)

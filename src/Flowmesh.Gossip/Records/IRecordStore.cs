@@ -25,4 +25,21 @@ public interface IRecordStore
     /// whatever its content: the first copy stays).
     /// </summary>
     bool Write(VerifiedRecord record);
+
+    /// <summary>
+    /// Stores several verified records, all durable when this returns; for each, whether it was stored (false: a
+    /// duplicate, as for <see cref="Write"/>). The default writes them one by one; a store with transactions commits
+    /// them together, so a replication session's records cost one commit, not one each.
+    /// </summary>
+    IReadOnlyList<bool> WriteAll(IReadOnlyList<VerifiedRecord> records) => [.. records.Select(Write)];
+
+    /// <summary>
+    /// Every record id held whose epoch starts in [fromMicros, toMicros), in no particular order. The default lists
+    /// every origin's ids; a store with an index on starts answers from it (a view window reads only its own ids).
+    /// </summary>
+    IReadOnlyList<EpochId> IdsStartingBetween(long fromMicros, long toMicros) =>
+        [.. Digest().SelectMany(d => IdsOf(d.Origin)).Where(id => id.StartMicros >= fromMicros && id.StartMicros < toMicros)];
+
+    /// <summary>The start of the oldest record held for <paramref name="origin"/>, or null when none is held.</summary>
+    long? OldestStartOf(string origin) => IdsOf(origin) is { Count: > 0 } ids ? ids.Min(id => id.StartMicros) : null;
 }

@@ -50,7 +50,8 @@ public sealed class MemoryRecordStore : IRecordStore
         ArgumentNullException.ThrowIfNull(record);
         lock (_lock)
         {
-            if (!_records.TryAdd(record.Id, record)) return false;
+            // Only the envelope is kept, as in the agent's store: a simulator's thousands of stores must not hold decoded records.
+            if (!_records.TryAdd(record.Id, record.Decoded is null ? record : record with { Decoded = null })) return false;
             if (!_origins.TryGetValue(record.Id.Origin, out var state)) _origins[record.Id.Origin] = state = new OriginState();
             state.Ids.Add(record.Id);
             state.Fingerprint ^= OriginDigest.IdHash(record.Id);

@@ -151,8 +151,7 @@ public sealed class RecordReplicator
         var reply = await AskAsync(peer, new ExchangeRequest(wants, pushes), cancellationToken).ConfigureAwait(false);
         Counters.Pushed(pushes.Count);
         if (reply is not RecordsReply records) return Failed(reply);
-        foreach (var envelope in records.Envelopes)
-            RecordIntake.Admit(_store, _verifier, envelope, Counters, pulled: true);
+        RecordIntake.AdmitAll(_store, _verifier, records.Envelopes, Counters, pulled: true);
         Counters.SessionCompleted();
         return true;
     }

@@ -27,6 +27,6 @@ public sealed class RecordSealer
         if (!string.Equals(record.Id.Origin, Self.Value, StringComparison.Ordinal))
             throw new ArgumentException($"record origin {record.Id.Origin} is not this node ({Self})", nameof(record));
         var envelope = SignedRecord.Create(_identity, Self, record.Encode()).Encode();
-        return new VerifiedRecord(record.Id, record.ContentHash, envelope);
+        return new VerifiedRecord(record.Id, record.ContentHash, envelope) { Decoded = record };
     }
 }

@@ -97,6 +97,7 @@ public sealed class RecordSyncServer
         // The initiator keeps its pushes within the budget; one that does not gets only the budget's worth processed
         // (each push costs a signature verification here).
         long pushed = 0;
+        var admitted = new List<byte[]>(request.Pushes.Count);
         for (var i = 0; i < request.Pushes.Count; i++)
         {
             var envelope = request.Pushes[i];
@@ -106,8 +107,9 @@ public sealed class RecordSyncServer
                 break;
             }
             pushed += envelope.Length;
-            RecordIntake.Admit(_store, _verifier, envelope, Counters, pulled: false);
+            admitted.Add(envelope);
         }
+        RecordIntake.AdmitAll(_store, _verifier, admitted, Counters, pulled: false);
 
         var now = RecordValidator.NowMicros(_time);
         var wanted = request.Wants.Where(id => !_options.Retention.Expired(id, now)).Take(_options.MaxWantsPerSession).ToList();

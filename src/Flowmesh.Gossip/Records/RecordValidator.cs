@@ -103,7 +103,7 @@ public sealed class RecordValidator : IRecordVerifier
 
         if (!_trust.TryAccept(signed, out rejection)) return rejection;
         if (skewed) Interlocked.Increment(ref _acceptedSkewed);
-        verified = new VerifiedRecord(id, epoch.ContentHash, signed.Encode());
+        verified = new VerifiedRecord(id, epoch.ContentHash, signed.Encode()) { Decoded = epoch };
         return null;
     }
 

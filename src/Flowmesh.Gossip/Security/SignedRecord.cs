@@ -140,8 +140,7 @@ public sealed class SignedRecord
         // Exact length: trailing bytes would be unsigned data riding along.
         if (data.Length - at != (long)recordLength + SignatureLength) return false;
 
-        using (var key = SigningAlgorithm.TryImportPublicKey(publicKey))
-            if (key is null) return false;
+        if (!SigningAlgorithm.IsValidPublicKey(publicKey)) return false;
 
         if (!NodeId.IsValidName(originText)) return false; // --name's rules: an origin reaches views, logs and the dashboard
         record = new SignedRecord(data.ToArray(), new NodeId(originText), publicKey, at, recordLength);
@@ -151,7 +150,12 @@ public sealed class SignedRecord
     internal bool HasValidSignature()
     {
         using var key = SigningAlgorithm.TryImportPublicKey(PublicKey);
-        if (key is null) return false;
+        return key is not null && HasValidSignature(key);
+    }
+
+    /// <summary>Verifies with <paramref name="key"/>, already imported from <see cref="PublicKey"/> (the caller checked they are the same).</summary>
+    internal bool HasValidSignature(ECDsa key)
+    {
         var signedLength = _encoded.Length - SignatureLength;
         return key.VerifyHash(SignedHash(_encoded.AsSpan(0, signedLength)), _encoded.AsSpan(signedLength),
             DSASignatureFormat.IeeeP1363FixedFieldConcatenation);

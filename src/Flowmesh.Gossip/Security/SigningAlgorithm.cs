@@ -33,6 +33,32 @@ internal static class SigningAlgorithm
         return curve.IsNamed && (curve.Oid.Value == P256Oid || curve.Oid.FriendlyName is "nistP256" or "ECDSA_P256");
     }
 
+    /// <summary>Keys <see cref="IsValidPublicKey"/> remembers; past this the memory starts again (a flood of new keys costs imports, not memory).</summary>
+    public const int ValidKeyMemory = 16_384;
+
+    private static readonly HashSet<string> ValidKeys = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether <paramref name="spki"/> is exactly one P-256 SubjectPublicKeyInfo with its point on the curve, as
+    /// <see cref="TryImportPublicKey"/> decides. Importing validates the point (a scalar multiplication, about as dear
+    /// as a verification), so keys that passed are remembered: every record of an origin carries the same key.
+    /// </summary>
+    public static bool IsValidPublicKey(ReadOnlySpan<byte> spki)
+    {
+        if (spki.Length != PublicKeyLength || !spki.StartsWith(P256Prefix)) return false;
+        var text = Convert.ToBase64String(spki);
+        lock (ValidKeys)
+            if (ValidKeys.Contains(text)) return true;
+        using (var key = TryImportPublicKey(spki))
+            if (key is null) return false;
+        lock (ValidKeys)
+        {
+            if (ValidKeys.Count >= ValidKeyMemory) ValidKeys.Clear();
+            ValidKeys.Add(text);
+        }
+        return true;
+    }
+
     /// <summary>Imports a peer's public key; null for anything that is not exactly one P-256 SubjectPublicKeyInfo.</summary>
     public static ECDsa? TryImportPublicKey(ReadOnlySpan<byte> spki)
     {

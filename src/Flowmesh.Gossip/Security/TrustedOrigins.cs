@@ -14,6 +14,9 @@ namespace Flowmesh.Gossip.Security;
 public sealed class TrustedOrigins
 {
     private readonly Dictionary<NodeId, byte[]> _keys = [];
+    // Bound keys imported once: importing validates the point, which costs about as much as the verification itself.
+    // Bindings never change, so an entry never goes stale; each instance is used under its own lock.
+    private readonly Dictionary<NodeId, ECDsa> _verifiers = [];
     private readonly object _lock = new();
 
     public TrustedOrigins(int maxOrigins = 100_000)
@@ -108,7 +111,7 @@ public sealed class TrustedOrigins
     {
         newlyBound = false;
         // Signature first: an unsigned claim must never create a binding.
-        if (!record.HasValidSignature()) return RecordRejection.BadSignature;
+        if (!HasValidSignature(record)) return RecordRejection.BadSignature;
         lock (_lock)
         {
             if (_keys.TryGetValue(record.Origin, out var bound))
@@ -118,5 +121,22 @@ public sealed class TrustedOrigins
             newlyBound = true;
             return null;
         }
+    }
+
+    /// <summary>With the origin's bound key when the record carries it (imported once), else with the record's own key.</summary>
+    private bool HasValidSignature(SignedRecord record)
+    {
+        ECDsa? verifier = null;
+        lock (_lock)
+        {
+            if (_keys.TryGetValue(record.Origin, out var bound) && CryptographicOperations.FixedTimeEquals(bound, record.PublicKey)
+                && !_verifiers.TryGetValue(record.Origin, out verifier))
+            {
+                verifier = SigningAlgorithm.TryImportPublicKey(bound);
+                if (verifier is not null) _verifiers[record.Origin] = verifier;
+            }
+        }
+        if (verifier is null) return record.HasValidSignature();
+        lock (verifier) return record.HasValidSignature(verifier);
     }
 }

@@ -89,6 +89,71 @@ public sealed class RecordStoreTests : IDisposable
     }
 
     [Fact]
+    public void IdsStartingInAWindowAndOldestStartsMatchTheDefaultsComputedFromEveryId()
+    {
+        using var database = _fixture.Open();
+        var random = new Random(11);
+        for (int i = 0; i < 60; i++)
+            database.Records.Write(StorageFixture.Record($"node-{random.Next(4)}", random.Next(0, 40) * Minute, lengthMicros: random.Next(1, 3) * Minute));
+        IRecordStore generic = database.Records;
+        var every = database.Records.Digest().SelectMany(d => database.Records.IdsOf(d.Origin)).ToList();
+        foreach (var (from, to) in new[] { (0L, 40 * Minute), (5 * Minute, 6 * Minute), (10 * Minute, 25 * Minute), (39 * Minute, 90 * Minute), (-Minute, 0L) })
+        {
+            var expected = every.Where(id => id.StartMicros >= from && id.StartMicros < to).Select(id => id.ToString()).Order();
+            Assert.Equal(expected, database.Records.IdsStartingBetween(from, to).Select(id => id.ToString()).Order());
+            Assert.Equal(expected, generic.IdsStartingBetween(from, to).Select(id => id.ToString()).Order());
+        }
+        foreach (var origin in new[] { "node-0", "node-1", "node-2", "node-3", "node-9" })
+            Assert.Equal(every.Where(id => id.Origin == origin).Select(id => (long?)id.StartMicros).DefaultIfEmpty(null).Min(), database.Records.OldestStartOf(origin));
+    }
+
+    [Fact]
+    public void WrittenIsRaisedOnceForEveryStoredRecordAndNeverForADuplicateOrARefusal()
+    {
+        var clock = new ManualTime(DateTimeOffset.UnixEpoch.AddMinutes(100));
+        using var database = _fixture.Open(new StorageOptions { Retention = Flowmesh.Gossip.Records.RecordRetention.Flat(TimeSpan.FromMinutes(30)) }, clock);
+        var seen = new List<VerifiedRecord>();
+        database.Records.Written += seen.Add;
+        var first = StorageFixture.Record("node-a", 80 * Minute);
+        Assert.True(database.Records.Write(first));
+        Assert.False(database.Records.Write(StorageFixture.Record("node-a", 80 * Minute, salt: 5)));
+        database.Records.Prune(clock.GetUtcNow());
+        Assert.False(database.Records.Write(StorageFixture.Record("node-b", 10 * Minute))); // below the horizon
+        Assert.Same(first, Assert.Single(seen));
+    }
+
+    [Fact]
+    public void WriteAllCommitsASessionTogetherAndAnswersForEachRecordAsWriteWould()
+    {
+        var clock = new ManualTime(DateTimeOffset.UnixEpoch.AddMinutes(100));
+        var held = new List<EpochId>();
+        using (var database = _fixture.Open(new StorageOptions { Retention = Flowmesh.Gossip.Records.RecordRetention.Flat(TimeSpan.FromMinutes(30)) }, clock))
+        {
+            var seen = new List<EpochId>();
+            database.Records.Written += r => seen.Add(r.Id);
+            var before = StorageFixture.Record("node-a", 80 * Minute);
+            Assert.True(database.Records.Write(before));
+            database.Records.Prune(clock.GetUtcNow()); // horizon at 70 min
+            var batch = new[]
+            {
+                StorageFixture.Record("node-a", 81 * Minute),
+                StorageFixture.Record("node-a", 80 * Minute, salt: 3), // held already
+                StorageFixture.Record("node-b", 81 * Minute),
+                StorageFixture.Record("node-b", 81 * Minute, salt: 4), // twice in one batch: the first copy stays
+                StorageFixture.Record("node-c", 10 * Minute),          // before the horizon
+            };
+            Assert.Equal([true, false, true, false, false], database.Records.WriteAll(batch));
+            Assert.Equal(batch[2].SignedEnvelope, database.Records.Read(batch[2].Id));
+            Assert.Equal([before.Id, batch[0].Id, batch[2].Id], seen);
+            held.AddRange(seen);
+            AssertMatches(database.Records, held);
+            Assert.Empty(database.Records.WriteAll([]));
+        }
+        using (var database = _fixture.Open(new StorageOptions { Retention = Flowmesh.Gossip.Records.RecordRetention.Flat(TimeSpan.FromMinutes(30)) }, clock))
+            AssertMatches(database.Records, held);
+    }
+
+    [Fact]
     public void NewestPerOriginUsageAndTheOwnFlag()
     {
         var clock = new ManualTime(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));

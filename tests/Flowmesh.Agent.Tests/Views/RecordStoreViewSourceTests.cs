@@ -59,6 +59,46 @@ public sealed class RecordStoreViewSourceTests
         Assert.Equal(1, Assert.Single(view.Coverage.Origins, o => o.Origin == "node-2").SettledEpochs);
     }
 
+    [Fact]
+    public void RecordsHandedOverDecodedAreNeverReadBackAndOldestStartsFollowRetention()
+    {
+        using var fixture = new Storage.StorageFixture();
+        var clock = new Storage.ManualTime(DateTimeOffset.UnixEpoch.AddTicks((T0 + 70 * Second) * TimeSpan.TicksPerMicrosecond));
+        using var database = fixture.Open(new Flowmesh.Agent.Storage.StorageOptions { Retention = Flowmesh.Gossip.Records.RecordRetention.Flat(TimeSpan.FromSeconds(50)) }, clock);
+        var traffic = Generate(seed: 5, origins: 2, start: T0, seconds: 60);
+        var identity = NodeIdentity.Generate();
+        VerifiedRecord Verified(EpochRecord r) =>
+            new(r.Id, r.ContentHash, SignedRecord.Create(identity, new NodeId(r.Id.Origin), r.Encode()).Encode());
+        var source = new RecordStoreViewSource(database.Records, Key,
+            () => [new ExpectedOrigin("node-0", OriginLiveness.Alive), new ExpectedOrigin("node-1", OriginLiveness.Alive)], clock, Epoch);
+
+        // Stored before the source listens, and without the decoded record: read back and decoded, once.
+        var early = traffic.Records.Where(r => r.Id.StartMicros < T0 + 10 * Second).ToList();
+        foreach (var r in early) Assert.True(database.Records.Write(Verified(r)));
+        database.Records.Written += source.Remember;
+        var late = traffic.Records.Except(early).ToList();
+        foreach (var r in late) Assert.True(database.Records.Write(Verified(r) with { Decoded = r }));
+
+        var all = source.RecordsOverlapping(T0, T0 + 60 * Second);
+        Assert.Equal(traffic.Records.Select(r => r.Id.ToString()).Order(), all.Select(r => r.Id.ToString()).Order());
+        foreach (var r in late) Assert.Same(r, all.Single(a => a.Id == r.Id));
+        Assert.Equal(early.Count, source.Decodes);
+        source.RecordsOverlapping(T0, T0 + 60 * Second);
+        Assert.Equal(early.Count, source.Decodes);
+        Assert.All(source.ExpectedOrigins(), o => Assert.Equal(traffic.Records.Where(r => r.Id.Origin == o.Origin).Min(r => r.Id.StartMicros), o.SinceMicros));
+
+        // Retention takes the first 20 s (it keeps what started within 50 s of now, T0 + 70 s), and a record arrives:
+        // the origins are expected from their oldest record still held, not from a pruned one.
+        Assert.True(database.Records.Prune(clock.GetUtcNow()).RecordsDeleted > 0);
+        var next = Generate(seed: 6, origins: 2, start: T0 + 60 * Second, seconds: 10).Records;
+        foreach (var r in next) Assert.True(database.Records.Write(Verified(r) with { Decoded = r }));
+        Assert.Equal(traffic.Records.Concat(next).Count(r => r.Id.StartMicros >= T0 + 20 * Second),
+            source.RecordsOverlapping(T0, T0 + 70 * Second).Count);
+        Assert.All(source.ExpectedOrigins(), o => Assert.Equal(
+            traffic.Records.Concat(next).Where(r => r.Id.Origin == o.Origin && r.Id.StartMicros >= T0 + 20 * Second).Min(r => r.Id.StartMicros), o.SinceMicros));
+        Assert.Equal(early.Count, source.Decodes);
+    }
+
     private sealed class MemoryStore : IRecordStore
     {
         private readonly Dictionary<EpochId, byte[]> _records = [];

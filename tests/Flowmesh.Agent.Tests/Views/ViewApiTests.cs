@@ -311,6 +311,25 @@ public sealed class ViewApiTests(ViewApiFixture fixture) : IClassFixture<ViewApi
         return new string(chars);
     }
 
+    /// <summary>These records name no zone (older builds): every origin is unplaced, and bad parents are 400s.</summary>
+    [Fact]
+    public async Task ZonesPlaceOriginsByTheirRecordsAndRefuseBadParents()
+    {
+        var root = await Ok("/api/v1/zones?window=5m");
+        Assert.Equal(["window", "parent", "zones", "here", "unplaced"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Empty(root.GetProperty("zones").EnumerateArray());
+        var unplaced = root.GetProperty("unplaced");
+        Assert.Equal(5, unplaced.GetProperty("origins").GetInt32()); // four reporting, and node-9 (dead, nothing sent)
+        Assert.Equal(4, unplaced.GetProperty("reporting").GetInt32());
+        Assert.Contains("node-9", unplaced.GetProperty("members").EnumerateArray().Select(m => m.GetString()));
+        foreach (string bad in new[] { "parent=Site", "parent=a//b", "parent=a&parent=b", "parent=a&by=x" })
+        {
+            var (status, body) = await Get("/api/v1/zones?" + bad);
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.False(string.IsNullOrEmpty(body.GetProperty("error").GetString()));
+        }
+    }
+
     private async Task<JsonElement> Ok(string path)
     {
         var (status, body) = await Get(path);

@@ -93,10 +93,34 @@ public sealed class SignedRecordTests : IDisposable
     }
 
     [Fact]
+    public void Once_an_origin_is_bound_and_its_key_kept_imported_every_record_is_still_verified()
+    {
+        var trust = new TrustedOrigins();
+        var encoded = SignedRecord.Create(_a, A, _record).Encode();
+        Assert.True(trust.TryAccept(encoded, out _, out _)); // binds A; its key is imported once from here on
+        Assert.True(trust.TryAccept(encoded, out _, out _));
+        AssertTamperingRefused(trust, encoded);
+        Assert.False(trust.TryAccept(SignedRecord.Create(_b, A, _record).Encode(), out _, out var forged));
+        Assert.Equal(RecordRejection.KeyMismatch, forged);
+
+        // The remembered key check does not vouch for a neighbour: A's key with one bit of its point changed is off the curve.
+        var offCurve = (byte[])encoded.Clone();
+        offCurve[4 + A.Value.Length + _a.PublicKey.Length - 1] ^= 0x01;
+        Assert.False(SignedRecord.TryDecode(offCurve, out _, out var malformed));
+        Assert.Equal(RecordRejection.Malformed, malformed);
+    }
+
+    [Fact]
     public void Tampered_record_bytes_are_rejected()
     {
         var trust = new TrustedOrigins();
         var encoded = SignedRecord.Create(_a, A, _record).Encode();
+        AssertTamperingRefused(trust, encoded);
+    }
+
+    /// <summary>One bit flipped in the record, near its end, in the signature's first and last byte: each a bad signature.</summary>
+    private void AssertTamperingRefused(TrustedOrigins trust, byte[] encoded)
+    {
         var recordStart = 8 + A.Value.Length + _a.PublicKey.Length;
         foreach (var offset in new[] { recordStart, recordStart + 1500, encoded.Length - 65, encoded.Length - 1 })
         {

@@ -1,0 +1,70 @@
+using Flowmesh.Core.Views;
+
+namespace Flowmesh.Core.Zones;
+
+/// <summary>One zone in a <see cref="ZoneCensus"/>: its origins, how many are alive and reporting, how fresh its newest data is.</summary>
+/// <param name="Members">The origins' names when the zone has at most <see cref="ZoneCensus.MaxListedMembers"/>; else empty.</param>
+public sealed record ZoneCount(ZonePath Zone, int Origins, int Alive, int Reporting, TimeSpan? NewestDataAge, IReadOnlyList<string> Members);
+
+/// <summary>
+/// The zones one level below a parent, as one view sees them (`flowmesh zones`, GET /api/v1/zones): each origin is
+/// placed by the zone its newest record in the window names. One level at a time, so a network of 10,000 PCs is
+/// browsed zone by zone and never listed whole. Origins without a record in the window, or whose records name no
+/// zone, have no known place and are counted apart.
+/// </summary>
+public sealed record ZoneCensus(ZonePath Parent, IReadOnlyList<ZoneCount> Zones, ZoneCount? Here, ZoneCount Unplaced)
+{
+    public const int MaxListedMembers = 32;
+
+    public static ZoneCensus Of(GlobalView view, ZonePath parent)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(parent);
+        var zoneOf = new Dictionary<string, ZonePath>(StringComparer.Ordinal);
+        var newestStart = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var r in view.Records)
+        {
+            if (newestStart.TryGetValue(r.Id.Origin, out long start) && start >= r.Id.StartMicros) continue;
+            newestStart[r.Id.Origin] = r.Id.StartMicros;
+            if (r.Zone is { } zone) zoneOf[r.Id.Origin] = zone;
+            else zoneOf.Remove(r.Id.Origin);
+        }
+        var children = new Dictionary<ZonePath, List<OriginCoverage>>();
+        var here = new List<OriginCoverage>();
+        var unplaced = new List<OriginCoverage>();
+        foreach (var origin in view.Contributions().Origins.Select(o => o.Coverage))
+        {
+            if (!zoneOf.TryGetValue(origin.Origin, out var zone))
+            {
+                if (parent.IsRoot) unplaced.Add(origin);
+                continue;
+            }
+            if (!parent.Contains(zone)) continue;
+            if (zone.Depth == parent.Depth)
+            {
+                here.Add(origin);
+                continue;
+            }
+            var child = zone.Prefix(parent.Depth + 1);
+            if (!children.TryGetValue(child, out var list)) children[child] = list = [];
+            list.Add(origin);
+        }
+        return new ZoneCensus(
+            parent,
+            [.. children.OrderBy(c => c.Key).Select(c => Count(c.Key, c.Value, view.NowMicros))],
+            here.Count > 0 ? Count(parent, here, view.NowMicros) : null,
+            Count(parent, unplaced, view.NowMicros));
+    }
+
+    private static ZoneCount Count(ZonePath zone, List<OriginCoverage> origins, long nowMicros)
+    {
+        long? newest = origins.Max(o => o.NewestEndMicros);
+        return new ZoneCount(
+            zone,
+            origins.Count,
+            origins.Count(o => o.State == OriginLiveness.Alive),
+            origins.Count(o => o.Records > 0),
+            newest is { } n ? UnixMicros.ToDuration(Math.Max(0, nowMicros - n)) : null,
+            origins.Count <= MaxListedMembers ? [.. origins.Select(o => o.Origin).Order(StringComparer.Ordinal)] : []);
+    }
+}
