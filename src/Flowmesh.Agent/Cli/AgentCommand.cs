@@ -29,14 +29,18 @@ internal static class AgentCommand
         var profile = new Option<string>("--profile") { Description = "Failure detection timing: lan (wired) or wifi (laptops on Wi-Fi).", DefaultValueFactory = _ => "lan" };
         profile.AcceptOnlyFromAmong("lan", "wifi");
         var noDiscovery = new Option<bool>("--no-discovery") { Description = "Do not look for peers by LAN multicast." };
-        var retention = new Option<string>("--retention") { Description = "Delete records older than this (1h..3650d).", DefaultValueFactory = _ => $"{AgentOptions.DefaultRetentionAge.TotalDays.ToString(CultureInfo.InvariantCulture)}d" };
+        var retention = new Option<string>("--retention") { Description = "Delete raw epoch records older than this (2h..3650d); roll-ups are kept longer.", DefaultValueFactory = _ => Hours(AgentOptions.DefaultRetentionAge) };
+        var retentionMinutes = new Option<string>("--retention-1m") { Description = "Delete 1 min roll-ups older than this (1h..3650d).", DefaultValueFactory = _ => Days(AgentOptions.DefaultMinuteRetention) };
+        var retentionTenMinutes = new Option<string>("--retention-10m") { Description = "Delete 10 min roll-ups older than this (1h..3650d).", DefaultValueFactory = _ => Days(AgentOptions.DefaultTenMinuteRetention) };
+        var retentionHours = new Option<string>("--retention-1h") { Description = "Delete 1 h roll-ups older than this (1h..3650d).", DefaultValueFactory = _ => Days(AgentOptions.DefaultHourRetention) };
         var apiAllowHost = new Option<string[]>("--api-allow-host") { Description = "Also answer API requests whose Host is this name (the API answers loopback names and IP addresses only, against DNS rebinding); repeatable." };
         var zone = new Option<string?>("--zone") { Description = "This PC's zone label, such as a site, floor or subnet (site-a, or site-a/floor-3): aggregation stays inside it first. Default: none; hashed digits of the name balance zone sizes (docs/zones.md)." };
-        var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest records go first.", DefaultValueFactory = _ => AgentOptions.DefaultRetentionMib };
+        var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest raw records go first, then the oldest roll-ups.", DefaultValueFactory = _ => AgentOptions.DefaultRetentionMib };
 
         var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
         {
-            name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMib, apiAllowHost, apiTokenFile, zone,
+            name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMinutes, retentionTenMinutes, retentionHours, retentionMib,
+            apiAllowHost, apiTokenFile, zone,
         };
         command.SetAction(parse =>
         {
@@ -45,6 +49,10 @@ internal static class AgentCommand
                 parse.GetValue(join) ?? [], parse.GetValue(bind)!, parse.GetValue(advertise), parse.GetValue(keyFile),
                 parse.GetValue(api)!, parse.GetValue(epoch)!, parse.GetValue(profile)!, !parse.GetValue(noDiscovery),
                 parse.GetValue(retention)!, parse.GetValue(retentionMib), out string? error);
+            if (options is not null)
+            {
+                options = WithRollupRetention(options, parse.GetValue(retentionMinutes)!, parse.GetValue(retentionTenMinutes)!, parse.GetValue(retentionHours)!, out error);
+            }
             if (options is not null)
             {
                 var hosts = parse.GetValue(apiAllowHost) ?? [];
@@ -156,6 +164,21 @@ internal static class AgentCommand
         error = options.Validate();
         return error is null ? options : null;
     }
+
+    /// <summary>The roll-up tiers' retention flags (docs/epoch-records.md "Roll-ups"), checked with the rest of the options.</summary>
+    private static AgentOptions? WithRollupRetention(AgentOptions options, string minutes, string tenMinutes, string hours, out string? error)
+    {
+        if (DurationText.Parse(minutes, "--retention-1m", AgentOptions.MinRetentionAge, AgentOptions.MaxRetentionAge, out error) is not { } minute) return null;
+        if (DurationText.Parse(tenMinutes, "--retention-10m", AgentOptions.MinRetentionAge, AgentOptions.MaxRetentionAge, out error) is not { } tenMinute) return null;
+        if (DurationText.Parse(hours, "--retention-1h", AgentOptions.MinRetentionAge, AgentOptions.MaxRetentionAge, out error) is not { } hour) return null;
+        options = options with { MinuteRetention = minute, TenMinuteRetention = tenMinute, HourRetention = hour };
+        error = options.Validate();
+        return error is null ? options : null;
+    }
+
+    private static string Hours(TimeSpan span) => $"{span.TotalHours.ToString(CultureInfo.InvariantCulture)}h";
+
+    private static string Days(TimeSpan span) => $"{span.TotalDays.ToString(CultureInfo.InvariantCulture)}d";
 
     private static bool IsValidName(string name) => Gossip.NodeId.IsValidName(name);
 }

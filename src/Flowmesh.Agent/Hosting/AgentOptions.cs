@@ -15,7 +15,12 @@ internal sealed record AgentOptions
     public static readonly TimeSpan DefaultEpochLength = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan MinEpochLength = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxEpochLength = TimeSpan.FromHours(1);
-    public static readonly TimeSpan DefaultRetentionAge = TimeSpan.FromDays(7);
+    public static readonly TimeSpan DefaultRetentionAge = Gossip.Records.RecordRetention.Default.Tiers[0].Retention;
+    public static readonly TimeSpan DefaultMinuteRetention = Gossip.Records.RecordRetention.Default.Tiers[1].Retention;
+    public static readonly TimeSpan DefaultTenMinuteRetention = Gossip.Records.RecordRetention.Default.Tiers[2].Retention;
+    public static readonly TimeSpan DefaultHourRetention = Gossip.Records.RecordRetention.Default.Tiers[3].Retention;
+    /// <summary>The hour roll-ups are built from the last hour's raw records, which must still be held then.</summary>
+    public static readonly TimeSpan MinRawRetentionWithRollups = TimeSpan.FromHours(2);
     public static readonly TimeSpan MinRetentionAge = TimeSpan.FromHours(1);
     public static readonly TimeSpan MaxRetentionAge = TimeSpan.FromDays(3650);
     public const long DefaultRetentionMib = 512;
@@ -77,8 +82,26 @@ internal sealed record AgentOptions
     /// <summary>Find peers holding the same cluster key by UDP multicast on the LAN.</summary>
     public bool Discovery { get; init; } = true;
 
-    /// <summary>Records (own and received) older than this are deleted. Default 7 days.</summary>
+    /// <summary>Raw epoch records (own and received) older than this are deleted. Default 24 h (docs/epoch-records.md "Roll-ups").</summary>
     public TimeSpan RetentionAge { get; init; } = DefaultRetentionAge;
+
+    /// <summary>1 min roll-ups older than this are deleted. Default 7 days.</summary>
+    public TimeSpan MinuteRetention { get; init; } = DefaultMinuteRetention;
+
+    /// <summary>10 min roll-ups older than this are deleted. Default 30 days.</summary>
+    public TimeSpan TenMinuteRetention { get; init; } = DefaultTenMinuteRetention;
+
+    /// <summary>1 h roll-ups older than this are deleted. Default 90 days.</summary>
+    public TimeSpan HourRetention { get; init; } = DefaultHourRetention;
+
+    /// <summary>The tiers the agent rolls its records up into, with their retention (store, validator and replication use it).</summary>
+    public Gossip.Records.RecordRetention Retention => new(
+    [
+        new(TimeSpan.Zero, RetentionAge),
+        new(TimeSpan.FromMinutes(1), MinuteRetention),
+        new(TimeSpan.FromMinutes(10), TenMinuteRetention),
+        new(TimeSpan.FromHours(1), HourRetention),
+    ]);
 
     /// <summary>Upper bound on the record store's size; the oldest records go first beyond it. Default 512 MiB.</summary>
     public long RetentionBytes { get; init; } = DefaultRetentionMib << 20;
@@ -116,6 +139,9 @@ internal sealed record AgentOptions
         if (EpochLength.Ticks % TimeSpan.TicksPerMillisecond != 0) return "--epoch must be a whole number of milliseconds.";
         if (RetentionAge < MinRetentionAge || RetentionAge > MaxRetentionAge) return $"--retention must be between {MinRetentionAge.TotalHours:0} h and {MaxRetentionAge.TotalDays:0} days.";
         if (RetentionAge < EpochLength * 2) return "--retention must be at least two epochs.";
+        if (RetentionAge < MinRawRetentionWithRollups) return $"--retention must be at least {MinRawRetentionWithRollups.TotalHours:0} h: the hour roll-ups are built from the last hour's raw records.";
+        foreach (var (flag, age) in new[] { ("--retention-1m", MinuteRetention), ("--retention-10m", TenMinuteRetention), ("--retention-1h", HourRetention) })
+            if (age < MinRetentionAge || age > MaxRetentionAge) return $"{flag} must be between {MinRetentionAge.TotalHours:0} h and {MaxRetentionAge.TotalDays:0} days.";
         if (RetentionBytes < 1L << 20 || RetentionBytes > MaxRetentionMib << 20) return $"--retention-mib must be between 1 and {MaxRetentionMib}.";
         if (CaptureSnapLength < 64 || CaptureBufferBytes < 1 << 20) return "the capture needs a snap length of at least 64 bytes and a buffer of at least 1 MiB.";
         if (LeaveTimeout <= TimeSpan.Zero || SnapshotInterval <= TimeSpan.Zero) return "the leave timeout and the snapshot interval must be positive.";

@@ -79,7 +79,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         try
         {
             _database = AgentDatabase.Open(_options.DataDirectory, _self,
-                new StorageOptions { MaxRecordAge = _options.RetentionAge, MaxRecordBytes = _options.RetentionBytes });
+                new StorageOptions { Retention = _options.Retention, MaxRecordBytes = _options.RetentionBytes });
         }
         catch (Exception e) when (e is AgentDatabaseException or IOException or UnauthorizedAccessException)
         {
@@ -109,7 +109,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         // 3. Trust: this node's own key and every binding a previous run learned are pinned before any record arrives.
         var trust = new TrustedOrigins();
         int pinned = _database.OriginKeys.Pin(trust);
-        trust.OriginBound += SaveBinding;
+        trust.OriginBound += (origin, publicKey) => _database.OriginKeys.SaveBinding(origin, publicKey, _log);
         _published = new OwnRecordPublisher(_database, new RecordSealer(_database.Identity, _self), _log);
 
         var (ownership, views, detections) = AgentViews.Create(_database, sketchKey, _self.Value,
@@ -138,7 +138,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
             : $"flowmesh: name conflict: two agents call themselves '{c.Node}': {c.KnownAddress} (known first, kept) and {c.ClaimedAddress} (refused, so it cannot join). Give one of them another --name.");
         _peer.CallbackFailed += e => _log.WriteLine($"flowmesh: gossip: {e.GetType().Name}: {e.Message}");
 
-        var replicationOptions = new ReplicationOptions { Retention = _options.RetentionAge };
+        var replicationOptions = new ReplicationOptions { Retention = _options.Retention };
         var validator = new RecordValidator(trust, sketchKey, replicationOptions, clusterTime,
             origin => Clocks().Peers.TryGetValue(new NodeId(origin), out var offset) ? offset : null);
         var replication = new ReplicationCounters();
@@ -162,6 +162,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         }
         _tasks.Add(replicator.RunAsync(_background.Token).ContinueWith(_ => { }, TaskScheduler.Default));
         _tasks.Add(_maintenance.RunAsync(_background.Token));
+        _tasks.Add(_published.RollUpAsync(sketchKey, _options.Retention, _options.EpochLength, _background.Token));
 
         // 5. LAN discovery: optional, and a network without multicast must not stop the agent.
         if (_options.Discovery) _discovery = ClusterJoin.StartDiscovery(_self, _peer, keyring, _database.FirstSequence, _log);
@@ -236,18 +237,6 @@ internal sealed class AgentRuntime : IAsyncDisposable
 
     private IReadOnlyList<GossipAddress> AlivePeers() =>
         _peer is null ? [] : [.. _peer.Members.Where(m => m.State == MemberState.Alive && m.Id != _self).Select(m => m.Address)];
-
-    private void SaveBinding(NodeId origin, byte[] publicKey)
-    {
-        try
-        {
-            _database?.OriginKeys.Save(new Dictionary<NodeId, byte[]> { [origin] = publicKey });
-        }
-        catch (Exception e) when (e is AgentDatabaseException or Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
-        {
-            _log.WriteLine($"flowmesh: could not save the key binding of {origin}: {e.Message}");
-        }
-    }
 
     /// <summary>
     /// The clean stop (SIGTERM): capture ends and the partial epoch is sealed and stored; the node leaves the cluster

@@ -19,6 +19,13 @@ internal sealed class OwnRecordPublisher(AgentDatabase database, RecordSealer se
     private long _sealed, _skippedAlreadyStored, _storeFailures;
     private long _monitorBytes, _monitorPackets, _foreignPackets;
 
+    /// <summary>
+    /// Rolls this node's sealed records up into the retention's roll-up lengths until cancelled (<see cref="OwnRecordRollups"/>):
+    /// roll-ups are own records too, so they are signed by the same sealer and stored the same way.
+    /// </summary>
+    public Task RollUpAsync(Core.Sketches.SketchHashKey key, RecordRetention retention, TimeSpan epochLength, CancellationToken cancellationToken) =>
+        new OwnRecordRollups(database.Records, sealer, key, retention, epochLength, log).RunAsync(Core.UnixMicros.Now, cancellationToken);
+
     public long Sealed => Interlocked.Read(ref _sealed);
     public long SkippedAlreadyStored => Interlocked.Read(ref _skippedAlreadyStored);
     public long StoreFailures => Interlocked.Read(ref _storeFailures);

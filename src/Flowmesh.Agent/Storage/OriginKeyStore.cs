@@ -70,6 +70,22 @@ public sealed class OriginKeyStore
     }
 
     /// <summary>
+    /// Saves a binding trust just made (TrustedOrigins.OriginBound). A failure is logged, not thrown: it is raised on the
+    /// gossip path, and the binding still holds in memory for this run (only a restart would reopen its TOFU window).
+    /// </summary>
+    public void SaveBinding(NodeId origin, byte[] publicKey, TextWriter log)
+    {
+        try
+        {
+            Save(new Dictionary<NodeId, byte[]> { [origin] = publicKey });
+        }
+        catch (Exception e) when (e is AgentDatabaseException or SqliteException or ObjectDisposedException)
+        {
+            log.WriteLine($"flowmesh: could not save the key binding of {origin}: {e.Message}");
+        }
+    }
+
+    /// <summary>
     /// Pins every saved binding into <paramref name="origins"/> (at start, so a restart does not reopen the TOFU
     /// window) and saves this node's own binding. Returns how many saved bindings were pinned; a saved key that is
     /// not a P-256 key is skipped. Throws if <paramref name="origins"/> already binds an origin to another key.

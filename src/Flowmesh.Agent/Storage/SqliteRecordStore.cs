@@ -10,16 +10,14 @@ namespace Flowmesh.Agent.Storage;
 /// synchronous=FULL: the commit is fsynced); <see cref="WriteAll"/> commits a replication session's records at once. Per-origin digests live in memory, loaded once at open and updated on
 /// every write and prune, so anti-entropy rounds never scan the table.
 /// <para>
-/// Retention: <see cref="Prune"/> deletes whole epochs, oldest first, until records are younger than the maximum
-/// age and within the byte budget, and raises <see cref="HorizonMicros"/> to the oldest start still retained.
-/// Records starting before the horizon are refused by <see cref="Write"/>, so replication never pulls back what
+/// Retention, per length tier (<see cref="StorageOptions.Retention"/>), is <see cref="Prune"/> with the cutoffs
+/// <see cref="RecordPruning"/> plans. Each tier has its own horizon (the oldest start it still retains); records
+/// starting before their tier's horizon are refused by <see cref="Write"/>, so replication never pulls back what
 /// was pruned (a peer with longer retention would otherwise re-send it every round).
 /// </para>
 /// </summary>
 public sealed partial class SqliteRecordStore : IRecordStore
 {
-    private const string HorizonKey = "horizon_us";
-
     /// <summary>Room for any hex or base64 digest up to SHA-512 with a prefix.</summary>
     public const int MaxContentHashLength = 160;
 
@@ -30,7 +28,9 @@ public sealed partial class SqliteRecordStore : IRecordStore
     private readonly SqliteCommand _insert;
     private readonly Lock _digestLock = new();
     private readonly Dictionary<string, OriginDigest> _digests = new(StringComparer.Ordinal);
-    private long _horizon;
+    private readonly RecordRetention _retention;
+    private readonly RecordPruning _pruning;
+    private readonly long[] _horizons;
     private long _totalBytes;
     private long _refusedBelowHorizon;
     private long _longestEpoch;
@@ -42,7 +42,11 @@ public sealed partial class SqliteRecordStore : IRecordStore
         _time = time;
         _self = self;
         var writer = connections.Writer;
-        _horizon = writer.Int64($"SELECT value FROM meta WHERE key = '{HorizonKey}'") ?? long.MinValue;
+        _retention = options.Retention;
+        _pruning = new RecordPruning(_retention, options.MaxRecordBytes);
+        _horizons = new long[_retention.Tiers.Count];
+        for (int tier = 0; tier < _horizons.Length; tier++)
+            _horizons[tier] = writer.Int64($"SELECT value FROM meta WHERE key = '{_pruning.HorizonKeyOf(tier)}'") ?? long.MinValue;
         _totalBytes = writer.Int64("SELECT coalesce(sum(size), 0) FROM records") ?? 0;
         _longestEpoch = writer.Int64("SELECT coalesce(max(length_us), 0) FROM records") ?? 0;
         using (var command = writer.Command("SELECT origin, start_us, length_us FROM records"))
@@ -59,8 +63,11 @@ public sealed partial class SqliteRecordStore : IRecordStore
             _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
     }
 
-    /// <summary>Records starting before this (µs since the Unix epoch) were pruned and are refused; long.MinValue until the first prune.</summary>
-    public long HorizonMicros => Volatile.Read(ref _horizon);
+    /// <summary>Raw records starting before this (µs since the Unix epoch) were pruned and are refused; long.MinValue until the first prune.</summary>
+    public long HorizonMicros => Volatile.Read(ref _horizons[0]);
+
+    /// <summary>Records of this length starting before the returned instant were pruned (by their tier's retention) and are refused.</summary>
+    public long HorizonOf(long lengthMicros) => Volatile.Read(ref _horizons[_retention.TierOf(lengthMicros)]);
 
     /// <summary>Envelope bytes held.</summary>
     public long TotalBytes => Volatile.Read(ref _totalBytes);
@@ -82,14 +89,14 @@ public sealed partial class SqliteRecordStore : IRecordStore
 
     /// <summary>
     /// Stores a verified record, durably. False for a duplicate id (the first copy stays) and for a record that
-    /// starts before <see cref="HorizonMicros"/> (already pruned by retention).
+    /// starts before its tier's horizon (<see cref="HorizonOf"/>: already pruned by retention).
     /// </summary>
     public bool Write(VerifiedRecord record) => WriteAll([record])[0];
 
     /// <summary>
     /// Stores verified records in one transaction: one commit (one fsync of the log) for all of them, durable when this
     /// returns; a crash before that keeps none of them (their senders still hold them, and anti-entropy asks again).
-    /// For each, false for a duplicate id or a start before <see cref="HorizonMicros"/>, as <see cref="Write"/>.
+    /// For each, false for a duplicate id or a start before its tier's horizon (<see cref="HorizonOf"/>), as <see cref="Write"/>.
     /// </summary>
     public IReadOnlyList<bool> WriteAll(IReadOnlyList<VerifiedRecord> records)
     {
@@ -144,7 +151,7 @@ public sealed partial class SqliteRecordStore : IRecordStore
     /// <summary>One row, under the write lock (in the caller's transaction when there is one); true when it was new.</summary>
     private bool Insert(VerifiedRecord record)
     {
-        if (record.Id.StartMicros < _horizon)
+        if (record.Id.StartMicros < _horizons[_retention.TierOf(record.Id.LengthMicros)])
         {
             Interlocked.Increment(ref _refusedBelowHorizon);
             return false;
@@ -162,9 +169,10 @@ public sealed partial class SqliteRecordStore : IRecordStore
     }
 
     /// <summary>
-    /// Applies retention at <paramref name="now"/>: deletes epochs that started before now − MaxRecordAge, then the
-    /// oldest epochs until the held envelopes fit MaxRecordBytes. Whole epochs (all records with one start) go
-    /// together so the horizon is exact. One transaction: a crash keeps either all or none of one prune.
+    /// Applies retention at <paramref name="now"/>: per tier, deletes epochs that started before now − the tier's
+    /// retention; then, while the held envelopes exceed MaxRecordBytes, the oldest epochs of the finest tier, then of
+    /// the next. Whole epochs of a tier (all its records with one start) go together so each horizon is exact. One
+    /// transaction: a crash keeps either all or none of one prune.
     /// </summary>
     public PruneResult Prune(DateTimeOffset now)
     {
@@ -172,56 +180,25 @@ public sealed partial class SqliteRecordStore : IRecordStore
         {
             ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
             var writer = _connections.Writer;
-            long cutoff = Math.Max(_horizon, SaturatingSubtract(Core.UnixMicros.FromInstant(now), Core.UnixMicros.FromDuration(_options.MaxRecordAge)));
-            cutoff = Math.Max(cutoff, ByteBudgetCutoff(writer, cutoff));
-            if (cutoff == _horizon) return new PruneResult(0, 0, _horizon);
+            var cutoffs = _pruning.Cutoffs(writer, _horizons, Core.UnixMicros.FromInstant(now), Volatile.Read(ref _totalBytes));
+            if (cutoffs.SequenceEqual(_horizons)) return new PruneResult(0, 0, _horizons[0]);
 
-            var deleted = new List<EpochId>();
-            long bytes = 0;
-            using var transaction = writer.BeginTransaction();
-            using (var select = writer.Command("SELECT origin, start_us, length_us, size FROM records WHERE start_us < $cutoff", transaction))
-            {
-                select.With("$cutoff", cutoff);
-                using var reader = select.ExecuteReader();
-                while (reader.Read())
-                {
-                    deleted.Add(new EpochId(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
-                    bytes += reader.GetInt64(3);
-                }
-            }
-            using (var delete = writer.Command("DELETE FROM records WHERE start_us < $cutoff", transaction))
-                delete.With("$cutoff", cutoff).ExecuteNonQuery();
-            using (var horizon = writer.Command("INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value", transaction))
-                horizon.With("$key", HorizonKey).With("$value", cutoff).ExecuteNonQuery();
-            transaction.Commit();
+            var (deleted, bytes) = _pruning.Delete(writer, _horizons, cutoffs);
             writer.Execute("PRAGMA incremental_vacuum");
 
-            Volatile.Write(ref _horizon, cutoff);
+            for (int tier = 0; tier < cutoffs.Length; tier++) Volatile.Write(ref _horizons[tier], cutoffs[tier]);
             Interlocked.Add(ref _totalBytes, -bytes);
             lock (_digestLock)
-                foreach (var id in deleted) Remove(id);
-            return new PruneResult(deleted.Count, bytes, cutoff);
+            {
+                var lostNewest = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var id in deleted)
+                {
+                    if (Remove(id)) lostNewest.Add(id.Origin);
+                }
+                foreach (var origin in lostNewest) RefreshNewest(writer, origin);
+            }
+            return new PruneResult(deleted.Count, bytes, _horizons[0]);
         }
-    }
-
-    /// <summary>The smallest start S such that the records starting at or after S fit the byte budget.</summary>
-    private long ByteBudgetCutoff(SqliteConnection writer, long from)
-    {
-        long excess = Volatile.Read(ref _totalBytes) - _options.MaxRecordBytes;
-        if (excess <= 0) return long.MinValue;
-        using var command = writer.Command("SELECT start_us, sum(size) FROM records GROUP BY start_us ORDER BY start_us");
-        using var reader = command.ExecuteReader();
-        long removed = 0;
-        long last = from;
-        while (reader.Read())
-        {
-            long start = reader.GetInt64(0);
-            if (removed >= excess) return start;
-            removed += reader.GetInt64(1);
-            last = start;
-        }
-        // Even the newest epoch does not fit: everything goes.
-        return last == long.MaxValue ? last : last + 1;
     }
 
     private void Add(EpochId id)
@@ -232,16 +209,27 @@ public sealed partial class SqliteRecordStore : IRecordStore
             : new OriginDigest(id.Origin, 1, id.StartMicros, hash);
     }
 
-    // Prune deletes only starts below the cutoff and keeps every start at or above it, so an origin that keeps any
-    // record keeps its newest one: NewestStartMicros never needs recomputing.
-    private void Remove(EpochId id)
+    /// <summary>Takes <paramref name="id"/> out of its origin's digest; true when it may have been the origin's newest record.</summary>
+    private bool Remove(EpochId id)
     {
         var d = _digests[id.Origin];
-        if (d.Count == 1) _digests.Remove(id.Origin);
-        else _digests[id.Origin] = d with { Count = d.Count - 1, Fingerprint = d.Fingerprint ^ OriginDigest.IdHash(id) };
+        if (d.Count == 1)
+        {
+            _digests.Remove(id.Origin);
+            return false;
+        }
+        _digests[id.Origin] = d with { Count = d.Count - 1, Fingerprint = d.Fingerprint ^ OriginDigest.IdHash(id) };
+        return id.StartMicros == d.NewestStartMicros;
+    }
+
+    // Tiers are pruned apart, so an origin can lose its newest record (all its raw records, say) and keep older
+    // roll-ups: its newest start is read back then.
+    private void RefreshNewest(SqliteConnection writer, string origin)
+    {
+        if (!_digests.TryGetValue(origin, out var d)) return;
+        using var command = writer.Command("SELECT max(start_us) FROM records WHERE origin = $origin").With("$origin", origin);
+        if (command.ExecuteScalar() is long newest) _digests[origin] = d with { NewestStartMicros = newest };
     }
 
     internal void DisposeCommands() => _insert.Dispose();
-
-    private static long SaturatingSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue : a - b;
 }

@@ -1,17 +1,22 @@
+using Flowmesh.Gossip.Records;
+
 namespace Flowmesh.Agent.Storage;
 
 /// <summary>Every tunable of the agent's database, with its default.</summary>
 public sealed record StorageOptions
 {
     /// <summary>
-    /// Records whose epoch started longer ago than this are pruned. 7 days: a week of history for the global view,
-    /// and long enough that a laptop away over a weekend can still fetch what it missed.
+    /// How long records are kept, per length tier (<see cref="RecordRetention.Default"/>: raw epochs 24 h, 1 min
+    /// roll-ups 7 days, 10 min roll-ups 30 days, 1 h roll-ups 90 days). A record whose epoch started longer ago than
+    /// its tier keeps records is pruned. The minute roll-ups keep a week of history, long enough that a laptop away
+    /// over a weekend can still fetch what it missed; the raw records give recent windows their 10 s detail.
     /// </summary>
-    public TimeSpan MaxRecordAge { get; init; } = TimeSpan.FromDays(7);
+    public RecordRetention Retention { get; init; } = RecordRetention.Default;
 
     /// <summary>
-    /// Upper bound on the stored signed envelopes (own and received), in bytes; the oldest epochs go first.
-    /// 512 MiB: a few hundred nodes' week of per-minute records on a PC without noticing the disk.
+    /// Upper bound on the stored signed envelopes (own and received), in bytes. Beyond it the finest tier loses its
+    /// oldest epochs first (raw records, which roll-ups summarise), then the next tier, and so on.
+    /// 512 MiB: a few hundred nodes' day of raw records and their roll-ups on a PC without noticing the disk.
     /// </summary>
     public long MaxRecordBytes { get; init; } = 512L * 1024 * 1024;
 
@@ -23,8 +28,7 @@ public sealed record StorageOptions
 
     public void Validate()
     {
-        if (MaxRecordAge <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(MaxRecordAge), MaxRecordAge, "the record retention age must be positive");
+        ArgumentNullException.ThrowIfNull(Retention);
         if (MaxRecordBytes <= 0)
             throw new ArgumentOutOfRangeException(nameof(MaxRecordBytes), MaxRecordBytes, "the record byte budget must be positive");
     }

@@ -11,8 +11,9 @@ namespace Flowmesh.Agent.ViewSources;
 internal interface IViewSource
 {
     /// <summary>
-    /// Decoded records whose epoch overlaps [fromMicros, toMicros): at least every record lying wholly inside it
-    /// (others are allowed and ignored by the view). Records that fail to decode are left out and counted by the source.
+    /// Decoded records whose epoch overlaps [fromMicros, toMicros): at least, per origin, the coarsest cover of the
+    /// window (<see cref="Core.Epochs.CoarsestCover"/>: a roll-up rather than the records it was made from); others are
+    /// allowed and ignored by the view. Records that fail to decode are left out and counted by the source.
     /// </summary>
     IReadOnlyList<EpochRecord> RecordsOverlapping(long fromMicros, long toMicros);
 

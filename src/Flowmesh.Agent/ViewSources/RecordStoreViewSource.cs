@@ -9,7 +9,8 @@ namespace Flowmesh.Agent.ViewSources;
 
 /// <summary>
 /// <see cref="IViewSource"/> over the agent's record store: the store holds signed envelopes (verified when they were
-/// written), so each is unwrapped (<see cref="SignedRecord"/>) and decoded with the cluster's sketch key. Decoded
+/// written), so each is unwrapped (<see cref="SignedRecord"/>) and decoded with the cluster's sketch key. Only the
+/// records a window's cover needs are decoded (<see cref="CoarsestCover"/>: roll-ups rather than their parts). Decoded
 /// records are kept by id (a stored record never changes), and a record the agent has just validated is handed over
 /// already decoded (<see cref="Remember"/>), so a window rebuilt every epoch decodes nothing that arrived while the
 /// agent ran. A window reads the ids starting in it from the store's start index, never every origin's whole history.
@@ -72,8 +73,12 @@ internal sealed class RecordStoreViewSource(
         TrimIfFull();
         LearnOldestStarts();
         var result = new List<EpochRecord>();
+        // The view's default preference (GlobalViewOptions.MinSeriesPoints), so it keeps every record chosen here.
+        long preferred = CoarsestCover.PreferredLongest(toMicros - fromMicros, GlobalViewOptions.Default.MinSeriesPoints, Core.UnixMicros.FromDuration(epochLength));
+        // Ids first: of a roll-up and the records it was made from only the roll-up is read and decoded, so a long
+        // window decodes a few roll-ups per origin instead of every 10 s record (docs/epoch-records.md "Roll-ups").
         // Every record lying wholly inside the window starts inside it (the contract asks for no more).
-        foreach (var id in store.IdsStartingBetween(fromMicros, toMicros))
+        foreach (var id in CoarsestCover.Choose(store.IdsStartingBetween(fromMicros, toMicros), fromMicros, toMicros, preferred))
         {
             if (_decoded.TryGetValue(id, out var known))
             {

@@ -16,7 +16,7 @@ public sealed class GlobalView
     private readonly TrafficCounters _all;
     private readonly TrafficCounters[] _byProtocol;
     private readonly Dictionary<string, List<EpochRecord>> _byOrigin;
-    private readonly Dictionary<string, HashSet<long>> _coveredSlots;
+    private readonly Dictionary<string, CoveredSlots> _coveredSlots;
     private readonly Dictionary<string, EpochContents> _originContents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OriginLiveness> _expected;
     private readonly Dictionary<string, long> _since;
@@ -55,16 +55,10 @@ public sealed class GlobalView
         _firstSlot = EpochRollup.AlignDown(window.FromMicros + epoch - 1, epoch);
         long settledLimit = Math.Min(window.ToMicros, nowMicros - options.SettleMicros);
         _settledEnd = Math.Max(_firstSlot, EpochRollup.AlignDown(settledLimit, epoch));
-        _coveredSlots = new Dictionary<string, HashSet<long>>(StringComparer.Ordinal);
+        _coveredSlots = new Dictionary<string, CoveredSlots>(StringComparer.Ordinal);
         // An origin is expected from its first record (or from when it joined) on: epochs before are not gaps.
         foreach (var (origin, records) in _byOrigin)
-        {
-            var slots = new HashSet<long>();
-            foreach (var r in records)
-                for (long s = Math.Max(_firstSlot, EpochRollup.AlignDown(r.Id.StartMicros, epoch)); s < r.Id.EndMicros && s < _settledEnd; s += epoch)
-                    slots.Add(s);
-            _coveredSlots[origin] = slots;
-        }
+            _coveredSlots[origin] = new CoveredSlots(records, epoch, _firstSlot, _settledEnd);
         Coverage = BuildCoverage(selection);
     }
 
@@ -90,7 +84,8 @@ public sealed class GlobalView
             if (e.SinceMicros is { } from) since[e.Origin] = from;
             else since.Remove(e.Origin);
         }
-        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window), states, since);
+        var preferred = CoarsestCover.PreferredLongest(window.LengthMicros, options.MinSeriesPoints, options.EpochMicros);
+        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window, preferred), states, since);
     }
 
     public ViewWindow Window { get; }
@@ -556,7 +551,7 @@ public sealed class GlobalView
             _coveredSlots.TryGetValue(name, out var covered);
             long first = FirstExpectedSlot(name);
             int settled = (int)(Math.Max(0, _settledEnd - first) / _options.EpochMicros);
-            int coveredCount = covered?.Count(s => s >= first) ?? 0;
+            int coveredCount = covered?.CountFrom(first) ?? 0;
             long? newestEnd = records?.Max(r => r.Id.EndMicros);
             CoverageStatus status;
             if (!expected) status = CoverageStatus.Unexpected;

@@ -20,6 +20,13 @@ public sealed record GlobalViewOptions
     public int MaxSeriesPoints { get; init; } = 360;
 
     /// <summary>
+    /// A window prefers records that leave its series at least this many points: a roll-up longer than
+    /// window / points is replaced by the shorter records it was made from when they are all held (a 5 min window keeps
+    /// its 10 s points after the minute roll-ups exist; 24 h reads 1 h roll-ups). 24: an hour-by-hour day.
+    /// </summary>
+    public int MinSeriesPoints { get; init; } = 24;
+
+    /// <summary>
     /// Bucket lengths a series may use, shortest first; each divides the next so buckets stay aligned across nodes.
     /// 360 points: 1 h at 10 s, 6 h at 1 min, 24 h at 5 min.
     /// </summary>
@@ -39,6 +46,7 @@ public sealed record GlobalViewOptions
     {
         if (EpochMicros <= 0) throw new ArgumentOutOfRangeException(nameof(EpochLength), EpochLength, "must be positive");
         if (SettleDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(SettleDelay), SettleDelay, "must not be negative");
+        if (MinSeriesPoints < 1) throw new ArgumentOutOfRangeException(nameof(MinSeriesPoints), MinSeriesPoints, "at least 1");
         if (MaxSeriesPoints is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(MaxSeriesPoints), MaxSeriesPoints, "1..100,000");
         if (BucketLadder.Count == 0 || BucketLadder.Any(b => b <= TimeSpan.Zero))
             throw new ArgumentOutOfRangeException(nameof(BucketLadder), "needs at least one positive bucket length");

@@ -9,8 +9,9 @@ namespace Flowmesh.Core.Views;
 /// <item>only the sketch parameters most records share (others cannot be merged);</item>
 /// <item>one record per id: copies are ignored; different contents under one id are a conflict, resolved by the
 /// lowest content hash so every node picks the same one;</item>
-/// <item>per origin, no two overlapping records: longer records (roll-ups) first, then the shorter ones that fill
-/// what they leave. A roll-up holds the traffic of its parts, and merging fewer records is cheaper.</item>
+/// <item>per origin, no two overlapping records (<see cref="CoarsestCover"/>): longer records (roll-ups) first, then
+/// the shorter ones that fill what they leave. A roll-up holds the traffic of its parts, and merging fewer records is
+/// cheaper.</item>
 /// </list>
 /// </summary>
 internal sealed class WindowSelection
@@ -21,7 +22,7 @@ internal sealed class WindowSelection
     public int Straddling { get; private set; }
     public List<string> Conflicts { get; } = [];
 
-    public static WindowSelection Select(IEnumerable<EpochRecord> records, ViewWindow window)
+    public static WindowSelection Select(IEnumerable<EpochRecord> records, ViewWindow window, long preferredLongestMicros = long.MaxValue)
     {
         var selection = new WindowSelection();
         var inside = new List<EpochRecord>();
@@ -54,18 +55,10 @@ internal sealed class WindowSelection
 
         foreach (var origin in perId.GroupBy(r => r.Id.Origin, StringComparer.Ordinal))
         {
-            var accepted = new List<EpochRecord>(); // sorted by start, pairwise disjoint
-            foreach (var record in origin.OrderByDescending(r => r.Id.LengthMicros).ThenBy(r => r.Id.StartMicros))
-            {
-                int index = accepted.BinarySearch(record, StartComparer.Instance);
-                if (index >= 0) { selection.Overlaps++; continue; }
-                index = ~index;
-                bool overlapsPrevious = index > 0 && accepted[index - 1].Id.Overlaps(record.Id);
-                bool overlapsNext = index < accepted.Count && accepted[index].Id.Overlaps(record.Id);
-                if (overlapsPrevious || overlapsNext) { selection.Overlaps++; continue; }
-                accepted.Insert(index, record);
-            }
-            selection.Chosen.AddRange(accepted);
+            var byId = origin.ToDictionary(r => r.Id);
+            var accepted = CoarsestCover.ChooseOneOrigin([.. byId.Keys], preferredLongestMicros);
+            selection.Overlaps += byId.Count - accepted.Count;
+            selection.Chosen.AddRange(accepted.Select(id => byId[id]));
         }
         selection.Chosen.Sort((a, b) =>
         {
@@ -73,11 +66,5 @@ internal sealed class WindowSelection
             return c != 0 ? c : a.Id.StartMicros.CompareTo(b.Id.StartMicros);
         });
         return selection;
-    }
-
-    private sealed class StartComparer : IComparer<EpochRecord>
-    {
-        public static readonly StartComparer Instance = new();
-        public int Compare(EpochRecord? x, EpochRecord? y) => x!.Id.StartMicros.CompareTo(y!.Id.StartMicros);
     }
 }

@@ -104,7 +104,7 @@ public sealed class RecordReplicator
         Counters.SessionStarted();
         var fullPass = Interlocked.Increment(ref _sessions) % _options.FullPassEvery == 0;
         var now = RecordValidator.NowMicros(_time);
-        var horizon = RecordValidator.RetentionHorizonMicros(now, _options);
+        var horizon = _options.Retention.EarliestHorizonMicros(now);
         var since = fullPass ? horizon : Math.Max(horizon, now - RecordValidator.Micros(_options.RecentWindow));
 
         // 1. Digests out, differing origins' ids back.
@@ -123,12 +123,12 @@ public sealed class RecordReplicator
             {
                 if (!string.Equals(id.Origin, group.Origin, StringComparison.Ordinal)) continue;
                 oldestListed = Math.Min(oldestListed, id.StartMicros);
-                if (id.StartMicros < since || id.EndMicros < horizon) continue;
+                if (id.StartMicros < since || _options.Retention.Expired(id, now)) continue;
                 theirs.Add(id);
             }
             foreach (var id in theirs)
                 if (!_store.Contains(id)) wants.Add(id);
-            var mine = RecordSelection.InSpan(_store, group.Origin, since, horizon, _options.MaxIdsPerOrigin, out _);
+            var mine = RecordSelection.InSpan(_store, group.Origin, since, _options.Retention, now, _options.MaxIdsPerOrigin, out _);
             foreach (var id in mine)
             {
                 // A truncated list says nothing about ids older than its oldest entry.

@@ -7,9 +7,9 @@ internal static class RecordSelection
 {
     /// <summary>
     /// Ids of <paramref name="origin"/> in the session's span: started at or after <paramref name="sinceMicros"/> and
-    /// not expired (ended at or after <paramref name="horizonMicros"/>). Newest first, at most <paramref name="cap"/>.
+    /// not expired by their tier's retention at <paramref name="nowMicros"/>. Newest first, at most <paramref name="cap"/>.
     /// </summary>
-    public static List<EpochId> InSpan(IRecordStore store, string origin, long sinceMicros, long horizonMicros, int cap, out bool truncated)
+    public static List<EpochId> InSpan(IRecordStore store, string origin, long sinceMicros, RecordRetention retention, long nowMicros, int cap, out bool truncated)
     {
         var result = new List<EpochId>();
         truncated = false;
@@ -17,7 +17,7 @@ internal static class RecordSelection
         {
             // IdsOf is newest first (the store contract), so everything after this is older still.
             if (id.StartMicros < sinceMicros) break;
-            if (id.EndMicros < horizonMicros) continue;
+            if (retention.Expired(id, nowMicros)) continue;
             if (result.Count == cap)
             {
                 truncated = true;

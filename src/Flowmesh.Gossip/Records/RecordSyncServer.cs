@@ -69,8 +69,7 @@ public sealed class RecordSyncServer
     private IdListReply ListDifferences(DigestRequest request)
     {
         var now = RecordValidator.NowMicros(_time);
-        var horizon = RecordValidator.RetentionHorizonMicros(now, _options);
-        var since = Math.Max(request.SinceMicros, horizon);
+        var since = Math.Max(request.SinceMicros, _options.Retention.EarliestHorizonMicros(now));
         var mine = _store.Digest().ToDictionary(d => d.Origin, StringComparer.Ordinal);
         var theirs = new Dictionary<string, OriginDigest>(StringComparer.Ordinal);
         foreach (var d in request.Digests) theirs.TryAdd(d.Origin, d);
@@ -86,7 +85,7 @@ public sealed class RecordSyncServer
             if (room <= 0 || groups.Count >= _options.MaxOrigins) break;
             List<EpochId> ids = [];
             var truncated = false;
-            if (m is not null) ids = RecordSelection.InSpan(_store, origin, since, horizon, room, out truncated);
+            if (m is not null) ids = RecordSelection.InSpan(_store, origin, since, _options.Retention, now, room, out truncated);
             groups.Add(new OriginIds(origin, ids, truncated));
             total += ids.Count;
         }
@@ -112,8 +111,8 @@ public sealed class RecordSyncServer
         }
         RecordIntake.AdmitAll(_store, _verifier, admitted, Counters, pulled: false);
 
-        var horizon = RecordValidator.RetentionHorizonMicros(RecordValidator.NowMicros(_time), _options);
-        var wanted = request.Wants.Where(id => id.EndMicros >= horizon).Take(_options.MaxWantsPerSession).ToList();
+        var now = RecordValidator.NowMicros(_time);
+        var wanted = request.Wants.Where(id => !_options.Retention.Expired(id, now)).Take(_options.MaxWantsPerSession).ToList();
         ulong salt;
         lock (_random) salt = (ulong)_random.NextInt64(); // handlers run concurrently; Random is not thread-safe
         RecordSelection.NewestFirst(wanted, salt);

@@ -99,7 +99,7 @@ public sealed class RecordValidator : IRecordVerifier
             if (id.StartMicros - ahead > now + Micros(_options.MaxClockSkew)) return RecordRejection.FromTheFuture;
             skewed = true;
         }
-        if (id.EndMicros < RetentionHorizonMicros(now, _options)) return RecordRejection.Expired;
+        if (_options.Retention.Expired(id, now)) return RecordRejection.Expired;
 
         if (!_trust.TryAccept(signed, out rejection)) return rejection;
         if (skewed) Interlocked.Increment(ref _acceptedSkewed);
@@ -110,7 +110,4 @@ public sealed class RecordValidator : IRecordVerifier
     internal static long Micros(TimeSpan span) => Core.UnixMicros.FromDuration(span);
 
     internal static long NowMicros(TimeProvider time) => Core.UnixMicros.Now(time);
-
-    /// <summary>Records whose epoch ended before this are expired.</summary>
-    internal static long RetentionHorizonMicros(long nowMicros, ReplicationOptions options) => nowMicros - Micros(options.Retention);
 }

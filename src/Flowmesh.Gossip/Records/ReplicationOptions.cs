@@ -26,8 +26,11 @@ public sealed record ReplicationOptions
     /// <summary>Every this-many sessions the id-level exchange covers the whole retention span.</summary>
     public int FullPassEvery { get; init; } = 30;
 
-    /// <summary>Records whose epoch ended more than this long ago are neither accepted, offered nor pulled.</summary>
-    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>
+    /// Records whose epoch ended longer ago than their length tier keeps them are neither accepted, offered nor
+    /// pulled (raw epochs 24 h, roll-ups longer; <see cref="RecordRetention.Default"/>).
+    /// </summary>
+    public RecordRetention Retention { get; init; } = RecordRetention.Default;
 
     /// <summary>How far in the future an epoch may start (peers' clocks differ; records are sealed at epoch end).</summary>
     public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
@@ -63,7 +66,8 @@ public sealed record ReplicationOptions
     {
         if (Interval <= TimeSpan.Zero) throw new ArgumentException("Interval must be positive");
         if (RoundByteBudget < 1) throw new ArgumentException("RoundByteBudget must be positive");
-        if (RecentWindow <= TimeSpan.Zero || Retention <= TimeSpan.Zero) throw new ArgumentException("RecentWindow and Retention must be positive");
+        if (RecentWindow <= TimeSpan.Zero) throw new ArgumentException("RecentWindow must be positive");
+        ArgumentNullException.ThrowIfNull(Retention);
         if (FullPassEvery < 1) throw new ArgumentException("FullPassEvery must be at least 1");
         if (MinEpochLength <= TimeSpan.Zero || MaxEpochLength < MinEpochLength) throw new ArgumentException("epoch length range is empty");
         if (MaxEnvelopeBytes < 1 || MaxMessageBytes < MaxEnvelopeBytes) throw new ArgumentException("MaxMessageBytes must hold at least one envelope");

@@ -22,7 +22,10 @@ public sealed class AgentCommandTests
         Assert.Empty(options.Join);
         Assert.Empty(options.Interfaces);
         Assert.Null(options.Advertise);
-        Assert.Equal(TimeSpan.FromDays(7), options.RetentionAge);
+        Assert.Equal(TimeSpan.FromHours(24), options.RetentionAge);
+        Assert.Equal(TimeSpan.FromDays(7), options.MinuteRetention);
+        Assert.Equal(TimeSpan.FromDays(30), options.TenMinuteRetention);
+        Assert.Equal(TimeSpan.FromDays(90), options.HourRetention);
         Assert.Equal(512L * 1024 * 1024, options.RetentionBytes);
         Assert.Equal(Path.Combine(options.DataDirectory, "cluster.key"), options.KeyFilePath);
         Assert.Equal(Environment.IsPrivilegedProcess ? "/var/lib/flowmesh" : AgentOptions.DefaultDataDirectory(false, Environment.GetEnvironmentVariable), options.DataDirectory);
@@ -48,6 +51,7 @@ public sealed class AgentCommandTests
             "--join", "10.0.0.5", "--join", "pc-3.lan:8000", "--join", "[fd00::5]:7000", "--bind", "10.0.0.7:7950",
             "--advertise", "192.0.2.7", "--key-file", "/etc/flowmesh/cluster.key", "--api", "[::1]:9000", "--epoch", "1m",
             "--profile", "wifi", "--no-discovery", "--retention", "36h", "--retention-mib", "64",
+            "--retention-1m", "2d", "--retention-10m", "14d", "--retention-1h", "400d",
         ]);
         Assert.Equal("pc-7", options.Name);
         Assert.Equal("/tmp/fmh-x", options.DataDirectory);
@@ -63,6 +67,10 @@ public sealed class AgentCommandTests
         Assert.Equal(TimeSpan.FromSeconds(2), options.Membership.ProbeInterval); // the Wi-Fi profile's
         Assert.False(options.Discovery);
         Assert.Equal(TimeSpan.FromHours(36), options.RetentionAge);
+        Assert.Equal(TimeSpan.FromDays(2), options.MinuteRetention);
+        Assert.Equal(TimeSpan.FromDays(14), options.TenMinuteRetention);
+        Assert.Equal(TimeSpan.FromDays(400), options.HourRetention);
+        Assert.Equal([TimeSpan.FromHours(36), TimeSpan.FromDays(2), TimeSpan.FromDays(14), TimeSpan.FromDays(400)], options.Retention.Tiers.Select(t => t.Retention));
         Assert.Equal(64L * 1024 * 1024, options.RetentionBytes);
     }
 
@@ -95,6 +103,9 @@ public sealed class AgentCommandTests
     [InlineData("--name", "has space", "--name 'has space' must be 1..64 bytes")]
     [InlineData("--name", "", "--name '' must be 1..64 bytes")]
     [InlineData("--retention", "10m", "--retention '10m' must be between 1h and 3650d")]
+    [InlineData("--retention", "90m", "--retention must be at least 2 h")]
+    [InlineData("--retention-1h", "5m", "--retention-1h '5m' must be between 1h and 3650d")]
+    [InlineData("--retention-1m", "x", "--retention-1m")]
     [InlineData("--retention-mib", "0", "--retention-mib 0 must be between 1 and 1048576")]
     [InlineData("--data-dir", " ", "--data-dir needs a directory")]
     [InlineData("--key-file", "", "--key-file needs a file name")]

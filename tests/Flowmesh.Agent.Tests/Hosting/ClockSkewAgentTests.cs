@@ -144,7 +144,9 @@ public sealed class ClockSkewAgentTests : IDisposable
         TestContext.Current.TestOutputHelper?.WriteLine(seen);
         Assert.True((240L, 40 * 128L + 200 * 228L) == (icmp.GetProperty("packets").GetProperty("value").GetInt64(), icmp.GetProperty("bytes").GetProperty("value").GetInt64()),
             $"not the 240 packets and {40 * 128 + 200 * 228} bytes pinged: {seen}");
-        Assert.All(held.Zip(held.Skip(1)), pair => Assert.True(pair.Second.Start >= pair.First.Start + pair.First.Length, $"{pair.First} overlaps {pair.Second}"));
+        // Roll-ups (1 min and longer) cover the records they were made from by design; the raw records must not overlap.
+        var raw = held.Where(k => k.Length < 60_000_000).ToList();
+        Assert.All(raw.Zip(raw.Skip(1)), pair => Assert.True(pair.Second.Start >= pair.First.Start + pair.First.Length, $"{pair.First} overlaps {pair.Second}"));
         Assert.True(moved >= 3, seen);
         Assert.Contains("sealed while the clock was ahead", fixedClock.Output, StringComparison.Ordinal);
         Assert.Equal(0, fixedClock.Output.Split('\n').Count(l => l.Contains("already stored", StringComparison.Ordinal)));

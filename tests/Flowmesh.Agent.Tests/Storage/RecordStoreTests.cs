@@ -111,7 +111,7 @@ public sealed class RecordStoreTests : IDisposable
     public void WrittenIsRaisedOnceForEveryStoredRecordAndNeverForADuplicateOrARefusal()
     {
         var clock = new ManualTime(DateTimeOffset.UnixEpoch.AddMinutes(100));
-        using var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(30) }, clock);
+        using var database = _fixture.Open(new StorageOptions { Retention = Flowmesh.Gossip.Records.RecordRetention.Flat(TimeSpan.FromMinutes(30)) }, clock);
         var seen = new List<VerifiedRecord>();
         database.Records.Written += seen.Add;
         var first = StorageFixture.Record("node-a", 80 * Minute);
@@ -127,7 +127,7 @@ public sealed class RecordStoreTests : IDisposable
     {
         var clock = new ManualTime(DateTimeOffset.UnixEpoch.AddMinutes(100));
         var held = new List<EpochId>();
-        using (var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(30) }, clock))
+        using (var database = _fixture.Open(new StorageOptions { Retention = Flowmesh.Gossip.Records.RecordRetention.Flat(TimeSpan.FromMinutes(30)) }, clock))
         {
             var seen = new List<EpochId>();
             database.Records.Written += r => seen.Add(r.Id);
@@ -149,7 +149,7 @@ public sealed class RecordStoreTests : IDisposable
             AssertMatches(database.Records, held);
             Assert.Empty(database.Records.WriteAll([]));
         }
-        using (var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(30) }, clock))
+        using (var database = _fixture.Open(new StorageOptions { Retention = Flowmesh.Gossip.Records.RecordRetention.Flat(TimeSpan.FromMinutes(30)) }, clock))
             AssertMatches(database.Records, held);
     }
 

@@ -1,4 +1,5 @@
 using Flowmesh.Agent.Storage;
+using Flowmesh.Gossip.Records;
 
 namespace Flowmesh.Agent.Tests.Storage;
 
@@ -28,7 +29,7 @@ public sealed class RetentionClockTests : IDisposable
     [Fact]
     public void A_jump_ahead_alone_is_held_to_the_monotonic_clock_counted_and_deletes_nothing_more()
     {
-        using var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromDays(7) });
+        using var database = _fixture.Open(new StorageOptions { Retention = RecordRetention.Flat(TimeSpan.FromDays(7)) });
         // Three days of history, one record a minute of the last hour of each day, ending now.
         long now = (Start - DateTimeOffset.UnixEpoch).Ticks / 10;
         for (var day = 0; day < 3; day++)

@@ -1,4 +1,5 @@
 using Flowmesh.Agent.Storage;
+using Flowmesh.Gossip.Records;
 using Flowmesh.Core.Epochs;
 
 namespace Flowmesh.Agent.Tests.Storage;
@@ -12,7 +13,7 @@ public sealed class RetentionTests : IDisposable
     [Fact]
     public void RecordsOlderThanTheMaximumAgeArePrunedAndRefusedAfterwards()
     {
-        var options = new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(30) };
+        var options = new StorageOptions { Retention = RecordRetention.Flat(TimeSpan.FromMinutes(30)) };
         var held = new List<EpochId>();
         using (var database = _fixture.Open(options))
         {
@@ -53,7 +54,7 @@ public sealed class RetentionTests : IDisposable
     [Fact]
     public void TheByteBudgetDropsWholeOldestEpochsUntilTheRestFits()
     {
-        var options = new StorageOptions { MaxRecordBytes = 10_000 };
+        var options = new StorageOptions { Retention = RecordRetention.Flat(TimeSpan.FromDays(7)), MaxRecordBytes = 10_000 };
         var random = new Random(11);
         var records = new List<(EpochId Id, int Size)>();
         using var database = _fixture.Open(options);
@@ -87,14 +88,14 @@ public sealed class RetentionTests : IDisposable
     public void TheFileShrinksAfterPruning()
     {
         long before;
-        using (var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(10) }))
+        using (var database = _fixture.Open(new StorageOptions { Retention = RecordRetention.Flat(TimeSpan.FromMinutes(10)) }))
         {
             for (int i = 0; i < 200; i++) database.Records.Write(StorageFixture.Record("a", i * Minute, size: 10_000));
             database.Records.Write(StorageFixture.Record("a", 1000 * Minute, size: 10_000));
         }
         before = new FileInfo(_fixture.DatabasePath).Length;
         Assert.True(before > 2_000_000, $"{before} bytes");
-        using (var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(10) }))
+        using (var database = _fixture.Open(new StorageOptions { Retention = RecordRetention.Flat(TimeSpan.FromMinutes(10)) }))
             Assert.Equal(200, database.Records.Prune(Epoch0 + TimeSpan.FromMinutes(1005)).RecordsDeleted);
         long after = new FileInfo(_fixture.DatabasePath).Length;
         Assert.True(after < before / 10, $"{before} bytes before pruning, {after} after");
@@ -103,7 +104,7 @@ public sealed class RetentionTests : IDisposable
     [Fact]
     public void AnOriginWhoseRecordsAreAllPrunedLeavesTheDigest()
     {
-        using var database = _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.FromMinutes(10) });
+        using var database = _fixture.Open(new StorageOptions { Retention = RecordRetention.Flat(TimeSpan.FromMinutes(10)) });
         database.Records.Write(StorageFixture.Record("gone", 0));
         database.Records.Write(StorageFixture.Record("stays", 20 * Minute));
         database.Records.Prune(Epoch0 + TimeSpan.FromMinutes(25));
@@ -114,7 +115,7 @@ public sealed class RetentionTests : IDisposable
     [Fact]
     public void OptionsOutsideTheirRangeAreRefused()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => _fixture.Open(new StorageOptions { MaxRecordAge = TimeSpan.Zero }));
+        Assert.Throws<ArgumentException>(() => RecordRetention.Flat(TimeSpan.Zero));
         Assert.Throws<ArgumentOutOfRangeException>(() => _fixture.Open(new StorageOptions { MaxRecordBytes = 0 }));
     }
 

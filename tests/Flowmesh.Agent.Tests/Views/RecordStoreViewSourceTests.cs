@@ -64,7 +64,7 @@ public sealed class RecordStoreViewSourceTests
     {
         using var fixture = new Storage.StorageFixture();
         var clock = new Storage.ManualTime(DateTimeOffset.UnixEpoch.AddTicks((T0 + 70 * Second) * TimeSpan.TicksPerMicrosecond));
-        using var database = fixture.Open(new Flowmesh.Agent.Storage.StorageOptions { MaxRecordAge = TimeSpan.FromSeconds(50) }, clock);
+        using var database = fixture.Open(new Flowmesh.Agent.Storage.StorageOptions { Retention = Flowmesh.Gossip.Records.RecordRetention.Flat(TimeSpan.FromSeconds(50)) }, clock);
         var traffic = Generate(seed: 5, origins: 2, start: T0, seconds: 60);
         var identity = NodeIdentity.Generate();
         VerifiedRecord Verified(EpochRecord r) =>

@@ -169,6 +169,27 @@ public sealed class RecordSyncSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_that_pruned_raw_records_fetches_their_roll_ups_but_never_the_raw_records_again()
+    {
+        // b holds two-day-old records of origin "o": raw 10 s ones (past their 24 h tier, b has not pruned yet) and the
+        // minute and hour roll-ups of that time (inside their 7 and 90 day tiers). a pruned its raw copies already.
+        var options = new ReplicationOptions { FullPassEvery = 1 };
+        var a = NewNode("a", options);
+        var b = NewNode("b", options);
+        long twoDaysAgo = NowMicros - 2L * 86_400 * Second;
+        long hour = EpochRollup.AlignDown(twoDaysAgo, 3600 * Second);
+        var raw = Enumerable.Range(0, 6).Select(i => Sealed(new EpochId("o", hour + i * 10 * Second, 10 * Second))).ToList();
+        var minute = Sealed(new EpochId("o", hour, 60 * Second));
+        var hourly = Sealed(new EpochId("o", hour, 3600 * Second));
+        foreach (var r in raw.Append(minute).Append(hourly)) b.Store.Write(r);
+
+        for (var i = 0; i < 3; i++) await a.Replicator.RunSessionAsync(new GossipAddress("b"), TestContext.Current.CancellationToken);
+
+        Assert.Equal([minute.Id, hourly.Id], Held(a).OrderBy(id => id.LengthMicros));
+        Assert.Equal(0, a.Validator.Rejections[RecordRejection.Expired]); // never even asked for
+    }
+
+    [Fact]
     public async Task Differences_older_than_the_recent_window_are_found_by_the_full_pass()
     {
         var options = new ReplicationOptions { RecentWindow = TimeSpan.FromMinutes(2), FullPassEvery = 3 };

@@ -147,6 +147,26 @@ public sealed class RecordValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Expiry_follows_the_length_tier_so_roll_ups_outlive_the_raw_records_they_summarise()
+    {
+        var day = 86_400 * Second;
+        RecordRejection Why(byte[] envelope)
+        {
+            Assert.False(_validator.TryVerify(envelope, out _, out var why));
+            return why;
+        }
+        // Default tiers: raw 24 h, 1 min 7 days, 10 min 30 days, 1 h 90 days.
+        Assert.Equal(RecordRejection.Expired, Why(Sealed(new EpochId("alice", NowMicros - 2 * day, 10 * Second))));
+        Assert.True(_validator.TryVerify(Sealed(new EpochId("alice", NowMicros - 2 * day, 60 * Second)), out _, out _));
+        Assert.Equal(RecordRejection.Expired, Why(Sealed(new EpochId("alice", NowMicros - 8 * day, 60 * Second))));
+        Assert.True(_validator.TryVerify(Sealed(new EpochId("alice", NowMicros - 8 * day, 600 * Second)), out _, out _));
+        Assert.True(_validator.TryVerify(Sealed(new EpochId("alice", NowMicros - 60 * day, 3600 * Second)), out _, out _));
+        Assert.Equal(RecordRejection.Expired, Why(Sealed(new EpochId("alice", NowMicros - 91 * day, 3600 * Second))));
+        Assert.True(RecordRetention.Default.Expired(new EpochId("x", NowMicros - 2 * day, 10 * Second), NowMicros));
+        Assert.False(RecordRetention.Default.Expired(new EpochId("x", NowMicros - 2 * day, 3600 * Second), NowMicros));
+    }
+
+    [Fact]
     public void An_envelope_over_the_cap_is_oversized()
     {
         var small = new RecordValidator(_trust, Key, new ReplicationOptions { MaxEnvelopeBytes = 1000 }, _time);
