@@ -53,7 +53,8 @@ public sealed class AgentApiTests : IAsyncLifetime
         var (status, json) = await Get("/api/v1/status");
         Assert.Equal(HttpStatusCode.OK, status);
         var root = json.RootElement;
-        Assert.Equal(["name", "incarnation", "uptimeSeconds", "epochSeconds", "capture", "records", "origins", "gossip", "ownership", "clock"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["name", "incarnation", "uptimeSeconds", "epochSeconds", "capture", "records", "origins", "gossip", "ownership", "clock", "zone"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("site-a/3/0/7/1", root.GetProperty("zone").GetString());
         var clock = root.GetProperty("clock");
         Assert.Equal(["offsetSeconds", "peersSampled", "alertSeconds", "skewed", "recordsAcceptedFromSkewedClocks", "retentionHeldBack"], clock.EnumerateObject().Select(p => p.Name));
         Assert.Equal(["name", "offsetSeconds", "message"], clock.GetProperty("skewed")[0].EnumerateObject().Select(p => p.Name));

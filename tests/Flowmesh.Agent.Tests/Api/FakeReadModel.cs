@@ -25,6 +25,7 @@ internal sealed class FakeReadModel : IAgentReadModel
         new GossipStatus(4, 2, 100, 10_000, 90, 9_000, 1, 2, 0, 3, 14, 0))
     {
         Clock = new ClockStatus(-0.002, 2, 5, [new SkewedClock("b", 3599.6, "the clock of b is +1h00m off the cluster's time")], 1, 0),
+        Zone = "site-a/3/0/7/1",
     };
 
     public Flowmesh.Agent.Metrics.AgentMetricsSnapshot Metrics() => new()

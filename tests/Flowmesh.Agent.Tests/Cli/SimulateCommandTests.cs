@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Flowmesh.Agent.Tests.Hosting;
 
 namespace Flowmesh.Agent.Tests.Cli;
 
@@ -7,9 +7,9 @@ namespace Flowmesh.Agent.Tests.Cli;
 public sealed class SimulateCommandTests
 {
     [Fact]
-    public async Task Json_has_the_documented_fields_and_progress_goes_to_stderr()
+    public void Json_has_the_documented_fields_and_progress_goes_to_stderr()
     {
-        var (code, stdout, stderr) = await Run("simulate", "--nodes", "10", "--epochs", "3", "--format", "json");
+        var (code, stdout, stderr) = AgentProcess.Cli("simulate", "--nodes", "10", "--epochs", "3", "--format", "json");
         Assert.Equal(0, code);
         using var json = JsonDocument.Parse(stdout);
         var root = json.RootElement;
@@ -25,39 +25,13 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
-    public async Task A_plan_it_cannot_run_is_a_usage_error()
+    public void A_plan_it_cannot_run_is_a_usage_error()
     {
-        var (code, _, stderr) = await Run("simulate", "--nodes", "1");
+        var (code, _, stderr) = AgentProcess.Cli("simulate", "--nodes", "1");
         Assert.Equal(2, code);
         Assert.Contains("--nodes 1", stderr);
-        (code, _, stderr) = await Run("simulate", "--loss", "0.9");
+        (code, _, stderr) = AgentProcess.Cli("simulate", "--loss", "0.9");
         Assert.Equal(2, code);
         Assert.Contains("--loss", stderr);
-    }
-
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "flowmesh"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(120));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
     }
 }
