@@ -132,9 +132,11 @@ public sealed class ZoneAggregate
     {
         ArgumentNullException.ThrowIfNull(children);
         if (Kind != ZoneAggregateKind.Zones) throw new InvalidOperationException("Check an aggregate of records with IsMergeOf(records).");
+        var listed = Manifest.Entries.ToDictionary(e => e.Key, e => e.Hash, StringComparer.Ordinal);
         var byZone = new Dictionary<string, ZoneAggregate>(StringComparer.Ordinal);
         foreach (var c in children)
-            if (c.StartMicros == StartMicros && c.LengthMicros == LengthMicros && c.Manifest.Hash == ManifestHashOf(c.Zone)) byZone.TryAdd(c.Zone.Text, c);
+            if (c.StartMicros == StartMicros && c.LengthMicros == LengthMicros && listed.TryGetValue(c.Zone.Text, out var hash) && c.Manifest.Hash == hash)
+                byZone.TryAdd(c.Zone.Text, c);
         var chosen = new List<EpochRecord>(Manifest.Entries.Count);
         foreach (var e in Manifest.Entries)
         {
@@ -142,13 +144,6 @@ public sealed class ZoneAggregate
             chosen.Add(c.Contents);
         }
         return MergeToRecord(Zone, StartMicros, LengthMicros, chosen).ContentHash == Contents.ContentHash;
-    }
-
-    private ZoneHash? ManifestHashOf(ZonePath child)
-    {
-        foreach (var e in Manifest.Entries)
-            if (e.Key == child.Text) return e.Hash;
-        return null;
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ public sealed record ZoneCensus(ZonePath Parent, IReadOnlyList<ZoneCount> Zones,
         var children = new Dictionary<ZonePath, List<OriginCoverage>>();
         var here = new List<OriginCoverage>();
         var unplaced = new List<OriginCoverage>();
-        foreach (var origin in view.Contributions().Origins.Select(o => o.Coverage))
+        foreach (var origin in view.Coverage.Origins)
         {
             if (!zoneOf.TryGetValue(origin.Origin, out var zone))
             {
