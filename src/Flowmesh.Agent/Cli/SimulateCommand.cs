@@ -23,13 +23,14 @@ internal static class SimulateCommand
         var crash = new Option<double>("--crash") { Description = "Fraction of nodes killed halfway through (0..0.99).", DefaultValueFactory = _ => 0 };
         var worst = new Option<bool>("--worst-case-records") { Description = "Every record at its largest (≈ 60 KB) instead of a typical PC's (≈ 5.6 KB)." };
         var cost = new Option<double>("--record-cost-ms") { Description = "CPU per received record, in ms (default: the figure measured on live agents, docs/performance.md).", DefaultValueFactory = _ => defaults.CostPerRecord.TotalMilliseconds };
+        var zones = new Option<int?>("--zones") { Description = "Zone tree (docs/zones.md): B PCs per leaf zone and B zones per parent, aggregates every 30 s. Omitted: flat replication." };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives the same run.", DefaultValueFactory = _ => defaults.Seed };
         var format = new Option<string?>("--format") { Description = "Output format (default: table on a terminal, json when piped)." };
         format.AcceptOnlyFromAmong("table", "json");
 
         var command = new Command("simulate", "Plan a deployment: run the production replication code for N virtual agents and print bytes/s, records and CPU per PC, how fast the view covers the network, and whether it stays exact.")
         {
-            nodes, epochs, epoch, loss, crash, worst, cost, seed, format,
+            nodes, epochs, epoch, loss, crash, worst, cost, zones, seed, format,
         };
         command.SetAction(parse =>
         {
@@ -46,6 +47,7 @@ internal static class SimulateCommand
                 Crash = parse.GetValue(crash),
                 WorstCaseRecords = parse.GetValue(worst),
                 CostPerRecord = TimeSpan.FromMilliseconds(costMs),
+                ZoneBranching = parse.GetValue(zones),
                 Seed = parse.GetValue(seed),
             };
             try
@@ -57,7 +59,7 @@ internal static class SimulateCommand
                 return Fail($"--{Option(e.ParamName)} {e.ActualValue}: must be {e.Message.Split(" (Parameter")[0]}.");
             }
             bool json = parse.GetValue(format) == "json" || (parse.GetValue(format) is null && Console.IsOutputRedirected);
-            if (options.Nodes > 1000)
+            if (options.Nodes > 1000 && options.ZoneBranching is null)
                 Console.Error.WriteLine($"flowmesh: {options.Nodes} nodes of flat replication (every node holds every record): this takes long; the zone hierarchy (docs/zones.md) is what keeps large networks cheap.");
             var result = PlanningRun.Run(options, line => Console.Error.WriteLine($"simulate: {line}"));
             if (json)
@@ -67,7 +69,9 @@ internal static class SimulateCommand
             }
             var table = new TextTable(["measure", "value"], 1);
             table.Add("nodes", result.Nodes.ToString(CultureInfo.InvariantCulture));
-            table.Add("replication", $"{result.Replication} ({result.Zones} zone, {result.Levels} level)");
+            table.Add("replication", result.Replication == "zones"
+                ? $"zones ({result.Zones} leaf zones, {result.Levels} levels, aggregates every {result.AggregatePeriodSeconds:0} s, {result.AggregatesProduced} produced)"
+                : $"{result.Replication} ({result.Zones} zone, {result.Levels} level)");
             table.Add("epochs", $"{result.Epochs} × {result.EpochSeconds:0.###} s");
             table.Add("bytes per node per second (in + out)", HumanUnits.Scaled(result.BytesPerNodePerSecond, "B") + "/s");
             table.Add("records received per node per epoch", result.RecordsPerNodePerEpoch.ToString("0.0", CultureInfo.InvariantCulture));
@@ -92,6 +96,7 @@ internal static class SimulateCommand
         "EpochLength" => "epoch",
         "Loss" => "loss",
         "Crash" => "crash",
+        "ZoneBranching" => "zones",
         _ => parameter?.ToLowerInvariant() ?? "option",
     };
 

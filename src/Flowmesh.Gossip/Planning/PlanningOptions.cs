@@ -30,6 +30,12 @@ public sealed record PlanningOptions
     /// <summary>How many nodes' views are rebuilt and checked against the records' true byte totals (all when fewer).</summary>
     public int ViewChecks { get; init; } = 16;
 
+    /// <summary>
+    /// Null: flat replication (every node holds every record). A number B: the zone tree of docs/zones.md, leaf zones
+    /// of B PCs and B zones per parent, aggregates every 30 s.
+    /// </summary>
+    public int? ZoneBranching { get; init; }
+
     public int Seed { get; init; } = 1;
     public ReplicationOptions Replication { get; init; } = new();
 
@@ -42,6 +48,7 @@ public sealed record PlanningOptions
         if (Crash is < 0 or >= 1 || double.IsNaN(Crash)) throw new ArgumentOutOfRangeException(nameof(Crash), Crash, "0 .. below 1");
         if (CostPerRecord < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(CostPerRecord), CostPerRecord, "not negative");
         if (Drain < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Drain), Drain, "not negative");
+        if (ZoneBranching is < 2 or > 64) throw new ArgumentOutOfRangeException(nameof(ZoneBranching), ZoneBranching, "2..64");
         if (ViewChecks < 0) throw new ArgumentOutOfRangeException(nameof(ViewChecks), ViewChecks, "not negative");
         Replication.Validate();
     }

@@ -28,4 +28,10 @@ public sealed record PlanningResult
     public required double MeanRecordBytes { get; init; }
     public required double WallSeconds { get; init; }
     public required string Verification { get; init; }
+
+    /// <summary>Zone mode: aggregates produced in the run, re-issues included (0 in flat mode).</summary>
+    public int AggregatesProduced { get; init; }
+
+    /// <summary>Zone mode: the period each aggregate covers (0 in flat mode).</summary>
+    public double AggregatePeriodSeconds { get; init; }
 }

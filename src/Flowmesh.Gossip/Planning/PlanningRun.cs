@@ -10,8 +10,8 @@ namespace Flowmesh.Gossip.Planning;
 /// <summary>
 /// `flowmesh simulate`: the production replicator, responder, validator and codec (<see cref="ReplicationSimulator"/>)
 /// on a virtual clock, every node sealing a synthetic record each epoch, and what an operator plans with measured on
-/// the way (<see cref="PlanningResult"/>). Today it runs flat replication, the only mode the agent has; zones
-/// (docs/zones.md) will be a mode of this same run.
+/// the way (<see cref="PlanningResult"/>). Flat replication here; with <see cref="PlanningOptions.ZoneBranching"/>, the
+/// zone tree (<see cref="ZonedPlanningRun"/>).
 /// </summary>
 public static class PlanningRun
 {
@@ -21,6 +21,7 @@ public static class PlanningRun
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.ZoneBranching is not null) return ZonedPlanningRun.Run(options, Key, progress);
         var wall = Stopwatch.StartNew();
         var records = new SyntheticRecords(Key, options.WorstCaseRecords);
         var startTime = new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero);
