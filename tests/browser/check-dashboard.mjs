@@ -32,6 +32,14 @@ try {
   findings.members = await page.$$eval('#members tbody tr', (rows) => rows.map((r) => ({
     name: r.cells[0].textContent, state: r.cells[1].textContent })));
   findings.talkers = await page.$$eval('#talkers tbody tr', (rows) => rows.map((r) => r.cells[0].textContent));
+  // Zones: the top level lists every zone with its alive count; clicking one goes a level down.
+  await page.waitForSelector('#zones tbody tr', { timeout: 30_000 });
+  findings.zones = await page.$$eval('#zones tbody tr', (rows) => rows.map((r) => ({
+    zone: r.cells[0].textContent, alive: r.cells[1].textContent })));
+  const top = await page.textContent('#zones tbody tr td:first-child');
+  await page.click('#zones tbody tr td:first-child a');
+  await page.waitForFunction((t) => document.querySelector('#zones-path').textContent === `in ${t}`, top, { timeout: 15_000 });
+  findings.zoneDrilled = await page.textContent('#zones-path');
   findings.coverage = await page.textContent('#coverage');
   // Drill-down: clicking the first talker shows its exact flows, fetched from the agents that observed them.
   await page.click('#talkers tbody tr td:first-child a');

@@ -79,6 +79,11 @@ public sealed class DashboardAndMetricsTests : IDisposable
         var talkers = findings.RootElement.GetProperty("talkers").EnumerateArray().Select(t => t.GetString()!).ToList();
         Assert.Contains(talkers, t => t.StartsWith(ClusterNetwork.Subnet + ".", StringComparison.Ordinal));
         Assert.True(findings.RootElement.GetProperty("paintedPixels").GetInt32() > 1000);
+        // The zones panel accounts for every member at the top level ("alive / origins" per zone) and goes down a level.
+        var zones = findings.RootElement.GetProperty("zones").EnumerateArray().Select(z => z.GetProperty("alive").GetString()!).ToList();
+        Assert.NotEmpty(zones);
+        Assert.Equal(Nodes, zones.Sum(z => int.Parse(z.Split(" / ")[0], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.StartsWith("in ", findings.RootElement.GetProperty("zoneDrilled").GetString());
         // Clicking the first talker drilled down: every flow shown has that host at one end.
         string drilled = findings.RootElement.GetProperty("drilled").GetString()!;
         Assert.Equal(talkers[0], drilled);

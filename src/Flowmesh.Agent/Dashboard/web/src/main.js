@@ -34,18 +34,44 @@ async function capture() {
   $('clock-skew').title = skewed.map((s) => s.message).join('\n');
 }
 
+// At most this many member rows: a network of thousands is browsed by zone (the zones panel), not scrolled.
+const memberRows = 40;
+const stateOrder = { dead: 0, suspect: 1, left: 2, alive: 3 };
+
 async function members() {
   const data = await getJson('/api/v1/members');
   $('self').textContent = `on ${data.self}`;
   const body = $('members').tBodies[0];
-  body.replaceChildren(...data.members
-    .sort((a, b) => a.name.localeCompare(b.name))
+  // Trouble first (dead, suspect), then by name.
+  const sorted = data.members.sort((a, b) => (stateOrder[a.state] ?? 9) - (stateOrder[b.state] ?? 9) || a.name.localeCompare(b.name));
+  const hidden = sorted.length - memberRows;
+  $('members-more').textContent = hidden > 0 ? `${count(hidden)} more members not listed; browse them by zone` : '';
+  body.replaceChildren(...sorted.slice(0, memberRows)
     .map((m) => element('tr', {},
       element('td', {}, element('a', { onclick: () => node(m.name) }, m.name)),
       element('td', { class: `state-${m.state}` }, m.state),
       element('td', { class: m.clockSkewed ? 'num state-suspect' : 'num' }, offset(m.clockOffsetSeconds)),
       element('td', { class: 'num' }, age(m.sinceSeconds)),
       element('td', { class: 'muted' }, m.address))));
+}
+
+// The zone tree, one level at a time (docs/zones.md): click a zone to go down, "up" to go back.
+let zoneParent = '';
+
+async function zones() {
+  const data = await getJson('/api/v1/zones', { parent: zoneParent || undefined, window: selectedWindow() });
+  $('zones-path').textContent = data.parent ? `in ${data.parent}` : 'top level';
+  $('zones-up').hidden = !data.parent;
+  const row = (z, label, clickable) => element('tr', {},
+    element('td', {}, clickable ? element('a', { onclick: () => { zoneParent = z.zone; zones(); } }, label) : label),
+    element('td', { class: z.alive < z.origins ? 'num state-suspect' : 'num' }, `${count(z.alive)} / ${count(z.origins)}`),
+    element('td', { class: 'num' }, count(z.reporting)),
+    element('td', { class: 'num' }, z.newestAgeSeconds == null ? '–' : age(z.newestAgeSeconds)),
+    element('td', { class: 'muted' }, z.members.length ? z.members.join(', ') : `${count(z.origins)} members`));
+  const rows = data.zones.map((z) => row(z, z.zone, true));
+  if (data.here?.origins) rows.push(row(data.here, `${data.parent} (itself)`, false));
+  if (data.unplaced?.origins) rows.push(row(data.unplaced, 'no zone yet', false));
+  $('zones').tBodies[0].replaceChildren(...rows);
 }
 
 async function traffic() {
@@ -137,7 +163,7 @@ function showFlows(address) {
 }
 
 async function refresh() {
-  const results = await Promise.allSettled([capture(), members(), traffic(), talkers(), alerts(), matrix()]);
+  const results = await Promise.allSettled([capture(), members(), zones(), traffic(), talkers(), alerts(), matrix()]);
   const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
   $('status').textContent = failed.length ? `update failed: ${failed[0]}` : `updated ${new Date().toLocaleTimeString('en-GB', { hour12: false })}`;
   document.body.dataset.loaded = 'true';
@@ -149,6 +175,7 @@ window.addEventListener('DOMContentLoaded', () => {
   $('window').addEventListener('change', refresh);
   $('matrix-by').addEventListener('change', refresh);
   $('talkers-exclude-monitor').addEventListener('change', refresh);
+  $('zones-up').addEventListener('click', () => { zoneParent = zoneParent.split('/').slice(0, -1).join('/'); zones(); });
   refresh();
   setInterval(refresh, refreshMs);
 });
