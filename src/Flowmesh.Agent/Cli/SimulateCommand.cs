@@ -73,7 +73,8 @@ internal static class SimulateCommand
                 ? $"zones ({result.Zones} leaf zones, {result.Levels} levels, aggregates every {result.AggregatePeriodSeconds:0} s, {result.AggregatesProduced} produced)"
                 : $"{result.Replication} ({result.Zones} zone, {result.Levels} level)");
             table.Add("epochs", $"{result.Epochs} × {result.EpochSeconds:0.###} s");
-            table.Add("bytes per node per second (in + out)", HumanUnits.Scaled(result.BytesPerNodePerSecond, "B") + "/s");
+            table.Add("bytes per node per second (in + out)", HumanUnits.Scaled(result.BytesPerNodePerSecond, "B") + "/s" +
+                (result.Replication == "zones" ? $" ({HumanUnits.Scaled(result.AggregateBytesPerNodePerSecond, "B")}/s of it aggregates)" : ""));
             table.Add("records received per node per epoch", result.RecordsPerNodePerEpoch.ToString("0.0", CultureInfo.InvariantCulture));
             table.Add("CPU per node", $"{result.CpuPercentPerNode:0.00} % of a core (at {result.CostPerRecordMilliseconds:0.###} ms per record)");
             table.Add("view covers 99 % of origins on 99 % of nodes", result.CoverageSeconds is { } c ? $"{c:0.0} s after the epoch's end (worst epoch)" : "never, within the run");

@@ -32,6 +32,9 @@ public sealed record PlanningResult
     /// <summary>Zone mode: aggregates produced in the run, re-issues included (0 in flat mode).</summary>
     public int AggregatesProduced { get; init; }
 
+    /// <summary>Zone mode: the part of <see cref="BytesPerNodePerSecond"/> spent on aggregates (their scopes' digests included).</summary>
+    public double AggregateBytesPerNodePerSecond { get; init; }
+
     /// <summary>Zone mode: the period each aggregate covers (0 in flat mode).</summary>
     public double AggregatePeriodSeconds { get; init; }
 }

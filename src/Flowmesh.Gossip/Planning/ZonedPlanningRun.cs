@@ -60,7 +60,7 @@ internal static class ZonedPlanningRun
         };
 
         int crashAt = options.Crash > 0 ? options.Epochs / 2 : -1;
-        long bytesAtStart = 0;
+        long bytesAtStart = 0, aggregateBytesAtStart = 0;
         TimeSpan measureFrom = TimeSpan.Zero;
         var crashed = new List<string>();
         var reachedPeerBeforeCrash = new List<EpochId>();
@@ -79,7 +79,8 @@ internal static class ZonedPlanningRun
             }
             if (e == Math.Min(1, options.Epochs - 1))
             {
-                bytesAtStart = sim.Nodes.Sum(n => n.Counters.BytesSent + n.Counters.BytesReceived);
+                bytesAtStart = sim.Nodes.Sum(n => n.Bytes());
+                aggregateBytesAtStart = sim.Nodes.Sum(n => n.Bytes(aggregates: true));
                 measureFrom = sim.Clock.Now;
             }
             long start = originMicros + (e - 1) * epochMicros;
@@ -99,11 +100,12 @@ internal static class ZonedPlanningRun
             progress?.Invoke($"epoch {e + 1}/{options.Epochs}: {sim.Clock.Now.TotalSeconds:F0} s simulated, {sim.AggregatesProduced} aggregates, {wall.Elapsed.TotalSeconds:F1} s wall");
         }
         var alive = sim.Nodes.Where(n => n.Running).ToList();
-        long bytes = sim.Nodes.Sum(n => n.Counters.BytesSent + n.Counters.BytesReceived) - bytesAtStart;
+        long bytes = sim.Nodes.Sum(n => n.Bytes()) - bytesAtStart;
+        long aggregateBytes = sim.Nodes.Sum(n => n.Bytes(aggregates: true)) - aggregateBytesAtStart;
         double seconds = (sim.Clock.Now - measureFrom).TotalSeconds;
         sim.Clock.RunFor(options.Drain);
 
-        long received = alive.Sum(n => n.Counters.RecordsPulled + n.Counters.RecordsReceivedByPush);
+        long received = alive.Sum(n => n.Received);
         double perEpoch = (double)received / alive.Count / options.Epochs;
         int lost = reachedPeerBeforeCrash.Count(id => !alive.Any(n => n.Leaf.Store.Contains(id)));
 
@@ -144,6 +146,7 @@ internal static class ZonedPlanningRun
             WallSeconds = wall.Elapsed.TotalSeconds,
             Verification = "each distinct envelope (record or aggregate) verified once for real (ECDSA P-256); every receipt charged the cost per record",
             AggregatesProduced = sim.AggregatesProduced,
+            AggregateBytesPerNodePerSecond = aggregateBytes / (double)alive.Count / seconds,
             AggregatePeriodSeconds = simOptions.AggregatePeriod.TotalSeconds,
         };
     }

@@ -325,8 +325,12 @@ public sealed class ZonedSimulator
         public RecordSealer Sealer { get; }
         public AggregateSealer AggregateSealer { get; }
 
-        /// <summary>Bytes and records of all scopes together.</summary>
-        public ReplicationCounters Counters { get; } = new();
+        /// <summary>Bytes sent and received by record sync, all scopes (<paramref name="aggregates"/>: only the aggregate scopes; false: only the leaf's).</summary>
+        public long Bytes(bool? aggregates = null) =>
+            Scopes.Where(s => aggregates is null || s.IsLeaf != aggregates).Sum(s => s.Counters.BytesSent + s.Counters.BytesReceived);
+
+        /// <summary>Records and aggregates received from peers (pulled or pushed to this node), all scopes.</summary>
+        public long Received => Scopes.Sum(s => s.Counters.RecordsPulled + s.Counters.RecordsReceivedByPush);
 
         public IReadOnlyList<Scope> Scopes { get; }
         public Scope Leaf => Scopes[^1];
@@ -358,15 +362,16 @@ public sealed class ZonedSimulator
             Tracked = tracked;
             Store = tracked.Inner;
             IRecordVerifier verifier = isLeaf ? sim._recordVerifier : sim._aggregateVerifier;
-            Server = new RecordSyncServer(tracked, verifier, Options, sim.Time, node.Counters, new Random(node.Random.Next()));
+            Server = new RecordSyncServer(tracked, verifier, Options, sim.Time, Counters, new Random(node.Random.Next()));
             var members = sim.ZoneAt(zone);
             Replicator = new RecordReplicator(tracked, verifier, new SimulatedStreams(sim, node, index),
-                () => members.PeersOf(node), Options, sim.Time, node.Counters, new Random(node.Random.Next()));
+                () => members.PeersOf(node), Options, sim.Time, Counters, new Random(node.Random.Next()));
         }
 
         public ZonePath Zone { get; }
         public bool IsLeaf { get; }
         public ReplicationOptions Options { get; }
+        public ReplicationCounters Counters { get; } = new();
         public MemoryRecordStore Store { get; }
         public RecordSyncServer Server { get; }
         public RecordReplicator Replicator { get; }
