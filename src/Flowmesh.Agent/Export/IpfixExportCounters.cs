@@ -32,5 +32,8 @@ internal sealed class IpfixExportCounters
         Interlocked.Add(ref _recordsLost, records);
     }
 
+    /// <summary>A connect that failed: nothing was in flight, but the collector is down.</summary>
+    public void ConnectFailed() => Interlocked.Increment(ref _sendErrors);
+
     public void Dropped(long flows) => Interlocked.Add(ref _flowsDropped, flows);
 }

@@ -61,6 +61,7 @@ internal sealed class IpfixSocketSink : IIpfixMessageSink, IDisposable
         }
         catch (SocketException e)
         {
+            _counters.ConnectFailed();
             Fail($"cannot reach the collector: {e.Message}");
             return false;
         }
