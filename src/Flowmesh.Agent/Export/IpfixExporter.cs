@@ -57,6 +57,8 @@ internal sealed class IpfixExporter : IDisposable
 
     private void Run()
     {
+        // Templates on start (RFC 7011 8): a collector knows them before the first flow ends.
+        if (_sink.Ready() && _sink.TakeNewSession()) _encoder.SendTemplates(_nowMicros());
         foreach (Item item in _queue.GetConsumingEnumerable())
         {
             long now = _nowMicros();

@@ -1,5 +1,6 @@
 using Flowmesh.Core.Export;
 using Flowmesh.Core.Packets;
+using Flowmesh.Tests.Shared;
 
 namespace Flowmesh.Core.Tests.Export;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Flowmesh.Core.Tests.Export;
+namespace Flowmesh.Tests.Shared;
 
 /// <summary>
 /// A small IPFIX reader (RFC 7011) written for the tests from the RFC, independent of the encoder's code: it learns
