@@ -11,7 +11,8 @@ build_packages=(clang libbpf-dev linux-libc-dev zlib1g-dev)
 # The dashboard is bundled with Node.js and npm during the agent's build. Machines of this kind ship
 # Node.js already; Debian's packages are installed only when npm is missing.
 command -v npm >/dev/null 2>&1 || build_packages+=(nodejs npm)
-test_packages=(python3 tshark tcpdump iperf3 nmap hping3 softflowd iputils-ping curl procps time bpftool libc6-dev chromium prometheus faketime)
+# nfdump (nfcapd) and pmacct (nfacctd) are the IPFIX collectors the export tests send to on loopback.
+test_packages=(python3 tshark tcpdump iperf3 nmap hping3 softflowd nfdump pmacct iputils-ping curl procps time bpftool libc6-dev chromium prometheus faketime)
 
 want=("${runtime_packages[@]}" "${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_packages[@]}")

@@ -42,6 +42,8 @@ internal static class AgentCommand
             name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMinutes, retentionTenMinutes, retentionHours, retentionMib,
             apiAllowHost, apiTokenFile, zone,
         };
+        var ipfix = new IpfixOptions();
+        ipfix.AddTo(command);
         command.SetAction(parse =>
         {
             var options = Build(
@@ -75,6 +77,12 @@ internal static class AgentCommand
                         error = $"--zone '{zoneText}' has {label.Depth} levels; at most {Core.Zones.ZonePath.DefaultDepth}.";
                     }
                     else options = options with { Zone = label };
+                }
+                if (options is not null)
+                {
+                    // Live capture: a slow collector costs dropped (counted) flows, never a stalled capture thread.
+                    if (ipfix.Parse(parse, waitWhenFull: false, out error) is { } export) options = options with { Ipfix = export.Destinations, IpfixExport = export.Options };
+                    else options = null;
                 }
                 if (options is not null && parse.GetValue(apiTokenFile) is string tokenFile)
                 {

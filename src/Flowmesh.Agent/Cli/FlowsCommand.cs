@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Flowmesh.Agent.Export;
 using Flowmesh.Agent.Output;
 using Flowmesh.Capture;
 using Flowmesh.Capture.Live;
+using Flowmesh.Core.Export;
 using Flowmesh.Core.Flows;
 
 namespace Flowmesh.Agent.Cli;
@@ -34,11 +36,13 @@ internal static class FlowsCommand
         var idle = new Option<string?>("--idle-timeout") { Description = "Idle timeouts in seconds, e.g. tcp=300,udp=60,icmp=60,other=60,closed=5." };
         var active = new Option<double?>("--active-timeout") { Description = "Report long flows every this many seconds (default 1800)." };
         var maxFlows = new Option<int?>("--max-flows") { Description = "Cap on live flows; the least recently seen is evicted beyond it (default 262144)." };
+        var ipfix = new IpfixOptions();
 
         var command = new Command("flows", "Turn packets into bidirectional flow records (from a file or live interfaces).")
         {
             pcap, iface, capture, mapSize, seconds, filter, snaplen, bufferMiB, promiscuous, format, sort, limit, idle, active, maxFlows,
         };
+        ipfix.AddTo(command);
         command.SetAction(parse =>
         {
             // Checked here rather than in validators: validators see options before defaults apply.
@@ -63,6 +67,9 @@ internal static class FlowsCommand
                 parse.GetValue(bufferMiB) is < 1 or > 4096 ? "--buffer-mib must be between 1 and 4096." :
                 null;
             if (invalid is not null) return Fail(ExitCodes.UsageError, invalid);
+            // A file waits for a slow collector (nothing is lost); a live capture drops and counts instead of stalling.
+            if (ipfix.Parse(parse, waitWhenFull: parse.GetValue(pcap) is not null, out string? ipfixError) is not { } export)
+                return Fail(ExitCodes.UsageError, ipfixError!);
 
             var options = new FlowTableOptions();
             if (parse.GetValue(idle) is string spec)
@@ -84,12 +91,13 @@ internal static class FlowsCommand
 
             var live = new LiveCaptureRequest(interfaces, parse.GetValue(filter), parse.GetValue(snaplen), parse.GetValue(bufferMiB) * 1024 * 1024,
                 parse.GetValue(promiscuous), backend, parse.GetValue(mapSize));
-            return Run(parse.GetValue(pcap), live, parse.GetValue(seconds), options, outputFormat, order, parse.GetValue(limit));
+            return Run(parse.GetValue(pcap), live, parse.GetValue(seconds), options, outputFormat, order, parse.GetValue(limit), export);
         });
         return command;
     }
 
-    private static int Run(string? pcapPath, LiveCaptureRequest live, double? seconds, FlowTableOptions options, OutputFormat format, FlowSortOrder order, int? limit)
+    private static int Run(string? pcapPath, LiveCaptureRequest live, double? seconds, FlowTableOptions options, OutputFormat format, FlowSortOrder order, int? limit,
+        (IReadOnlyList<IpfixDestination> Destinations, IpfixExportOptions Options) ipfix)
     {
         ICaptureSource source;
         try
@@ -113,7 +121,13 @@ internal static class FlowsCommand
                 _ => new TableFlowWriter(text),
             };
             var selection = new FlowRecordSelection(writer, order, limit);
-            var meter = new FlowMeter(options, selection.Add);
+            IpfixExporter[] exporters = [.. ipfix.Destinations.Select(d => new IpfixExporter(d, ipfix.Options, Console.Error.WriteLine))];
+            var meter = new FlowMeter(options, exporters.Length == 0 ? selection.Add : record =>
+            {
+                selection.Add(record);
+                var flow = IpfixFlow.From(record);
+                foreach (IpfixExporter exporter in exporters) exporter.Post(in flow);
+            });
 
             using var cancellation = new CancellationTokenSource();
             if (seconds is double s) cancellation.CancelAfter(TimeSpan.FromSeconds(s));
@@ -144,11 +158,24 @@ internal static class FlowsCommand
             selection.Complete();
             text.Flush();
             buffered.Flush();
+            foreach (IpfixExporter exporter in exporters)
+            {
+                exporter.Complete(TimeSpan.FromMinutes(10));
+                exporter.Dispose();
+            }
             started.Stop();
 
             Console.Error.WriteLine(RunSummary.Format(source, meter, selection.Seen, started.Elapsed));
+            foreach (IpfixExporter exporter in exporters) Console.Error.WriteLine(IpfixSummary(exporter));
             return ExitCodes.Success;
         }
+    }
+
+    private static string IpfixSummary(IpfixExporter exporter)
+    {
+        var c = exporter.Counters;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"flowmesh: IPFIX to {exporter.Destination}: {c.Messages:N0} messages, {c.Records:N0} records sent; {c.SendErrors:N0} send errors, {c.RecordsLost:N0} records lost, {c.FlowsDropped:N0} flows dropped");
     }
 
     private static int Fail(int code, string message)

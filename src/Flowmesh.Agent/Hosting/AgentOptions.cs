@@ -115,6 +115,11 @@ internal sealed record AgentOptions
     /// <summary>The local exact flow log behind drill-down (retention 24 h, 1 M rows, 256 MiB; docs/storage.md).</summary>
     public Drill.FlowLogOptions FlowLog { get; init; } = new();
 
+    /// <summary>IPFIX collectors that get every exact flow this PC observes (--ipfix; docs/ipfix.md).</summary>
+    public IReadOnlyList<Export.IpfixDestination> Ipfix { get; init; } = [];
+
+    public Export.IpfixExportOptions IpfixExport { get; init; } = new();
+
     /// <summary>How long a graceful leave may take on SIGTERM before the agent stops anyway.</summary>
     public TimeSpan LeaveTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -60,6 +60,7 @@ internal sealed partial class AgentReadModel
             ApiRefusals = ApiRefusals.Snapshot(),
             FlowLogRows = DrillDown.RowCounts(),
             FlowQueries = DrillDown.QueryCounts(),
+            IpfixExport = IpfixCounts(),
             RecordsSealed = Published.Sealed,
             RecordsStored = store.Digest().Sum(d => (long)d.Count),
             RecordsStoredBytes = store.TotalBytes,
@@ -76,6 +77,20 @@ internal sealed partial class AgentReadModel
             },
             ClusterBytesPerSecond = minute is null ? null : minute.BitsPerSecond.Value / 8,
             ClusterMonitorBytesPerSecond = minute is null ? null : minute.DataSpan.TotalSeconds > 0 ? minute.Monitor.Bytes.Value / minute.DataSpan.TotalSeconds : 0,
+        };
+    }
+
+    /// <summary>All exporters' counters summed: per-collector labels would name hosts, which /metrics leaves out.</summary>
+    private Dictionary<string, long> IpfixCounts()
+    {
+        var exporters = Ipfix?.Exporters ?? [];
+        return new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["messages"] = exporters.Sum(e => e.Counters.Messages),
+            ["records"] = exporters.Sum(e => e.Counters.Records),
+            ["send_errors"] = exporters.Sum(e => e.Counters.SendErrors),
+            ["records_lost"] = exporters.Sum(e => e.Counters.RecordsLost),
+            ["flows_dropped"] = exporters.Sum(e => e.Counters.FlowsDropped),
         };
     }
 }

@@ -39,6 +39,9 @@ internal sealed partial class AgentReadModel : IAgentReadModel
     /// <summary>Null when the agent runs without capture.</summary>
     public CapturePipeline? Capture { get; init; }
 
+    /// <summary>The IPFIX exporters (--ipfix), or null without any.</summary>
+    public Export.IpfixFlowListener? Ipfix { get; init; }
+
     public MembersResponse Members()
     {
         var now = PeerClock.Elapsed;

@@ -44,6 +44,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
     private AgentDrillDown? _drillDown;
     private LanDiscovery? _discovery;
     private CapturePipeline? _capture;
+    private Export.IpfixFlowListener? _ipfix;
     private AgentApi? _api;
     private int _stopped;
 
@@ -187,12 +188,13 @@ internal sealed class AgentRuntime : IAsyncDisposable
             _maintenance.RefreshOwnership();
             if (ownRecordsEnd > openedMicros + Core.UnixMicros.FromDuration(_options.EpochLength))
                 _log.WriteLine($"flowmesh: this agent's newest record ends at {Core.UnixMicros.Format(ownRecordsEnd.Value)}, {ClockText.Offset(Core.UnixMicros.ToDuration(ownRecordsEnd.Value - openedMicros))} after this clock's time (it was sealed while the clock was ahead); each epoch is sealed as a {AgentOptions.MinEpochLength.TotalSeconds:0} s record after it until the clock catches up, so none collides and no traffic is lost (see /metrics flowmesh_records_moved_total)");
+            if (_options.Ipfix.Count > 0) _ipfix = new([.. _options.Ipfix.Select(d => new Export.IpfixExporter(d, _options.IpfixExport, _log.WriteLine))]);
             _capture = new CapturePipeline(source, new EpochSummarizerOptions
             {
                 Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
                 Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
-            }, _published.Publish, flows: _drillDown.Collector, log: _log);
+            }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log);
             _capture.Start();
         }
 
@@ -209,7 +211,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
                     Self = _self, Options = _options, Uptime = _uptime, PeerClock = _peerClock, Database = _database, Peer = _peer,
                     Validator = validator, Replication = replication, RetentionClock = retentionClock, Ownership = ownership,
                     Views = views, Published = _published, DrillDown = _drillDown, ApiRefusals = _apiRefusals, Capture = _capture,
-                    Zone = _zone,
+                    Zone = _zone, Ipfix = _ipfix,
                 };
                 _api = await AgentApi.StartAsync(apiEndpoint, readModel, cancellationToken,
                     app => { ViewEndpoints.Map(app, views, detections, _apiRefusals); _drillDown.MapEndpoint(app, _apiRefusals); },
@@ -249,6 +251,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         if (_capture is not null && !_capture.Stop(TimeSpan.FromSeconds(5)))
             _log.WriteLine("flowmesh: the capture did not stop within 5 s; its open epoch is not sealed");
         _drillDown?.FinishWrites();
+        foreach (var exporter in _ipfix?.Exporters ?? []) exporter.Dispose(); // sends the last epoch's flows first
         _discovery?.Dispose();
         if (_peer is not null && _peer.IsRunning)
         {

@@ -61,6 +61,12 @@ public static class AgentMetricsExposition
         Labelled(w, "flowmesh_flow_log_rows_total", MetricType.Counter, "Exact flow rows for drill-down, written or dropped (caps).", "outcome", s.FlowLogRows, ["written", "dropped"]);
         Labelled(w, "flowmesh_flow_queries_total", MetricType.Counter, "Drill-down queries from members, by outcome.", "outcome", s.FlowQueries, ["served", "malformed", "failed"]);
 
+        w.Single("flowmesh_ipfix_messages_total", MetricType.Counter, "IPFIX messages sent to the collectors (--ipfix).", s.IpfixExport.GetValueOrDefault("messages"));
+        w.Single("flowmesh_ipfix_records_total", MetricType.Counter, "IPFIX data records sent to the collectors.", s.IpfixExport.GetValueOrDefault("records"));
+        w.Single("flowmesh_ipfix_send_errors_total", MetricType.Counter, "IPFIX sends or connects that failed (a collector down or unreachable).", s.IpfixExport.GetValueOrDefault("send_errors"));
+        Labelled(w, "flowmesh_ipfix_lost_total", MetricType.Counter, "IPFIX data lost: records of failed sends, flows dropped on a full queue or without a TCP connection.", "what",
+            new Dictionary<string, long> { ["records"] = s.IpfixExport.GetValueOrDefault("records_lost"), ["flows"] = s.IpfixExport.GetValueOrDefault("flows_dropped") }, ["records", "flows"]);
+
         w.Single("flowmesh_records_sealed_total", MetricType.Counter, "Epoch records this agent sealed.", s.RecordsSealed);
         w.Single("flowmesh_records_stored", MetricType.Gauge, "Epoch records held, all origins.", s.RecordsStored);
         w.Single("flowmesh_records_stored_bytes", MetricType.Gauge, "Bytes of epoch records held, all origins.", s.RecordsStoredBytes);

@@ -77,6 +77,9 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Drill-down queries from members by outcome (served, malformed, failed).</summary>
     public IReadOnlyDictionary<string, long> FlowQueries { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>IPFIX export (--ipfix), all collectors: messages, records, send_errors, records_lost, flows_dropped.</summary>
+    public IReadOnlyDictionary<string, long> IpfixExport { get; init; } = new Dictionary<string, long>();
+
     public long RecordsSealed { get; init; }
     public long RecordsStored { get; init; }
     public long RecordsStoredBytes { get; init; }

@@ -13,7 +13,9 @@ namespace Flowmesh.Core.Flows;
 /// 0 (1) | lower port (2) | higher port (2); the ports only for TCP, UDP, SCTP, ICMP and ICMPv6.
 /// "Lower" orders by (address, port). For ICMP the ports are the initiator's type and either the
 /// counterpart type (request/reply pairs, which are ordered like ports) or the code (one-way types,
-/// kept in the initiator's direction).
+/// kept in the initiator's direction). A flow of non-first IP fragments only (<see cref="FlowRecord.NonFirstFragmentsOnly"/>)
+/// has no ports to hash, whatever its protocol: like Wireshark's dissector and the spec's reference implementation, it
+/// is hashed as a protocol without ports.
 /// </remarks>
 public static class CommunityId
 {
@@ -40,7 +42,12 @@ public static class CommunityId
         ushort destinationPort = record.DestinationPort;
         bool hasPorts = true;
         bool oneWay = false;
-        if (IpProtocol.IsIcmp(protocol))
+        if (record.NonFirstFragmentsOnly)
+        {
+            hasPorts = false;
+            sourcePort = destinationPort = 0;
+        }
+        else if (IpProtocol.IsIcmp(protocol))
         {
             sourcePort = record.IcmpType;
             oneWay = !IcmpTypes.TryGetCounterpart(protocol, record.IcmpType, out byte counterpart);

@@ -45,6 +45,9 @@ internal struct FlowEntry
     /// <summary><see cref="FinFromLow"/> | <see cref="FinFromHigh"/> | <see cref="RstSeen"/>; survives active-timeout restarts.</summary>
     public byte TcpState;
 
+    /// <summary>Every packet of the record so far was a non-first IP fragment (no transport header, so no ports).</summary>
+    public bool NonFirstFragmentsOnly;
+
     public byte IcmpSeen;
     public byte IcmpTypeFromLow;
     public byte IcmpCodeFromLow;

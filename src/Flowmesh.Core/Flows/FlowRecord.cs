@@ -41,6 +41,13 @@ public sealed class FlowRecord
 
     public FlowEndReason EndReason { get; init; }
 
+    /// <summary>
+    /// Every packet was a non-first IP fragment: they carry no transport header, so the flow's ports (0) are unknown
+    /// rather than zero, and its Community ID hashes it as a protocol without ports, as Wireshark and the spec's
+    /// reference implementation do for such packets.
+    /// </summary>
+    public bool NonFirstFragmentsOnly { get; init; }
+
     public FlowKey Key => FlowKey.FromDirected(SourceAddress, SourcePort, DestinationAddress, DestinationPort, Protocol, out _);
 
     /// <summary>Community ID v1 with seed 0 (see <see cref="CommunityId"/>).</summary>

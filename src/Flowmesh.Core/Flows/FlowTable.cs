@@ -266,6 +266,7 @@ public sealed partial class FlowTable
         }
         entry.InitiatorIsLow = senderInitiates == fromLow;
         entry.InitiatorGuessed = guessed;
+        entry.NonFirstFragmentsOnly = packet.IsNonFirstFragment;
         entry.TcpState = 0;
         entry.IcmpSeen = 0;
         RestartCounters(ref entry, packet.TimestampMicros);
@@ -296,6 +297,8 @@ public sealed partial class FlowTable
             entry.HighBytes += packet.IpLength;
             entry.HighSegments += segments;
         }
+
+        entry.NonFirstFragmentsOnly &= packet.IsNonFirstFragment;
 
         // Min/max rather than first/last: captures are not strictly time-ordered.
         long ts = packet.TimestampMicros;
@@ -414,6 +417,7 @@ public sealed partial class FlowTable
             IcmpType = icmpType,
             IcmpCode = icmpCode,
             EndReason = reason,
+            NonFirstFragmentsOnly = entry.NonFirstFragmentsOnly,
         };
     }
 

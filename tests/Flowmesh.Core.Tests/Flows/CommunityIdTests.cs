@@ -103,4 +103,38 @@ public sealed class CommunityIdTests
         Assert.Equal(8, record.IcmpType);
         Assert.Equal("1:X0snYXpgwiv9TZtqg64sgzUn6Dk=", record.CommunityIdV1());
     }
+    /// <summary>
+    /// Non-first fragments carry no transport header: a flow made of them alone is hashed as a protocol without ports
+    /// (Wireshark, the spec's reference implementation), while real port-0 traffic, and a flow where such traffic
+    /// joined the fragments, keeps its ports. Expected values from System.Security.Cryptography's SHA-1.
+    /// </summary>
+    [Fact]
+    public void FlowsOfNonFirstFragmentsHashWithoutPorts()
+    {
+        var records = new List<FlowRecord>();
+        var table = new FlowTable(new FlowTableOptions(), records.Add);
+        PacketInfo fragment = TestPacket.Udp("192.0.2.53", 0, "198.51.100.9", 0, micros: 1, ipLength: 500);
+        fragment.IsNonFirstFragment = true;
+        table.Observe(in fragment);
+        table.Observe(TestPacket.Udp("192.0.2.7", 0, "198.51.100.9", 0, micros: 2));
+        PacketInfo mixed = TestPacket.Udp("192.0.2.8", 0, "198.51.100.9", 0, micros: 3, ipLength: 500);
+        mixed.IsNonFirstFragment = true;
+        table.Observe(in mixed);
+        table.Observe(TestPacket.Udp("192.0.2.8", 0, "198.51.100.9", 0, micros: 4));
+        table.Flush();
+
+        FlowRecord From(string source) => records.Single(r => r.SourceAddress == IpAddress128.Parse(source));
+        Assert.True(From("192.0.2.53").NonFirstFragmentsOnly);
+        Assert.Equal(Expected("192.0.2.53", "198.51.100.9", withPorts: false), From("192.0.2.53").CommunityIdV1());
+        Assert.False(From("192.0.2.7").NonFirstFragmentsOnly);
+        Assert.Equal(Expected("192.0.2.7", "198.51.100.9", withPorts: true), From("192.0.2.7").CommunityIdV1());
+        Assert.False(From("192.0.2.8").NonFirstFragmentsOnly);
+    }
+
+    private static string Expected(string low, string high, bool withPorts)
+    {
+        byte[] input = [0, 0, .. System.Net.IPAddress.Parse(low).GetAddressBytes(), .. System.Net.IPAddress.Parse(high).GetAddressBytes(), IpProtocol.Udp, 0,
+            .. (withPorts ? new byte[4] : [])];
+        return "1:" + Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(input));
+    }
 }

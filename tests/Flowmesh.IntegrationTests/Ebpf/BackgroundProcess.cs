@@ -61,6 +61,18 @@ internal sealed class BackgroundProcess : IDisposable
         }
     }
 
+    /// <summary>Waits until stdout or stderr contains <paramref name="text"/> (daemons differ in which one they log to).</summary>
+    public void WaitForOutput(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!StandardError.Contains(text, StringComparison.Ordinal) && !StandardOutput.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || clock.Elapsed > timeout)
+                throw new InvalidOperationException($"{_name} did not print '{text}' (exited: {_process.HasExited}); output:\n{StandardOutput}{StandardError}");
+            Thread.Sleep(50);
+        }
+    }
+
     /// <summary>Sends <paramref name="signal"/> (e.g. "TERM") to this process only and waits for it to exit.</summary>
     public void Stop(string signal, TimeSpan timeout)
     {
