@@ -29,6 +29,7 @@ public sealed partial class AgentMeter : IDisposable
     public AgentMeter()
     {
         Meter = new Meter(MeterName, typeof(AgentMeter).Assembly.GetName().Version?.ToString(3));
+        CreateObservables(); // first: /metrics lists instruments in creation order, flowmesh_agent_info at the top
         SealDuration = Histogram("flowmesh.record.seal.duration", "s",
             "Time to seal one own epoch record: build it from the epoch's sketches, sign and store it.",
             [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
@@ -38,7 +39,6 @@ public sealed partial class AgentMeter : IDisposable
             [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
         ViewBuildDuration = Histogram("flowmesh.view.build.duration", "s", "Time to build one global view (read its records from the store and merge them).",
             [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-        CreateObservables();
     }
 
     public Meter Meter { get; }
