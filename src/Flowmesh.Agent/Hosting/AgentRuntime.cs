@@ -208,11 +208,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
             Views = views, Published = _published, DrillDown = _drillDown, ApiRefusals = _apiRefusals, Capture = _capture, Zone = _zone,
         };
         _meter.ReadFrom(readModel.Metrics);
-        if (_options.Otlp is { } otlp)
-        {
-            _otlp = Metrics.OtlpMetricsExport.Start(otlp, _options.OtlpInterval, _self.Value);
-            _log.WriteLine($"flowmesh: pushing metrics by OTLP/HTTP to {Metrics.OtlpMetricsExport.Printable(otlp)} every {_options.OtlpInterval.TotalSeconds:0.###} s");
-        }
+        _otlp = Metrics.OtlpMetricsExport.StartIfAsked(_options.Otlp, _options.OtlpInterval, _self.Value, _log);
         if (_options.Api is { } apiEndpoint)
         {
             ApiToken token;

@@ -37,6 +37,16 @@ public static class OtlpMetricsExport
             })
             .Build();
 
+    /// <summary>Starts the export when --otlp gave an endpoint, and says so in one line (without the URL's query).</summary>
+    public static MeterProvider? StartIfAsked(Uri? endpoint, TimeSpan interval, string node, TextWriter log)
+    {
+        if (endpoint is null) return null;
+        var provider = Start(endpoint, interval, node);
+        log.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"flowmesh: pushing metrics by OTLP/HTTP to {Printable(endpoint)} every {interval.TotalSeconds:0.###} s"));
+        return provider;
+    }
+
     /// <summary>An absolute http(s) URL without credentials; a bare collector address gets <see cref="MetricsPath"/>.</summary>
     public static Uri? ParseEndpoint(string text, out string? error)
     {

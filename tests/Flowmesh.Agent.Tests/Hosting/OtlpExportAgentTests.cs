@@ -55,6 +55,7 @@ public sealed class OtlpExportAgentTests : IDisposable
         }, TimeSpan.FromSeconds(30), () => $"{_collector.Received.Count} posts, failures: {string.Join("; ", _collector.Failures)}\n{_agent.Output}");
 
         Assert.Empty(_collector.Failures);
+        Assert.Contains($"pushing metrics by OTLP/HTTP to {_collector.BaseUrl}/v1/metrics every 1 s", _agent.Output, StringComparison.Ordinal);
         var (path, contentType, _) = _collector.Received.First();
         Assert.Equal("/v1/metrics", path);
         Assert.Equal("application/x-protobuf", contentType);
