@@ -7,7 +7,7 @@ namespace Flowmesh.Agent.Metrics;
 /// /metrics serves (through <see cref="MeterPrometheusExposition"/>), what --otlp exports and what
 /// <c>dotnet-counters monitor --counters Flowmesh.Agent</c> shows. Counters and gauges are observable: they read the
 /// agent's existing counters when something collects (<see cref="AgentMetricsSnapshot"/>), so the capture's hot path
-/// makes no instrument call per packet. The histograms are recorded where the event happens, a few times per epoch.
+/// makes no instrument call per packet. The histograms are recorded where the event happens (seals, view builds, probes).
 /// Instrument names follow OpenTelemetry's conventions (dotted, with a unit); <see cref="PrometheusNames"/> turns them
 /// into the stable Prometheus names of docs/metrics.md by the same rules an OpenTelemetry collector uses.
 /// </summary>

@@ -2,8 +2,8 @@ namespace Flowmesh.Agent.Metrics;
 
 /// <summary>
 /// One histogram's cumulative state for the Prometheus exposition: a count per bucket (upper bounds inclusive, as
-/// Prometheus's le), the sum and the count. Recording takes a short lock and allocates nothing; it happens a few times
-/// per epoch (seals, view builds, probes), never per packet.
+/// Prometheus's le), the sum and the count. Recording takes a short lock and allocates nothing; it happens per seal,
+/// view build or gossip probe (about one a second), never per packet.
 /// </summary>
 public sealed class HistogramBuckets
 {
