@@ -18,8 +18,15 @@ namespace Flowmesh.Agent.Api;
 internal sealed class AgentApi : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly MeterPrometheusExposition _metrics;
+    private readonly AgentMeter? _ownMeter;
 
-    private AgentApi(WebApplication app) => _app = app;
+    private AgentApi(WebApplication app, MeterPrometheusExposition metrics, AgentMeter? ownMeter)
+    {
+        _app = app;
+        _metrics = metrics;
+        _ownMeter = ownMeter;
+    }
 
     /// <summary>Where the API listens once started (the real port when 0 was asked for).</summary>
     public Uri? BaseAddress { get; private set; }
@@ -28,9 +35,18 @@ internal sealed class AgentApi : IAsyncDisposable
     /// <param name="mapMore">Maps further endpoints (the global view, metrics, the dashboard) before the 404 fallback.</param>
     /// <param name="allowedHosts">Host names answered besides loopback names and IP literals (<see cref="HostCheck"/>), normalized.</param>
     /// <param name="token">Needed for drill-down always, and for every API path when <paramref name="endpoint"/> is not loopback; null: never (tests of other parts).</param>
+    /// <param name="meter">The agent's instruments, served at /metrics; null: a meter of this API's own, reading <paramref name="model"/> (tests of other parts).</param>
     public static async Task<AgentApi> StartAsync(IPEndPoint endpoint, IAgentReadModel model, CancellationToken cancellationToken,
-        Action<WebApplication>? mapMore = null, IReadOnlyCollection<string>? allowedHosts = null, ApiRefusals? refusals = null, ApiToken? token = null)
+        Action<WebApplication>? mapMore = null, IReadOnlyCollection<string>? allowedHosts = null, ApiRefusals? refusals = null, ApiToken? token = null,
+        AgentMeter? meter = null)
     {
+        AgentMeter? ownMeter = null;
+        if (meter is null)
+        {
+            meter = ownMeter = new AgentMeter();
+            meter.ReadFrom(model.Metrics);
+        }
+        var metrics = new MeterPrometheusExposition(meter.Meter, meter.BeginCollection);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         // The agent prints its own lines; the framework's logs would only repeat them (or leak request details).
         builder.Logging.ClearProviders();
@@ -44,15 +60,15 @@ internal sealed class AgentApi : IAsyncDisposable
             kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
-        Map(app, model, mapMore, allowedHosts ?? [], refusals ?? new ApiRefusals(), token, everywhere: !IPAddress.IsLoopback(endpoint.Address));
-        var api = new AgentApi(app);
+        Map(app, model, metrics, mapMore, allowedHosts ?? [], refusals ?? new ApiRefusals(), token, everywhere: !IPAddress.IsLoopback(endpoint.Address));
+        var api = new AgentApi(app, metrics, ownMeter);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
-            await app.DisposeAsync().ConfigureAwait(false);
+            await api.DisposeAsync().ConfigureAwait(false);
             string why = e.InnerException is System.Net.Sockets.SocketException s ? s.Message : e.Message;
             throw new IOException($"cannot serve the API on {endpoint}: {why}", e);
         }
@@ -63,7 +79,7 @@ internal sealed class AgentApi : IAsyncDisposable
 
     private static readonly string[] Endpoints = ["/api/v1/members", "/api/v1/status", "/api/v1/records", .. ViewEndpoints.Paths, FlowsEndpoint.Path, MetricsEndpoint.Path, "/"];
 
-    private static void Map(WebApplication app, IAgentReadModel model, Action<WebApplication>? mapMore, IReadOnlyCollection<string> allowedHosts, ApiRefusals refusals,
+    private static void Map(WebApplication app, IAgentReadModel model, MeterPrometheusExposition metrics, Action<WebApplication>? mapMore, IReadOnlyCollection<string> allowedHosts, ApiRefusals refusals,
         ApiToken? token, bool everywhere)
     {
         // Before anything else, every path (dashboard and /metrics included): a Host the agent does not answer to is a
@@ -122,7 +138,7 @@ internal sealed class AgentApi : IAsyncDisposable
             return Write(context, StatusCodes.Status200OK, model.Records(query.Origin, query.FromMicros, query.ToMicros, query.Limit), ApiJsonContext.Default.RecordsResponse);
         });
         mapMore?.Invoke(app);
-        app.MapMetrics(model.Metrics);
+        app.MapMetrics(metrics);
         app.MapDashboard(DashboardAssets.Embedded);
         // Anything else, including a known path with another method (the fallback matches every method).
         app.MapFallback(context =>
@@ -169,5 +185,10 @@ internal sealed class AgentApi : IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken) => await _app.StopAsync(cancellationToken).ConfigureAwait(false);
 
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
+        _ownMeter?.Dispose();
+    }
 }

@@ -35,12 +35,14 @@ internal static class AgentCommand
         var retentionHours = new Option<string>("--retention-1h") { Description = "Delete 1 h roll-ups older than this (1h..3650d).", DefaultValueFactory = _ => Days(AgentOptions.DefaultHourRetention) };
         var apiAllowHost = new Option<string[]>("--api-allow-host") { Description = "Also answer API requests whose Host is this name (the API answers loopback names and IP addresses only, against DNS rebinding); repeatable." };
         var zone = new Option<string?>("--zone") { Description = "This PC's zone label, such as a site, floor or subnet (site-a, or site-a/floor-3): aggregation stays inside it first. Default: none; hashed digits of the name balance zone sizes (docs/zones.md)." };
+        var otlp = new Option<string?>("--otlp") { Description = "Also push the agent's metrics to an OpenTelemetry collector over OTLP/HTTP (protobuf), such as http://127.0.0.1:4318; headers such as credentials come from OTEL_EXPORTER_OTLP_HEADERS." };
+        var otlpInterval = new Option<string>("--otlp-interval") { Description = "How often --otlp pushes (1s..1h).", DefaultValueFactory = _ => $"{Metrics.OtlpMetricsExport.DefaultInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" };
         var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest raw records go first, then the oldest roll-ups.", DefaultValueFactory = _ => AgentOptions.DefaultRetentionMib };
 
         var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
         {
             name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMinutes, retentionTenMinutes, retentionHours, retentionMib,
-            apiAllowHost, apiTokenFile, zone,
+            apiAllowHost, apiTokenFile, zone, otlp, otlpInterval,
         };
         var ipfix = new IpfixOptions();
         ipfix.AddTo(command);
@@ -89,6 +91,7 @@ internal static class AgentCommand
                     if (tokenFile.Trim().Length == 0) { options = null; error = "--api-token-file needs a file name."; }
                     else options = options! with { ApiTokenFile = Path.GetFullPath(tokenFile) };
                 }
+                if (options is not null) options = WithOtlp(options, parse.GetValue(otlp), parse.GetValue(otlpInterval)!, out error);
             }
             if (options is null)
             {
@@ -182,6 +185,14 @@ internal static class AgentCommand
         options = options with { MinuteRetention = minute, TenMinuteRetention = tenMinute, HourRetention = hour };
         error = options.Validate();
         return error is null ? options : null;
+    }
+
+    /// <summary>--otlp and its interval (docs/metrics.md, "OTLP").</summary>
+    private static AgentOptions? WithOtlp(AgentOptions options, string? url, string interval, out string? error)
+    {
+        if (DurationText.Parse(interval, "--otlp-interval", Metrics.OtlpMetricsExport.MinInterval, Metrics.OtlpMetricsExport.MaxInterval, out error) is not { } every) return null;
+        if (url is null) return options with { OtlpInterval = every };
+        return Metrics.OtlpMetricsExport.ParseEndpoint(url, out error) is { } endpoint ? options with { Otlp = endpoint, OtlpInterval = every } : null;
     }
 
     private static string Hours(TimeSpan span) => $"{span.TotalHours.ToString(CultureInfo.InvariantCulture)}h";

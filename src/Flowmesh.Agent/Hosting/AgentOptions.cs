@@ -74,6 +74,12 @@ internal sealed record AgentOptions
 
     public string ApiTokenPath => ApiTokenFile ?? Path.Combine(DataDirectory, Flowmesh.Agent.Api.ApiToken.FileName);
 
+    /// <summary>Where to push the agent's metrics by OTLP/HTTP (--otlp); null: nowhere (docs/metrics.md).</summary>
+    public Uri? Otlp { get; init; }
+
+    /// <summary>How often the metrics are pushed to <see cref="Otlp"/>.</summary>
+    public TimeSpan OtlpInterval { get; init; } = Metrics.OtlpMetricsExport.DefaultInterval;
+
     /// <summary>Epoch length. Every node of a cluster should use the same (records are aligned to multiples of it).</summary>
     public TimeSpan EpochLength { get; init; } = DefaultEpochLength;
 

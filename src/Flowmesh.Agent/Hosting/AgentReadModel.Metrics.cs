@@ -19,9 +19,9 @@ internal sealed partial class AgentReadModel
         double lag = live.Select(m => newest.TryGetValue(m.Id.Value, out long end) ? Core.UnixMicros.ToSeconds(nowMicros - end) : Uptime.Elapsed.TotalSeconds)
             .DefaultIfEmpty(0).Max();
 
-        var gossipDrops = AgentMetricsExposition.GossipDropReasons.ToDictionary(r => r, _ => 0L, StringComparer.Ordinal);
+        var gossipDrops = MetricLabels.GossipDropReasons.ToDictionary(r => r, _ => 0L, StringComparer.Ordinal);
         foreach (Gossip.Security.GossipDropReason reason in Enum.GetValues<Gossip.Security.GossipDropReason>())
-            gossipDrops[AgentMetricsExposition.SnakeCase(reason.ToString())] = transport.DatagramDrops[reason] + transport.StreamDrops[reason];
+            gossipDrops[MetricLabels.SnakeCase(reason.ToString())] = transport.DatagramDrops[reason] + transport.StreamDrops[reason];
         var minute = Views.Last(TimeSpan.FromMinutes(1)).Totals();
         var clocks = Peer.Clocks;
         return new AgentMetricsSnapshot
@@ -47,7 +47,7 @@ internal sealed partial class AgentReadModel
             GossipBytesReceived = transport.DatagramBytesReceived + transport.StreamBytesReceived,
             GossipDrops = gossipDrops,
             GossipStreamRefusals = Enum.GetValues<Gossip.Transport.StreamRefusal>()
-                .ToDictionary(r => AgentMetricsExposition.SnakeCase(r.ToString()), r => transport[r], StringComparer.Ordinal),
+                .ToDictionary(r => MetricLabels.SnakeCase(r.ToString()), r => transport[r], StringComparer.Ordinal),
             GossipLoopQueueDrops = Peer.LoopQueueDrops,
             NameConflictsDetected = Peer.NameConflictsDetected,
             NameConflictsActive = Peer.NameConflicts.Count,

@@ -35,6 +35,8 @@ internal sealed class AgentRuntime : IAsyncDisposable
     private readonly CancellationTokenSource _background = new();
     private readonly List<Task> _tasks = [];
     private readonly ApiRefusals _apiRefusals = new();
+    private readonly Metrics.AgentMeter _meter = new();
+    private OpenTelemetry.Metrics.MeterProvider? _otlp;
     private readonly long _startedMicros = Core.UnixMicros.Now();
     private AgentDatabase? _database;
     private GossipPeer? _peer;
@@ -111,11 +113,12 @@ internal sealed class AgentRuntime : IAsyncDisposable
         var trust = new TrustedOrigins();
         int pinned = _database.OriginKeys.Pin(trust);
         trust.OriginBound += (origin, publicKey) => _database.OriginKeys.SaveBinding(origin, publicKey, _log);
-        _published = new OwnRecordPublisher(_database, new RecordSealer(_database.Identity, _self), _log);
+        _published = new OwnRecordPublisher(_database, new RecordSealer(_database.Identity, _self), _log, size => _meter.RecordSize.Record(size));
 
         var (ownership, views, detections) = AgentViews.Create(_database, sketchKey, _self.Value,
             () => MembershipOrigins.Of(_peer?.Members ?? [], _self.Value, PeerTimeToWallMicros, _options.Capture is null ? null : _startedMicros),
             clusterTime, _options.EpochLength);
+        views.Built += took => _meter.ViewBuildDuration.Record(took.TotalSeconds);
 
         // 4. Gossip.
         var keyring = new Keyring(clusterKey);
@@ -137,6 +140,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         _peer.NewNameConflict += c => _log.WriteLine(c.InvolvesSelf
             ? $"flowmesh: name conflict: another agent at {c.ClaimedAddress} also calls itself '{c.Node}' (this agent, at {c.KnownAddress}); its claims are refused, so it cannot join. Give one of them another --name."
             : $"flowmesh: name conflict: two agents call themselves '{c.Node}': {c.KnownAddress} (known first, kept) and {c.ClaimedAddress} (refused, so it cannot join). Give one of them another --name.");
+        _peer.RoundTripMeasured += rtt => _meter.GossipRoundTrip.Record(rtt.TotalSeconds);
         _peer.CallbackFailed += e => _log.WriteLine($"flowmesh: gossip: {e.GetType().Name}: {e.Message}");
 
         var replicationOptions = new ReplicationOptions { Retention = _options.Retention };
@@ -194,11 +198,20 @@ internal sealed class AgentRuntime : IAsyncDisposable
                 Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
                 Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
-            }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log);
+            }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log, sealTimed: took => _meter.SealDuration.Record(took.TotalSeconds));
             _capture.Start();
         }
 
-        // 7. The API last: when it answers, everything it reports on is running.
+        // 7. Metrics (the meter reads the read model), then the API last: when it answers, everything it reports on is running.
+        var readModel = new AgentReadModel
+        {
+            Self = _self, Options = _options, Uptime = _uptime, PeerClock = _peerClock, Database = _database, Peer = _peer,
+            Validator = validator, Replication = replication, RetentionClock = retentionClock, Ownership = ownership,
+            Views = views, Published = _published, DrillDown = _drillDown, ApiRefusals = _apiRefusals, Capture = _capture, Zone = _zone,
+            Ipfix = _ipfix,
+        };
+        _meter.ReadFrom(readModel.Metrics);
+        _otlp = Metrics.OtlpMetricsExport.StartIfAsked(_options.Otlp, _options.OtlpInterval, _self.Value, _log);
         if (_options.Api is { } apiEndpoint)
         {
             ApiToken token;
@@ -206,16 +219,9 @@ internal sealed class AgentRuntime : IAsyncDisposable
             {
                 token = ApiToken.LoadOrCreate(_options.ApiTokenPath, out bool created);
                 if (created) _log.WriteLine($"flowmesh: created the API token in {_options.ApiTokenPath} (readable by root and the '{ApiToken.GroupName}' group)");
-                var readModel = new AgentReadModel
-                {
-                    Self = _self, Options = _options, Uptime = _uptime, PeerClock = _peerClock, Database = _database, Peer = _peer,
-                    Validator = validator, Replication = replication, RetentionClock = retentionClock, Ownership = ownership,
-                    Views = views, Published = _published, DrillDown = _drillDown, ApiRefusals = _apiRefusals, Capture = _capture,
-                    Zone = _zone, Ipfix = _ipfix,
-                };
                 _api = await AgentApi.StartAsync(apiEndpoint, readModel, cancellationToken,
                     app => { ViewEndpoints.Map(app, views, detections, _apiRefusals); _drillDown.MapEndpoint(app, _apiRefusals); },
-                    _options.ApiAllowedHosts, _apiRefusals, token).ConfigureAwait(false);
+                    _options.ApiAllowedHosts, _apiRefusals, token, _meter).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -274,6 +280,8 @@ internal sealed class AgentRuntime : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         if (_api is not null) await _api.DisposeAsync().ConfigureAwait(false);
+        _otlp?.Dispose(); // the last push (at most the exporter's 5 s timeout), before the parts it reads close
+        _meter.Dispose();
         _capture?.Dispose();
         _peer?.Dispose();
         _database?.Dispose();

@@ -19,7 +19,7 @@ internal sealed class CaptureErrors(TextWriter log)
     public long Total => Stages.Sum(s => this[s]);
 
     /// <summary>Label value of a stage in metrics and JSON: snake_case ("flow_log"), as every other reason label.</summary>
-    public static string Label(CaptureErrorStage stage) => Metrics.AgentMetricsExposition.SnakeCase(stage.ToString());
+    public static string Label(CaptureErrorStage stage) => Metrics.MetricLabels.SnakeCase(stage.ToString());
 
     public static IEnumerable<string> Labels => Stages.Select(Label);
 

@@ -31,6 +31,7 @@ internal sealed class CapturePipeline : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<long> _wallClockMicros;
     private readonly Action<EpochRecord> _onSealed;
+    private readonly Action<TimeSpan>? _sealTimed;
     private readonly TextWriter _log;
     private Thread? _thread;
     private volatile string? _error;
@@ -39,12 +40,13 @@ internal sealed class CapturePipeline : IDisposable
     private long _stepsBackLogged;
 
     public CapturePipeline(ICaptureSource source, EpochSummarizerOptions options, Action<EpochRecord> onSealed, Func<long>? wallClockMicros = null,
-        IEpochFlowListener? flows = null, TextWriter? log = null)
+        IEpochFlowListener? flows = null, TextWriter? log = null, Action<TimeSpan>? sealTimed = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(onSealed);
         _source = source;
         _onSealed = onSealed;
+        _sealTimed = sealTimed;
         _log = log ?? Console.Error;
         Errors = new CaptureErrors(_log);
         // Drill-down: the flow log sees the same per-epoch deltas as the summary, and each epoch's rows are handed
@@ -177,6 +179,9 @@ internal sealed class CapturePipeline : IDisposable
         try
         {
             _onSealed(record);
+            // From the summarizer's start of the seal to the record signed and stored: the seal time users tune by
+            // (epoch length, top-K sizes), in flowmesh_record_seal_duration_seconds.
+            _sealTimed?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(_summarizer.LastSealStartTimestamp));
         }
         catch (Exception e)
         {

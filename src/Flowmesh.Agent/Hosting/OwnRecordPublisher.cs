@@ -10,7 +10,7 @@ namespace Flowmesh.Agent.Hosting;
 /// published, for /status and /metrics: own traffic by protocol comes from each record's exact totals, so it equals
 /// what the records say. <see cref="Publish"/> runs on the capture thread; the counters are read from any thread.
 /// </summary>
-internal sealed class OwnRecordPublisher(AgentDatabase database, RecordSealer sealer, TextWriter log)
+internal sealed class OwnRecordPublisher(AgentDatabase database, RecordSealer sealer, TextWriter log, Action<int>? recordSized = null)
 {
     /// <summary>The protocol labels of <see cref="LocalBytes"/> and <see cref="LocalPackets"/>, in <see cref="ProtocolClass"/> order.</summary>
     public static readonly string[] ProtocolLabels = ["tcp", "udp", "icmp", "other"];
@@ -51,7 +51,12 @@ internal sealed class OwnRecordPublisher(AgentDatabase database, RecordSealer se
                 return;
             }
             CountLocalTraffic(record);
-            if (database.Records.Write(sealer.Seal(record))) Interlocked.Increment(ref _sealed);
+            var signed = sealer.Seal(record);
+            if (database.Records.Write(signed))
+            {
+                Interlocked.Increment(ref _sealed);
+                recordSized?.Invoke(signed.SignedEnvelope.Length);
+            }
             else Interlocked.Increment(ref _skippedAlreadyStored);
         }
         catch (Exception e) when (e is AgentDatabaseException or Microsoft.Data.Sqlite.SqliteException or IOException or CryptographicException)

@@ -24,6 +24,7 @@ public sealed class PrometheusTextWriter
         {
             MetricType.Counter => "counter",
             MetricType.Gauge => "gauge",
+            MetricType.Histogram => "histogram",
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         }).Append('\n');
     }
@@ -53,6 +54,16 @@ public sealed class PrometheusTextWriter
     {
         Family(name, type, help);
         Sample(name, value);
+    }
+
+    /// <summary>A histogram's samples: cumulative buckets (the last is +Inf, the count), then _sum and _count.</summary>
+    public void Histogram(string name, IReadOnlyList<double> bounds, IReadOnlyList<long> cumulative, double sum, long count)
+    {
+        if (cumulative.Count != bounds.Count + 1) throw new ArgumentException("one cumulative count per bound, and one for +Inf", nameof(cumulative));
+        for (int i = 0; i < bounds.Count; i++) Sample(name + "_bucket", cumulative[i], ("le", FormatValue(bounds[i])));
+        Sample(name + "_bucket", count, ("le", "+Inf"));
+        Sample(name + "_sum", sum);
+        Sample(name + "_count", count);
     }
 
     public override string ToString() => _text.ToString();
@@ -94,4 +105,5 @@ public enum MetricType
 {
     Counter,
     Gauge,
+    Histogram,
 }

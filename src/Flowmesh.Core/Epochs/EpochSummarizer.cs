@@ -176,8 +176,15 @@ public sealed class EpochSummarizer
         _current = new EpochSummary(new EpochId(_options.Origin, recordStart, recordEnd - recordStart), _options.Key, _options.Summary, _options.Ownership, _options.MonitorTraffic) { Zone = _options.Zone };
     }
 
+    /// <summary>
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when the latest seal began: the record's callback can
+    /// time the whole seal (building the record, and whatever it does with it) without a clock call of its own.
+    /// </summary>
+    public long LastSealStartTimestamp { get; private set; }
+
     private void Seal()
     {
+        LastSealStartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
         var summary = _current!;
         long frames = Meter.FramesSeen, failures = Meter.DecodeFailures.Total, evictions = Meter.Table.Evictions;
         summary.AddHealth(new CaptureHealth(

@@ -65,6 +65,9 @@ public sealed class MembershipNode
     /// <summary>Raised when another node claims a known member's name (or ours) from a different address; see <see cref="NameConflictDetector"/>.</summary>
     public event Action<NameConflict>? NameConflictDetected;
 
+    /// <summary>The round trip of each probe its target acked directly (on the node's clock), as the clock estimate takes it.</summary>
+    public event Action<TimeSpan>? RoundTripMeasured;
+
     /// <summary>Snapshot of every known member, self included.</summary>
     public IReadOnlyList<Member> Members => [.. _members.Values];
 
@@ -164,7 +167,10 @@ public sealed class MembershipNode
                     // Only an ack the target sealed itself, to our own ping, times its clock: a relayed ack was sealed
                     // by the helper, and a second ack to one ping would be timed against a stale send time.
                     if (!probe.Acked && origin is { } o && o.Sender == probe.Target.Id && a.Source == probe.Target.Id)
+                    {
                         Clocks.Add(a.Source, o.SentAt, o.ReceivedAt, _clock.Now - probe.SentAt, _clock.Now);
+                        RoundTripMeasured?.Invoke(_clock.Now - probe.SentAt);
+                    }
                     probe.Acked = true;
                     // The ping carried the suspicion (buddy system), so the suspect has it now and will refute.
                     if (probe.Target.State == MemberState.Suspect && _suspicions.TryGetValue(probe.Target.Id, out var held)) held.Told = true;

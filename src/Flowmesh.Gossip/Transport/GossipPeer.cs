@@ -140,6 +140,13 @@ public sealed class GossipPeer : IDisposable
     /// <summary>Raised on the event loop thread after a member is added or changes state. Keep handlers short.</summary>
     public event Action<Member>? MemberChanged;
 
+    /// <summary>Raised on the event loop with the round trip of each probe its target acked directly. Keep handlers short.</summary>
+    public event Action<TimeSpan>? RoundTripMeasured
+    {
+        add => _node.RoundTripMeasured += value;
+        remove => _node.RoundTripMeasured -= value;
+    }
+
     /// <summary>Every member's clock against the cluster's time (the median of all clocks), from direct probes' acks.</summary>
     public ClockEstimate Clocks => _node.Clocks.Estimate(_loop.Now, DateTimeOffset.UtcNow);
 

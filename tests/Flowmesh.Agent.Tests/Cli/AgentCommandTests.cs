@@ -109,11 +109,31 @@ public sealed class AgentCommandTests
     [InlineData("--retention-mib", "0", "--retention-mib 0 must be between 1 and 1048576")]
     [InlineData("--data-dir", " ", "--data-dir needs a directory")]
     [InlineData("--key-file", "", "--key-file needs a file name")]
+    [InlineData("--otlp", "collector:4318", "--otlp needs an http:// or https:// URL")]
+    [InlineData("--otlp", "ftp://127.0.0.1/", "--otlp needs an http:// or https:// URL")]
+    [InlineData("--otlp-interval", "100ms", "--otlp-interval '100ms' must be between 1s and 1h")]
     public void BadValuesAreRefusedWithAMessageAndTheUsageExitCode(string option, string value, string message)
     {
         var (code, error) = ParseFailure([option, value]);
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void OtlpTakesACollectorAddressOrAFullUrlAndNoCredentials()
+    {
+        Assert.Null(Parse([]).Otlp);
+        Assert.Equal(TimeSpan.FromSeconds(10), Parse([]).OtlpInterval);
+        // A bare collector gets OTLP/HTTP's metrics path, as OTEL_EXPORTER_OTLP_ENDPOINT does; a full URL is kept.
+        Assert.Equal(new Uri("http://127.0.0.1:4318/v1/metrics"), Parse(["--otlp", "http://127.0.0.1:4318"]).Otlp);
+        Assert.Equal(new Uri("https://otel.example:443/ingest/metrics"), Parse(["--otlp", "https://otel.example:443/ingest/metrics", "--otlp-interval", "30s"]).Otlp);
+        Assert.Equal(TimeSpan.FromSeconds(30), Parse(["--otlp", "http://127.0.0.1:4318", "--otlp-interval", "30s"]).OtlpInterval);
+        // Credentials in the URL would show in `ps` and in the start line: refused, without echoing them.
+        var (code, error) = ParseFailure(["--otlp", "http://ann:s3cret@127.0.0.1:4318"]);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("OTEL_EXPORTER_OTLP_HEADERS", error);
+        Assert.DoesNotContain("s3cret", error);
+        Assert.Equal("http://127.0.0.1:4318/v1/metrics", Flowmesh.Agent.Metrics.OtlpMetricsExport.Printable(new Uri("http://127.0.0.1:4318/v1/metrics?token=abc")));
     }
 
     [Fact]
