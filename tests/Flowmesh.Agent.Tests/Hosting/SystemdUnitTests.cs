@@ -59,8 +59,13 @@ public sealed class SystemdUnitTests
         Assert.StartsWith("/usr/local/bin/flowmesh agent", settings["ExecStart"].Single());
         // The stop timeout leaves room for the agent's bounded leave (5 s) before SIGKILL.
         Assert.True(int.Parse(settings["TimeoutStopSec"].Single()) > 5);
-        foreach (string capability in new[] { "CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN", "CAP_NET_RAW" })
-            Assert.Contains(capability, settings["AmbientCapabilities"].Single());
+        // Not root: its own user with exactly the capture capabilities, in the ambient and the bounding set alike.
+        Assert.Equal("flowmesh", settings["User"].Single());
+        Assert.Equal("flowmesh", settings["Group"].Single());
+        string[] capture = ["CAP_BPF", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_PERFMON"];
+        Assert.Equal(capture, settings["AmbientCapabilities"].Single().Split(' ').Order());
+        Assert.Equal(capture, settings["CapabilityBoundingSet"].Single().Split(' ').Order());
+        Assert.Equal("infinity", settings["LimitMEMLOCK"].Single());
     }
 
     private static string RepositoryRoot()
