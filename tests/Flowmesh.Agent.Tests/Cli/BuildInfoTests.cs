@@ -20,7 +20,7 @@ public sealed class BuildInfoTests
     [Fact]
     public void VersionPrintsThePropsVersionAndTheCheckedOutCommit()
     {
-        string root = RepositoryRoot();
+        string root = RepositoryRoot.Path;
         string version = XDocument.Load(Path.Combine(root, "Directory.Build.props")).Descendants("Version").Single().Value;
         var (code, output, error) = AgentProcess.Cli("--version");
         Assert.True(code == 0, error);
@@ -47,12 +47,5 @@ public sealed class BuildInfoTests
         {
             return null; // no git
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Flowmesh.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Flowmesh.sln above {AppContext.BaseDirectory}");
     }
 }

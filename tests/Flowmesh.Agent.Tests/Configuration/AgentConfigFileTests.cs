@@ -160,10 +160,5 @@ public sealed class AgentConfigFileTests
     internal static byte[] Uncommented() =>
         Encoding.UTF8.GetBytes(string.Join('\n', File.ReadAllLines(DeployFile("agent.json")).Select(l => l.StartsWith("  // \"", StringComparison.Ordinal) ? "  " + l[5..] : l)));
 
-    internal static string DeployFile(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Flowmesh.sln"))) return System.IO.Path.Combine(dir.FullName, "deploy", name);
-        throw new InvalidOperationException($"no Flowmesh.sln above {AppContext.BaseDirectory}");
-    }
+    internal static string DeployFile(string name) => RepositoryRoot.File("deploy", name);
 }

@@ -5,7 +5,7 @@ namespace Flowmesh.Agent.Tests.Hosting;
 /// <summary>deploy/flowmesh.service is a unit systemd accepts, and it keeps the promises deploy/README.md makes.</summary>
 public sealed class SystemdUnitTests
 {
-    private static string UnitPath => Path.Combine(RepositoryRoot(), "deploy", "flowmesh.service");
+    private static string UnitPath => Path.Combine(RepositoryRoot.Path, "deploy", "flowmesh.service");
 
     [Theory]
     [InlineData("flowmesh.service")]
@@ -19,7 +19,7 @@ public sealed class SystemdUnitTests
         try
         {
             string unit = Path.Combine(directory, unitName);
-            File.WriteAllText(unit, File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", unitName)).Replace("/usr/local/bin/flowmesh", "/usr/bin/env", StringComparison.Ordinal));
+            File.WriteAllText(unit, File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", unitName)).Replace("/usr/local/bin/flowmesh", "/usr/bin/env", StringComparison.Ordinal));
             var start = new ProcessStartInfo(analyze, ["verify", unit]) { RedirectStandardError = true, RedirectStandardOutput = true };
             using var process = Process.Start(start)!;
             string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
@@ -37,7 +37,7 @@ public sealed class SystemdUnitTests
     [Fact]
     public void Sleep_stops_the_agent_before_and_starts_it_after()
     {
-        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot(), "deploy", "flowmesh-sleep.service"));
+        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "deploy", "flowmesh-sleep.service"));
         Assert.Contains("Before=sleep.target", lines);
         Assert.Contains("WantedBy=sleep.target", lines);
         Assert.Contains("StopWhenUnneeded=yes", lines);
@@ -66,12 +66,5 @@ public sealed class SystemdUnitTests
         Assert.Equal(capture, settings["AmbientCapabilities"].Single().Split(' ').Order());
         Assert.Equal(capture, settings["CapabilityBoundingSet"].Single().Split(' ').Order());
         Assert.Equal("infinity", settings["LimitMEMLOCK"].Single());
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Flowmesh.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Flowmesh.sln above {AppContext.BaseDirectory}");
     }
 }
