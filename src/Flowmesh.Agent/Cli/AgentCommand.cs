@@ -10,7 +10,7 @@ namespace Flowmesh.Agent.Cli;
 /// <summary>`flowmesh agent`: runs this PC's agent (capture, epoch records, gossip, local API) until SIGTERM/SIGINT.</summary>
 internal static class AgentCommand
 {
-    public static Command Create() => Create(AgentHost.Run, message => Console.Error.WriteLine($"flowmesh: {message}"));
+    public static Command Create() => Create(AgentHost.RunAsServiceOrHere, message => Console.Error.WriteLine($"flowmesh: {message}"));
 
     /// <summary>The command with another runner and error sink, so tests see exactly what the command line produced.</summary>
     /// <param name="defaultConfigPath">The configuration file read when no --config is given and it exists; null reads none (tests).</param>
