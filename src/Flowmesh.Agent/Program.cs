@@ -24,6 +24,9 @@ public static class Program
             DashboardCommand.Create(),
             SimulateCommand.Create(),
         };
+        // --version prints the commit and build time too, not only the informational version.
+        foreach (var option in root.Options.OfType<VersionOption>())
+            option.Action = new Cli.VersionAction(Console.Out);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -43,7 +43,10 @@ public static class CaptureSources
     {
         bool tryEbpf = request.Backend == CaptureBackend.Ebpf
             || (request.Backend == CaptureBackend.Auto && OperatingSystem.IsLinux() && request.Filter is null);
-        if (tryEbpf)
+        // The platform boundary: the eBPF loader is Linux-only ([SupportedOSPlatform]), so other systems never reach it.
+        if (tryEbpf && !OperatingSystem.IsLinux()) // off Linux only a demanded --capture ebpf gets here
+            throw new CaptureSetupException($"eBPF capture unavailable: {EbpfAvailability.Check(string.Empty)}");
+        if (tryEbpf && OperatingSystem.IsLinux())
         {
             try
             {

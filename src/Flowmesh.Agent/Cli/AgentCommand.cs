@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Flowmesh.Agent.Configuration;
 using Flowmesh.Agent.Hosting;
 using Flowmesh.Capture;
 
@@ -9,10 +10,11 @@ namespace Flowmesh.Agent.Cli;
 /// <summary>`flowmesh agent`: runs this PC's agent (capture, epoch records, gossip, local API) until SIGTERM/SIGINT.</summary>
 internal static class AgentCommand
 {
-    public static Command Create() => Create(AgentHost.Run, message => Console.Error.WriteLine($"flowmesh: {message}"));
+    public static Command Create() => Create(AgentHost.RunAsServiceOrHere, message => Console.Error.WriteLine($"flowmesh: {message}"));
 
     /// <summary>The command with another runner and error sink, so tests see exactly what the command line produced.</summary>
-    public static Command Create(Func<AgentOptions, int> run, Action<string> reportError)
+    /// <param name="defaultConfigPath">The configuration file read when no --config is given and it exists; null reads none (tests).</param>
+    public static Command Create(Func<AgentOptions, int> run, Action<string> reportError, string? defaultConfigPath = AgentConfigFile.DefaultPath, TextWriter? output = null)
     {
         var name = new Option<string?>("--name") { Description = "This node's name in the cluster and the origin of its records (default: the host name)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Database, identity and cluster key (default: /var/lib/flowmesh as root, else ~/.local/share/flowmesh)." };
@@ -39,15 +41,26 @@ internal static class AgentCommand
         var otlpInterval = new Option<string>("--otlp-interval") { Description = "How often --otlp pushes (1s..1h).", DefaultValueFactory = _ => $"{Metrics.OtlpMetricsExport.DefaultInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" };
         var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest raw records go first, then the oldest roll-ups.", DefaultValueFactory = _ => AgentOptions.DefaultRetentionMib };
 
+        var config = new Option<string?>("--config") { Description = $"Settings file: a JSON object of these flags without their dashes (docs/agent.md). Default: {AgentConfigFile.DefaultPath} when it exists. Flags override it." };
+        var printConfig = new Option<bool>("--print-config") { Description = "Print the effective settings with their source (default, file, flag) and exit." };
+
         var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
         {
             name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMinutes, retentionTenMinutes, retentionHours, retentionMib,
-            apiAllowHost, apiTokenFile, zone, otlp, otlpInterval,
+            apiAllowHost, apiTokenFile, zone, otlp, otlpInterval, config, printConfig,
         };
         var ipfix = new IpfixOptions();
         ipfix.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction(commandLine =>
         {
+            // Every value below is read from the effective settings: the command line over the file over the defaults.
+            var settings = AgentSettings.Resolve(command, commandLine, [config, printConfig], commandLine.GetValue(config), defaultConfigPath, out string? configError);
+            if (settings is null)
+            {
+                reportError(configError!);
+                return ExitCodes.UsageError;
+            }
+            var parse = settings.Effective;
             var options = Build(
                 parse.GetValue(name), parse.GetValue(dataDir), parse.GetValue(iface) ?? [], parse.GetValue(capture),
                 parse.GetValue(join) ?? [], parse.GetValue(bind)!, parse.GetValue(advertise), parse.GetValue(keyFile),
@@ -95,8 +108,18 @@ internal static class AgentCommand
             }
             if (options is null)
             {
-                reportError(error!);
+                reportError(settings.Explain(error!));
                 return ExitCodes.UsageError;
+            }
+            if (commandLine.GetValue(printConfig))
+            {
+                settings.Print(output ?? Console.Out, option =>
+                    option == name ? options.Name
+                    : option == dataDir ? options.DataDirectory
+                    : option == keyFile ? options.KeyFilePath
+                    : option == apiTokenFile ? options.ApiTokenPath
+                    : null);
+                return ExitCodes.Success;
             }
             return run(options);
         });

@@ -21,7 +21,7 @@ internal static class RunSummary
         var reasons = meter.DecodeFailures.NonZero().Select(r => string.Create(c, $"{Describe(r.Key)} {r.Value:N0}")).ToList();
         if (reasons.Count > 0) text.Append(" (").AppendJoin(", ", reasons).Append(')');
         text.Append(c, $", {meter.Table.Evictions:N0} evicted; {HumanUnits.Duration(elapsed)}, {HumanUnits.Scaled(rate, "packets/s")}");
-        if (source is EbpfCaptureSource ebpf)
+        if (OperatingSystem.IsLinux() && source is EbpfCaptureSource ebpf)
         {
             // The kernel program's losses have their own names: "kernel drops" would suggest a full buffer.
             KernelCounters k = ebpf.Counters;

@@ -86,9 +86,9 @@ internal sealed class AddressOwnership
     {
         lock (_gate)
         {
+            if (OperatingSystem.IsLinux() && _source is EbpfCaptureSource ebpf) return ebpf.InterfaceNames;
             return _source switch
             {
-                EbpfCaptureSource ebpf => ebpf.InterfaceNames,
                 LibpcapLiveSource pcap => [pcap.InterfaceName],
                 null => [],
                 _ => _interfaces ?? [],

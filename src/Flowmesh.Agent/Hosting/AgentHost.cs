@@ -6,14 +6,25 @@ namespace Flowmesh.Agent.Hosting;
 /// </summary>
 internal static class AgentHost
 {
-    public static int Run(AgentOptions options)
+    /// <summary>In this process: as a Windows service when the service manager started it (Windows builds), else in the foreground.</summary>
+    public static int RunAsServiceOrHere(AgentOptions options)
+    {
+#if FLOWMESH_WINDOWS_SERVICE
+        if (OperatingSystem.IsWindows() && WindowsAgentService.IsRunningAsService) return WindowsAgentService.Run(options);
+#endif
+        return Run(options, CancellationToken.None);
+    }
+
+    /// <param name="stop">Stops the agent as SIGTERM does (the Windows service's stop request).</param>
+    public static int Run(AgentOptions options, CancellationToken stop)
     {
         using var signals = new ShutdownSignals();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, stop);
         var log = Console.Error;
         AgentRuntime runtime;
         try
         {
-            runtime = AgentRuntime.StartAsync(options, log, signals.Token).GetAwaiter().GetResult();
+            runtime = AgentRuntime.StartAsync(options, log, stopping.Token).GetAwaiter().GetResult();
         }
         catch (AgentStartException e)
         {
@@ -32,7 +43,7 @@ internal static class AgentHost
             log.WriteLine($"flowmesh: cannot start: {e.GetType().Name}: {e.Message}");
             return ExitCodes.AgentFailed;
         }
-        signals.Token.WaitHandle.WaitOne();
+        stopping.Token.WaitHandle.WaitOne();
         try
         {
             runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -80,7 +80,7 @@ internal sealed class CapturePipeline : IDisposable
     public CaptureErrors Errors { get; }
 
     /// <summary>eBPF: share of the flow map the last drain found filled; 0 with libpcap.</summary>
-    public double EbpfMapFill => _source is EbpfCaptureSource ebpf ? ebpf.LastDrainFill : 0;
+    public double EbpfMapFill => OperatingSystem.IsLinux() && _source is EbpfCaptureSource ebpf ? ebpf.LastDrainFill : 0;
 
     /// <summary>Flows in the table now (read from another thread: a recent value, not a synchronized one).</summary>
     public int FlowTableFlows => _summarizer.Meter.Table.Count;

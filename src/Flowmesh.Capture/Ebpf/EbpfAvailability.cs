@@ -15,6 +15,7 @@ public static class EbpfAvailability
 
     private const int CapNetAdmin = 12;
     private const int CapSysAdmin = 21;
+    private const int CapPerfmon = 38;
     private const int CapBpf = 39;
 
     /// <summary>Null when eBPF capture should work; otherwise the reason it cannot.</summary>
@@ -28,8 +29,10 @@ public static class EbpfAvailability
             return $"kernel {kernel} is too old for eBPF capture (needs {MinimumKernel}+)";
 
         ulong? capabilities = EffectiveCapabilities();
-        if (capabilities is ulong caps && (!Has(caps, CapNetAdmin) || !(Has(caps, CapBpf) || Has(caps, CapSysAdmin))))
-            return "eBPF capture needs root (CAP_BPF and CAP_NET_ADMIN)";
+        // Without CAP_PERFMON (or CAP_SYS_ADMIN) the verifier refuses the program's pointer arithmetic ("prohibited for
+        // !root"): checked here, so an agent run as its own user (deploy/flowmesh.service) hears which capability it lacks.
+        if (capabilities is ulong caps && (!Has(caps, CapNetAdmin) || !(Has(caps, CapBpf) || Has(caps, CapSysAdmin)) || !(Has(caps, CapPerfmon) || Has(caps, CapSysAdmin))))
+            return "eBPF capture needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)";
 
         if (!NativeLibrary.TryLoad(Libbpf.LibraryName, out nint handle))
             return $"{Libbpf.LibraryName} was not found (install libbpf 1.x, Debian/Ubuntu package libbpf1)";

@@ -9,6 +9,7 @@ namespace Flowmesh.Capture.Ebpf;
 /// time. Between drains the sink's clock moves every <see cref="TickInterval"/>. With the default interface
 /// selection, interfaces that come up while it runs are hooked after each drain. Dispose detaches the program.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 public sealed class EbpfCaptureSource : ICaptureSource
 {
     public static readonly TimeSpan DefaultDrainInterval = TimeSpan.FromSeconds(5);

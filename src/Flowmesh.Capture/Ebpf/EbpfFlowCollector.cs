@@ -9,6 +9,7 @@ namespace Flowmesh.Capture.Ebpf;
 /// (SIGTERM included). A start removes what a SIGKILLed predecessor left behind.
 /// Thread-safe: <see cref="Drain"/>, <see cref="ReadCounters"/> and <see cref="Dispose"/> may race.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 public sealed unsafe class EbpfFlowCollector : IDisposable
 {
     // src/ebpf/flowmesh_maps.h describes these maps.

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 namespace Flowmesh.Capture.Ebpf;
 
 /// <summary>Turns libbpf's negative errno results into text for messages.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 internal static class Errno
 {
     public const int NoEntry = 2;       // ENOENT

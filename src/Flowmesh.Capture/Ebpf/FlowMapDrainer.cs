@@ -12,6 +12,7 @@ namespace Flowmesh.Capture.Ebpf;
 /// emptied in place, which can lose a packet that arrives between a read and its delete (counted in
 /// <see cref="SwapFailures"/>).
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 internal sealed unsafe class FlowMapDrainer : IDisposable
 {
     private const int Chunk = 4096;

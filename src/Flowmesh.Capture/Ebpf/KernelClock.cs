@@ -4,6 +4,7 @@ namespace Flowmesh.Capture.Ebpf;
 /// Converts the kernel's bpf_ktime_get_ns() (CLOCK_MONOTONIC) timestamps to wall-clock time. The offset is
 /// sampled when the value is created, so take one per drain: it then follows clock adjustments between drains.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 public readonly struct KernelClock
 {
     private readonly long _realtimeMinusMonotonicNanoseconds;

@@ -7,6 +7,7 @@ namespace Flowmesh.Capture.Ebpf;
 /// and blittable structs only: <c>LibraryImport</c> then generates no marshalling code. In libbpf 1.x,
 /// int-returning calls return -errno; pointer-returning calls return NULL and set errno.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 internal static unsafe partial class Libbpf
 {
     public const string LibraryName = "libbpf.so.1";

@@ -9,6 +9,7 @@ namespace Flowmesh.Capture.Ebpf;
 /// log) so a failed load can say why instead of leaving the reason on the agent's stderr. libbpf's
 /// print hook is process-wide, so captures are serialized by <see cref="Capture"/>'s caller holding <see cref="Gate"/>.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 internal static unsafe class LibbpfLog
 {
     /// <summary>Keeps the end of very long verifier logs: the rejection reason is on the last lines.</summary>

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 namespace Flowmesh.Capture.Ebpf;
 
 /// <summary>The few libc calls the eBPF path needs: closing kernel object fds, clocks, formatting libbpf's messages.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 internal static unsafe partial class Libc
 {
     private const string LibraryName = "libc";

@@ -3,6 +3,7 @@ using System.Globalization;
 namespace Flowmesh.Capture.Ebpf;
 
 /// <summary>An interface of the current network namespace as /sys/class/net describes it.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 internal sealed record LinuxNetworkInterface(string Name, int Index, bool IsUp, int HardwareType)
 {
     public const int HardwareEthernet = 1;      // ARPHRD_ETHER: veth, physical NICs, bridges, macvlan, ...

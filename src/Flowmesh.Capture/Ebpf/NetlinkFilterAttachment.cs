@@ -6,6 +6,7 @@ namespace Flowmesh.Capture.Ebpf;
 /// <see cref="StaleFilterCleanup"/> finds and removes a killed agent's leftovers. The clsact qdisc is removed
 /// again only if this attachment created it: other tools may have filters on an existing one.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 internal sealed unsafe class NetlinkFilterAttachment : IHookAttachment
 {
     /// <summary>"FM": identifies our filters together with the program name (tc filter show: "flowmesh_in:[id]").</summary>

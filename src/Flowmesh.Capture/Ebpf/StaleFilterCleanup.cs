@@ -7,6 +7,7 @@ namespace Flowmesh.Capture.Ebpf;
 /// the maps do not, and nothing is pinned). A filter is ours only if it sits at our handle/priority AND
 /// runs a program named flowmesh_*: a foreign filter that happens to use the same numbers is left alone.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 internal static unsafe class StaleFilterCleanup
 {
     private const string ProgramNamePrefix = "flowmesh_";

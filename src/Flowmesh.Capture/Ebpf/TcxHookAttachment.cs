@@ -4,6 +4,7 @@ namespace Flowmesh.Capture.Ebpf;
 /// Two TCX bpf_links (ingress, egress). The links live as long as their fds: if the agent dies, even by
 /// SIGKILL, the kernel detaches them, so nothing is ever left behind. Appended after programs already attached.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // netlink, tc/tcx, bpf(): Linux only (docs/windows.md)
 internal sealed class TcxHookAttachment : IHookAttachment
 {
     private int _ingressLinkFd;

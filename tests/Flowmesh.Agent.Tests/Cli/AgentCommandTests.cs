@@ -159,7 +159,7 @@ public sealed class AgentCommandTests
     {
         var seen = new List<AgentOptions>();
         var errors = new List<string>();
-        int code = new RootCommand { AgentCommand.Create(o => { seen.Add(o); return 0; }, errors.Add) }.Parse(["agent", .. args]).Invoke();
+        int code = new RootCommand { AgentCommand.Create(o => { seen.Add(o); return 0; }, errors.Add, defaultConfigPath: null) }.Parse(["agent", .. args]).Invoke();
         Assert.True(code == 0, string.Join("\n", errors));
         return Assert.Single(seen);
     }
@@ -168,7 +168,7 @@ public sealed class AgentCommandTests
     {
         var errors = new List<string>();
         var seen = new List<AgentOptions>();
-        var parse = new RootCommand { AgentCommand.Create(o => { seen.Add(o); return 0; }, errors.Add) }.Parse(["agent", .. args]);
+        var parse = new RootCommand { AgentCommand.Create(o => { seen.Add(o); return 0; }, errors.Add, defaultConfigPath: null) }.Parse(["agent", .. args]);
         Assert.Empty(parse.Errors);
         int code = parse.Invoke();
         Assert.Empty(seen);
@@ -179,6 +179,6 @@ public sealed class AgentCommandTests
     {
         var list = new List<AgentOptions>();
         seen = list;
-        return new RootCommand { AgentCommand.Create(o => { list.Add(o); return 0; }, _ => { }) };
+        return new RootCommand { AgentCommand.Create(o => { list.Add(o); return 0; }, _ => { }, defaultConfigPath: null) };
     }
 }

@@ -5,7 +5,7 @@ namespace Flowmesh.Agent.Tests.Hosting;
 /// <summary>deploy/flowmesh.service is a unit systemd accepts, and it keeps the promises deploy/README.md makes.</summary>
 public sealed class SystemdUnitTests
 {
-    private static string UnitPath => Path.Combine(RepositoryPaths.Root(), "deploy", "flowmesh.service");
+    private static string UnitPath => Path.Combine(RepositoryRoot.Path, "deploy", "flowmesh.service");
 
     [Theory]
     [InlineData("flowmesh.service")]
@@ -19,7 +19,7 @@ public sealed class SystemdUnitTests
         try
         {
             string unit = Path.Combine(directory, unitName);
-            File.WriteAllText(unit, File.ReadAllText(Path.Combine(RepositoryPaths.Root(), "deploy", unitName)).Replace("/usr/local/bin/flowmesh", "/usr/bin/env", StringComparison.Ordinal));
+            File.WriteAllText(unit, File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", unitName)).Replace("/usr/local/bin/flowmesh", "/usr/bin/env", StringComparison.Ordinal));
             var start = new ProcessStartInfo(analyze, ["verify", unit]) { RedirectStandardError = true, RedirectStandardOutput = true };
             using var process = Process.Start(start)!;
             string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
@@ -37,7 +37,7 @@ public sealed class SystemdUnitTests
     [Fact]
     public void Sleep_stops_the_agent_before_and_starts_it_after()
     {
-        var lines = File.ReadAllLines(Path.Combine(RepositoryPaths.Root(), "deploy", "flowmesh-sleep.service"));
+        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "deploy", "flowmesh-sleep.service"));
         Assert.Contains("Before=sleep.target", lines);
         Assert.Contains("WantedBy=sleep.target", lines);
         Assert.Contains("StopWhenUnneeded=yes", lines);
@@ -59,7 +59,12 @@ public sealed class SystemdUnitTests
         Assert.StartsWith("/usr/local/bin/flowmesh agent", settings["ExecStart"].Single());
         // The stop timeout leaves room for the agent's bounded leave (5 s) before SIGKILL.
         Assert.True(int.Parse(settings["TimeoutStopSec"].Single()) > 5);
-        foreach (string capability in new[] { "CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN", "CAP_NET_RAW" })
-            Assert.Contains(capability, settings["AmbientCapabilities"].Single());
+        // Not root: its own user with exactly the capture capabilities, in the ambient and the bounding set alike.
+        Assert.Equal("flowmesh", settings["User"].Single());
+        Assert.Equal("flowmesh", settings["Group"].Single());
+        string[] capture = ["CAP_BPF", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_PERFMON"];
+        Assert.Equal(capture, settings["AmbientCapabilities"].Single().Split(' ').Order());
+        Assert.Equal(capture, settings["CapabilityBoundingSet"].Single().Split(' ').Order());
+        Assert.Equal("infinity", settings["LimitMEMLOCK"].Single());
     }
 }

@@ -36,7 +36,7 @@ public sealed partial class PrometheusNamesTests
         listener.Start();
         Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
 
-        string docs = File.ReadAllText(Path.Combine(RepositoryPaths.Root(), "docs", "metrics.md"));
+        string docs = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "metrics.md"));
         var documented = docs.Split('\n').Where(line => line.StartsWith("| `", StringComparison.Ordinal))
             .SelectMany(line => DocumentedName().Matches(line.Split('|')[1]).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
         Assert.All(names, name => Assert.Contains(name, documented));

@@ -96,7 +96,7 @@ public sealed partial class EbpfFlowsCommandTests
              "dotnet", unprivileged.Combine(Path.GetFileName(FlowmeshDll)), "flows", "--capture", "ebpf", "--interface", "lo", "--seconds", "1", "--format", "json"], StepTimeout);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("flowmesh: eBPF capture unavailable: eBPF capture needs root (CAP_BPF and CAP_NET_ADMIN)", result.StandardError.Trim());
+        Assert.Equal("flowmesh: eBPF capture unavailable: eBPF capture needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)", result.StandardError.Trim());
         Assert.Equal("", result.StandardOutput);
     }
 
@@ -117,7 +117,7 @@ public sealed partial class EbpfFlowsCommandTests
 
         Assert.True(flowmesh.ExitCode == 0, flowmesh.StandardError);
         string[] lines = flowmesh.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["flowmesh: eBPF unavailable (eBPF capture needs root (CAP_BPF and CAP_NET_ADMIN)); capturing with libpcap"],
+        Assert.Equal(["flowmesh: eBPF unavailable (eBPF capture needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)); capturing with libpcap"],
             lines.Where(l => l.Contains("eBPF", StringComparison.Ordinal)));
         var (flows, _) = FlowRecordLines.Read(flowmesh.StandardOutput);
         // ping -c 5: five 84-byte echo requests and five replies (IP total length 20 + 8 + 56).
