@@ -413,37 +413,53 @@ public sealed class GlobalView
     }
 
     /// <summary>
-    /// Origins with a record that gives <paramref name="key"/> a spread of at least 1 (best effort: the sketch is noisy
-    /// too). Read from the records, not from a per-origin merge: the view merges each record into its slot only, and
-    /// merging every origin's records again to name the observers cost as much as the view itself.
+    /// Origins whose own records, merged, give <paramref name="key"/> a spread of at least 1 (best effort: the
+    /// per-origin sketch is noisy too). Only this one sketch of each origin is merged, once per view and kind, when first
+    /// asked: the view itself merges records slot by slot, never per origin.
     /// </summary>
-    internal IReadOnlyList<string> ObservedBySpread(SpreadKind kind, byte[] key) =>
-        ObservedBy(record => record.Contents.Spread[(int)kind].Estimate(key) >= 1);
+    internal IReadOnlyList<string> ObservedBySpread(SpreadKind kind, byte[] key)
+    {
+        var perOrigin = PerOrigin(_originSpread, (int)kind, c => c.Spread[(int)kind], (into, from) => into.Merge(from),
+            s => new Sketches.SpreadSketch(_merged!.Key, s.KeyLength, s.Depth, s.Width, s.RegistersPerBucket));
+        return [.. perOrigin.Where(o => o.Value.Estimate(key) >= 1).Select(o => o.Key).Order(StringComparer.Ordinal)];
+    }
 
     /// <summary>
-    /// Origins with a record whose top list proves some weight for <paramref name="key"/> (lower bound above zero).
-    /// Per record (see <see cref="ObservedBySpread"/>): a merge's lower bound of a key is at most the sum of the records'
-    /// lower bounds, so every origin a merge of its records named is named here, and also one whose key a merge pushed out.
+    /// Origins whose own records, merged, prove some weight for <paramref name="key"/> in that top list (lower bound
+    /// above zero). As <see cref="ObservedBySpread"/>: the one list of each origin merged once per view, when first asked,
+    /// so a detection round asking about thousands of destinations looks each up once per origin.
     /// </summary>
     internal IReadOnlyList<string> ObservedByTop(TopKind kind, TrafficMeasure measure, ReadOnlySpan<byte> key)
     {
         int index = EpochContents.TopIndex(kind, measure);
-        byte[] k = key.ToArray();
-        return ObservedBy(record => record.Contents.Top[index].Bounds(k).Lower > 0);
-    }
-
-    private List<string> ObservedBy(Func<EpochRecord, bool> shows)
-    {
+        var perOrigin = PerOrigin(_originTop, index, c => c.Top[index], (into, from) => into.Merge(from),
+            t => new Sketches.SpaceSavingSummary(_merged!.Key, t.Capacity, t.KeyLength));
         var result = new List<string>();
-        foreach (var (origin, records) in _byOrigin)
-            foreach (var record in records)
-                if (shows(record))
-                {
-                    result.Add(origin);
-                    break;
-                }
+        foreach (var (origin, summary) in perOrigin)
+            if (summary.Bounds(key).Lower > 0) result.Add(origin);
         result.Sort(StringComparer.Ordinal);
         return result;
+    }
+
+    private readonly Dictionary<int, Dictionary<string, Sketches.SpaceSavingSummary>> _originTop = [];
+    private readonly Dictionary<int, Dictionary<string, Sketches.SpreadSketch>> _originSpread = [];
+
+    /// <summary>Each origin's records' sketch number <paramref name="index"/> merged, made once per view (thread-safe: answers are read from several threads).</summary>
+    private Dictionary<string, T> PerOrigin<T>(Dictionary<int, Dictionary<string, T>> made, int index, Func<EpochContents, T> sketch, Action<T, T> merge, Func<T, T> emptyLike)
+    {
+        lock (made)
+        {
+            if (made.TryGetValue(index, out var known)) return known;
+            var perOrigin = new Dictionary<string, T>(StringComparer.Ordinal);
+            foreach (var (origin, records) in _byOrigin)
+            {
+                var merged = emptyLike(sketch(records[0].Contents));
+                foreach (var record in records) merge(merged, sketch(record.Contents));
+                perOrigin[origin] = merged;
+            }
+            made[index] = perOrigin;
+            return perOrigin;
+        }
     }
 
     /// <summary>The raw key bytes of every key listed in any merged record's top lists of <paramref name="kind"/> (per record, not merged: more names survive).</summary>
