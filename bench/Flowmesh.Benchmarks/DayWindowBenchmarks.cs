@@ -59,7 +59,7 @@ public class DayWindowBenchmarks
     }
 
     /// <summary>One PC's summary: its 16 addresses talking to 500 servers, a new flow each time.</summary>
-    private static EpochRecord Record(Random random, int origin, long start, long length, int flows)
+    internal static EpochRecord Record(Random random, int origin, long start, long length, int flows)
     {
         var summary = new EpochSummary(new EpochId($"pc-{origin}", start, length), Key);
         for (int i = 0; i < flows; i++)

@@ -83,13 +83,38 @@ internal sealed class EpochContents
     }
 
     /// <summary>A description of the sketch sizes; only records with equal parameters (and key) can be merged.</summary>
-    public string Parameters =>
-        $"top k={Top[0].Capacity}, distinct p={Distinct[0].Precision}, spread {Spread[0].Depth}x{Spread[0].Width}x{Spread[0].RegistersPerBucket}, matrix {Matrix.Capacity} cells, key {Key.Fingerprint:x16}";
+    /// <remarks>
+    /// Kept once made (a view compares it for every record and every merge); only the matrix is ever replaced (the
+    /// summary's seal), so the text is made again when the matrix's capacity is not the one it was made for.
+    /// </remarks>
+    public string Parameters
+    {
+        get
+        {
+            var made = _parameters;
+            if (made is not null && made.MatrixCapacity == Matrix.Capacity) return made.Text;
+            var text = $"top k={Top[0].Capacity}, distinct p={Distinct[0].Precision}, spread {Spread[0].Depth}x{Spread[0].Width}x{Spread[0].RegistersPerBucket}, matrix {Matrix.Capacity} cells, key {Key.Fingerprint:x16}";
+            _parameters = new ParametersText(text, Matrix.Capacity);
+            return text;
+        }
+    }
+
+    private sealed record ParametersText(string Text, int MatrixCapacity);
+
+    private ParametersText? _parameters;
 
     /// <summary>Adds <paramref name="other"/> in. Additive: the caller guarantees each record is merged once.</summary>
-    public void MergeFrom(EpochContents other)
+    public void MergeFrom(EpochContents other) => MergeFrom(other, withListings: true);
+
+    /// <summary>
+    /// As <see cref="MergeFrom(EpochContents)"/>; without <paramref name="withListings"/> the announced addresses and the
+    /// "left to peer" sections are not carried into the merge. A view reads those from the records themselves, never from
+    /// its merged contents, and carrying them re-sorted every list that grew with each record merged (most of a small
+    /// record's merge); roll-ups and zone aggregates, which are encoded, keep them.
+    /// </summary>
+    public void MergeFrom(EpochContents other, bool withListings)
     {
-        if (other.Parameters != Parameters)
+        if (!ReferenceEquals(other.Parameters, Parameters) && other.Parameters != Parameters)
             throw new ArgumentException($"Cannot merge records with different sketch parameters ({other.Parameters} vs {Parameters}).");
         for (int i = 0; i < ByProtocol.Length; i++) ByProtocol[i] += other.ByProtocol[i];
         Health += other.Health;
@@ -97,7 +122,7 @@ internal sealed class EpochContents
         for (int i = 0; i < Distinct.Length; i++) Distinct[i].Merge(other.Distinct[i]);
         for (int i = 0; i < Spread.Length; i++) Spread[i].Merge(other.Spread[i]);
         Matrix.Merge(other.Matrix);
-        Extensions.MergeFrom(other.Extensions);
+        Extensions.MergeFrom(other.Extensions, withListings);
     }
 
     public byte[] Encode(EpochId id)

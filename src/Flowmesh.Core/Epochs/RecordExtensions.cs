@@ -92,9 +92,12 @@ internal sealed class RecordExtensions
 
     public bool IsEmpty => Addresses is null && OwnedFromMicros is null && Zone is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0;
 
-    public void MergeFrom(RecordExtensions other)
+    public void MergeFrom(RecordExtensions other) => MergeFrom(other, withListings: true);
+
+    /// <summary>Adds <paramref name="other"/> in; without <paramref name="withListings"/>, not its addresses and "left to peer" sections (see <see cref="EpochContents.MergeFrom(EpochContents, bool)"/>).</summary>
+    public void MergeFrom(RecordExtensions other, bool withListings)
     {
-        if (other.Addresses is not null)
+        if (withListings && other.Addresses is not null)
             Addresses = (Addresses ?? []).Concat(other.Addresses).Distinct().Order().ToArray();
         Monitor += other.Monitor;
         if (other.MonitorPairs.Count > 0)
@@ -109,8 +112,11 @@ internal sealed class RecordExtensions
             MonitorPairs.AddRange(sums.Select(p => new MonitorPairTraffic(p.Key.Source, p.Key.Destination, p.Value.Bytes, p.Value.Packets)));
             SortPairs(MonitorPairs);
         }
-        Left.AddRange(other.Left);
-        Left.Sort(CompareSections);
+        if (withListings && other.Left.Count > 0)
+        {
+            Left.AddRange(other.Left);
+            Left.Sort(CompareSections);
+        }
         // A roll-up of an origin that moved, or an aggregate across zones, belongs to no one zone.
         Zone = !_zoneMerged || Equals(Zone, other.Zone) ? other.Zone : null;
         _zoneMerged = true;

@@ -11,8 +11,12 @@ namespace Flowmesh.Core.Epochs;
 /// bytes, so a record's cells are exact and everything else is the remainder.</para>
 /// <para>Merge (additive, like Space-Saving): a cell present on both sides sums its bounds; a side that does not
 /// track the cell contributes [0, that side's remainder], since an untracked cell cannot exceed the unattributed
-/// traffic. The k cells with the largest upper bytes are kept (ties by subnet bytes), the remainder becomes
-/// total - sum(lower), and every upper is clamped to lower + remainder. All bounds stay true. Not idempotent:
+/// traffic. The k cells with the most proven bytes (largest lower bound; ties by upper, then by subnet bytes) are kept,
+/// the remainder becomes total - sum(lower), and every upper is clamped to lower + remainder. All bounds stay true
+/// whichever cells are kept. Ranking by the upper bound instead let light cells win after many merges of lossy
+/// matrices (a view merged slot by slot): a cell missing from one side takes that side's whole remainder into its
+/// upper bound, so after a few dozen merges every rarely seen cell looked heavier than a steady one. A sealed record's
+/// cells are exact (lower = upper), so its cells are the same either way. Not idempotent:
 /// merging a matrix twice counts it twice, so matrices are only combined through <see cref="EpochRecordSet"/>
 /// and <see cref="EpochRollup"/>.</para>
 /// </remarks>
@@ -84,7 +88,8 @@ internal sealed class SubnetMatrix
     {
         candidates.Sort((x, y) =>
         {
-            int byBytes = y.BytesUpper.CompareTo(x.BytesUpper);
+            int byBytes = y.BytesLower.CompareTo(x.BytesLower);
+            if (byBytes == 0) byBytes = y.BytesUpper.CompareTo(x.BytesUpper);
             return byBytes != 0 ? byBytes : CompareKeys(x, y);
         });
         if (candidates.Count > Capacity) candidates.RemoveRange(Capacity, candidates.Count - Capacity);

@@ -114,8 +114,7 @@ public sealed class HyperLogLog
         {
             if (_registers is null)
                 ConvertToDense();
-            for (int i = 0; i < _m; i++)
-                RaiseRegister(_registers!, i, GetRegister(other._registers, i));
+            MaxRegisters(_registers!, other._registers, _m);
             return;
         }
         foreach (uint token in other._sparseSlots!)
@@ -301,6 +300,29 @@ public sealed class HyperLogLog
         }
         Array.Sort(tokens);
         return tokens;
+    }
+
+    /// <summary>
+    /// Register-wise maximum of two dense sketches, four 6-bit registers (three bytes) at a time: a merge of two dense
+    /// sketches is a register-wise maximum, and unpacking each register on its own was most of that.
+    /// </summary>
+    private static void MaxRegisters(byte[] target, byte[] source, int registers)
+    {
+        for (int at = 0, end = registers / 4 * 3; at < end; at += 3)
+        {
+            int b = source[at] | source[at + 1] << 8 | source[at + 2] << 16;
+            if (b == 0) continue;
+            int a = target[at] | target[at + 1] << 8 | target[at + 2] << 16;
+            if (a == b) continue;
+            int merged = 0;
+            for (int shift = 0; shift < 24; shift += 6)
+                merged |= Math.Max((a >> shift) & 63, (b >> shift) & 63) << shift;
+            target[at] = (byte)merged;
+            target[at + 1] = (byte)(merged >> 8);
+            target[at + 2] = (byte)(merged >> 16);
+        }
+        for (int i = registers / 4 * 4; i < registers; i++)
+            RaiseRegister(target, i, GetRegister(source, i));
     }
 
     private static int GetRegister(byte[] registers, int index)

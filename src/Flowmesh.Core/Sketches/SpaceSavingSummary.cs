@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 
 namespace Flowmesh.Core.Sketches;
@@ -156,59 +157,77 @@ public sealed class SpaceSavingSummary
 
         ulong baseBound = UntrackedBound + other.UntrackedBound;
         int total = _count + other._count;
-        var candidateKeys = new byte[total * KeyLength];
-        var candidateHashes = new ulong[total];
-        var upper = new ulong[total];
-        var lower = new ulong[total];
-        int n = 0;
-        for (int slot = 0; slot < _count; slot++)
+        // Candidates in pooled arrays: a view merges every record into its slot and every slot into the window, and
+        // these five arrays per list per merge were most of a merge's garbage.
+        var candidateKeys = ArrayPool<byte>.Shared.Rent(total * KeyLength);
+        var candidateHashes = ArrayPool<ulong>.Shared.Rent(total);
+        var upper = ArrayPool<ulong>.Shared.Rent(total);
+        var lower = ArrayPool<ulong>.Shared.Rent(total);
+        var order = ArrayPool<int>.Shared.Rent(total);
+        try
         {
-            int otherSlot = other.Find(_hashes[slot], KeyAt(slot));
-            KeyAt(slot).CopyTo(candidateKeys.AsSpan(n * KeyLength));
-            candidateHashes[n] = _hashes[slot];
-            upper[n] = _upper[slot] + (otherSlot >= 0 ? other._upper[otherSlot] : other.UntrackedBound);
-            lower[n] = _lower[slot] + (otherSlot >= 0 ? other._lower[otherSlot] : 0);
-            n++;
-        }
-        for (int slot = 0; slot < other._count; slot++)
-        {
-            if (Find(other._hashes[slot], other.KeyAt(slot)) >= 0)
-                continue;
-            other.KeyAt(slot).CopyTo(candidateKeys.AsSpan(n * KeyLength));
-            candidateHashes[n] = other._hashes[slot];
-            upper[n] = other._upper[slot] + UntrackedBound;
-            lower[n] = other._lower[slot];
-            n++;
-        }
+            int n = 0;
+            for (int slot = 0; slot < _count; slot++)
+            {
+                int otherSlot = other.Find(_hashes[slot], KeyAt(slot));
+                KeyAt(slot).CopyTo(candidateKeys.AsSpan(n * KeyLength));
+                candidateHashes[n] = _hashes[slot];
+                upper[n] = _upper[slot] + (otherSlot >= 0 ? other._upper[otherSlot] : other.UntrackedBound);
+                lower[n] = _lower[slot] + (otherSlot >= 0 ? other._lower[otherSlot] : 0);
+                n++;
+            }
+            for (int slot = 0; slot < other._count; slot++)
+            {
+                if (Find(other._hashes[slot], other.KeyAt(slot)) >= 0)
+                    continue;
+                other.KeyAt(slot).CopyTo(candidateKeys.AsSpan(n * KeyLength));
+                candidateHashes[n] = other._hashes[slot];
+                upper[n] = other._upper[slot] + UntrackedBound;
+                lower[n] = other._lower[slot];
+                n++;
+            }
 
-        // Largest upper bound (equivalently largest c = upper - baseBound) first; ties by key bytes so the
-        // result does not depend on slot order.
-        var order = new int[n];
-        for (int i = 0; i < n; i++)
-            order[i] = i;
-        int length = KeyLength;
-        Array.Sort(order, (a, b) =>
+            // Largest upper bound (equivalently largest c = upper - baseBound) first; ties by key bytes so the
+            // result does not depend on slot order.
+            for (int i = 0; i < n; i++)
+                order[i] = i;
+            order.AsSpan(0, n).Sort(new CandidateOrder(upper, candidateKeys, KeyLength));
+
+            int kept = Math.Min(n, Capacity);
+            ulong newBound = n > Capacity ? upper[order[Capacity]] : baseBound;
+            ulong newTotal = TotalWeight + other.TotalWeight;
+
+            Array.Clear(_table);
+            _count = 0;
+            Reserve(kept);
+            for (int i = 0; i < kept; i++)
+            {
+                int c = order[i];
+                Store(i, candidateHashes[c], candidateKeys.AsSpan(c * KeyLength, KeyLength), upper[c], lower[c]);
+                _count++;
+            }
+            UntrackedBound = newBound;
+            TotalWeight = newTotal;
+            RebuildHeap();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(candidateKeys);
+            ArrayPool<ulong>.Shared.Return(candidateHashes);
+            ArrayPool<ulong>.Shared.Return(upper);
+            ArrayPool<ulong>.Shared.Return(lower);
+            ArrayPool<int>.Shared.Return(order);
+        }
+    }
+
+    /// <summary>Merge candidates by upper bound, heaviest first, then by key bytes; a struct, so the sort calls it directly.</summary>
+    private readonly struct CandidateOrder(ulong[] upper, byte[] keys, int keyLength) : IComparer<int>
+    {
+        public int Compare(int a, int b)
         {
             int byUpper = upper[b].CompareTo(upper[a]);
-            return byUpper != 0 ? byUpper : candidateKeys.AsSpan(a * length, length).SequenceCompareTo(candidateKeys.AsSpan(b * length, length));
-        });
-
-        int kept = Math.Min(n, Capacity);
-        ulong newBound = n > Capacity ? upper[order[Capacity]] : baseBound;
-        ulong newTotal = TotalWeight + other.TotalWeight;
-
-        Array.Clear(_table);
-        _count = 0;
-        Reserve(kept);
-        for (int i = 0; i < kept; i++)
-        {
-            int c = order[i];
-            Store(i, candidateHashes[c], candidateKeys.AsSpan(c * KeyLength, KeyLength), upper[c], lower[c]);
-            _count++;
+            return byUpper != 0 ? byUpper : keys.AsSpan(a * keyLength, keyLength).SequenceCompareTo(keys.AsSpan(b * keyLength, keyLength));
         }
-        UntrackedBound = newBound;
-        TotalWeight = newTotal;
-        RebuildHeap();
     }
 
     public void Clear()

@@ -17,15 +17,14 @@ public sealed class GlobalView
     private readonly TrafficCounters[] _byProtocol;
     private readonly Dictionary<string, List<EpochRecord>> _byOrigin;
     private readonly Dictionary<string, CoveredSlots> _coveredSlots;
-    private readonly Dictionary<string, EpochContents> _originContents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OriginLiveness> _expected;
     private readonly Dictionary<string, long> _since;
     private readonly long _firstSlot;
     private readonly long _settledEnd;
     private readonly TrafficCounters _monitor;
-    private readonly LeftToPeerUse _leftUsed = new();
+    private readonly LeftToPeerUse _leftUsed;
 
-    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since)
+    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since, SlotMergeCache? slots)
     {
         _options = options;
         Window = window;
@@ -33,23 +32,22 @@ public sealed class GlobalView
         _expected = expected;
         _since = since;
         Records = selection.Chosen;
-        _byOrigin = selection.Chosen.GroupBy(r => r.Id.Origin, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        // Each origin's records are merged first (the per-origin sketches answer "observed by"), then the origins:
-        // every record is still summed exactly once, and the per-origin work is not done twice.
-        foreach (var (origin, records) in _byOrigin.OrderBy(o => o.Key, StringComparer.Ordinal))
+        _byOrigin = new Dictionary<string, List<EpochRecord>>(StringComparer.Ordinal);
+        foreach (var record in selection.Chosen)
         {
-            var contents = EpochRecordSet.MergeContents(records);
-            _originContents[origin] = contents;
-            _merged ??= contents.CreateEmptyLike();
-            _merged.MergeFrom(contents);
+            if (!_byOrigin.TryGetValue(record.Id.Origin, out var list)) _byOrigin[record.Id.Origin] = list = [];
+            list.Add(record);
         }
-        var unlistedByProtocol = new TrafficCounters[ProtocolClasses.Count];
-        var unlistedMonitor = default(TrafficCounters);
-        if (_merged is not null) AddLeftToMissingOwners(_merged, unlistedByProtocol, ref unlistedMonitor);
+        // Slot by slot (WindowSlots): every record is still summed exactly once, and a cache lets a rebuilt window
+        // merge again only the slots whose records changed.
+        var merge = WindowSlots.Merge(selection.Chosen, window, options.EpochMicros, slots);
+        _merged = merge?.Merged;
+        _leftUsed = merge?.LeftUsed ?? new LeftToPeerUse();
         _byProtocol = _merged is null ? new TrafficCounters[ProtocolClasses.Count] : (TrafficCounters[])_merged.ByProtocol.Clone();
-        for (int i = 0; i < _byProtocol.Length; i++) _byProtocol[i] += unlistedByProtocol[i];
+        if (merge is not null)
+            for (int i = 0; i < _byProtocol.Length; i++) _byProtocol[i] += merge.UnlistedByProtocol[i];
         foreach (var c in _byProtocol) _all += c;
-        _monitor = (_merged?.Extensions.Monitor ?? default) + unlistedMonitor;
+        _monitor = (_merged?.Extensions.Monitor ?? default) + (merge?.UnlistedMonitor ?? default);
 
         long epoch = options.EpochMicros;
         _firstSlot = EpochRollup.AlignDown(window.FromMicros + epoch - 1, epoch);
@@ -67,7 +65,11 @@ public sealed class GlobalView
     /// any origins) given the origins membership knows (<paramref name="expected"/>; a name listed twice keeps its
     /// last state) and the current time.
     /// </summary>
-    public static GlobalView Build(IEnumerable<EpochRecord> records, IEnumerable<ExpectedOrigin> expected, long nowMicros, ViewWindow window, GlobalViewOptions? options = null)
+    /// <remarks>
+    /// With <paramref name="slots"/>, slots merged by earlier builds from the same records are reused and the ones merged
+    /// now are kept; the view is the same with or without it (<see cref="SlotMergeCache"/>).
+    /// </remarks>
+    public static GlobalView Build(IEnumerable<EpochRecord> records, IEnumerable<ExpectedOrigin> expected, long nowMicros, ViewWindow window, GlobalViewOptions? options = null, SlotMergeCache? slots = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(expected);
@@ -85,7 +87,7 @@ public sealed class GlobalView
             else since.Remove(e.Origin);
         }
         var preferred = CoarsestCover.PreferredLongest(window.LengthMicros, options.MinSeriesPoints, options.EpochMicros);
-        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window, preferred), states, since);
+        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window, preferred), states, since, slots);
     }
 
     public ViewWindow Window { get; }
@@ -120,103 +122,6 @@ public sealed class GlobalView
     {
         Int128 micros = (Int128)toMicros - fromMicros;
         return micros >= UnixMicros.FromDuration(TimeSpan.MaxValue) ? TimeSpan.MaxValue : UnixMicros.ToDuration((long)micros);
-    }
-
-    /// <summary>
-    /// Uses the "left to peer" sections (docs/global-view.md): a flow an origin saw but left to its owner is counted
-    /// from that section where the owner has no merged record overlapping the section's epoch, so it is counted once
-    /// whether the owner's record is there or not. A listed flow is also counted when the owner's record is there but
-    /// no other origin's record of the epoch announces either of the flow's addresses: the origin left it on stale
-    /// knowledge (the address moved, or was never captured by the agent it was believed to belong to), and the agent
-    /// that announces an address always counts or leaves that address's flows itself. Listed flows go through the same
-    /// summary code as captured ones (talkers, pairs, matrix, distinct...); a flow listed by several origins for one
-    /// epoch is taken once (from the ordinally lowest origin). Unlisted remainders are used only where the owner has no
-    /// record; they are added to the exact totals and widen every top-list bound.
-    /// </summary>
-    private void AddLeftToMissingOwners(EpochContents merged, TrafficCounters[] unlistedByProtocol, ref TrafficCounters unlistedMonitor)
-    {
-        EpochSummary? stand = null;
-        AnnouncedAddresses? announced = null;
-        // Which origin a flow of an epoch is taken from. Keyed by the epoch, not the section's start: an origin that
-        // restarted inside an epoch has two records in it, [start, stop) and [restart, end), and its flow is taken from
-        // both (different traffic), while another origin's listing of the same flow in that epoch is a duplicate.
-        var taken = new Dictionary<(long, byte, IpAddress128, ushort, IpAddress128, ushort), string>();
-        foreach (var (origin, records) in _byOrigin.OrderBy(o => o.Key, StringComparer.Ordinal))
-        {
-            foreach (var record in records)
-            {
-                foreach (var section in record.Contents.Extensions.Left)
-                {
-                    var ownerRecord = OwnerRecord(section);
-                    // An owner record without an address list (an older build) cannot say what it did not count.
-                    if (ownerRecord == OwnerRecordState.Unannounced) continue;
-                    bool ownerMissing = ownerRecord == OwnerRecordState.Missing;
-                    bool used = false;
-                    foreach (var f in section.Flows)
-                    {
-                        if (!ownerMissing)
-                        {
-                            announced ??= new AnnouncedAddresses(_byOrigin);
-                            if (announced.AnyOtherThan(origin, section.StartMicros, section.EndMicros, f.Source, f.Destination)) continue;
-                        }
-                        used = true;
-                        var key = Canonical(EpochRollup.AlignDown(section.StartMicros, _options.EpochMicros), f);
-                        if (!taken.TryAdd(key, origin) && taken[key] != origin) { _leftUsed.DuplicatesIgnored++; continue; }
-                        stand ??= new EpochSummary(new EpochId("left-to-peer", Window.FromMicros, Window.LengthMicros), merged);
-                        var delta = new Flows.FlowTableDelta(f.Protocol, f.Source, f.SourcePort, f.Destination, f.DestinationPort,
-                            (long)f.Packets, (long)f.Bytes, (long)f.ReversePackets, (long)f.ReverseBytes, f.StartsRecord, section.StartMicros, section.EndMicros);
-                        stand.Add(in delta);
-                        if (f.Monitor) stand.AddMonitor(in delta);
-                        _leftUsed.Bytes += f.Bytes + f.ReverseBytes;
-                        _leftUsed.Packets += f.Packets + f.ReversePackets;
-                        _leftUsed.ByEpoch.Add((section.StartMicros, new TrafficCounters(f.Bytes + f.ReverseBytes, f.Packets + f.ReversePackets, f.StartsRecord ? 1UL : 0UL)));
-                    }
-                    if (used || ownerMissing) _leftUsed.Sections++;
-                    if (!ownerMissing)
-                    {
-                        if (used) _leftUsed.StaleOwners.Add(section.Peer);
-                        continue;
-                    }
-                    _leftUsed.Peers.Add(section.Peer);
-                    for (int i = 0; i < unlistedByProtocol.Length && i < section.UnlistedByProtocol.Count; i++)
-                        unlistedByProtocol[i] += section.UnlistedByProtocol[i];
-                    unlistedMonitor += section.UnlistedMonitor;
-                    var unlisted = section.Unlisted;
-                    _leftUsed.ByEpoch.Add((section.StartMicros, unlisted));
-                    _leftUsed.Bytes += unlisted.Bytes;
-                    _leftUsed.Packets += unlisted.Packets;
-                    _leftUsed.UnlistedBytes += unlisted.Bytes;
-                    _leftUsed.UnlistedPackets += unlisted.Packets;
-                }
-            }
-        }
-        if (stand is not null) merged.MergeFrom(stand.SealContents());
-    }
-
-    private enum OwnerRecordState { Missing, Announced, Unannounced }
-
-    /// <summary>
-    /// Whether the section's owner has a merged record overlapping the section's epoch, and whether all such records
-    /// list their addresses. A record of an owner whose capture began inside that epoch (it owned nothing then, and
-    /// saw only the epoch's end) counts as missing: the section stands for it.
-    /// </summary>
-    private OwnerRecordState OwnerRecord(LeftToPeer section)
-    {
-        if (!_byOrigin.TryGetValue(section.Peer, out var records)) return OwnerRecordState.Missing;
-        var state = OwnerRecordState.Missing;
-        foreach (var r in records)
-        {
-            if (r.Id.StartMicros >= section.EndMicros || section.StartMicros >= r.Id.EndMicros) continue;
-            if (r.MonitoredAddresses is null) return OwnerRecordState.Unannounced;
-            if (r.OwnedItsAddresses) state = OwnerRecordState.Announced;
-        }
-        return state;
-    }
-
-    private static (long, byte, IpAddress128, ushort, IpAddress128, ushort) Canonical(long epoch, LeftFlow f)
-    {
-        var k = Flows.FlowKey.FromDirected(f.Source, f.SourcePort, f.Destination, f.DestinationPort, f.Protocol, out _);
-        return (epoch, k.Protocol, k.LowAddress, k.LowPort, k.HighAddress, k.HighPort);
     }
 
     /// <summary>
@@ -507,17 +412,54 @@ public sealed class GlobalView
         return new SpreadAnswer(kind, minimum, sketch.DetectionFloor, items, Coverage);
     }
 
-    /// <summary>Origins whose own merged records give <paramref name="key"/> a spread of at least 1 (best effort: the per-origin sketch is noisy too).</summary>
-    internal IReadOnlyList<string> ObservedBySpread(SpreadKind kind, byte[] key) =>
-        _byOrigin.Keys.Where(o => OriginContents(o).Spread[(int)kind].Estimate(key) >= 1).Order(StringComparer.Ordinal).ToList();
+    /// <summary>
+    /// Origins whose own records, merged, give <paramref name="key"/> a spread of at least 1 (best effort: the
+    /// per-origin sketch is noisy too). Only this one sketch of each origin is merged, once per view and kind, when first
+    /// asked: the view itself merges records slot by slot, never per origin.
+    /// </summary>
+    internal IReadOnlyList<string> ObservedBySpread(SpreadKind kind, byte[] key)
+    {
+        var perOrigin = PerOrigin(_originSpread, (int)kind, c => c.Spread[(int)kind], (into, from) => into.Merge(from),
+            s => new Sketches.SpreadSketch(_merged!.Key, s.KeyLength, s.Depth, s.Width, s.RegistersPerBucket));
+        return [.. perOrigin.Where(o => o.Value.Estimate(key) >= 1).Select(o => o.Key).Order(StringComparer.Ordinal)];
+    }
 
-    /// <summary>Origins whose own merged top list proves some weight for <paramref name="key"/> (lower bound above zero).</summary>
+    /// <summary>
+    /// Origins whose own records, merged, prove some weight for <paramref name="key"/> in that top list (lower bound
+    /// above zero). As <see cref="ObservedBySpread"/>: the one list of each origin merged once per view, when first asked,
+    /// so a detection round asking about thousands of destinations looks each up once per origin.
+    /// </summary>
     internal IReadOnlyList<string> ObservedByTop(TopKind kind, TrafficMeasure measure, ReadOnlySpan<byte> key)
     {
+        int index = EpochContents.TopIndex(kind, measure);
+        var perOrigin = PerOrigin(_originTop, index, c => c.Top[index], (into, from) => into.Merge(from),
+            t => new Sketches.SpaceSavingSummary(_merged!.Key, t.Capacity, t.KeyLength));
         var result = new List<string>();
-        foreach (var origin in _byOrigin.Keys.Order(StringComparer.Ordinal))
-            if (OriginContents(origin).Top[EpochContents.TopIndex(kind, measure)].Bounds(key).Lower > 0) result.Add(origin);
+        foreach (var (origin, summary) in perOrigin)
+            if (summary.Bounds(key).Lower > 0) result.Add(origin);
+        result.Sort(StringComparer.Ordinal);
         return result;
+    }
+
+    private readonly Dictionary<int, Dictionary<string, Sketches.SpaceSavingSummary>> _originTop = [];
+    private readonly Dictionary<int, Dictionary<string, Sketches.SpreadSketch>> _originSpread = [];
+
+    /// <summary>Each origin's records' sketch number <paramref name="index"/> merged, made once per view (thread-safe: answers are read from several threads).</summary>
+    private Dictionary<string, T> PerOrigin<T>(Dictionary<int, Dictionary<string, T>> made, int index, Func<EpochContents, T> sketch, Action<T, T> merge, Func<T, T> emptyLike)
+    {
+        lock (made)
+        {
+            if (made.TryGetValue(index, out var known)) return known;
+            var perOrigin = new Dictionary<string, T>(StringComparer.Ordinal);
+            foreach (var (origin, records) in _byOrigin)
+            {
+                var merged = emptyLike(sketch(records[0].Contents));
+                foreach (var record in records) merge(merged, sketch(record.Contents));
+                perOrigin[origin] = merged;
+            }
+            made[index] = perOrigin;
+            return perOrigin;
+        }
     }
 
     /// <summary>The raw key bytes of every key listed in any merged record's top lists of <paramref name="kind"/> (per record, not merged: more names survive).</summary>
@@ -532,8 +474,6 @@ public sealed class GlobalView
     private static readonly TrafficMeasure[] Measures = [TrafficMeasure.Bytes, TrafficMeasure.Packets];
 
     internal EpochContents? Merged => _merged;
-
-    private EpochContents OriginContents(string origin) => _originContents[origin];
 
     /// <summary>The first settled slot an origin must cover: the window's, or the slot of its first record or join if later.</summary>
     private long FirstExpectedSlot(string origin) =>
@@ -582,16 +522,5 @@ public sealed class GlobalView
                 StaleOwners = _leftUsed.StaleOwners.Order(StringComparer.Ordinal).ToList(),
             },
         };
-    }
-
-    private sealed class LeftToPeerUse
-    {
-        public int Sections;
-        public readonly HashSet<string> Peers = new(StringComparer.Ordinal);
-        /// <summary>Owners with a record that did not announce the addresses left to them (stale knowledge at the origin).</summary>
-        public readonly HashSet<string> StaleOwners = new(StringComparer.Ordinal);
-        public ulong Bytes, Packets, UnlistedBytes, UnlistedPackets;
-        public int DuplicatesIgnored;
-        public readonly List<(long EpochStart, TrafficCounters Counters)> ByEpoch = [];
     }
 }

@@ -43,13 +43,30 @@ internal sealed class WindowSelection
         foreach (var other in byParameters.Skip(1))
             selection.Conflicts.Add($"{other.Ids} record(s) built with other sketch parameters ({other.Parameters}) than the rest ({parameters}) were left out.");
 
-        var perId = new List<EpochRecord>();
-        foreach (var group in inside.Where(r => r.Contents.Parameters == parameters).GroupBy(r => r.Id))
+        // One record per id. Almost every id is held once, so only ids seen again are grouped (a window of 1,000
+        // origins holds 30,000 records, and grouping each id on its own was most of a rebuild that merges nothing).
+        var first = new Dictionary<EpochId, EpochRecord>(inside.Count);
+        Dictionary<EpochId, List<EpochRecord>>? repeated = null;
+        foreach (var record in inside)
         {
+            if (record.Contents.Parameters != parameters) continue;
+            if (first.TryAdd(record.Id, record)) continue;
+            repeated ??= [];
+            if (!repeated.TryGetValue(record.Id, out var copies)) repeated[record.Id] = copies = [first[record.Id]];
+            copies.Add(record);
+        }
+        var perId = new List<EpochRecord>(first.Count);
+        foreach (var (id, record) in first)
+        {
+            if (repeated is null || !repeated.TryGetValue(id, out var group))
+            {
+                perId.Add(record);
+                continue;
+            }
             var distinct = group.GroupBy(r => r.ContentHash, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
-            selection.Duplicates += group.Count() - distinct.Count;
+            selection.Duplicates += group.Count - distinct.Count;
             if (distinct.Count > 1)
-                selection.Conflicts.Add($"{distinct.Count} different records claim {group.Key}; used content {distinct[0].Key[..16]}, ignored {string.Join(", ", distinct.Skip(1).Select(d => d.Key[..16]))}.");
+                selection.Conflicts.Add($"{distinct.Count} different records claim {id}; used content {distinct[0].Key[..16]}, ignored {string.Join(", ", distinct.Skip(1).Select(d => d.Key[..16]))}.");
             perId.Add(distinct[0].First());
         }
 
