@@ -280,7 +280,9 @@ public sealed class ReplicationSimulator
             if (!_cache.TryGetValue(key, out var entry) || !envelope.SequenceEqual(entry.Envelope))
             {
                 inner.TryVerify(envelope, out var verified, out var why);
-                entry = (envelope.ToArray(), verified, why);
+                // One copy of the bytes and no decoded record per distinct envelope: memory limits large runs.
+                verified = verified is null ? null : verified with { Decoded = null };
+                entry = (verified?.SignedEnvelope ?? envelope.ToArray(), verified, why);
                 _cache[key] = entry;
             }
             record = entry.Record;

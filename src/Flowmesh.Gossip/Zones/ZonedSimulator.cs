@@ -54,7 +54,7 @@ public sealed class ZonedSimulator
         var trust = new TrustedOrigins(1_000_000);
         _recordVerifier = new CachingVerifier(new RecordValidator(trust, sketchKey, options.Replication, Time), null);
         var aggregates = new AggregateValidator(trust, sketchKey, options.AggregateReplication, Time);
-        _aggregateVerifier = new CachingVerifier(null, aggregates);
+        _aggregateVerifier = new CachingVerifier(null, aggregates, hash => _produced.GetValueOrDefault(hash));
     }
 
     public VirtualClock Clock { get; } = new();
@@ -480,7 +480,7 @@ public sealed class ZonedSimulator
     }
 
     /// <summary>Verifies each distinct envelope once; for aggregates also keeps the decoded aggregate.</summary>
-    private sealed class CachingVerifier(IRecordVerifier? records, AggregateValidator? aggregates) : IRecordVerifier
+    private sealed class CachingVerifier(IRecordVerifier? records, AggregateValidator? aggregates, Func<ZoneHash, ZoneAggregate?>? resolve = null) : IRecordVerifier
     {
         private readonly Dictionary<UInt128, (byte[] Envelope, VerifiedRecord? Record, ZoneAggregate? Aggregate, RecordRejection Rejection)> _cache = [];
 
@@ -507,7 +507,11 @@ public sealed class ZonedSimulator
             RecordRejection why;
             if (aggregates is not null) aggregates.TryVerify(envelope, out verified, out aggregate, out why);
             else records!.TryVerify(envelope, out verified, out why);
-            entry = (envelope.ToArray(), verified, aggregate, why);
+            // Memory is what limits a 10,000-node run: keep one copy of the bytes, no decoded record (stores drop it
+            // anyway), and the producer's own instance of an aggregate rather than a second decoded one.
+            if (aggregate is not null && resolve?.Invoke(aggregate.Hash) is { } produced) aggregate = produced;
+            verified = verified is null ? null : verified with { Decoded = null };
+            entry = (verified?.SignedEnvelope ?? envelope.ToArray(), verified, aggregate, why);
             _cache[key] = entry;
             return entry;
         }
