@@ -109,13 +109,31 @@ public sealed partial class IpfixCollectorTests
             var export = FlowmeshCli.Run(["flows", "--pcap", pcap, "--format", "json", "--ipfix", $"udp://127.0.0.1:{port}", "--ipfix-biflow", "off"], Timeout);
             Assert.True(export.ExitCode == 0, $"flowmesh flows exited {export.ExitCode}: {export.StandardError}");
             AssertExportedWithoutLoss(export.StandardError);
-            // SIGINT makes nfacctd purge its cache into the file before it exits.
+            // The print plugin appends what it aggregated every second while it runs: wait for the file to hold
+            // everything, or for 30 s. (Waiting for the purge at SIGINT instead lost the last second's flows on a loaded
+            // machine: the plugin, a process of its own, can be gone before it writes them.)
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(30)
+                && !FlowMapDifference.Compute(reference.Flows, CollectorRecords.FromPmacctCsv(TextOf(output))).IsEmpty)
+                Thread.Sleep(500);
             collector.Stop("INT", TimeSpan.FromSeconds(30));
         }
 
-        var stored = CollectorRecords.FromPmacctCsv(File.Exists(output) ? File.ReadAllText(output) : "");
+        var stored = CollectorRecords.FromPmacctCsv(TextOf(output));
         var difference = FlowMapDifference.Compute(reference.Flows, stored);
         Assert.True(difference.IsEmpty, $"{capture}: nfacctd's records differ from tshark's counts\n{difference.Describe("tshark", "nfacctd")}");
+    }
+
+    private static string TextOf(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : "";
+        }
+        catch (IOException)
+        {
+            return ""; // being rewritten this moment: the next poll reads it
+        }
     }
 
     [Fact]
