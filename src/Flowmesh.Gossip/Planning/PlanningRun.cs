@@ -47,7 +47,7 @@ public static class PlanningRun
             tracker.Stored(node, id.StartMicros, sim.Clock.Now, running);
         };
 
-        int crashAt = options.Crash > 0 ? options.Epochs / 2 : -1;
+        int crashAt = CrashPlan.Epoch(options);
         // Traffic is measured from the end of the first epoch (every node has something to send) to the end of the last.
         long bytesAtStart = 0;
         TimeSpan measureFrom = TimeSpan.Zero;
@@ -57,13 +57,12 @@ public static class PlanningRun
         {
             if (e == crashAt)
             {
-                var random = new Random(options.Seed * 31 + 7);
-                foreach (var victim in names.OrderBy(_ => random.Next()).Take((int)(options.Crash * options.Nodes)))
+                crashed.AddRange(CrashPlan.Victims(options, names));
+                reachedPeerBeforeCrash.AddRange(CrashPlan.ReachedPeer(holders, crashed));
+                foreach (var victim in crashed)
                 {
-                    reachedPeerBeforeCrash.AddRange(holders.Where(h => h.Key.Origin == victim && h.Value > 1).Select(h => h.Key));
                     sim.Kill(victim);
                     running[index[victim]] = false;
-                    crashed.Add(victim);
                 }
                 tracker.Recheck(sim.Clock.Now, running);
             }

@@ -59,7 +59,7 @@ internal static class ZonedPlanningRun
             tracker.Gained(i, aggregate.StartMicros, aggregate.Manifest.TotalWeight - had, sim.Clock.Now, sim);
         };
 
-        int crashAt = options.Crash > 0 ? options.Epochs / 2 : -1;
+        int crashAt = CrashPlan.Epoch(options);
         long bytesAtStart = 0, aggregateBytesAtStart = 0;
         TimeSpan measureFrom = TimeSpan.Zero;
         var crashed = new List<string>();
@@ -68,12 +68,11 @@ internal static class ZonedPlanningRun
         {
             if (e == crashAt)
             {
-                var random = new Random(options.Seed * 31 + 7);
-                foreach (var victim in names.OrderBy(_ => random.Next()).Take((int)(options.Crash * options.Nodes)))
+                crashed.AddRange(CrashPlan.Victims(options, names));
+                reachedPeerBeforeCrash.AddRange(CrashPlan.ReachedPeer(holders, crashed));
+                foreach (var victim in crashed)
                 {
-                    reachedPeerBeforeCrash.AddRange(holders.Where(h => h.Key.Origin == victim && h.Value > 1).Select(h => h.Key));
                     sim.Kill(victim);
-                    crashed.Add(victim);
                 }
                 tracker.Recheck(sim.Clock.Now, sim);
             }
