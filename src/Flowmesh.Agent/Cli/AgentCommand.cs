@@ -51,6 +51,8 @@ internal static class AgentCommand
         };
         var ipfix = new IpfixOptions();
         ipfix.AddTo(command);
+        var hostContext = new HostContextFlags();
+        hostContext.AddTo(command);
         command.SetAction(commandLine =>
         {
             // Every value below is read from the effective settings: the command line over the file over the defaults.
@@ -97,6 +99,11 @@ internal static class AgentCommand
                 {
                     // Live capture: a slow collector costs dropped (counted) flows, never a stalled capture thread.
                     if (ipfix.Parse(parse, waitWhenFull: false, out error) is { } export) options = options with { Ipfix = export.Destinations, IpfixExport = export.Options };
+                    else options = null;
+                }
+                if (options is not null)
+                {
+                    if (hostContext.Parse(parse, out error) is { } context) options = options with { HostContext = context };
                     else options = null;
                 }
                 if (options is not null && parse.GetValue(apiTokenFile) is string tokenFile)

@@ -4,9 +4,11 @@ using System.Text;
 using Flowmesh.Agent.Export;
 using Flowmesh.Agent.Output;
 using Flowmesh.Capture;
+using Flowmesh.Capture.HostContext;
 using Flowmesh.Capture.Live;
 using Flowmesh.Core.Export;
 using Flowmesh.Core.Flows;
+using Flowmesh.Core.HostContext;
 
 namespace Flowmesh.Agent.Cli;
 
@@ -43,6 +45,8 @@ internal static class FlowsCommand
             pcap, iface, capture, mapSize, seconds, filter, snaplen, bufferMiB, promiscuous, format, sort, limit, idle, active, maxFlows,
         };
         ipfix.AddTo(command);
+        var contextFlags = new HostContextFlags();
+        contextFlags.AddTo(command);
         command.SetAction(parse =>
         {
             // Checked here rather than in validators: validators see options before defaults apply.
@@ -91,13 +95,14 @@ internal static class FlowsCommand
 
             var live = new LiveCaptureRequest(interfaces, parse.GetValue(filter), parse.GetValue(snaplen), parse.GetValue(bufferMiB) * 1024 * 1024,
                 parse.GetValue(promiscuous), backend, parse.GetValue(mapSize));
-            return Run(parse.GetValue(pcap), live, parse.GetValue(seconds), options, outputFormat, order, parse.GetValue(limit), export);
+            if (contextFlags.Parse(parse, out string? contextError) is not { } hostContext) return Fail(ExitCodes.UsageError, contextError!);
+            return Run(parse.GetValue(pcap), live, parse.GetValue(seconds), options, outputFormat, order, parse.GetValue(limit), export, hostContext);
         });
         return command;
     }
 
     private static int Run(string? pcapPath, LiveCaptureRequest live, double? seconds, FlowTableOptions options, OutputFormat format, FlowSortOrder order, int? limit,
-        (IReadOnlyList<IpfixDestination> Destinations, IpfixExportOptions Options) ipfix)
+        (IReadOnlyList<IpfixDestination> Destinations, IpfixExportOptions Options) ipfix, HostContextOptions hostContext)
     {
         ICaptureSource source;
         try
@@ -122,9 +127,15 @@ internal static class FlowsCommand
             };
             var selection = new FlowRecordSelection(writer, order, limit);
             IpfixExporter[] exporters = [.. ipfix.Destinations.Select(d => new IpfixExporter(d, ipfix.Options, Console.Error.WriteLine))];
-            var meter = new FlowMeter(options, exporters.Length == 0 ? selection.Add : record =>
+            // A live capture joins what the PC knows (process, RTT, DNS name, drops) to each record as it is exported.
+            using var context = pcapPath is null ? HostContextSources.StartLive(hostContext, live, dns: null, Console.Error) : HostContextSession.Empty;
+            foreach (string note in context.Notes) Console.Error.WriteLine($"flowmesh: host context: {note}");
+            var resolver = context.Resolver;
+            var meter = new FlowMeter(options, record =>
             {
+                if (!resolver.IsEmpty) record = record.WithContext(resolver.Resolve(FlowContextKey.From(record)));
                 selection.Add(record);
+                if (exporters.Length == 0) return;
                 var flow = IpfixFlow.From(record);
                 foreach (IpfixExporter exporter in exporters) exporter.Post(in flow);
             });

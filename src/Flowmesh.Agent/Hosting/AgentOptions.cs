@@ -126,6 +126,9 @@ internal sealed record AgentOptions
 
     public Export.IpfixExportOptions IpfixExport { get; init; } = new();
 
+    /// <summary>Which host-context sources the live capture starts (--host-context; docs/host-context.md).</summary>
+    public Capture.HostContext.HostContextOptions HostContext { get; init; } = new();
+
     /// <summary>How long a graceful leave may take on SIGTERM before the agent stops anyway.</summary>
     public TimeSpan LeaveTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

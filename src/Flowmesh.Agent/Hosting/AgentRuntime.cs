@@ -176,9 +176,10 @@ internal sealed class AgentRuntime : IAsyncDisposable
         if (_options.Capture is CaptureBackend backend)
         {
             ICaptureSource source;
+            var live = new LiveCaptureRequest(_options.Interfaces, null, _options.CaptureSnapLength, _options.CaptureBufferBytes, false, backend);
             try
             {
-                source = CaptureSources.OpenLive(new LiveCaptureRequest(_options.Interfaces, null, _options.CaptureSnapLength, _options.CaptureBufferBytes, false, backend), _log);
+                source = CaptureSources.OpenLive(live, _log);
             }
             catch (Exception e) when (e is CaptureSetupException or DllNotFoundException or InvalidOperationException or UnauthorizedAccessException)
             {
@@ -198,7 +199,8 @@ internal sealed class AgentRuntime : IAsyncDisposable
                 Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
                 Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
-            }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log, sealTimed: took => _meter.SealDuration.Record(took.TotalSeconds));
+            }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log, sealTimed: took => _meter.SealDuration.Record(took.TotalSeconds),
+                hostContext: Capture.HostContext.HostContextSources.StartLive(_options.HostContext, live, dns: null, _log));
             _capture.Start();
         }
 

@@ -1,5 +1,6 @@
 using Flowmesh.Capture;
 using Flowmesh.Capture.Ebpf;
+using Flowmesh.Capture.HostContext;
 using Flowmesh.Capture.Live;
 using Flowmesh.Core.Epochs;
 using Flowmesh.Core.Flows;
@@ -28,6 +29,7 @@ internal sealed class CapturePipeline : IDisposable
     private readonly ICaptureSource _source;
     private readonly EpochSummarizer _summarizer;
     private readonly KernelDropTracker _drops;
+    private readonly HostContextSession _hostContext;
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<long> _wallClockMicros;
     private readonly Action<EpochRecord> _onSealed;
@@ -40,7 +42,7 @@ internal sealed class CapturePipeline : IDisposable
     private long _stepsBackLogged;
 
     public CapturePipeline(ICaptureSource source, EpochSummarizerOptions options, Action<EpochRecord> onSealed, Func<long>? wallClockMicros = null,
-        IEpochFlowListener? flows = null, TextWriter? log = null, Action<TimeSpan>? sealTimed = null)
+        IEpochFlowListener? flows = null, TextWriter? log = null, Action<TimeSpan>? sealTimed = null, HostContextSession? hostContext = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(onSealed);
@@ -52,7 +54,10 @@ internal sealed class CapturePipeline : IDisposable
         // Drill-down: the flow log sees the same per-epoch deltas as the summary, and each epoch's rows are handed
         // over when that epoch seals (before the record is published). Each consumer is guarded on its own, so a
         // delta one of them refuses still reaches the other.
-        _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true }, OnSealed,
+        // Host context joins each delta on this thread; the pipeline owns the session and stops its hooks with the capture.
+        _hostContext = hostContext ?? HostContextSession.Empty;
+        foreach (string note in _hostContext.Notes) _log.WriteLine($"flowmesh: host context: {note}");
+        _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true, Context = _hostContext.Resolver }, OnSealed,
             flows is null ? null : new GuardedFlowListener(flows, Errors),
             (e, delta) => Errors.Count(CaptureErrorStage.Summary, e, CaptureErrors.Describe(in delta)));
         _drops = new KernelDropTracker(source);
@@ -192,6 +197,7 @@ internal sealed class CapturePipeline : IDisposable
     public void Dispose()
     {
         Stop(TimeSpan.FromSeconds(5));
+        _hostContext.Dispose();
         _stop.Dispose();
     }
 }

@@ -50,6 +50,7 @@ internal sealed class JsonLinesFlowWriter : IFlowRecordWriter
         _json.WriteString("end_reason"u8, FlowFields.EndReason(r.EndReason));
         CommunityId.Format(r, seed: 0, text);
         _json.WriteString("community_id"u8, text[..CommunityId.Length]);
+        FlowContextJson.Write(_json, r.Context);
         _json.WriteEndObject();
         _json.Flush();
         _json.Reset();

@@ -204,6 +204,8 @@ public sealed class EpochSummarizer
 
     private void OnDelta(FlowTableDelta delta)
     {
+        if (_options.Context is { IsEmpty: false } context)
+            delta = delta with { Context = context.Resolve(HostContext.FlowContextKey.From(in delta)) };
         // Deltas only arrive from inside ObservePacket/ObserveAggregates/AdvanceTime/Finish, after CutAt has opened
         // an epoch; an expiry on idle time before any packet cannot produce one because the table is empty then.
         if (_onDeltaFailed is null) _current!.Add(in delta);

@@ -20,6 +20,12 @@ public sealed record EpochSummarizerOptions
     public MonitorTrafficFilter? MonitorTraffic { get; init; }
     public FlowTableOptions FlowTable { get; init; } = new();
 
+    /// <summary>
+    /// Attaches host context (process, RTT, DNS name, drops) to every flow delta before the summary and the flow
+    /// listener see it; null: none (offline summaries, or no provider on this platform).
+    /// </summary>
+    public HostContext.FlowContextResolver? Context { get; init; }
+
     /// <summary>The zone every record names (docs/zones.md "Zone paths"); null names none.</summary>
     public Zones.ZonePath? Zone { get; init; }
 

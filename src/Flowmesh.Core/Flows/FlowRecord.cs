@@ -48,6 +48,18 @@ public sealed class FlowRecord
     /// </summary>
     public bool NonFirstFragmentsOnly { get; init; }
 
+    /// <summary>What the PC knows beyond the packets (process, RTT, DNS name, drops); null: nothing known.</summary>
+    public HostContext.FlowHostContext? Context { get; private set; }
+
+    /// <summary>This record with <paramref name="context"/> attached (the same instance when both are null).</summary>
+    public FlowRecord WithContext(HostContext.FlowHostContext? context)
+    {
+        if (context is null && Context is null) return this;
+        var copy = (FlowRecord)MemberwiseClone();
+        copy.Context = context;
+        return copy;
+    }
+
     public FlowKey Key => FlowKey.FromDirected(SourceAddress, SourcePort, DestinationAddress, DestinationPort, Protocol, out _);
 
     /// <summary>Community ID v1 with seed 0 (see <see cref="CommunityId"/>).</summary>

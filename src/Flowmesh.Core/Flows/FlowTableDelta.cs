@@ -27,4 +27,7 @@ public readonly record struct FlowTableDelta(
 {
     /// <summary>OR of the TCP flags of both directions of the record so far (0 for other protocols).</summary>
     public byte TcpFlags { get; init; }
+
+    /// <summary>What the PC knows beyond the packets (process, RTT, DNS name, drops); null: nothing, or no resolver.</summary>
+    public HostContext.FlowHostContext? Context { get; init; }
 }

@@ -1,0 +1,25 @@
+using Flowmesh.Core.HostContext;
+
+namespace Flowmesh.Capture.HostContext;
+
+/// <summary>
+/// Starts the host-context sources a live capture asked for (docs/host-context.md). Each source is optional: one that
+/// cannot start on this kernel or platform says why in <see cref="HostContextSession.Notes"/>, and the capture goes on
+/// without it.
+/// </summary>
+public static class HostContextSources
+{
+    /// <param name="dns">Receives every finished DNS transaction the DNS source sees (the agent's epoch summary); null: none.</param>
+    public static HostContextSession StartLive(HostContextOptions options, LiveCaptureRequest capture, IDnsObservationListener? dns, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(capture);
+        ArgumentNullException.ThrowIfNull(log);
+        var providers = new List<IFlowContextProvider>();
+        var parts = new List<IDisposable>();
+        var notes = new List<string>();
+        if (!options.AnyEnabled) return new HostContextSession(FlowContextResolver.None, notes, parts);
+        // Each source adds its provider, its disposable part and one note here.
+        return new HostContextSession(new FlowContextResolver(providers), notes, parts);
+    }
+}
