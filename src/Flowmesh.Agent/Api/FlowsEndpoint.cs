@@ -1,3 +1,4 @@
+using Flowmesh.Core.HostContext;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -134,11 +135,20 @@ internal static class FlowsEndpoint
         return true;
     }
 
-    private static FlowDocument Document(string origin, FlowRow row) => new(
-        origin, ProtocolName(row.Protocol), row.Protocol, row.Source.ToString(), row.SourcePort, row.Destination.ToString(), row.DestinationPort,
-        row.BytesOut, row.PacketsOut, row.BytesIn, row.PacketsIn,
-        ViewDocuments.Instant(row.FirstMicros), ViewDocuments.Instant(row.LastMicros), row.FirstMicros, row.LastMicros,
-        row.Protocol == 6 ? TcpFlagNames(row.TcpFlags) : null);
+    private static FlowDocument Document(string origin, FlowRow row)
+    {
+        var context = row.Context;
+        var process = context?.Process;
+        var tcp = context?.Tcp;
+        return new(
+            origin, ProtocolName(row.Protocol), row.Protocol, row.Source.ToString(), row.SourcePort, row.Destination.ToString(), row.DestinationPort,
+            row.BytesOut, row.PacketsOut, row.BytesIn, row.PacketsIn,
+            ViewDocuments.Instant(row.FirstMicros), ViewDocuments.Instant(row.LastMicros), row.FirstMicros, row.LastMicros,
+            row.Protocol == 6 ? TcpFlagNames(row.TcpFlags) : null,
+            process is null ? null : new ProcessDocument(process.Pid, process.Name, process.Path, process.UserId, process.User, process.Unit, process.Source.ToText()),
+            tcp?.SmoothedRttMicros, tcp?.MinRttMicros, tcp?.MaxRttMicros, tcp?.Retransmits, context?.DnsName,
+            context is { Drops.Count: > 0 } ? [.. context.Drops.Select(d => new DropDocument(d.Reason, d.Packets))] : null);
+    }
 
     private static readonly string[] FlagNames = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
 

@@ -20,18 +20,28 @@ internal static class DrillOutput
                 output.Write('\n');
                 break;
             case OutputFormat.Csv:
-                var csv = new TextTable(["origin", "protocol", "source", "source_port", "destination", "destination_port", "bytes_out", "packets_out", "bytes_in", "packets_in", "first", "last", "tcp_flags"]);
+                var csv = new TextTable(["origin", "protocol", "source", "source_port", "destination", "destination_port", "bytes_out", "packets_out", "bytes_in", "packets_in", "first", "last", "tcp_flags",
+                    "pid", "program", "user", "rtt_us", "retransmits", "dns_name"]);
                 foreach (var f in flows.Flows)
-                    csv.Add(f.Origin, f.Protocol, f.Source, I(f.SourcePort), f.Destination, I(f.DestinationPort), I(f.BytesOut), I(f.PacketsOut), I(f.BytesIn), I(f.PacketsIn), f.First, f.Last, f.TcpFlags ?? "");
+                {
+                    csv.Add(f.Origin, f.Protocol, f.Source, I(f.SourcePort), f.Destination, I(f.DestinationPort), I(f.BytesOut), I(f.PacketsOut), I(f.BytesIn), I(f.PacketsIn), f.First, f.Last, f.TcpFlags ?? "",
+                        f.Process is { } p ? I(p.Pid) : "", f.Process?.Name ?? "", f.Process?.User ?? "", f.RttMicros is { } rttUs ? I(rttUs) : "", f.Retransmits is { } r ? I(r) : "", f.DnsName ?? "");
+                }
                 csv.WriteCsv(output);
                 notes.WriteLine($"flowmesh: {Summary(flows)}");
                 break;
             default:
-                var table = new TextTable(["Origin", "Proto", "Source", "Destination", "Bytes out", "Pkts out", "Bytes in", "Pkts in", "Flags", "First", "Last"], 4, 5, 6, 7);
+                // Host context columns appear only when some origin knew any: most answers stay as wide as before.
+                bool program = flows.Flows.Any(f => f.Process is not null), names = flows.Flows.Any(f => f.DnsName is not null), rtt = flows.Flows.Any(f => f.RttMicros is not null);
+                var table = new TextTable(["Origin", "Proto", "Source", "Destination", "Bytes out", "Pkts out", "Bytes in", "Pkts in", "Flags", "First", "Last",
+                    .. program ? new[] { "Program" } : [], .. rtt ? new[] { "RTT ms" } : [], .. names ? new[] { "DNS name" } : []], 4, 5, 6, 7);
                 foreach (var f in flows.Flows)
                 {
-                    table.Add(f.Origin, f.Protocol, FlowFields.Endpoint(f.Source, f.SourcePort, HasPorts(f.Protocol)), FlowFields.Endpoint(f.Destination, f.DestinationPort, HasPorts(f.Protocol)),
-                        I(f.BytesOut), I(f.PacketsOut), I(f.BytesIn), I(f.PacketsIn), f.TcpFlags ?? "", f.First, f.Last);
+                    table.Add([f.Origin, f.Protocol, FlowFields.Endpoint(f.Source, f.SourcePort, HasPorts(f.Protocol)), FlowFields.Endpoint(f.Destination, f.DestinationPort, HasPorts(f.Protocol)),
+                        I(f.BytesOut), I(f.PacketsOut), I(f.BytesIn), I(f.PacketsIn), f.TcpFlags ?? "", f.First, f.Last,
+                        .. program ? new[] { ProgramText(f.Process) } : [],
+                        .. rtt ? new[] { f.RttMicros is { } us ? (us / 1000.0).ToString("0.###", CultureInfo.InvariantCulture) : "" } : [],
+                        .. names ? new[] { f.DnsName ?? "" } : []]);
                 }
                 table.WriteAligned(output);
                 output.Write($"{Summary(flows)}\n");
@@ -49,6 +59,10 @@ internal static class DrillOutput
         if (flows.WithoutFlowLog.Count > 0) text += $"; no flow log on {string.Join(", ", flows.WithoutFlowLog)}";
         return text;
     }
+
+    /// <summary>"curl (pid 4242, alice)": the program, its pid and, when known, its user.</summary>
+    internal static string ProgramText(ProcessDocument? process) =>
+        process is null ? "" : $"{process.Name} (pid {I(process.Pid)}{(process.User is null ? "" : $", {process.User}")})";
 
     /// <summary>The flow log's protocol names with ports (docs/api.md: tcp, udp).</summary>
     private static bool HasPorts(string protocol) => protocol is "tcp" or "udp";

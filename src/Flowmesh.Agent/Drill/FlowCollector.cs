@@ -58,7 +58,7 @@ internal sealed class FlowCollector : IEpochFlowListener, IDisposable
             Array.Resize(ref _rows, Math.Min(_rows.Length * 2, _options.MaxFlowsPerEpoch));
         }
         _rows[_count++] = new FlowRow(0, 0, delta.Protocol, delta.SourceAddress, delta.SourcePort, delta.DestinationAddress, delta.DestinationPort,
-            delta.Bytes, delta.Packets, delta.ReverseBytes, delta.ReversePackets, delta.StartMicros, delta.EndMicros) { TcpFlags = delta.TcpFlags };
+            delta.Bytes, delta.Packets, delta.ReverseBytes, delta.ReversePackets, delta.StartMicros, delta.EndMicros) { TcpFlags = delta.TcpFlags, Context = delta.Context };
     }
 
     /// <summary>The epoch <paramref name="id"/> was sealed (capture thread): its rows go to the writer.</summary>

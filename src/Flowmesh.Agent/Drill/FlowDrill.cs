@@ -72,7 +72,9 @@ internal sealed class FlowDrill(NodeId self, FlowQueryServer local, Func<IReadOn
         {
             if (member.Id == self) return (origin, await Task.Run(() => local.Answer(query), cancellationToken).ConfigureAwait(false));
             if (streams is null) return (origin, null);
-            var bytes = await streams.RequestAsync(member.Address, GossipStreamKind.FlowQuery, FlowQueryCodec.EncodeRequest(query), cancellationToken).ConfigureAwait(false);
+            var bytes = await streams.RequestAsync(member.Address, GossipStreamKind.FlowQuery, FlowQueryCodec.EncodeRequest(query, withContext: true), cancellationToken).ConfigureAwait(false);
+            // An agent from before host context refuses the context flag without a reply: ask it again the old way.
+            bytes ??= await streams.RequestAsync(member.Address, GossipStreamKind.FlowQuery, FlowQueryCodec.EncodeRequest(query), cancellationToken).ConfigureAwait(false);
             if (bytes is null) return (origin, null);
             var reply = FlowQueryCodec.DecodeReply(bytes, out _);
             if (reply is null) Interlocked.Increment(ref _badReplies);

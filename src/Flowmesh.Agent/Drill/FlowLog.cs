@@ -11,11 +11,12 @@ namespace Flowmesh.Agent.Drill;
 /// power cut is acceptable; losing a signed record is not), and its batch writes must not queue behind the record
 /// store's fsyncs.
 /// </summary>
-internal sealed class FlowLog : IDisposable
+internal sealed partial class FlowLog : IDisposable
 {
     public const string FileName = "flows.db";
     private const int ApplicationId = 0x464D464C; // "FMFL"
-    private const int SchemaVersion = 1;
+    /// <summary>2 added the host-context column (process, RTT, DNS name, drops); a version 1 file gains it on open.</summary>
+    private const int SchemaVersion = 2;
 
     private readonly FlowLogOptions _options;
     private readonly SqliteConnection _writer;
@@ -84,12 +85,19 @@ internal sealed class FlowLog : IDisposable
                     epoch_us INTEGER NOT NULL, length_us INTEGER NOT NULL, protocol INTEGER NOT NULL,
                     src BLOB NOT NULL, sport INTEGER NOT NULL, dst BLOB NOT NULL, dport INTEGER NOT NULL,
                     bytes_out INTEGER NOT NULL, packets_out INTEGER NOT NULL, bytes_in INTEGER NOT NULL, packets_in INTEGER NOT NULL,
-                    first_us INTEGER NOT NULL, last_us INTEGER NOT NULL, tcp_flags INTEGER NOT NULL)
+                    first_us INTEGER NOT NULL, last_us INTEGER NOT NULL, tcp_flags INTEGER NOT NULL, context BLOB)
                 """, tx);
             Execute("CREATE INDEX flows_by_src ON flows(src, epoch_us)", tx);
             Execute("CREATE INDEX flows_by_dst ON flows(dst, epoch_us)", tx);
             Execute("CREATE INDEX flows_by_epoch ON flows(epoch_us)", tx);
             Execute($"PRAGMA application_id = {ApplicationId}", tx);
+            Execute($"PRAGMA user_version = {SchemaVersion}", tx);
+            tx.Commit();
+        }
+        else if (version < 2)
+        {
+            using var tx = _writer.BeginTransaction();
+            Execute("ALTER TABLE flows ADD COLUMN context BLOB", tx);
             Execute($"PRAGMA user_version = {SchemaVersion}", tx);
             tx.Commit();
         }
@@ -105,7 +113,7 @@ internal sealed class FlowLog : IDisposable
             using var tx = _writer.BeginTransaction();
             using var insert = _writer.CreateCommand();
             insert.Transaction = tx;
-            insert.CommandText = "INSERT INTO flows VALUES ($e,$l,$p,$s,$sp,$d,$dp,$bo,$po,$bi,$pi,$f,$t,$g)";
+            insert.CommandText = "INSERT INTO flows VALUES ($e,$l,$p,$s,$sp,$d,$dp,$bo,$po,$bi,$pi,$f,$t,$g,$c)";
             var e = insert.Parameters.Add("$e", SqliteType.Integer);
             var l = insert.Parameters.Add("$l", SqliteType.Integer);
             var p = insert.Parameters.Add("$p", SqliteType.Integer);
@@ -120,6 +128,7 @@ internal sealed class FlowLog : IDisposable
             var f = insert.Parameters.Add("$f", SqliteType.Integer);
             var t = insert.Parameters.Add("$t", SqliteType.Integer);
             var g = insert.Parameters.Add("$g", SqliteType.Integer);
+            var c = insert.Parameters.Add("$c", SqliteType.Blob);
             insert.Prepare();
             foreach (ref readonly var row in rows)
             {
@@ -128,6 +137,7 @@ internal sealed class FlowLog : IDisposable
                 d.Value = Bytes(row.Destination); dp.Value = (long)row.DestinationPort;
                 bo.Value = row.BytesOut; po.Value = row.PacketsOut; bi.Value = row.BytesIn; pi.Value = row.PacketsIn;
                 f.Value = row.FirstMicros; t.Value = row.LastMicros; g.Value = (long)row.TcpFlags;
+                c.Value = row.Context is null ? DBNull.Value : FlowContextCodec.Encode(row.Context);
                 insert.ExecuteNonQuery();
             }
             tx.Commit();
@@ -150,7 +160,7 @@ internal sealed class FlowLog : IDisposable
         // TCP flags are cumulative (OR so far), so max() over its epochs is their OR.
         command.CommandText = """
             SELECT protocol, src, sport, dst, dport, sum(bytes_out), sum(packets_out), sum(bytes_in), sum(packets_in),
-                   min(first_us), max(last_us), min(epoch_us), max(epoch_us + length_us), max(tcp_flags)
+                   min(first_us), max(last_us), min(epoch_us), max(epoch_us + length_us), max(tcp_flags), max(context IS NOT NULL)
             FROM flows
             WHERE ((src BETWEEN $lo AND $hi) OR (dst BETWEEN $lo AND $hi))
               AND epoch_us < $to AND epoch_us + length_us > $from
@@ -168,10 +178,12 @@ internal sealed class FlowLog : IDisposable
         command.Parameters.AddWithValue("$proto", query.Protocol is { } proto ? (long)proto : DBNull.Value);
         command.Parameters.AddWithValue("$limit", (long)query.Limit + 1);
         var rows = new List<FlowRow>(Math.Min(query.Limit + 1, 256));
+        var withContext = new List<int>();
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
             {
+                if (reader.GetInt64(14) != 0) withContext.Add(rows.Count);
                 long epochStart = reader.GetInt64(11), epochEnd = reader.GetInt64(12);
                 rows.Add(new FlowRow(epochStart, epochEnd - epochStart, (byte)reader.GetInt64(0),
                     Address((byte[])reader.GetValue(1)), (ushort)reader.GetInt64(2), Address((byte[])reader.GetValue(3)), (ushort)reader.GetInt64(4),
@@ -180,6 +192,8 @@ internal sealed class FlowLog : IDisposable
         }
         truncated = rows.Count > query.Limit;
         if (truncated) rows.RemoveAt(rows.Count - 1);
+        foreach (int i in withContext)
+            if (i < rows.Count) rows[i] = rows[i] with { Context = ContextOf(connection, rows[i], query) };
         return rows;
     }
 

@@ -21,7 +21,7 @@ internal sealed class FlowQueryServer(FlowLog? log, Action<string>? report = nul
 
     public ValueTask<byte[]?> HandleAsync(NodeId sender, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
-        var query = FlowQueryCodec.DecodeRequest(request.Span, out string? error);
+        var query = FlowQueryCodec.DecodeRequest(request.Span, out bool withContext, out string? error);
         if (query?.Breadth() is { } broad)
         {
             query = null;
@@ -36,7 +36,7 @@ internal sealed class FlowQueryServer(FlowLog? log, Action<string>? report = nul
         var reply = Answer(query);
         if (reply is null) return ValueTask.FromResult<byte[]?>(null);
         Interlocked.Increment(ref _served);
-        return ValueTask.FromResult<byte[]?>(FlowQueryCodec.EncodeReply(reply, MaxReplyBytes));
+        return ValueTask.FromResult<byte[]?>(FlowQueryCodec.EncodeReply(reply, MaxReplyBytes, withContext));
     }
 
     /// <summary>The local answer (also used directly when the asking agent is the origin). Null when the log cannot be read.</summary>

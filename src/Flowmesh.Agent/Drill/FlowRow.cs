@@ -25,5 +25,8 @@ internal readonly record struct FlowRow(
     /// <summary>OR of the TCP flags of both directions of the flow record so far (0 for other protocols).</summary>
     public byte TcpFlags { get; init; }
 
+    /// <summary>What the PC knew about the flow (process, RTT, DNS name, drops): the newest epoch's, its TCP counters and drops summed over the epochs.</summary>
+    public Core.HostContext.FlowHostContext? Context { get; init; }
+
     public long Bytes => BytesOut + BytesIn;
 }

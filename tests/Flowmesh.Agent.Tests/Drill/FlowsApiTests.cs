@@ -159,8 +159,8 @@ public sealed class FlowsApiTests : IAsyncLifetime
         var csv = await Run("drill", "10.0.3.7", "--format", "csv", "--agent", agent);
         Assert.Equal(0, csv.Code);
         var lines = csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("origin,protocol,source,source_port,destination,destination_port,bytes_out,packets_out,bytes_in,packets_in,first,last,tcp_flags", lines[0]);
-        Assert.EndsWith(",\"FIN,SYN,ACK\"", lines[1]);
+        Assert.Equal("origin,protocol,source,source_port,destination,destination_port,bytes_out,packets_out,bytes_in,packets_in,first,last,tcp_flags,pid,program,user,rtt_us,retransmits,dns_name", lines[0]);
+        Assert.EndsWith(",\"FIN,SYN,ACK\",,,,,,", lines[1]); // no host context in these rows
         Assert.Equal(4, lines.Length);
         Assert.Contains("tcp,10.0.3.7,40000,10.0.1.1,443,5000,50,90000,900,", csv.Out);
         Assert.Contains("no answer from liar", csv.Err);
