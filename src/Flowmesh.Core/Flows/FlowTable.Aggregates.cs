@@ -43,14 +43,13 @@ public sealed partial class FlowTable
         long first = input.FirstMicros, last = input.LastMicros;
         if (last > _clock) _clock = last;
 
-        ref int slotInIndex = ref CollectionsMarshal.GetValueRefOrNullRef(_index, input.Key);
-        if (Unsafe.IsNullRef(ref slotInIndex))
+        int slot = _index.Find(input.Key, _entries);
+        if (slot < 0)
         {
             InsertAggregate(in input);
             return;
         }
 
-        int slot = slotInIndex;
         ref FlowEntry entry = ref _entries[slot];
         TimeoutClass timeoutClass = ClassOf(ref entry);
         if (first - entry.TouchMicros >= _listTimeoutMicros[(int)timeoutClass])

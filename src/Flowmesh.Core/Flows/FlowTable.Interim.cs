@@ -14,7 +14,7 @@ namespace Flowmesh.Core.Flows;
 /// </summary>
 public sealed partial class FlowTable
 {
-    private FlowTableExportMark[]? _marks;
+    private ChunkedArray<FlowTableExportMark>? _marks;
     private Action<FlowTableDelta>? _deltaSink;
 
     /// <summary>
@@ -28,7 +28,7 @@ public sealed partial class FlowTable
         set
         {
             _deltaSink = value;
-            if (value is not null && _marks is null) _marks = new FlowTableExportMark[_entries.Length];
+            if (value is not null && _marks is null) _marks = new ChunkedArray<FlowTableExportMark>(_entries.Capacity);
         }
     }
 

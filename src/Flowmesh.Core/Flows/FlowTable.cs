@@ -50,8 +50,8 @@ public sealed partial class FlowTable
     private readonly long[] _listTimeoutMicros = new long[ListCount];
     private readonly int[] _newest = new int[ListCount];
     private readonly int[] _oldest = new int[ListCount];
-    private readonly Dictionary<FlowKey, int> _index;
-    private FlowEntry[] _entries;
+    private readonly FlowIndex _index;
+    private readonly ChunkedArray<FlowEntry> _entries;
     private int _highWater;
     private int _freeHead = None;
     private long _clock = long.MinValue;
@@ -74,8 +74,8 @@ public sealed partial class FlowTable
         // Start small and double up to the cap: a default table (262,144 entries) would otherwise
         // commit tens of megabytes before its first packet.
         int initial = Math.Min(_maxFlows, InitialCapacity);
-        _entries = new FlowEntry[initial];
-        _index = new Dictionary<FlowKey, int>(initial);
+        _entries = new ChunkedArray<FlowEntry>(initial);
+        _index = new FlowIndex(initial);
     }
 
     /// <summary>Live entries.</summary>
@@ -101,14 +101,13 @@ public sealed partial class FlowTable
             packet.Destination, icmp ? (ushort)0 : packet.DestinationPort,
             protocol, out bool fromLow);
 
-        ref int slotInIndex = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
-        if (Unsafe.IsNullRef(ref slotInIndex))
+        int slot = _index.Find(in key, _entries);
+        if (slot < 0)
         {
             Insert(in key, fromLow, in packet);
             return;
         }
 
-        int slot = slotInIndex;
         ref FlowEntry entry = ref _entries[slot];
         bool pureSyn = protocol == IpProtocol.Tcp && (packet.TcpFlags & (Syn | Ack)) == Syn;
         if (pureSyn && (entry.TcpState & (FlowEntry.FinFromLow | FlowEntry.FinFromHigh | FlowEntry.RstSeen)) != 0)
@@ -187,7 +186,7 @@ public sealed partial class FlowTable
         entry.Key = key;
         StartRecord(ref entry, fromLow, in packet);
         Account(ref entry, fromLow, in packet);
-        _index.Add(key, slot);
+        _index.Add(in key, slot);
         Count++;
         Touch(slot, ref entry);
     }
@@ -200,11 +199,11 @@ public sealed partial class FlowTable
             _freeHead = _entries[slot].Older;
             return slot;
         }
-        if (_highWater == _entries.Length)
+        if (_highWater == _entries.Capacity)
         {
-            int grown = (int)Math.Min((long)_entries.Length * 2, _maxFlows);
-            Array.Resize(ref _entries, grown);
-            if (_marks is not null) Array.Resize(ref _marks, grown);
+            // Chunks, not copies (ChunkedArray); every slot is cleared when it is handed out (Insert).
+            _entries.Grow(_maxFlows);
+            while (_marks is not null && _marks.Capacity < _entries.Capacity) _marks.Grow(_entries.Capacity);
         }
         return _highWater++;
     }
@@ -233,7 +232,7 @@ public sealed partial class FlowTable
         EmitRemainder(slot, ref entry);
         FlowRecord record = ToRecord(ref entry, reason);
         Unlink(slot, ref entry);
-        _index.Remove(entry.Key);
+        _index.Remove(in entry.Key, slot);
         entry = default;
         entry.Older = _freeHead;
         _freeHead = slot;
@@ -461,7 +460,7 @@ public sealed partial class FlowTable
                 if (entry.Newer != previous) throw new InvalidOperationException($"slot {slot} has a broken back link");
                 if (entry.TouchMicros > previousTouch) throw new InvalidOperationException($"list {list} is out of order at slot {slot}");
                 if ((int)ClassOf(ref entry) != list) throw new InvalidOperationException($"slot {slot} belongs on list {ClassOf(ref entry)}");
-                if (!_index.TryGetValue(entry.Key, out int indexed) || indexed != slot) throw new InvalidOperationException($"slot {slot} is not indexed");
+                if (_index.Find(in entry.Key, _entries) != slot) throw new InvalidOperationException($"slot {slot} is not indexed");
                 previous = slot;
                 previousTouch = entry.TouchMicros;
                 if (++linked > Count) throw new InvalidOperationException("more linked entries than Count (cycle?)");
