@@ -84,7 +84,6 @@ internal sealed class IpfixTestDecoder
                     enterprise = BinaryPrimitives.ReadUInt32BigEndian(content);
                     content = content[4..];
                 }
-                if (fieldLength == 0xFFFF) { Problem("variable length unsupported"); return count; }
                 fields[i] = (new FieldKey((ushort)(raw & 0x7FFF), enterprise), fieldLength);
             }
             _templates[(domain, id)] = fields;
@@ -96,19 +95,33 @@ internal sealed class IpfixTestDecoder
     private void ReadData(uint domain, ushort setId, ReadOnlySpan<byte> content, List<Record> records)
     {
         if (!_templates.TryGetValue((domain, setId), out var fields)) { Problem("unknown template"); return; }
-        int recordLength = fields.Sum(f => f.Length);
-        if (recordLength == 0) { Problem("empty template"); return; }
-        while (content.Length >= recordLength)
+        // The shortest record: fixed fields, and one length byte for each variable-length one (RFC 7011 7).
+        int minimum = fields.Sum(f => f.Length == 0xFFFF ? 1 : f.Length);
+        if (minimum == 0) { Problem("empty template"); return; }
+        while (content.Length >= minimum)
         {
             var values = new Dictionary<FieldKey, byte[]>();
             int offset = 0;
-            foreach (var (key, length) in fields)
+            foreach (var (key, declared) in fields)
             {
+                int length = declared;
+                if (declared == 0xFFFF)
+                {
+                    if (offset >= content.Length) { Problem("truncated variable length"); return; }
+                    length = content[offset++];
+                    if (length == 255)
+                    {
+                        if (offset + 2 > content.Length) { Problem("truncated variable length"); return; }
+                        length = BinaryPrimitives.ReadUInt16BigEndian(content[offset..]);
+                        offset += 2;
+                    }
+                }
+                if (offset + length > content.Length) { Problem("truncated record"); return; }
                 values[key] = content.Slice(offset, length).ToArray();
                 offset += length;
             }
             records.Add(new Record(setId, values));
-            content = content[recordLength..];
+            content = content[offset..];
         }
         // What is left is padding (RFC 7011 3.3.1), which must be shorter than a record.
     }

@@ -26,6 +26,22 @@ public static class IpfixElement
     /// <summary>RFC 5103's private enterprise number for reverse information elements.</summary>
     public const uint ReversePen = 29305;
 
+    /// <summary>
+    /// The enterprise number of Flowmesh's host-context elements: RFC 5612's number for documentation use, until Flowmesh
+    /// registers its own (docs/ipfix.md "Enterprise elements"). A collector that does not know it skips the fields by
+    /// their length (RFC 7011 3.2) and reads the rest of the record unchanged.
+    /// </summary>
+    public const uint FlowmeshPen = 32473;
+
+    /// <summary>Host-context elements under <see cref="FlowmeshPen"/>.</summary>
+    public const ushort FlowmeshProcessId = 1;
+    public const ushort FlowmeshProcessName = 2;
+    public const ushort FlowmeshRoundTripMicroseconds = 3;
+    public const ushort FlowmeshDnsName = 4;
+
+    /// <summary>The template length that announces variable-length encoding (RFC 7011 7).</summary>
+    public const ushort VariableLength = 0xFFFF;
+
     /// <summary>The high bit of a field specifier's element id: an enterprise number follows (RFC 7011 3.2).</summary>
     public const ushort EnterpriseBit = 0x8000;
 }

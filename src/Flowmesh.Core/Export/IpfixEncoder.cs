@@ -41,7 +41,9 @@ public sealed class IpfixEncoder
         _options = options;
         _sink = sink;
         _buffer = new byte[options.MaxMessageBytes];
-        _templates = options.Biflow ? [IpfixTemplate.Ipv4Biflow, IpfixTemplate.Ipv6Biflow] : [IpfixTemplate.Ipv4Uniflow, IpfixTemplate.Ipv6Uniflow];
+        _templates = options.Biflow
+            ? [IpfixTemplate.Ipv4Biflow, IpfixTemplate.Ipv6Biflow, IpfixTemplate.Ipv4BiflowContext, IpfixTemplate.Ipv6BiflowContext]
+            : [IpfixTemplate.Ipv4Uniflow, IpfixTemplate.Ipv6Uniflow, IpfixTemplate.Ipv4UniflowContext, IpfixTemplate.Ipv6UniflowContext];
         _refreshMicros = options.TemplateRefreshInterval is { } interval ? UnixMicros.FromDuration(interval) : null;
     }
 
@@ -60,13 +62,13 @@ public sealed class IpfixEncoder
     /// <summary>Adds one flow: one biflow record, or in unidirectional mode a record per direction that carried packets.</summary>
     public void Add(in IpfixFlow flow, long nowMicros)
     {
-        bool ipv4 = flow.IsIPv4;
+        bool ipv4 = flow.IsIPv4, context = flow.HasContext;
         if (_options.Biflow)
         {
-            AddRecord(IpfixTemplate.For(ipv4, biflow: true), in flow, nowMicros);
+            AddRecord(IpfixTemplate.For(ipv4, biflow: true, context), in flow, nowMicros);
             return;
         }
-        IpfixTemplate template = IpfixTemplate.For(ipv4, biflow: false);
+        IpfixTemplate template = IpfixTemplate.For(ipv4, biflow: false, context);
         if (flow.Packets > 0) AddRecord(template, in flow, nowMicros);
         if (flow.ReversePackets > 0)
         {
@@ -109,12 +111,13 @@ public sealed class IpfixEncoder
     private void AddRecord(IpfixTemplate template, in IpfixFlow flow, long nowMicros)
     {
         if (_length == 0) Begin(nowMicros, forceTemplates: false);
-        int needed = template.RecordLength + (_setTemplate == template ? 0 : SetHeaderLength);
+        int recordLength = template.RecordLengthOf(in flow);
+        int needed = recordLength + (_setTemplate == template ? 0 : SetHeaderLength);
         if (_length + needed > _buffer.Length)
         {
             Finish(nowMicros);
             Begin(nowMicros, forceTemplates: false);
-            needed = template.RecordLength + SetHeaderLength;
+            needed = recordLength + SetHeaderLength;
         }
         if (_setTemplate != template)
         {
@@ -124,8 +127,7 @@ public sealed class IpfixEncoder
             BinaryPrimitives.WriteUInt16BigEndian(_buffer.AsSpan(_length), template.Id);
             _length += SetHeaderLength;
         }
-        template.WriteDataRecord(in flow, _buffer.AsSpan(_length));
-        _length += template.RecordLength;
+        _length += template.WriteDataRecord(in flow, _buffer.AsSpan(_length));
         _records++;
     }
 

@@ -25,6 +25,21 @@ public readonly record struct IpfixFlow(
     byte IcmpCode,
     FlowEndReason EndReason)
 {
+    /// <summary>The PC's process id (host context; null: unknown).</summary>
+    public uint? ProcessId { get; init; }
+
+    /// <summary>The program's short name (host context; null: unknown).</summary>
+    public string? ProcessName { get; init; }
+
+    /// <summary>The TCP stack's smoothed RTT for the flow, µs (host context; null: unknown).</summary>
+    public uint? RttMicros { get; init; }
+
+    /// <summary>The name this PC resolved for the remote address (host context; null: unknown).</summary>
+    public string? DnsName { get; init; }
+
+    /// <summary>Any host context: such a flow goes out with the context templates (260 and up).</summary>
+    public bool HasContext => ProcessId is not null || ProcessName is not null || RttMicros is not null || DnsName is not null;
+
     /// <summary>IPv4 when both endpoints are; a mixed pair (which no decoder produces) goes out as IPv6 (v4-mapped).</summary>
     public bool IsIPv4 => SourceAddress.IsIPv4 && DestinationAddress.IsIPv4;
 
@@ -33,8 +48,16 @@ public readonly record struct IpfixFlow(
         ArgumentNullException.ThrowIfNull(record);
         return new IpfixFlow(record.Protocol, record.SourceAddress, record.SourcePort, record.DestinationAddress, record.DestinationPort,
             record.Packets, record.Bytes, record.ReversePackets, record.ReverseBytes, record.StartMicros, record.EndMicros,
-            record.TcpFlags, record.IcmpType, record.IcmpCode, record.EndReason);
+            record.TcpFlags, record.IcmpType, record.IcmpCode, record.EndReason).WithContext(record.Context);
     }
+
+    private IpfixFlow WithContext(HostContext.FlowHostContext? context) => context is null ? this : this with
+    {
+        ProcessId = context.Process is { Pid: >= 0 } p ? (uint)p.Pid : null,
+        ProcessName = context.Process?.Name,
+        RttMicros = context.Tcp is { SmoothedRttMicros: >= 0 } t ? (uint)t.SmoothedRttMicros : null,
+        DnsName = context.DnsName,
+    };
 
     /// <summary>
     /// One epoch's share of a flow. A delta does not say why it was cut, so it goes out as an active-timeout
@@ -42,9 +65,9 @@ public readonly record struct IpfixFlow(
     /// epoch cut is. The delta has no ICMP type: its ICMP type-code is 0.
     /// </summary>
     public static IpfixFlow From(in FlowTableDelta delta) =>
-        new(delta.Protocol, delta.SourceAddress, delta.SourcePort, delta.DestinationAddress, delta.DestinationPort,
+        new IpfixFlow(delta.Protocol, delta.SourceAddress, delta.SourcePort, delta.DestinationAddress, delta.DestinationPort,
             delta.Packets, delta.Bytes, delta.ReversePackets, delta.ReverseBytes, delta.StartMicros, delta.EndMicros,
-            delta.TcpFlags, 0, 0, FlowEndReason.ActiveTimeout);
+            delta.TcpFlags, 0, 0, FlowEndReason.ActiveTimeout).WithContext(delta.Context);
 
     /// <summary>The responder's direction as a flow of its own (unidirectional export, <c>--ipfix-biflow off</c>).</summary>
     public IpfixFlow Reversed() =>

@@ -3,8 +3,8 @@ using System.Buffers.Binary;
 namespace Flowmesh.Core.Export;
 
 /// <summary>
-/// One of the four fixed templates Flowmesh exports: IPv4 or IPv6, biflow (RFC 5103, with reverse counters)
-/// or unidirectional. The template's field list is the single source of both its template record and its data
+/// One of the eight fixed templates Flowmesh exports: IPv4 or IPv6, biflow (RFC 5103, with reverse counters)
+/// or unidirectional, with or without the host-context enterprise elements. The template's field list is the single source of both its template record and its data
 /// records, so the two cannot disagree.
 /// </summary>
 public sealed class IpfixTemplate
@@ -16,18 +16,28 @@ public sealed class IpfixTemplate
         public int SpecifierLength => Enterprise == 0 ? 4 : 8;
     }
 
-    public static readonly IpfixTemplate Ipv4Biflow = new(256, ipv4: true, biflow: true);
-    public static readonly IpfixTemplate Ipv6Biflow = new(257, ipv4: false, biflow: true);
-    public static readonly IpfixTemplate Ipv4Uniflow = new(258, ipv4: true, biflow: false);
-    public static readonly IpfixTemplate Ipv6Uniflow = new(259, ipv4: false, biflow: false);
+    public static readonly IpfixTemplate Ipv4Biflow = new(256, ipv4: true, biflow: true, context: false);
+    public static readonly IpfixTemplate Ipv6Biflow = new(257, ipv4: false, biflow: true, context: false);
+    public static readonly IpfixTemplate Ipv4Uniflow = new(258, ipv4: true, biflow: false, context: false);
+    public static readonly IpfixTemplate Ipv6Uniflow = new(259, ipv4: false, biflow: false, context: false);
+
+    // The same with the host-context elements appended: flows the PC knows more about (docs/ipfix.md).
+    public static readonly IpfixTemplate Ipv4BiflowContext = new(260, ipv4: true, biflow: true, context: true);
+    public static readonly IpfixTemplate Ipv6BiflowContext = new(261, ipv4: false, biflow: true, context: true);
+    public static readonly IpfixTemplate Ipv4UniflowContext = new(262, ipv4: true, biflow: false, context: true);
+    public static readonly IpfixTemplate Ipv6UniflowContext = new(263, ipv4: false, biflow: false, context: true);
+
+    /// <summary>Longest string value sent: one length byte (RFC 7011 7) holds up to 254.</summary>
+    public const int MaxStringBytes = 254;
 
     private readonly Field[] _fields;
 
-    private IpfixTemplate(ushort id, bool ipv4, bool biflow)
+    private IpfixTemplate(ushort id, bool ipv4, bool biflow, bool context)
     {
         Id = id;
         IsIPv4 = ipv4;
         IsBiflow = biflow;
+        HasContext = context;
         ushort addressLength = ipv4 ? (ushort)4 : (ushort)16;
         var fields = new List<Field>
         {
@@ -50,8 +60,17 @@ public sealed class IpfixTemplate
             fields.Add(new(IpfixElement.OctetDeltaCount, 8, IpfixElement.ReversePen));
             fields.Add(new(IpfixElement.PacketDeltaCount, 8, IpfixElement.ReversePen));
         }
+        if (context)
+        {
+            // Unknown values go out as 0 and as empty strings.
+            fields.Add(new(IpfixElement.FlowmeshProcessId, 4, IpfixElement.FlowmeshPen));
+            fields.Add(new(IpfixElement.FlowmeshProcessName, IpfixElement.VariableLength, IpfixElement.FlowmeshPen));
+            fields.Add(new(IpfixElement.FlowmeshRoundTripMicroseconds, 4, IpfixElement.FlowmeshPen));
+            fields.Add(new(IpfixElement.FlowmeshDnsName, IpfixElement.VariableLength, IpfixElement.FlowmeshPen));
+        }
         _fields = [.. fields];
-        RecordLength = _fields.Sum(f => f.Length);
+        // Each variable-length field takes at least its one length byte.
+        RecordLength = _fields.Sum(f => f.Length == IpfixElement.VariableLength ? 1 : f.Length);
         TemplateRecordLength = 4 + _fields.Sum(f => f.SpecifierLength);
     }
 
@@ -59,16 +78,22 @@ public sealed class IpfixTemplate
     public ushort Id { get; }
     public bool IsIPv4 { get; }
     public bool IsBiflow { get; }
+    public bool HasContext { get; }
     public IReadOnlyList<Field> Fields => _fields;
 
-    /// <summary>Bytes of one data record (all fields have fixed lengths).</summary>
+    /// <summary>Bytes of one data record without any string (every record of a template without context).</summary>
     public int RecordLength { get; }
+
+    /// <summary>Bytes of <paramref name="flow"/>'s data record: <see cref="RecordLength"/> plus its strings.</summary>
+    public int RecordLengthOf(in IpfixFlow flow) =>
+        HasContext ? RecordLength + StringBytes(flow.ProcessName) + StringBytes(flow.DnsName) : RecordLength;
 
     /// <summary>Bytes of this template's record inside a template set.</summary>
     public int TemplateRecordLength { get; }
 
-    public static IpfixTemplate For(bool ipv4, bool biflow) =>
-        biflow ? (ipv4 ? Ipv4Biflow : Ipv6Biflow) : (ipv4 ? Ipv4Uniflow : Ipv6Uniflow);
+    public static IpfixTemplate For(bool ipv4, bool biflow, bool context = false) => context
+        ? biflow ? (ipv4 ? Ipv4BiflowContext : Ipv6BiflowContext) : (ipv4 ? Ipv4UniflowContext : Ipv6UniflowContext)
+        : biflow ? (ipv4 ? Ipv4Biflow : Ipv6Biflow) : (ipv4 ? Ipv4Uniflow : Ipv6Uniflow);
 
     /// <summary>Writes the template record (id, field count, specifiers) and returns its length.</summary>
     public int WriteTemplateRecord(Span<byte> destination)
@@ -87,15 +112,20 @@ public sealed class IpfixTemplate
     }
 
     /// <summary>
-    /// Writes one data record for <paramref name="flow"/> (<see cref="RecordLength"/> bytes). Counters are unsigned
-    /// on the wire: a negative one (which no table produces) goes out as 0 rather than as 2^64 - n.
+    /// Writes one data record for <paramref name="flow"/> (<see cref="RecordLengthOf"/> bytes) and returns its length.
+    /// Counters are unsigned on the wire: a negative one (which no table produces) goes out as 0 rather than as 2^64 - n.
     /// </summary>
-    public void WriteDataRecord(in IpfixFlow flow, Span<byte> destination)
+    public int WriteDataRecord(in IpfixFlow flow, Span<byte> destination)
     {
-        destination = destination[..RecordLength];
+        destination = destination[..RecordLengthOf(in flow)];
         int offset = 0;
         foreach (Field field in _fields)
         {
+            if (field.Enterprise == IpfixElement.FlowmeshPen)
+            {
+                offset += WriteContextField(field, in flow, destination[offset..]);
+                continue;
+            }
             Span<byte> value = destination.Slice(offset, field.Length);
             bool reverse = field.Enterprise == IpfixElement.ReversePen;
             switch (field.Id)
@@ -146,6 +176,48 @@ public sealed class IpfixTemplate
             }
             offset += field.Length;
         }
+        return offset;
+    }
+
+    private static int WriteContextField(Field field, in IpfixFlow flow, Span<byte> destination)
+    {
+        switch (field.Id)
+        {
+            case IpfixElement.FlowmeshProcessId:
+                BinaryPrimitives.WriteUInt32BigEndian(destination, flow.ProcessId ?? 0);
+                return 4;
+            case IpfixElement.FlowmeshRoundTripMicroseconds:
+                BinaryPrimitives.WriteUInt32BigEndian(destination, flow.RttMicros ?? 0);
+                return 4;
+            case IpfixElement.FlowmeshProcessName:
+                return WriteString(flow.ProcessName, destination);
+            default:
+                return WriteString(flow.DnsName, destination);
+        }
+    }
+
+    /// <summary>UTF-8 bytes a string takes, cut on a character boundary at <see cref="MaxStringBytes"/>, plus its length byte.</summary>
+    private static int StringBytes(string? text) => 1 + (text is null ? 0 : Utf8Prefix(text, Span<byte>.Empty));
+
+    private static int WriteString(string? text, Span<byte> destination)
+    {
+        int length = text is null ? 0 : Utf8Prefix(text, destination[1..]);
+        destination[0] = (byte)length;
+        return 1 + length;
+    }
+
+    /// <summary>The byte count of the longest whole-character UTF-8 prefix of at most <see cref="MaxStringBytes"/>; written when <paramref name="destination"/> is not empty.</summary>
+    private static int Utf8Prefix(string text, Span<byte> destination)
+    {
+        int bytes = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            int next = rune.Utf8SequenceLength;
+            if (bytes + next > MaxStringBytes) break;
+            if (!destination.IsEmpty) rune.EncodeToUtf8(destination[bytes..]);
+            bytes += next;
+        }
+        return bytes;
     }
 
     private static void WriteIpv6(Core.Packets.IpAddress128 address, Span<byte> value)

@@ -20,6 +20,39 @@ public sealed class IpfixEncoderTests
             packets, bytes, reversePackets, reverseBytes, 1_600_000_000_123_456, 1_600_000_001_987_654, 0x1B, 0, 0, Flowmesh.Core.Flows.FlowEndReason.EndOfFlow);
 
     [Fact]
+    public void Host_context_goes_out_as_enterprise_elements_that_a_collector_can_skip_by_length()
+    {
+        var sink = new CollectingSink();
+        var encoder = new IpfixEncoder(new IpfixEncoderOptions(), sink);
+        var plain = Flow("192.0.2.1", 51000, "198.51.100.7", 443);
+        encoder.Add(plain with { ProcessId = 4242, ProcessName = "curl", RttMicros = 51_234, DnsName = "www.example.org" }, Now);
+        encoder.Add(plain, Now);
+        encoder.Add(Flow("2001:db8::1", 40000, "2001:db8::2", 22) with { ProcessName = "ssh" }, Now);
+        // A name longer than one length byte holds is cut on a character boundary, never split inside one.
+        encoder.Add(plain with { DnsName = new string('é', 200) }, Now);
+        encoder.Flush(Now);
+
+        var (bytes, _) = Assert.Single(sink.Messages);
+        var decoder = new IpfixTestDecoder();
+        var message = decoder.Read(bytes)!;
+        Assert.Empty(decoder.Problems);
+        Assert.Equal([260, 256, 261, 260], message.Records.Select(r => (int)r.TemplateId));
+        var curl = message.Records[0];
+        Assert.Equal(4242ul, curl.Unsigned(IpfixElement.FlowmeshProcessId, IpfixElement.FlowmeshPen));
+        Assert.Equal("curl"u8.ToArray(), curl.Fields[new(IpfixElement.FlowmeshProcessName, IpfixElement.FlowmeshPen)]);
+        Assert.Equal(51_234ul, curl.Unsigned(IpfixElement.FlowmeshRoundTripMicroseconds, IpfixElement.FlowmeshPen));
+        Assert.Equal("www.example.org"u8.ToArray(), curl.Fields[new(IpfixElement.FlowmeshDnsName, IpfixElement.FlowmeshPen)]);
+        // The standard elements read the same as in a record without context.
+        Assert.Equal(message.Records[1].Fields.Where(f => f.Key.Enterprise != IpfixElement.FlowmeshPen).Select(f => (f.Key, Convert.ToHexString(f.Value))),
+            curl.Fields.Where(f => f.Key.Enterprise != IpfixElement.FlowmeshPen).Select(f => (f.Key, Convert.ToHexString(f.Value))));
+        var ssh = message.Records[2];
+        Assert.Equal(0ul, ssh.Unsigned(IpfixElement.FlowmeshProcessId, IpfixElement.FlowmeshPen)); // unknown: 0
+        Assert.Empty(ssh.Fields[new(IpfixElement.FlowmeshDnsName, IpfixElement.FlowmeshPen)]);
+        var cut = System.Text.Encoding.UTF8.GetString(message.Records[3].Fields[new(IpfixElement.FlowmeshDnsName, IpfixElement.FlowmeshPen)]);
+        Assert.Equal(new string('é', IpfixTemplate.MaxStringBytes / 2), cut);
+    }
+
+    [Fact]
     public void Biflow_records_carry_every_field_and_the_reverse_counters()
     {
         var sink = new CollectingSink();
@@ -34,7 +67,7 @@ public sealed class IpfixEncoderTests
         var decoder = new IpfixTestDecoder();
         var message = decoder.Read(bytes)!;
         Assert.Empty(decoder.Problems);
-        Assert.Equal(2, message.TemplateRecords);
+        Assert.Equal(4, message.TemplateRecords); // IPv4 and IPv6, each without and with host context
         Assert.Equal(0u, message.Sequence);
         Assert.Equal(1u, message.Domain);
         Assert.Equal((uint)(Now / 1_000_000), message.ExportTime);
@@ -165,9 +198,9 @@ public sealed class IpfixEncoderTests
         var decoder = new IpfixTestDecoder();
         var messages = sink.Messages.Select(m => decoder.Read(m.Message)!).ToList();
         Assert.Equal(3, messages.Count);
-        Assert.Equal((2, 0, 0u), (messages[0].TemplateRecords, messages[0].Records.Count, messages[0].Sequence));
+        Assert.Equal((4, 0, 0u), (messages[0].TemplateRecords, messages[0].Records.Count, messages[0].Sequence));
         Assert.Equal((0, 1, 0u), (messages[1].TemplateRecords, messages[1].Records.Count, messages[1].Sequence));
-        Assert.Equal((2, 0, 0u), (messages[2].TemplateRecords, messages[2].Records.Count, messages[2].Sequence));
+        Assert.Equal((4, 0, 0u), (messages[2].TemplateRecords, messages[2].Records.Count, messages[2].Sequence));
     }
 
     [Fact]
