@@ -81,6 +81,31 @@ public sealed partial class GlobalView
         return Item(section, id, SketchBounds.Distinct(hll, Caveats), (origin, section));
     }
 
+    /// <summary>
+    /// The program behind traffic from <paramref name="source"/>: the top program by distinct destinations in the records of
+    /// the origin whose newest record in the window announces that address (docs/host-context.md "In the global view");
+    /// null when no origin announces it or its records name no program.
+    /// </summary>
+    public ProgramItem? ProgramOf(Packets.IpAddress128 source)
+    {
+        string? owner = null;
+        long newest = long.MinValue;
+        foreach (var (origin, records) in _byOrigin.OrderBy(o => o.Key, StringComparer.Ordinal))
+            foreach (var record in records)
+                if (record.Id.StartMicros > newest && record.MonitoredAddresses is { } addresses && addresses.Contains(source))
+                    (owner, newest) = (origin, record.Id.StartMicros);
+        return owner is null ? null : TopProgramByDestinations(owner);
+    }
+
+    /// <summary>"nmap (pid 4242, user alice) on pc-17".</summary>
+    public static string Describe(ProgramItem program)
+    {
+        var details = new List<string>();
+        if (program.Pid is { } pid) details.Add($"pid {pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (program.User is { } user) details.Add($"user {user}");
+        return $"{program.Program}{(details.Count > 0 ? $" ({string.Join(", ", details)})" : "")} on {program.Origin}";
+    }
+
     public DomainsAnswer Domains(int limit = 10)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
