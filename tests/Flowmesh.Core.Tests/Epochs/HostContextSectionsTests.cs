@@ -87,6 +87,14 @@ public sealed class HostContextSectionsTests(ITestOutputHelper output)
         return summary.Seal();
     }
 
+    /// <summary>Where the extension block starts: the length of the record without it, less the CRC.</summary>
+    private static int BlockStart(EpochRecord record)
+    {
+        var plain = EpochRecord.Decode(record.Encode(), Key).Contents;
+        plain.Extensions = new();
+        return plain.Encode(record.Id).Length - 4;
+    }
+
     private static ulong Identity(string text) => HostContextPrivacy.Identity(Key, text);
     private static ulong IdentityOf(HeavyHitter h) => BinaryPrimitives.ReadUInt64LittleEndian(h.Key);
 
@@ -157,11 +165,7 @@ public sealed class HostContextSectionsTests(ITestOutputHelper output)
         Assert.Equal("nmap", programs.Labels[top]);
         Assert.Equal(4202, programs.Processes[top].Pid);
         Assert.Null(programs.Processes[top].User); // users are local by default
-        var without = record.Contents;
-        var saved = without.Extensions;
-        without.Extensions = new();
-        int cost = bytes.Length - without.Encode(record.Id).Length;
-        without.Extensions = saved;
+        int cost = bytes.Length - BlockStart(record) - 4;
         output.WriteLine($"host-context extensions: {cost} B for 10 programs, {t.RttBySubnet.Count} RTT subnets, {t.QueriesByName.Count} names (record {bytes.Length} B)");
     }
 
@@ -222,11 +226,7 @@ public sealed class HostContextSectionsTests(ITestOutputHelper output)
             Assert.InRange(t.BytesByProgram[name], item.Lower, item.Upper);
         }
         Assert.True(x.Dns!.Names!.Count <= DnsSection.TopCapacity);
-        var without = record.Contents;
-        var saved = without.Extensions;
-        without.Extensions = new();
-        int cost = record.EncodedLength - without.Encode(record.Id).Length;
-        without.Extensions = saved;
+        int cost = record.EncodedLength - BlockStart(record) - 4;
         output.WriteLine($"at the caps: host-context extensions {cost} B (record {record.EncodedLength} B)");
         Assert.InRange(cost, 1, 24 * 1024);
     }
@@ -319,23 +319,7 @@ public sealed class HostContextSectionsTests(ITestOutputHelper output)
     public void HostileSectionBytesAreRejectedWithAClearError()
     {
         var record = Seal(Pc(seed: 6, Start), "pc-17", Start);
-        var contents = record.Contents;
-        string Rejected(Action<RecordExtensions> change)
-        {
-            var saved = contents.Extensions;
-            var copy = new RecordExtensions();
-            copy.MergeFrom(saved);
-            change(copy);
-            contents.Extensions = copy;
-            try
-            {
-                return Assert.Throws<EpochRecordFormatException>(() => EpochRecord.Decode(contents.Encode(record.Id), Key)).Message;
-            }
-            finally
-            {
-                contents.Extensions = saved;
-            }
-        }
+        string Rejected(Action<RecordExtensions> change) => RejectedWith(record, change);
         Assert.Contains("does not list", Rejected(x => x.Programs!.Processes[12345] = new ProgramProcess(1, null, 1)));
         Assert.Contains("does not list", Rejected(x => x.Programs!.Labels[12345] = "ghost"));
         Assert.Contains("RTT subnet", Rejected(x => x.Rtt!.BySubnet[new AddressPrefix(IpAddress128.Parse("10.1.2.3"), 120)] = x.Rtt.Other.Count > 0 ? x.Rtt.Other : x.Rtt.All()));
@@ -347,9 +331,7 @@ public sealed class HostContextSectionsTests(ITestOutputHelper output)
 
         // Every truncation, and random byte changes with a valid CRC: a format error or a valid, canonical record.
         byte[] bytes = record.Encode();
-        var plain = EpochRecord.Decode(bytes, Key).Contents;
-        plain.Extensions = new();
-        int start = plain.Encode(record.Id).Length - 4;
+        int start = BlockStart(record);
         for (int length = start - 4; length < bytes.Length; length++) Reject(Reseal(bytes[..length]));
         var random = new Random(61);
         int accepted = 0;
@@ -378,9 +360,7 @@ public sealed class HostContextSectionsTests(ITestOutputHelper output)
         // the block a version this build does not know, which takes the same path.
         var record = Seal(Pc(seed: 7, Start), "pc-17", Start);
         byte[] bytes = record.Encode();
-        var plain = EpochRecord.Decode(bytes, Key).Contents;
-        plain.Extensions = new();
-        int start = plain.Encode(record.Id).Length - 4;
+        int start = BlockStart(record);
         byte[] newer = (byte[])bytes.Clone();
         Assert.Equal(3, newer[start]); // programs, DNS, RTT
         Assert.Equal(RecordExtensions.TypePrograms, newer[start + 1]);
