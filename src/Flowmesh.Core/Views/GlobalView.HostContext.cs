@@ -51,14 +51,19 @@ public sealed partial class GlobalView
     private Dictionary<string, ProgramSection> ProgramsByOrigin()
     {
         var result = new Dictionary<string, ProgramSection>(StringComparer.Ordinal);
-        foreach (var (origin, records) in _byOrigin)
-            foreach (var record in records)
-                if (record.Contents.Extensions.Programs is { } section)
-                {
-                    if (!result.TryGetValue(origin, out var merged)) result[origin] = merged = new ProgramSection(section.Key);
-                    merged.MergeFrom(section);
-                }
+        foreach (var origin in _byOrigin.Keys)
+            if (ProgramsOf(origin) is { } merged) result[origin] = merged;
         return result;
+    }
+
+    /// <summary>One origin's programs over the window (its records merged); null: it named none.</summary>
+    private ProgramSection? ProgramsOf(string origin)
+    {
+        ProgramSection? merged = null;
+        if (!_byOrigin.TryGetValue(origin, out var records)) return null;
+        foreach (var record in records)
+            if (record.Contents.Extensions.Programs is { } section) (merged ??= new ProgramSection(section.Key)).MergeFrom(section);
+        return merged;
     }
 
     private static (string Origin, ProgramSection Section)? TopOrigin(Dictionary<string, ProgramSection> perOrigin, ulong id, Func<ProgramSection, double> measure)
@@ -76,7 +81,7 @@ public sealed partial class GlobalView
     /// <summary>The program with the most distinct destinations in <paramref name="origin"/>'s records of this window, with its process; null: none named.</summary>
     public ProgramItem? TopProgramByDestinations(string origin)
     {
-        if (!ProgramsByOrigin().TryGetValue(origin, out var section) || section.Destinations.Count == 0) return null;
+        if (ProgramsOf(origin) is not { Destinations.Count: > 0 } section) return null;
         var (id, hll) = section.Destinations.OrderByDescending(d => d.Value.Estimate()).ThenBy(d => d.Key).First();
         return Item(section, id, SketchBounds.Distinct(hll, Caveats), (origin, section));
     }
