@@ -19,6 +19,8 @@ public class EpochBenchmarks
     private static readonly SketchHashKey Key = new(Enumerable.Range(0, 16).Select(i => (byte)(i * 7 + 3)).ToArray());
 
     private FlowTableDelta[] _deltas = [];
+    private FlowTableDelta[] _contextDeltas = [];
+    private EpochSummary _contextSummary = null!;
     private EpochSummary _summary = null!;
     private EpochSummary _toSeal = null!;
     private List<EpochRecord> _records = [];
@@ -31,6 +33,16 @@ public class EpochBenchmarks
         _deltas = new FlowTableDelta[Deltas];
         for (int i = 0; i < Deltas; i++) _deltas[i] = RandomDelta(random, hosts: 2_000);
         _summary = new EpochSummary(new EpochId("bench", 0, 10_000_000), Key);
+        // The same deltas with host context: one of 50 programs and an RTT each (issue 17's records extensions 6 and 8).
+        _contextDeltas = _deltas.Select((d, i) => d with
+        {
+            Context = new Core.HostContext.FlowHostContext
+            {
+                Process = new Core.HostContext.ProcessIdentity(1000 + i % 50, $"program-{i % 50}", Core.HostContext.AttributionSource.KernelSocketHook) { User = "alice" },
+                Tcp = new Core.HostContext.TcpPathStats(1000 + random.Next(100_000), 900, 120_000, 0),
+            },
+        }).ToArray();
+        _contextSummary = new EpochSummary(new EpochId("bench", 0, 10_000_000), Key);
 
         // 100 origins x 10 epochs, each a PC-sized record of 200 flows.
         _records = [];
@@ -63,6 +75,14 @@ public class EpochBenchmarks
     {
         var summary = _summary;
         foreach (ref readonly var delta in _deltas.AsSpan()) summary.Add(in delta);
+    }
+
+    /// <summary>As <see cref="FoldFlowDelta"/>, every delta with a program and an RTT: the cost host context adds.</summary>
+    [Benchmark(OperationsPerInvoke = Deltas)]
+    public void FoldFlowDeltaWithHostContext()
+    {
+        var summary = _contextSummary;
+        foreach (ref readonly var delta in _contextDeltas.AsSpan()) summary.Add(in delta);
     }
 
     /// <summary>The merge every answer starts from: the global view of the 1,000 records' window.</summary>

@@ -20,6 +20,7 @@ public static class Program
             ViewCommands.Matrix(),
             ViewCommands.Alerts(),
             ViewCommands.Zones(),
+            ViewCommands.Rtt(),
             DrillCommand.Create(),
             DashboardCommand.Create(),
             SimulateCommand.Create(),

@@ -48,6 +48,9 @@ try {
   findings.flows = await page.$$eval('#flows tbody tr', (rows) => rows.map((r) => ({
     origin: r.cells[0].textContent, source: r.cells[2].textContent, destination: r.cells[3].textContent })));
   findings.flowsSummary = await page.textContent('#flows-summary');
+  // Host context panels (programs, DNS names, RTT): each shows rows or says it has none, without a page error.
+  await page.waitForFunction(() => ['programs', 'domains', 'rtt'].every((id) => document.querySelector(`#${id} tbody tr`)), null, { timeout: 30_000 });
+  findings.hostContext = await page.$$eval('#programs tbody tr, #domains tbody tr, #rtt tbody tr', (rows) => rows.length);
   // A chart "renders" when its canvas holds painted pixels, not just when the element exists.
   findings.paintedPixels = await page.$eval('#talkers-chart', (canvas) => {
     const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;

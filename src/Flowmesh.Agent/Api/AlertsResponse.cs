@@ -17,6 +17,11 @@ internal sealed record AlertDocument(
     IReadOnlyList<string> Caveats,
     string FirstSeen,
     string LastSeen,
-    int Evaluations);
+    int Evaluations)
+{
+    /// <summary>The program behind a scan as its PC's records name it ("nmap (pid 4242, user alice) on pc-17"); absent when unknown.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Program { get; init; }
+}
 
 internal sealed record EvidenceDocument(string Name, double Value, double Error, double Lower, double Upper, double Threshold, string Unit, bool Exact);

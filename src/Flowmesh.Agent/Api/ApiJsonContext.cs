@@ -18,4 +18,7 @@ namespace Flowmesh.Agent.Api;
 [JsonSerializable(typeof(ZonesResponse))]
 [JsonSerializable(typeof(NodeResponse))]
 [JsonSerializable(typeof(FlowsResponse))]
+[JsonSerializable(typeof(ProgramsResponse))]
+[JsonSerializable(typeof(DomainsResponse))]
+[JsonSerializable(typeof(RttResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

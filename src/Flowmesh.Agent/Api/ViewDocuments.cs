@@ -149,7 +149,7 @@ internal static class ViewDocuments
             CaveatNames(a.Caveats),
             Instant(entry.FirstSeenMicros),
             Instant(entry.LastSeenMicros),
-            entry.Evaluations);
+            entry.Evaluations) { Program = a.Program };
     }
 
     public static string? State(OriginLiveness? state) => state is { } s ? Camel(s) : null;

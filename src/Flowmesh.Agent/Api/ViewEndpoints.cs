@@ -16,10 +16,13 @@ namespace Flowmesh.Agent.Api;
 internal static class ViewEndpoints
 {
     public static readonly string[] Paths =
-        ["/api/v1/traffic", "/api/v1/top", "/api/v1/matrix", "/api/v1/alerts", "/api/v1/distinct", "/api/v1/contributions", "/api/v1/nodes/{name}", "/api/v1/zones"];
+        ["/api/v1/traffic", "/api/v1/top", "/api/v1/matrix", "/api/v1/alerts", "/api/v1/distinct", "/api/v1/contributions", "/api/v1/nodes/{name}", "/api/v1/zones",
+         "/api/v1/programs", "/api/v1/domains", "/api/v1/rtt"];
 
     private static readonly string[] TopParameters = [.. ViewQuery.WindowParameters, "by", "measure", "limit", "monitor"];
     private static readonly string[] MatrixParameters = [.. ViewQuery.WindowParameters, "by", "limit"];
+    private static readonly string[] ProgramsParameters = [.. ViewQuery.WindowParameters, "by", "limit"];
+    private static readonly string[] LimitParameters = [.. ViewQuery.WindowParameters, "limit"];
     private static readonly string[] ZonesParameters = [.. ViewQuery.WindowParameters, "parent"];
     public const int MaxTopLimit = 64;
     public const int MaxMatrixLimit = 1000;
@@ -48,6 +51,34 @@ internal static class ViewEndpoints
                 return BadRequest(context, "monitor=exclude applies to talkers, destinations and pairs only");
             return WithView(context, cache, counted, null, view =>
                 AgentApi.Write(context, 200, ViewDocuments.Top(view, kind, measure.Value, limit, exclude.Value), ApiJsonContext.Default.TopResponse));
+        });
+
+        app.MapGet("/api/v1/programs", context =>
+        {
+            var q = context.Request.Query;
+            if (AgentApi.RejectQuery(context, ProgramsParameters) is { } rejected) return rejected;
+            string by = q["by"].ToString() is { Length: > 0 } b ? b : "bytes";
+            ProgramRanking? ranking = by switch { "bytes" => ProgramRanking.Bytes, "destinations" => ProgramRanking.Destinations, _ => null };
+            if (ranking is null) return BadRequest(context, $"by='{AgentApi.Printable(by)}' is not bytes or destinations");
+            if (ViewQuery.Limit(q, 10, MaxTopLimit, out string? limitError) is not { } limit) return BadRequest(context, limitError!);
+            return WithView(context, cache, counted, null, view =>
+                AgentApi.Write(context, 200, HostContextDocuments.Programs(view, ranking.Value, limit), ApiJsonContext.Default.ProgramsResponse));
+        });
+
+        app.MapGet("/api/v1/domains", context =>
+        {
+            if (AgentApi.RejectQuery(context, LimitParameters) is { } rejected) return rejected;
+            if (ViewQuery.Limit(context.Request.Query, 10, MaxTopLimit, out string? limitError) is not { } limit) return BadRequest(context, limitError!);
+            return WithView(context, cache, counted, null, view =>
+                AgentApi.Write(context, 200, HostContextDocuments.Domains(view, limit), ApiJsonContext.Default.DomainsResponse));
+        });
+
+        app.MapGet("/api/v1/rtt", context =>
+        {
+            if (AgentApi.RejectQuery(context, LimitParameters) is { } rejected) return rejected;
+            if (ViewQuery.Limit(context.Request.Query, 16, MaxTopLimit, out string? limitError) is not { } limit) return BadRequest(context, limitError!);
+            return WithView(context, cache, counted, null, view =>
+                AgentApi.Write(context, 200, HostContextDocuments.Rtt(view, limit), ApiJsonContext.Default.RttResponse));
         });
 
         app.MapGet("/api/v1/matrix", context =>

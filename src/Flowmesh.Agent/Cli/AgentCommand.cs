@@ -53,6 +53,8 @@ internal static class AgentCommand
         ipfix.AddTo(command);
         var hostContext = new HostContextFlags();
         hostContext.AddTo(command);
+        var privacy = new HostContextPrivacyFlags();
+        privacy.AddTo(command);
         command.SetAction(commandLine =>
         {
             // Every value below is read from the effective settings: the command line over the file over the defaults.
@@ -104,6 +106,11 @@ internal static class AgentCommand
                 if (options is not null)
                 {
                     if (hostContext.Parse(parse, out error) is { } context) options = options with { HostContext = context };
+                    else options = null;
+                }
+                if (options is not null)
+                {
+                    if (privacy.Parse(parse, out error) is { } sharing) options = options with { Privacy = sharing };
                     else options = null;
                 }
                 if (options is not null && parse.GetValue(apiTokenFile) is string tokenFile)

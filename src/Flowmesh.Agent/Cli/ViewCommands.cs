@@ -16,11 +16,11 @@ internal static class ViewCommands
 {
     public static Command Top()
     {
-        var what = new Argument<string>("what") { Description = string.Join(", ", TopKindNames.All) + "." };
-        what.AcceptOnlyFromAmong([.. TopKindNames.All]);
+        var what = new Argument<string>("what") { Description = string.Join(", ", TopKindNames.All) + ", programs (the programs behind flows) or domains (DNS names looked up)." };
+        what.AcceptOnlyFromAmong([.. TopKindNames.All, "programs", "domains"]);
         var limit = new Option<int>("--limit") { Description = "How many entries (1-64).", DefaultValueFactory = _ => 10 };
-        var measure = new Option<string>("--measure") { Description = "Rank by bytes or packets.", DefaultValueFactory = _ => "bytes" };
-        measure.AcceptOnlyFromAmong("bytes", "packets");
+        var measure = new Option<string>("--measure") { Description = "Rank by bytes or packets; programs by bytes or destinations (distinct remote addresses).", DefaultValueFactory = _ => "bytes" };
+        measure.AcceptOnlyFromAmong("bytes", "packets", "destinations");
         var excludeMonitor = new Option<bool>("--exclude-monitor")
         {
             Description = "Leave out Flowmesh's own traffic (gossip, record sync, drill-down, discovery); talkers, destinations and pairs only. By default it is included like any other traffic.",
@@ -33,10 +33,36 @@ internal static class ViewCommands
             int n = parse.GetValue(limit);
             if (n is < 1 or > ViewEndpoints.MaxTopLimit) return Fail(ExitCodes.UsageError, $"--limit must be from 1 to {ViewEndpoints.MaxTopLimit}.");
             bool exclude = parse.GetValue(excludeMonitor);
+            string m = parse.GetValue(measure)!;
+            if (parse.GetValue(what) is "programs" or "domains")
+            {
+                if (exclude) return Fail(ExitCodes.UsageError, "--exclude-monitor applies to talkers, destinations and pairs.");
+                if (parse.GetValue(what) == "domains")
+                    return m != "bytes" ? Fail(ExitCodes.UsageError, "domains are ranked by queries; leave out --measure.")
+                        : common.Run(parse, $"api/v1/domains?limit={n}", ApiJsonContext.Default.DomainsResponse, (stdout, format, d) => HostContextOutput.Domains(stdout, Console.Error, format, d));
+                if (m == "packets") return Fail(ExitCodes.UsageError, "programs are ranked by bytes or destinations.");
+                return common.Run(parse, $"api/v1/programs?by={m}&limit={n}", ApiJsonContext.Default.ProgramsResponse, (stdout, format, p) => HostContextOutput.Programs(stdout, Console.Error, format, p));
+            }
+            if (m == "destinations") return Fail(ExitCodes.UsageError, "--measure destinations ranks programs only.");
             if (exclude && parse.GetValue(what) is "flows" or "ports")
                 return Fail(ExitCodes.UsageError, "--exclude-monitor applies to talkers, destinations and pairs.");
             return common.Run(parse, $"api/v1/top?by={parse.GetValue(what)}&measure={parse.GetValue(measure)}&limit={n}{(exclude ? "&monitor=exclude" : "")}", ApiJsonContext.Default.TopResponse,
                 (stdout, format, top) => ViewOutput.Top(stdout, Console.Error, format, top));
+        });
+        return command;
+    }
+
+    public static Command Rtt()
+    {
+        var limit = new Option<int>("--limit") { Description = "How many subnets (1-64).", DefaultValueFactory = _ => 16 };
+        var common = new CommonOptions();
+        var command = new Command("rtt", "TCP round-trip times by remote subnet (median, 90th and 99th percentile with bounds), as the PCs' kernels measured them.") { limit };
+        common.AddTo(command);
+        command.SetAction(parse =>
+        {
+            int n = parse.GetValue(limit);
+            if (n is < 1 or > ViewEndpoints.MaxTopLimit) return Fail(ExitCodes.UsageError, $"--limit must be from 1 to {ViewEndpoints.MaxTopLimit}.");
+            return common.Run(parse, $"api/v1/rtt?limit={n}", ApiJsonContext.Default.RttResponse, (stdout, format, rtt) => HostContextOutput.Rtt(stdout, Console.Error, format, rtt));
         });
         return command;
     }

@@ -153,7 +153,7 @@ internal static class ViewOutput
     }
 
     /// <summary>The path every view answer takes: JSON is the document itself, CSV and the table are built from it.</summary>
-    private static void Answer<T>(TextWriter output, TextWriter notes, OutputFormat format, T document, JsonTypeInfo<T> type, CoverageDocument coverage, Func<TextTable> csv, Action table)
+    internal static void Answer<T>(TextWriter output, TextWriter notes, OutputFormat format, T document, JsonTypeInfo<T> type, CoverageDocument coverage, Func<TextTable> csv, Action table)
     {
         switch (format)
         {
@@ -165,7 +165,7 @@ internal static class ViewOutput
         output.Flush();
     }
 
-    private static void CoverageLine(TextWriter output, CoverageDocument c, WindowDocument w)
+    internal static void CoverageLine(TextWriter output, CoverageDocument c, WindowDocument w)
     {
         output.Write($"coverage: {c.Summary} ({w.From} .. {w.To})");
         if (c.Missing.Count > 0) output.Write($"; missing: {string.Join(", ", c.Missing)}");

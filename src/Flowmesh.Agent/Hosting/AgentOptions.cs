@@ -129,6 +129,9 @@ internal sealed record AgentOptions
     /// <summary>Which host-context sources the live capture starts (--host-context; docs/host-context.md).</summary>
     public Capture.HostContext.HostContextOptions HostContext { get; init; } = new();
 
+    /// <summary>How far program names, users and DNS names travel in records (--share-programs/-users/-names; docs/host-context.md "Privacy").</summary>
+    public Core.HostContext.HostContextPrivacy Privacy { get; init; } = Core.HostContext.HostContextPrivacy.Default;
+
     /// <summary>How long a graceful leave may take on SIGTERM before the agent stops anyway.</summary>
     public TimeSpan LeaveTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

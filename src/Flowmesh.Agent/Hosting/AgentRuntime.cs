@@ -193,14 +193,16 @@ internal sealed class AgentRuntime : IAsyncDisposable
             _maintenance.RefreshOwnership();
             if (ownRecordsEnd > openedMicros + Core.UnixMicros.FromDuration(_options.EpochLength))
                 _log.WriteLine($"flowmesh: this agent's newest record ends at {Core.UnixMicros.Format(ownRecordsEnd.Value)}, {ClockText.Offset(Core.UnixMicros.ToDuration(ownRecordsEnd.Value - openedMicros))} after this clock's time (it was sealed while the clock was ahead); each epoch is sealed as a {AgentOptions.MinEpochLength.TotalSeconds:0} s record after it until the clock catches up, so none collides and no traffic is lost (see /metrics flowmesh_records_moved_total)");
+            var dnsInbox = new Core.HostContext.DnsObservationInbox(); // DNS answers from the DNS source's thread into the records
             if (_options.Ipfix.Count > 0) _ipfix = new([.. _options.Ipfix.Select(d => new Export.IpfixExporter(d, _options.IpfixExport, _log.WriteLine))]);
             _capture = new CapturePipeline(source, new EpochSummarizerOptions
             {
                 Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
                 Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
+                DnsObservations = dnsInbox, Privacy = _options.Privacy,
             }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log, sealTimed: took => _meter.SealDuration.Record(took.TotalSeconds),
-                hostContext: Capture.HostContext.HostContextSources.StartLive(_options.HostContext, live, dns: null, _log));
+                hostContext: Capture.HostContext.HostContextSources.StartLive(_options.HostContext, live, dnsInbox, _log));
             _capture.Start();
         }
 

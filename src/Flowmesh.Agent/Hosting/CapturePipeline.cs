@@ -61,10 +61,14 @@ internal sealed class CapturePipeline : IDisposable
             flows is null ? null : new GuardedFlowListener(flows, Errors),
             (e, delta) => Errors.Count(CaptureErrorStage.Summary, e, CaptureErrors.Describe(in delta)));
         _drops = new KernelDropTracker(source);
+        DnsObservations = options.DnsObservations;
         _wallClockMicros = wallClockMicros ?? Core.UnixMicros.Now;
     }
 
     public string Description => _source.Description;
+
+    /// <summary>DNS observations waiting for, taken into, or dropped before the records (null: no DNS hand-over).</summary>
+    public Core.HostContext.DnsObservationInbox? DnsObservations { get; private init; }
 
     /// <summary>Frames (packets for eBPF) seen since start.</summary>
     public long Packets => _source.Statistics.Frames;

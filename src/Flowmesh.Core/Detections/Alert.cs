@@ -27,6 +27,9 @@ public sealed record Alert(
     Caveats Caveats,
     string Message)
 {
+    /// <summary>The program behind a scan, as its PC's records name it: "nmap (pid 4242, user alice) on pc-17"; null: not known.</summary>
+    public string? Program { get; init; }
+
     /// <summary>32 hex digits of SHA-256("kind|subject|start of the dedup period containing the window end").</summary>
     public static string StableId(AlertKind kind, string subject, long windowEndMicros, TimeSpan dedupInterval)
     {

@@ -152,8 +152,10 @@ public static class Detectors
                 new("detection floor", Measured.Of(answer.DetectionFloor, 0, view.Coverage.Caveats), configured, unit),
             };
             string raised = threshold > configured ? $"; threshold raised from {configured:0.##} to {threshold:0.#} by the sketch's noise floor" : "";
+            // A scan from a PC that runs an agent: its records say which program (issue 17).
+            string? program = kind == SpreadKind.SourcesPerDestination || view.ProgramOf(item.Key.Source) is not { } p ? null : GlobalView.Describe(p);
             alerts.Add(NewAlert(view, options, alertKind, item.Label, evidence, item.Spread.Lower >= threshold, item.ObservedBy,
-                message(item.Label, Number(item.Spread)) + $" (threshold {threshold:0.##}{raised})"));
+                (program is null ? "" : $"{program}: ") + message(item.Label, Number(item.Spread)) + $" (threshold {threshold:0.##}{raised})") with { Program = program });
         }
         return alerts;
     }

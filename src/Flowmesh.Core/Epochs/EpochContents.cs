@@ -250,7 +250,7 @@ internal sealed class EpochContents
             throw matrixReader.Invalid($"{matrixReader.Remaining} unexpected bytes after the matrix");
         var all = counters.Aggregate(default(TrafficCounters), (a, b) => a + b);
         var extensions = (data[5] & RecordExtensions.FlagExtensions) != 0
-            ? RecordExtensions.Read(ref reader, ref inflateBudget, all)
+            ? RecordExtensions.Read(ref reader, ref inflateBudget, all, key)
             : new RecordExtensions();
         if (reader.Remaining != 0)
             throw reader.Invalid($"{reader.Remaining} unexpected bytes after the last section");

@@ -173,7 +173,7 @@ public sealed class EpochSummarizer
                 _currentMoved = true;
             }
         }
-        _current = new EpochSummary(new EpochId(_options.Origin, recordStart, recordEnd - recordStart), _options.Key, _options.Summary, _options.Ownership, _options.MonitorTraffic) { Zone = _options.Zone };
+        _current = new EpochSummary(new EpochId(_options.Origin, recordStart, recordEnd - recordStart), _options.Key, _options.Summary, _options.Ownership, _options.MonitorTraffic) { Zone = _options.Zone, Privacy = _options.Privacy };
     }
 
     /// <summary>
@@ -194,6 +194,9 @@ public sealed class EpochSummarizer
         _evictionsAtStart = evictions;
         _pendingDrops = 0;
         _current = null;
+        // DNS answers that arrived since the previous seal belong to this epoch (like a late packet, an older one is
+        // counted in the open epoch).
+        _options.DnsObservations?.DrainTo(summary.AddDns);
         var record = summary.Seal();
         RecordsSealed++;
         if (_currentMoved) RecordsMoved++;
@@ -220,6 +223,8 @@ public sealed class EpochSummarizer
                 _onDeltaFailed(e, delta);
             }
         }
-        _flows?.Add(delta);
+        if (_flows is null) return;
+        if (delta.Context is not null) delta = delta with { Context = _options.Privacy.ForDrillDown(delta.Context) };
+        _flows.Add(delta);
     }
 }

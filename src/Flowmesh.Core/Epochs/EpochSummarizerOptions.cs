@@ -26,6 +26,15 @@ public sealed record EpochSummarizerOptions
     /// </summary>
     public HostContext.FlowContextResolver? Context { get; init; }
 
+    /// <summary>
+    /// DNS observations handed over from the DNS source's thread; drained into the open epoch at every seal (records'
+    /// DNS extension). Null: no DNS source.
+    /// </summary>
+    public HostContext.DnsObservationInbox? DnsObservations { get; init; }
+
+    /// <summary>What of the host context records (and, for "off", drill-down rows) may carry; docs/host-context.md "Privacy".</summary>
+    public HostContext.HostContextPrivacy Privacy { get; init; } = HostContext.HostContextPrivacy.Default;
+
     /// <summary>The zone every record names (docs/zones.md "Zone paths"); null names none.</summary>
     public Zones.ZonePath? Zone { get; init; }
 

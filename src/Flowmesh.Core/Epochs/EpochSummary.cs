@@ -29,6 +29,7 @@ public sealed class EpochSummary
     private Dictionary<(IpAddress128, IpAddress128), (ulong Bytes, ulong Packets)>? _monitorPairs;
     private TrafficCounters _monitor;
     private ulong _foreignPackets;
+    private readonly HostContextAccumulator _hostContext = new();
     private bool _sealed;
 
     public EpochSummary(EpochId id, SketchHashKey key, EpochSummaryOptions? options = null, FlowOwnership? ownership = null, MonitorTrafficFilter? monitorTraffic = null)
@@ -71,6 +72,9 @@ public sealed class EpochSummary
         Id = Id with { LengthMicros = endMicros - Id.StartMicros };
     }
 
+    /// <summary>What of the flows' host context the record may carry (docs/host-context.md "Privacy").</summary>
+    public HostContext.HostContextPrivacy Privacy { get; init; } = HostContext.HostContextPrivacy.Default;
+
     /// <summary>The zone the record will name (docs/zones.md); null names none.</summary>
     public Zones.ZonePath? Zone { get; init; }
 
@@ -110,6 +114,7 @@ public sealed class EpochSummary
     private void Count(in FlowTableDelta flow)
     {
         if (_monitorFilter is not null && _monitorFilter.Matches(in flow)) AddMonitor(in flow);
+        if (flow.Context is not null) _hostContext.Add(in flow, _contents.Key, Privacy, _ownership.Addresses);
 
         ulong bytes = (ulong)flow.Bytes, packets = (ulong)flow.Packets;
         ulong reverseBytes = (ulong)flow.ReverseBytes, reversePackets = (ulong)flow.ReversePackets;
@@ -179,6 +184,14 @@ public sealed class EpochSummary
         if (packets > 0) _contents.Top[EpochContents.TopIndex(kind, TrafficMeasure.Packets)].Add(key, packets);
     }
 
+    /// <summary>One DNS question this PC asked (and its answer or timeout), counted in this epoch.</summary>
+    public void AddDns(HostContext.DnsObservation observation)
+    {
+        if (_sealed) throw new InvalidOperationException($"Epoch {Id} is sealed.");
+        ArgumentNullException.ThrowIfNull(observation);
+        _hostContext.AddDns(observation, _contents.Key, Privacy);
+    }
+
     /// <summary>Adds what the capture saw and lost during this epoch (frames, drops, decode failures, evictions).</summary>
     public void AddHealth(CaptureHealth health)
     {
@@ -226,6 +239,7 @@ public sealed class EpochSummary
                 extensions.MonitorPairs.Add(new MonitorPairTraffic(pair.Item1, pair.Item2, value.Bytes, value.Packets));
         extensions.MonitorPairs.Sort((a, b) => a.Source != b.Source ? a.Source.CompareTo(b.Source) : a.Destination.CompareTo(b.Destination));
         _left.WriteTo(extensions.Left, Id);
+        _hostContext.WriteTo(extensions);
     }
 
     /// <summary>

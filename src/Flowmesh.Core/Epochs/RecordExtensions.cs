@@ -61,6 +61,9 @@ internal sealed class RecordExtensions
     public const byte TypeLeft = 3;
     public const byte TypeOwnedFrom = 4;
     public const byte TypeZone = 5;
+    public const byte TypePrograms = 6;
+    public const byte TypeDns = 7;
+    public const byte TypeRtt = 8;
     public const int MaxAddresses = 1024;
     public const int MaxMonitorPairs = 256;
     public const int MaxLeftSections = 1024;
@@ -87,10 +90,17 @@ internal sealed class RecordExtensions
     /// </summary>
     public Zones.ZonePath? Zone { get; set; }
     private bool _zoneMerged;
+    /// <summary>Programs behind the flows (issue 17; null: none known or none shared).</summary>
+    public ProgramSection? Programs { get; set; }
+    /// <summary>DNS questions asked (null: none observed).</summary>
+    public DnsSection? Dns { get; set; }
+    /// <summary>TCP RTT quantiles per remote subnet (null: no RTT measured).</summary>
+    public RttSection? Rtt { get; set; }
     /// <summary>Extensions this build does not know: (type, version, encoded section bytes), re-emitted as they came.</summary>
     public List<(byte Type, byte Version, byte[] Section)> Unknown { get; } = [];
 
-    public bool IsEmpty => Addresses is null && OwnedFromMicros is null && Zone is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0;
+    public bool IsEmpty => Addresses is null && OwnedFromMicros is null && Zone is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0
+        && (Programs is null || Programs.IsEmpty) && (Dns is null || Dns.Queries == 0) && (Rtt is null || Rtt.IsEmpty);
 
     public void MergeFrom(RecordExtensions other) => MergeFrom(other, withListings: true);
 
@@ -117,6 +127,9 @@ internal sealed class RecordExtensions
             Left.AddRange(other.Left);
             Left.Sort(CompareSections);
         }
+        if (other.Programs is not null) (Programs ??= new ProgramSection(other.Programs.Key)).MergeFrom(other.Programs);
+        if (other.Dns is not null) (Dns ??= new DnsSection(other.Dns.Key)).MergeFrom(other.Dns);
+        if (other.Rtt is not null) (Rtt ??= new RttSection()).MergeFrom(other.Rtt);
         // A roll-up of an origin that moved, or an aggregate across zones, belongs to no one zone.
         Zone = !_zoneMerged || Equals(Zone, other.Zone) ? other.Zone : null;
         _zoneMerged = true;
@@ -225,6 +238,24 @@ internal sealed class RecordExtensions
             w.WriteBytes(Encoding.ASCII.GetBytes(zone.Text));
             blocks.Add((TypeZone, 1, w.ToArray(), null));
         }
+        if (Programs is { IsEmpty: false } programs)
+        {
+            var w = new EpochRecordWriter(1024);
+            programs.Write(w);
+            blocks.Add((TypePrograms, 1, w.ToArray(), null));
+        }
+        if (Dns is { Queries: > 0 } dns)
+        {
+            var w = new EpochRecordWriter(512);
+            dns.Write(w);
+            blocks.Add((TypeDns, 1, w.ToArray(), null));
+        }
+        if (Rtt is { IsEmpty: false } rtt)
+        {
+            var w = new EpochRecordWriter(512);
+            rtt.Write(w);
+            blocks.Add((TypeRtt, 1, w.ToArray(), null));
+        }
         foreach (var u in Unknown) blocks.Add((u.Type, u.Version, null, u.Section));
         blocks.Sort((x, y) => x.Type.CompareTo(y.Type));
         writer.WriteByte((byte)blocks.Count);
@@ -245,7 +276,7 @@ internal sealed class RecordExtensions
     }
 
     /// <summary>Reads the extension block; every list must be in canonical order so a valid record re-encodes to its own bytes.</summary>
-    public static RecordExtensions Read(ref EpochRecordReader reader, ref int inflateBudget, TrafficCounters recordTotal)
+    public static RecordExtensions Read(ref EpochRecordReader reader, ref int inflateBudget, TrafficCounters recordTotal, Sketches.SketchHashKey key)
     {
         var result = new RecordExtensions();
         int count = reader.ReadByte();
@@ -259,7 +290,7 @@ internal sealed class RecordExtensions
             previousType = type;
             int sectionStart = reader.Position;
             var payload = reader.ReadSection($"extension {type}", ref inflateBudget);
-            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom or TypeZone))
+            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom or TypeZone or TypePrograms or TypeDns or TypeRtt))
             {
                 // Written by a newer build: kept verbatim. The section framing was still checked.
                 int sectionEnd = reader.Position;
@@ -274,6 +305,9 @@ internal sealed class RecordExtensions
                 case TypeLeft: ReadLeft(ref r, result); break;
                 case TypeOwnedFrom: result.OwnedFromMicros = ReadOwnedFrom(ref r); break;
                 case TypeZone: result.Zone = ReadZone(ref r); break;
+                case TypePrograms: result.Programs = ProgramSection.Read(ref r, key); break;
+                case TypeDns: result.Dns = DnsSection.Read(ref r, key); break;
+                case TypeRtt: result.Rtt = RttSection.Read(ref r); break;
             }
             if (r.Remaining != 0) throw r.Invalid($"{r.Remaining} unexpected bytes after extension {type}");
         }

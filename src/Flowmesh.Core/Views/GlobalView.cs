@@ -9,7 +9,7 @@ namespace Flowmesh.Core.Views;
 /// <see cref="ViewCoverage"/>. Pure computation: no I/O, no clock (the caller passes "now"). Immutable once built and
 /// safe to query from several threads.
 /// </summary>
-public sealed class GlobalView
+public sealed partial class GlobalView
 {
     private readonly GlobalViewOptions _options;
     private readonly EpochContents? _merged;

@@ -65,6 +65,28 @@ internal static class EpochTestTraffic
         return copy;
     }
 
+    /// <summary>
+    /// Re-encodes <paramref name="record"/> with a changed copy of its extensions (valid framing, raw sections, so only the
+    /// changed rule can fail) and expects the decoder to refuse; returns why.
+    /// </summary>
+    public static string RejectedWith(EpochRecord record, Action<RecordExtensions> change)
+    {
+        var contents = record.Contents;
+        var saved = contents.Extensions;
+        var copy = new RecordExtensions();
+        copy.MergeFrom(saved);
+        change(copy);
+        contents.Extensions = copy;
+        try
+        {
+            return Assert.Throws<EpochRecordFormatException>(() => EpochRecord.Decode(contents.Encode(record.Id), Key)).Message;
+        }
+        finally
+        {
+            contents.Extensions = saved;
+        }
+    }
+
     /// <summary>Decodes with <see cref="Key"/> and expects the decoder to refuse; returns why.</summary>
     public static EpochRecordFormatException Reject(byte[] bytes) =>
         Assert.Throws<EpochRecordFormatException>(() => EpochRecord.Decode(bytes, Key));

@@ -109,23 +109,7 @@ public sealed class RecordExtensionFormatTests
     {
         // Built by hand so each rule is hit on its own: raw (uncompressed) sections, valid framing.
         var record = EpochRecord.Decode(Sample.Value, Key);
-        var contents = record.Contents;
-        string Rejected(Action<RecordExtensions> change)
-        {
-            var saved = contents.Extensions;
-            var copy = new RecordExtensions();
-            copy.MergeFrom(saved);
-            change(copy);
-            contents.Extensions = copy;
-            try
-            {
-                return Assert.Throws<EpochRecordFormatException>(() => EpochRecord.Decode(contents.Encode(record.Id), Key)).Message;
-            }
-            finally
-            {
-                contents.Extensions = saved;
-            }
-        }
+        string Rejected(Action<RecordExtensions> change) => RejectedWith(record, change);
         Assert.Contains("monitor traffic exceeds", Rejected(x => x.Monitor = new TrafficCounters(ulong.MaxValue, 1, 0)));
         Assert.Contains("monitor pairs exceed", Rejected(x => x.MonitorPairs.Add(new MonitorPairTraffic(IpAddress128.Parse("ff::1"), IpAddress128.Parse("ff::2"), 1UL << 40, 1))));
         Assert.Contains("bytes without packets", Rejected(x => x.Left.Add(x.Left[0] with

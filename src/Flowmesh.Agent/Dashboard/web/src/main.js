@@ -2,6 +2,7 @@
 import { getJson } from './api.js';
 import { lineChart, barChart, replaceData } from './charts.js';
 import { age, bytes, clock, count, element, offset } from './format.js';
+import { domains, programs, rtt } from './hostcontext.js';
 
 const refreshMs = 5000;
 const $ = (id) => document.getElementById(id);
@@ -103,6 +104,7 @@ async function alerts() {
   if (data.alerts.length === 0) { list.replaceChildren(element('li', { class: 'muted' }, 'no alerts in this window')); return; }
   list.replaceChildren(...data.alerts.map((a) => element('li', {},
     element('strong', {}, a.kind), ' ', a.subject, ' ', element('span', { class: 'muted' }, a.summary ?? ''),
+    a.program ? element('div', {}, `program: ${a.program}`) : '',
     element('div', { class: 'muted' }, `seen by ${(a.origins ?? []).join(', ')}`))));
 }
 
@@ -163,7 +165,8 @@ function showFlows(address) {
 }
 
 async function refresh() {
-  const results = await Promise.allSettled([capture(), members(), zones(), traffic(), talkers(), alerts(), matrix()]);
+  const w = selectedWindow();
+  const results = await Promise.allSettled([capture(), members(), zones(), traffic(), talkers(), alerts(), matrix(), programs(w), domains(w), rtt(w)]);
   const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
   $('status').textContent = failed.length ? `update failed: ${failed[0]}` : `updated ${new Date().toLocaleTimeString('en-GB', { hour12: false })}`;
   document.body.dataset.loaded = 'true';
@@ -174,6 +177,7 @@ window.addEventListener('DOMContentLoaded', () => {
   talkersChart = barChart($('talkers-chart'), showFlows);
   $('window').addEventListener('change', refresh);
   $('matrix-by').addEventListener('change', refresh);
+  $('programs-by').addEventListener('change', refresh);
   $('talkers-exclude-monitor').addEventListener('change', refresh);
   $('zones-up').addEventListener('click', () => { zoneParent = zoneParent.split('/').slice(0, -1).join('/'); zones(); });
   refresh();
