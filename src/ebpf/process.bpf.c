@@ -78,6 +78,11 @@ struct sock {
 	struct socket *sk_socket;
 } __attribute__((preserve_access_index));
 
+/* inet_sport keeps the local port after a refused connect's TCP_CLOSE has released it (skc_num is 0 then). */
+struct inet_sock {
+	__be16 inet_sport;
+} __attribute__((preserve_access_index));
+
 struct net_device {
 	unsigned short hard_header_len;
 } __attribute__((preserve_access_index));
@@ -167,6 +172,8 @@ static __always_inline int socket_key(struct sock *sk, __u8 protocol, int with_r
 	unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	key->protocol = protocol;
 	key->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (key->local_port == 0)
+		key->local_port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	if (with_remote)
 		key->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
