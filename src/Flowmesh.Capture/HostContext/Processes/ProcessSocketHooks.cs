@@ -16,6 +16,12 @@ public sealed unsafe class ProcessSocketHooks : ISocketTable, IDisposable
     private const string SocketMapName = "flowmesh_process_sockets";
     private const string CounterMapName = "flowmesh_process_counters";
 
+    /// <summary>FLOWMESH_PROCESS_COUNTER_COUNT of src/ebpf/process_maps.h (LayoutAgreementTests checks they agree).</summary>
+    internal const int CounterCount = 3;
+
+    /// <summary>The socket map's default capacity: FLOWMESH_PROCESS_DEFAULT_MAX_SOCKETS (LayoutAgreementTests checks it).</summary>
+    public const int DefaultMaxSockets = 65536;
+
     /// <summary>Program name in process.bpf.c, the tracepoint it hooks, and whether attribution is useless without it.</summary>
     private static readonly (string Program, string Tracepoint, bool Required)[] Hooks =
     [
@@ -68,7 +74,7 @@ public sealed unsafe class ProcessSocketHooks : ISocketTable, IDisposable
     public long UnparsedSends => ReadCounter(2);
 
     /// <summary>Loads and attaches. Throws <see cref="EbpfUnavailableException"/> when the hooks cannot work here.</summary>
-    public static ProcessSocketHooks Open(string? objectPath = null, int maxSockets = 65536)
+    public static ProcessSocketHooks Open(string? objectPath = null, int maxSockets = DefaultMaxSockets)
     {
         objectPath ??= DefaultObjectPath;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSockets, 16);
