@@ -217,4 +217,47 @@ public sealed class ProcessParserHostileInputTests
     [InlineData("ffffffff81234567", null)]
     [InlineData("", null)]
     public void Kallsyms_lines_name_functions_only(string line, string? name) => Assert.Equal(name, KernelFunctions.SymbolName(line));
+
+    [Fact]
+    public void Ip_helper_tables_parse_rows_and_cut_lying_counts()
+    {
+        byte[] table = new byte[4 + 2 * IpHelperTableParser.TcpRowV4];
+        BinaryPrimitives.WriteUInt32LittleEndian(table, 2);
+        // An established connection and a listener (state 2), ports in network order in their DWORD's first bytes.
+        BinaryPrimitives.WriteUInt32LittleEndian(table.AsSpan(4), 5);
+        new byte[] { 192, 168, 1, 5 }.CopyTo(table, 8);
+        BinaryPrimitives.WriteUInt16BigEndian(table.AsSpan(12), 50000);
+        new byte[] { 203, 0, 113, 9 }.CopyTo(table, 16);
+        BinaryPrimitives.WriteUInt16BigEndian(table.AsSpan(20), 443);
+        BinaryPrimitives.WriteUInt32LittleEndian(table.AsSpan(24), 4242);
+        BinaryPrimitives.WriteUInt32LittleEndian(table.AsSpan(28), 2);
+        BinaryPrimitives.WriteUInt16BigEndian(table.AsSpan(36), 3389);
+        BinaryPrimitives.WriteUInt32LittleEndian(table.AsSpan(48), 900);
+        var sockets = new List<(SocketEndpoints Socket, int Pid)>();
+        Assert.Equal(0, IpHelperTableParser.Parse(table, 6, ipv6: false, sockets));
+        Assert.Equal((new SocketEndpoints(6, IpAddress128.Parse("192.168.1.5"), 50000, IpAddress128.Parse("203.0.113.9"), 443), 4242), sockets[0]);
+        Assert.Equal((new SocketEndpoints(6, default, 3389, default, 0), 900), sockets[1]);
+
+        // The count claims more rows than the buffer holds: the whole rows are kept, the rest counted.
+        BinaryPrimitives.WriteUInt32LittleEndian(table, uint.MaxValue);
+        sockets.Clear();
+        Assert.Equal(int.MaxValue, IpHelperTableParser.Parse(table.AsSpan(0, table.Length - 1), 6, ipv6: false, sockets));
+        Assert.Single(sockets);
+    }
+
+    [Fact]
+    public void Ip_helper_parser_survives_random_tables()
+    {
+        var random = new Random(17);
+        for (int round = 0; round < 2000; round++)
+        {
+            byte[] garbage = new byte[random.Next(0, 400)];
+            random.NextBytes(garbage);
+            var sockets = new List<(SocketEndpoints Socket, int Pid)>();
+            byte protocol = round % 2 == 0 ? (byte)6 : (byte)17;
+            IpHelperTableParser.Parse(garbage, protocol, ipv6: round % 4 < 2, sockets);
+            Assert.True(sockets.Count <= garbage.Length / IpHelperTableParser.UdpRowV4);
+            Assert.All(sockets, s => Assert.True(s.Pid >= 0));
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Flowmesh.Capture.Ebpf;
 
 namespace Flowmesh.Capture.HostContext.Processes;
@@ -31,6 +32,11 @@ public static class ProcessAttribution
             return (new ProcessAttributionProvider(table), null,
                 "process: " + table.Description + (unavailable is null ? "" : $" (eBPF socket hooks unavailable: {unavailable})"));
         }
-        throw new PlatformNotSupportedException("process attribution has no socket table on this platform yet (Windows: IP Helper, not implemented)");
+        if (OperatingSystem.IsWindows())
+        {
+            var table = new IpHelperSocketTable();
+            return (new ProcessAttributionProvider(table), null, "process: " + table.Description);
+        }
+        throw new PlatformNotSupportedException($"process attribution has no socket table on {RuntimeInformation.OSDescription}");
     }
 }
