@@ -108,6 +108,21 @@ struct {
 	__type(value, struct flowmesh_process_value);
 } flowmesh_process_connects SEC(".maps");
 
+/* Per socket (freed with it): who last used it and when, so the send and receive hooks, which run on every
+ * call, leave after one storage lookup instead of building and hashing the 5-tuple. */
+struct socket_seen {
+	__u32 tgid;
+	__u32 pad;
+	__u64 seen_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct socket_seen);
+} flowmesh_process_seen SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FLOWMESH_PROCESS_COUNTER_COUNT);
@@ -229,9 +244,19 @@ static __always_inline void record_transfer(struct sock *sk, __u8 hook)
 {
 	if (!sk)
 		return;
-	__u16 protocol = BPF_CORE_READ(sk, sk_protocol);
+	/* tp_btf arguments are trusted BTF pointers: direct loads, no helper call, on this per-call path. */
+	__u16 protocol = sk->sk_protocol;
 	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
 		return;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 now = bpf_ktime_get_ns();
+	struct socket_seen *seen = bpf_sk_storage_get(&flowmesh_process_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (seen && seen->tgid == tgid && now - seen->seen_ns < REFRESH_NS)
+		return;
+	if (seen) {
+		seen->tgid = tgid;
+		seen->seen_ns = now;
+	}
 	struct flowmesh_process_key key = {};
 	/* A TCP socket or connected UDP socket has a peer; an unconnected UDP socket is a wildcard. */
 	int connected = BPF_CORE_READ(sk, __sk_common.skc_dport) != 0;
@@ -299,13 +324,15 @@ SEC("tp_btf/net_dev_queue")
 int flowmesh_device_queue(unsigned long long *ctx)
 {
 	struct sk_buff *skb = (struct sk_buff *)ctx[0];
-	struct sock *sk = BPF_CORE_READ(skb, sk);
+	/* Runs for every packet sent: direct (BTF) loads, and most packets (TCP, UDP) leave right here. */
+	struct sock *sk = skb->sk;
 	if (!sk)
 		return 0;
-	/* Most packets come from TCP and UDP sockets, attributed by the hooks above: leave early. */
-	unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u16 type = BPF_CORE_READ(sk, sk_type);
-	__u16 protocol = BPF_CORE_READ(sk, sk_protocol);
+	__u16 protocol = sk->sk_protocol;
+	__u16 type = sk->sk_type;
+	if ((protocol == IPPROTO_TCP || protocol == IPPROTO_UDP) && type != SOCK_RAW)
+		return 0;
+	unsigned short family = sk->__sk_common.skc_family;
 	int packet_socket = family == AF_PACKET;
 	int ping_socket = (family == AF_INET && protocol == IPPROTO_ICMP) || (family == AF_INET6 && protocol == IPPROTO_ICMPV6);
 	if (!packet_socket && !ping_socket && !((family == AF_INET || family == AF_INET6) && type == SOCK_RAW))
