@@ -15,7 +15,9 @@ internal static class KernelFunctions
         {
             foreach (string line in File.ReadLines("/proc/kallsyms"))
             {
-                // "ffffffff81234567 T tcp_connect" or "... t packet_sendmsg\t[af_packet]"
+                // "ffffffff81234567 T tcp_connect" or "... t packet_sendmsg\t[af_packet]". 100,000+ lines: a cheap
+                // substring test first, so only candidate lines are split.
+                if (!wanted.Any(line.Contains)) continue;
                 string? name = SymbolName(line);
                 if (name is not null && wanted.Contains(name)) found.Add(name);
             }
