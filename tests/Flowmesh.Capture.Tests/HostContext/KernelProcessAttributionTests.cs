@@ -24,14 +24,14 @@ public sealed class KernelProcessAttributionTests
     [Fact]
     public void Short_lived_clients_servers_and_raw_socket_scanners_are_attributed_to_their_pids()
     {
-        EbpfPrerequisites.SkipUnlessAvailable("curl", "python3", "iperf3", "nmap", "ssh", "ss");
-        using var pair = VethNamespace.Create(Namespace, RootInterface, PeerInterface, "10.254.223.0", v6Prefix: null);
+        EbpfPrerequisites.SkipUnlessAvailable("curl", "python3", "iperf3", "nmap", "ssh", "ss", "ping");
+        using var pair = VethNamespace.Create(Namespace, RootInterface, PeerInterface, "10.254.223.0", v6Prefix: "fd8e:b9f0:223::");
         using var hooks = ProcessSocketHooks.Open(Path.Combine(AppContext.BaseDirectory, "process.bpf.o"));
         var provider = new ProcessAttributionProvider(hooks);
         using var collector = EbpfFlowCollector.Open(new EbpfCaptureOptions { Interfaces = [pair.RootInterface], ObjectPath = EbpfPrerequisites.ObjectPath });
 
         // Servers: one in the namespace (the PC is the client), two in the root namespace (the PC answers).
-        using Process peerHttp = pair.StartIn("python3", "-m", "http.server", "8081", "--bind", pair.PeerV4);
+        using Process peerHttp = pair.StartIn("python3", "-m", "http.server", "8081", "--bind", "::");
         using Process rootHttp = Command.Start("python3", "-m", "http.server", "8082", "--bind", pair.RootV4);
         using Process rootIperf = Command.Start("iperf3", "-s", "-B", pair.RootV4, "-p", "5411");
         try
@@ -42,6 +42,11 @@ public sealed class KernelProcessAttributionTests
             Assert.Equal(rootHttp.Id, rootHttpPid);
 
             int curl = RunToEnd("curl", "-sS", "-o", "/dev/null", "--max-time", "10", $"http://{pair.PeerV4}:8081/");
+            int curl6 = RunToEnd("curl", "-sS", "-o", "/dev/null", "--max-time", "10", $"http://[{pair.PeerV6}]:8081/");
+            pair.Exec(Timeout, "iperf3", "-c", pair.RootV4, "-p", "5411", "-u", "-b", "1M", "-t", "1").EnsureSuccess("iperf3 UDP in the namespace");
+            // An unconnected UDP socket (as DNS clients use) that sends and exits; a ping.
+            int udpSender = RunToEnd("python3", "-c", $"import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b'x', ('{pair.PeerV4}', 9999)) for _ in range(3)]");
+            int ping = RunToEnd("ping", "-n", "-c", "2", "-i", "0.2", pair.PeerV4);
             pair.Exec(Timeout, "curl", "-sS", "-o", "/dev/null", "--max-time", "10", $"http://{pair.RootV4}:8082/").EnsureSuccess("curl in the namespace");
             pair.Exec(Timeout, "iperf3", "-c", pair.RootV4, "-p", "5411", "-t", "1").EnsureSuccess("iperf3 in the namespace");
             int connectScan = RunToEnd("nmap", "-n", "-Pn", "-sT", "-p", "8081,8099", pair.PeerV4);
@@ -64,9 +69,9 @@ public sealed class KernelProcessAttributionTests
             Assert.Null(ProcessProbe.ProcName(curl));
 
             // Every flow to the namespace's port 8081 belongs to one of the clients we started in the root namespace.
-            var clients = new Dictionary<int, string> { [curl] = "curl", [connectScan] = "nmap", [synScan] = "nmap", [ssh] = "ssh" };
+            var clients = new Dictionary<int, string> { [curl] = "curl", [curl6] = "curl", [connectScan] = "nmap", [synScan] = "nmap", [ssh] = "ssh" };
             var to8081 = flows.Where(f => f.Protocol == 6 && IsPortOf(f, 8081)).ToList();
-            Assert.True(to8081.Count >= 4, Flows());
+            Assert.True(to8081.Count >= 5, Flows());
             var seen = new HashSet<int>();
             foreach (FlowKey flow in to8081)
             {
@@ -100,6 +105,26 @@ public sealed class KernelProcessAttributionTests
                 Assert.Equal(rootIperfPid, builder.Process?.Pid);
                 Assert.Equal("iperf3", builder.Process?.Name);
             }
+            foreach (FlowKey flow in flows.Where(f => f.Protocol == 17 && IsPortOf(f, 5411)))
+            {
+                var builder = new FlowHostContextBuilder();
+                provider.Describe(new FlowContextKey(17, flow.LowAddress, flow.LowPort, flow.HighAddress, flow.HighPort, 0), builder);
+                Assert.Equal(rootIperfPid, builder.Process?.Pid);
+            }
+            Assert.Contains(flows, f => f.Protocol == 17 && IsPortOf(f, 5411));
+
+            // The unconnected sender's socket is known by its local port only; the ping by its ICMP packets.
+            FlowKey datagrams = flows.Single(f => f.Protocol == 17 && IsPortOf(f, 9999));
+            var udpBuilder = new FlowHostContextBuilder();
+            provider.Describe(new FlowContextKey(17, datagrams.LowAddress, datagrams.LowPort, datagrams.HighAddress, datagrams.HighPort, 0), udpBuilder);
+            Assert.Equal(udpSender, udpBuilder.Process?.Pid);
+            Assert.Equal("python3", udpBuilder.Process?.Name);
+            FlowKey echo = flows.First(f => f.Protocol == 1);
+            var pingBuilder = new FlowHostContextBuilder();
+            provider.Describe(new FlowContextKey(1, echo.LowAddress, 0, echo.HighAddress, 0, 0), pingBuilder);
+            Assert.Equal(ping, pingBuilder.Process?.Pid);
+            Assert.Equal("ping", pingBuilder.Process?.Name);
+            Assert.Equal(AttributionSource.PacketSocketOwner, pingBuilder.Process?.Source);
             Assert.True(hooks.Recorded > 0);
         }
         finally

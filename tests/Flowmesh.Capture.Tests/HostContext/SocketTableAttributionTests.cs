@@ -30,6 +30,7 @@ public sealed class SocketTableAttributionTests
         // holding a connection to a server in the namespace (the PC initiated).
         using Process server = Command.Start("python3", "-c", HoldingServer, pair.RootV4, "8091");
         using Process peerServer = pair.StartIn("python3", "-c", HoldingServer, pair.PeerV4, "8092");
+        using Process udpServer = Command.Start("python3", "-c", "import socket, sys\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind((sys.argv[1], 9191))\nwhile True: s.recvfrom(2048)", pair.RootV4);
         Process? peerClient = null, client = null;
         try
         {
@@ -56,19 +57,26 @@ public sealed class SocketTableAttributionTests
             Assert.Equal(client.Id, builder.Process?.Pid);
             Assert.Equal(ProcessProbe.ConnectedPid($"{pair.RootV4}:{clientPort}"), builder.Process?.Pid);
 
+            // A UDP server is known by its local port (any peer), as ss -ulnp lists it.
+            int udpServerPid = ProcessProbe.ListenerPid("u", 9191);
+            Assert.Equal(udpServer.Id, udpServerPid);
+            builder.Reset();
+            provider.Describe(new FlowContextKey(17, IpAddress128.Parse(pair.PeerV4), 40404, IpAddress128.Parse(pair.RootV4), 9191, 0), builder);
+            Assert.Equal(udpServerPid, builder.Process?.Pid);
+
             // A client that exited before the lookup has no socket left: counted, not guessed.
             Command.Run(Timeout, "curl", "-sS", "-o", "/dev/null", "--max-time", "5", $"http://{pair.PeerV4}:8092/");
             builder.Reset();
             provider.Describe(Flow(pair.RootV4, 1, pair.PeerV4, 8092), builder);
             Assert.Null(builder.Process);
             Assert.Equal(1, provider.UnattributedUnknown);
-            Assert.Equal(2, provider.Attributed);
+            Assert.Equal(3, provider.Attributed);
             Assert.True(table.Refreshes >= 1);
             Assert.Equal(0, table.MalformedMessages);
         }
         finally
         {
-            foreach (Process? process in new[] { client, peerClient, server, peerServer })
+            foreach (Process? process in new[] { client, peerClient, server, peerServer, udpServer })
             {
                 if (process is null) continue;
                 if (!process.HasExited) Command.Signal(process, "TERM");
