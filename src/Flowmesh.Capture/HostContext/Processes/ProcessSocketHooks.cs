@@ -7,7 +7,7 @@ namespace Flowmesh.Capture.HostContext.Processes;
 /// <summary>
 /// Loads src/ebpf/process.bpf.c's socket hooks (BTF tracepoints inet_sock_set_state, sock_send_length,
 /// sock_recv_length, net_dev_queue) and answers owner lookups from their LRU map. Tracepoints this kernel does not
-/// have (sock_send_length and sock_recv_length arrived in 6.4) are left out and listed in <see cref="Missing"/>; the
+/// have (sock_send_length and sock_recv_length are absent in 6.2 and present in 6.5) are left out and listed in <see cref="Missing"/>; the
 /// TCP state tracepoint is required. Dispose detaches all of them.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
