@@ -25,6 +25,15 @@ internal unsafe struct KernelProcessValue
     public readonly uint NetworkNamespace => _netns;
     public readonly KernelProcessHook Hook => (KernelProcessHook)_hook;
 
+    /// <summary>comm as two numbers: a key to reuse its decoded string without decoding it again.</summary>
+    public readonly (ulong, ulong) CommandBits
+    {
+        get
+        {
+            fixed (byte* p = _comm) return (*(ulong*)p, *(ulong*)(p + 8));
+        }
+    }
+
     /// <summary>comm up to its NUL; the kernel always terminates it, a damaged value is cut at 16 bytes.</summary>
     public readonly string Command
     {

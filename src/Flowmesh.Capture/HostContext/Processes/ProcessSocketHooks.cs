@@ -32,6 +32,9 @@ public sealed unsafe class ProcessSocketHooks : ISocketTable, IDisposable
     ];
 
     private readonly Lock _gate = new();
+    // Program names decoded once: a lookup per flow would otherwise allocate the same string again and again.
+    private readonly Dictionary<(ulong, ulong), string> _commands = [];
+    private const int MaxCommands = 4096;
     private readonly List<nint> _links;
     private readonly int _socketMapFd;
     private readonly int _counterMapFd;
@@ -158,8 +161,20 @@ public sealed unsafe class ProcessSocketHooks : ISocketTable, IDisposable
         }
         AttributionSource source = value.Hook is KernelProcessHook.RawSend or KernelProcessHook.PacketSend
             ? AttributionSource.PacketSocketOwner : AttributionSource.KernelSocketHook;
-        owner = new SocketOwner(value.ProcessId, value.Command, value.UserId, value.CgroupId, value.NetworkNamespace, source);
+        owner = new SocketOwner(value.ProcessId, CommandOf(value), value.UserId, value.CgroupId, value.NetworkNamespace, source);
         return true;
+    }
+
+    private string CommandOf(in KernelProcessValue value)
+    {
+        lock (_gate)
+        {
+            if (_commands.TryGetValue(value.CommandBits, out string? command)) return command;
+            if (_commands.Count >= MaxCommands) _commands.Clear();
+            command = value.Command;
+            _commands[value.CommandBits] = command;
+            return command;
+        }
     }
 
     private long ReadCounter(uint index)
