@@ -6,6 +6,8 @@
 #   2. 64-byte UDP flood: packets per second, and the flow program's own kernel time per packet from
 #      the kernel's BPF run-time statistics (kernel.bpf_stats_enabled=1 during those runs only).
 # Usage (root): bench/ebpf-overhead.sh [ROUNDS=3] [SECONDS=5]
+# PROCESS_HOOKS=1 adds a mode "process": the process attribution hooks (src/ebpf/process.bpf.c) alone, no flow
+# program; they are global, so they run for the iperf3 sockets whichever interface is watched.
 # A benchmark, not a test: on a shared or small VM the spread between runs is several percent.
 set -euo pipefail
 
@@ -68,6 +70,12 @@ start_monitor() { # $1 = none | ebpf | pcap
             for _ in $(seq 100); do grep -q '^attached' "$work/runner.out" && break; sleep 0.1; done
             grep -q '^attached' "$work/runner.out" || { cat "$work/runner.out" >&2; exit 1; }
             ;;
+        process)
+            "$runner" --process-hooks only >"$work/runner.out" 2>&1 </dev/null &
+            monitor_pid=$!
+            for _ in $(seq 100); do grep -q '^attached' "$work/runner.out" && break; sleep 0.1; done
+            grep -q '^attached' "$work/runner.out" || { cat "$work/runner.out" >&2; exit 1; }
+            ;;
         pcap)
             ip netns exec "$NS_A" tcpdump -i "$DEV_A" -n -s 128 -B 32768 -w /dev/null >"$work/tcpdump.out" 2>&1 </dev/null &
             monitor_pid=$!
@@ -81,6 +89,14 @@ stop_monitor() {
     [[ -n $monitor_pid ]] || return 0
     kill -TERM "$monitor_pid"
     wait "$monitor_pid" 2>/dev/null || true
+}
+
+# The process hooks' kernel time per run, each (mode "process").
+process_ns_per_run() {
+    bpftool prog show 2>/dev/null | awk '
+        /^[0-9]+: / { name = $4; ours = (name == "flowmesh_tcp_state" || name == "flowmesh_send" || name == "flowmesh_receive" || name == "flowmesh_device_queue") }
+        ours { for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t[name] += $(i+1); if ($i == "run_cnt") c[name] += $(i+1) } }
+        END { for (n in c) if (c[n] > 0) printf " %s %.0f ns x %d;", n, t[n] / c[n], c[n] }'
 }
 
 # The program's kernel time: sum run_time_ns / run_cnt over flowmesh_in and flowmesh_out.
@@ -105,6 +121,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 
 declare -A tcp udp
 modes=(none ebpf pcap)
+[[ ${PROCESS_HOOKS:-0} == 1 ]] && modes+=(process)
 echo "TCP throughput, $ROUNDS rounds x $SECONDS_PER_RUN s (Gbit/s received):"
 for round in $(seq "$ROUNDS"); do
     for mode in "${modes[@]}"; do
@@ -120,12 +137,13 @@ echo "UDP 64-byte flood, $ROUNDS rounds x $SECONDS_PER_RUN s (sender packets/s):
 for round in $(seq "$ROUNDS"); do
     for mode in "${modes[@]}"; do
         note=""
-        [[ $mode == ebpf ]] && sysctl -qw kernel.bpf_stats_enabled=1
+        [[ $mode == ebpf || $mode == process ]] && sysctl -qw kernel.bpf_stats_enabled=1
         start_monitor "$mode"
         value=$(udp_pps)
         [[ $mode == ebpf ]] && note="  kernel: $(bpf_ns_per_packet)"
+        [[ $mode == process ]] && note="  kernel:$(process_ns_per_run)"
         stop_monitor
-        [[ $mode == ebpf ]] && sysctl -qw kernel.bpf_stats_enabled="$stats_before"
+        [[ $mode == ebpf || $mode == process ]] && sysctl -qw kernel.bpf_stats_enabled="$stats_before"
         udp[$mode]+="$value "
         printf '  round %d %-5s %s%s\n' "$round" "$mode" "$value" "$note"
     done

@@ -3,10 +3,13 @@ using System.Runtime.InteropServices;
 using Flowmesh.Capture;
 using Flowmesh.Capture.Ebpf;
 
-// Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N]
+// Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N] [--process-hooks only]
 // Prints "attached <name>:<mode> ... programs <id>,<id>,..." once hooked in, then waits for SIGTERM or SIGINT,
 // drains once and prints "flows <n> packets <p> bytes <b> segments <s> map_full <m>".
+// --process-hooks only: loads the process attribution hooks instead (bench/ebpf-overhead.sh PROCESS_HOOKS=1), prints
+// "attached process hooks <tracepoints>", and at the end "recorded <n> update_failed <f>".
 var options = new EbpfCaptureOptions();
+bool processHooksOnly = false;
 for (int i = 0; i < args.Length; i++)
 {
     string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
@@ -15,10 +18,13 @@ for (int i = 0; i < args.Length; i++)
         case "--interfaces": options = options with { Interfaces = value.Split(',', StringSplitOptions.RemoveEmptyEntries) }; break;
         case "--mode": options = options with { AttachMode = Enum.Parse<EbpfAttachMode>(value, ignoreCase: true) }; break;
         case "--max-flows": options = options with { MaxFlows = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+        case "--process-hooks" when value == "only": processHooksOnly = true; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
     i++;
 }
+
+if (processHooksOnly) return ProcessHooksRunner.Run();
 
 EbpfFlowCollector collector;
 try

@@ -84,6 +84,17 @@ internal static unsafe partial class Libbpf
     [LibraryImport(LibraryName)]
     public static partial int bpf_obj_get_info_by_fd(int fd, void* info, uint* infoLength);
 
+    /// <summary>Attaches a tracing (fentry/fexit) program where its section says; returns the link, or NULL with errno set.</summary>
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial nint bpf_program__attach(nint program);
+
+    [LibraryImport(LibraryName)]
+    public static partial int bpf_link__destroy(nint link);
+
+    /// <summary>Leaves a program out of bpf_object__load (its kernel function is missing here).</summary>
+    [LibraryImport(LibraryName)]
+    public static partial int bpf_program__set_autoload(nint program, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
     [LibraryImport(LibraryName)]
     public static partial int libbpf_num_possible_cpus();
 

@@ -20,6 +20,20 @@ public static class HostContextSources
         var notes = new List<string>();
         if (!options.AnyEnabled) return new HostContextSession(FlowContextResolver.None, notes, parts);
         // Each source adds its provider, its disposable part and one note here.
+        if (options.Processes)
+        {
+            try
+            {
+                var (provider, part, note) = Processes.ProcessAttribution.Start();
+                providers.Add(provider);
+                if (part is not null) parts.Add(part);
+                notes.Add(note);
+            }
+            catch (PlatformNotSupportedException e)
+            {
+                notes.Add($"process: unavailable ({e.Message})");
+            }
+        }
         return new HostContextSession(new FlowContextResolver(providers), notes, parts);
     }
 }

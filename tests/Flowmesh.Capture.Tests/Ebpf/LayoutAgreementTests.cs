@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Flowmesh.Capture.Ebpf;
+using Flowmesh.Capture.HostContext.Processes;
 
 namespace Flowmesh.Capture.Tests.Ebpf;
 
@@ -35,6 +36,21 @@ public sealed class LayoutAgreementTests
         ("flowmesh_flow_value.high_to_low", typeof(KernelFlowValue), "_highToLow"),
         ("flowmesh_flow_entry.key", typeof(KernelFlowEntry), "_key"),
         ("flowmesh_flow_entry.value", typeof(KernelFlowEntry), "_value"),
+        ("flowmesh_process_key.local_addr", typeof(KernelProcessKey), "_localAddress"),
+        ("flowmesh_process_key.remote_addr", typeof(KernelProcessKey), "_remoteAddress"),
+        ("flowmesh_process_key.local_port", typeof(KernelProcessKey), "_localPort"),
+        ("flowmesh_process_key.remote_port", typeof(KernelProcessKey), "_remotePort"),
+        ("flowmesh_process_key.protocol", typeof(KernelProcessKey), "_protocol"),
+        ("flowmesh_process_key.pad", typeof(KernelProcessKey), "_pad"),
+        ("flowmesh_process_value.cgroup_id", typeof(KernelProcessValue), "_cgroupId"),
+        ("flowmesh_process_value.seen_ns", typeof(KernelProcessValue), "_seenNanoseconds"),
+        ("flowmesh_process_value.tgid", typeof(KernelProcessValue), "_tgid"),
+        ("flowmesh_process_value.tid", typeof(KernelProcessValue), "_tid"),
+        ("flowmesh_process_value.uid", typeof(KernelProcessValue), "_uid"),
+        ("flowmesh_process_value.netns", typeof(KernelProcessValue), "_netns"),
+        ("flowmesh_process_value.hook", typeof(KernelProcessValue), "_hook"),
+        ("flowmesh_process_value.pad", typeof(KernelProcessValue), "_pad"),
+        ("flowmesh_process_value.comm", typeof(KernelProcessValue), "_comm"),
         ("bpf_tc_hook.sz", typeof(BpfTcHook), nameof(BpfTcHook.Size)),
         ("bpf_tc_hook.ifindex", typeof(BpfTcHook), nameof(BpfTcHook.Ifindex)),
         ("bpf_tc_hook.attach_point", typeof(BpfTcHook), nameof(BpfTcHook.AttachPoint)),
@@ -56,6 +72,8 @@ public sealed class LayoutAgreementTests
         ("flowmesh_direction", typeof(KernelDirectionCounters)),
         ("flowmesh_flow_value", typeof(KernelFlowValue)),
         ("flowmesh_flow_entry", typeof(KernelFlowEntry)),
+        ("flowmesh_process_key", typeof(KernelProcessKey)),
+        ("flowmesh_process_value", typeof(KernelProcessValue)),
         ("bpf_tc_hook", typeof(BpfTcHook)),
         ("bpf_tc_opts", typeof(BpfTcOptions)),
         ("bpf_map_batch_opts", typeof(BpfMapBatchOptions)),
@@ -72,6 +90,14 @@ public sealed class LayoutAgreementTests
         ("FLOWMESH_COUNTER_COUNT", (long)KernelCounterIndex.Count),
         ("FLOWMESH_SYN_WITHOUT_ACK", KernelDirectionCounters.SynWithoutAckBit),
         ("FLOWMESH_DEFAULT_MAX_FLOWS", EbpfCaptureOptions.DefaultMaxFlows),
+        ("FLOWMESH_HOOK_TCP_CONNECT", (long)KernelProcessHook.TcpConnect),
+        ("FLOWMESH_HOOK_TCP_LISTEN", (long)KernelProcessHook.TcpListen),
+        ("FLOWMESH_HOOK_SEND", (long)KernelProcessHook.Send),
+        ("FLOWMESH_HOOK_RECEIVE", (long)KernelProcessHook.Receive),
+        ("FLOWMESH_HOOK_RAW_SEND", (long)KernelProcessHook.RawSend),
+        ("FLOWMESH_HOOK_PACKET_SEND", (long)KernelProcessHook.PacketSend),
+        ("FLOWMESH_PROCESS_COUNTER_COUNT", ProcessSocketHooks.CounterCount),
+        ("FLOWMESH_PROCESS_DEFAULT_MAX_SOCKETS", ProcessSocketHooks.DefaultMaxSockets),
     ];
 
     [Fact]
@@ -126,6 +152,7 @@ public sealed class LayoutAgreementTests
                 #include <bpf/libbpf.h>
                 #include <bpf/bpf.h>
                 #include "flowmesh_maps.h"
+                #include "process_maps.h"
                 int main(void) {
 
                 """);
