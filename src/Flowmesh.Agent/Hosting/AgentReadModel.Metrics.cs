@@ -61,6 +61,7 @@ internal sealed partial class AgentReadModel
             FlowLogRows = DrillDown.RowCounts(),
             FlowQueries = DrillDown.QueryCounts(),
             IpfixExport = IpfixCounts(),
+            HostContext = Capture?.HostContextCounters() ?? new Dictionary<string, long>(),
             RecordsSealed = Published.Sealed,
             RecordsStored = store.Digest().Sum(d => (long)d.Count),
             RecordsStoredBytes = store.TotalBytes,

@@ -70,6 +70,18 @@ internal sealed class CapturePipeline : IDisposable
     /// <summary>DNS observations waiting for, taken into, or dropped before the records (null: no DNS hand-over).</summary>
     public Core.HostContext.DnsObservationInbox? DnsObservations { get; private init; }
 
+    /// <summary>The host-context sources' counters (process, tcp, dns, drops) and the DNS hand-over's, by "source.what".</summary>
+    public IReadOnlyDictionary<string, long> HostContextCounters()
+    {
+        var counters = new Dictionary<string, long>(_hostContext.Counters());
+        if (DnsObservations is { } inbox)
+        {
+            counters["dns.observations_received"] = inbox.Received;
+            counters["dns.observations_dropped"] = inbox.Dropped;
+        }
+        return counters;
+    }
+
     /// <summary>Frames (packets for eBPF) seen since start.</summary>
     public long Packets => _source.Statistics.Frames;
 

@@ -54,6 +54,8 @@ public sealed partial class AgentMeter
         CounterBy("flowmesh.flow_log.rows", "{row}", "Exact flow rows for drill-down, written or dropped (caps).", "outcome", s => s.FlowLogRows, ["written", "dropped"]);
         CounterBy("flowmesh.flow.queries", "{query}", "Drill-down queries from members, by outcome.", "outcome", s => s.FlowQueries, ["served", "malformed", "failed"]);
 
+        CounterBy("flowmesh.host_context.events", "{event}", "Host-context sources' counts by source.what: flows looked up and attributed, why not, map-full misses, DNS messages and drops (docs/host-context.md).", "event",
+            s => s.HostContext, []);
         Counter("flowmesh.ipfix.messages", "{message}", "IPFIX messages sent to the collectors (--ipfix).", s => s.IpfixExport.GetValueOrDefault("messages"));
         Counter("flowmesh.ipfix.records", "{record}", "IPFIX data records sent to the collectors.", s => s.IpfixExport.GetValueOrDefault("records"));
         Counter("flowmesh.ipfix.send_errors", "{error}", "IPFIX sends or connects that failed (a collector down or unreachable).", s => s.IpfixExport.GetValueOrDefault("send_errors"));

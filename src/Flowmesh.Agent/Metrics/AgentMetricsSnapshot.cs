@@ -80,6 +80,9 @@ public sealed record AgentMetricsSnapshot
     /// <summary>IPFIX export (--ipfix), all collectors: messages, records, send_errors, records_lost, flows_dropped.</summary>
     public IReadOnlyDictionary<string, long> IpfixExport { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Host-context counters by "source.what" (docs/metrics.md, flowmesh_host_context_events_total).</summary>
+    public IReadOnlyDictionary<string, long> HostContext { get; init; } = new Dictionary<string, long>();
+
     public long RecordsSealed { get; init; }
     public long RecordsStored { get; init; }
     public long RecordsStoredBytes { get; init; }

@@ -10,16 +10,34 @@ namespace Flowmesh.Capture.HostContext;
 public sealed class HostContextSession : IDisposable
 {
     private readonly List<IDisposable> _parts;
+    private readonly IHostContextCounters[] _counters;
     private int _disposed;
 
-    internal HostContextSession(FlowContextResolver resolver, IReadOnlyList<string> notes, List<IDisposable> parts)
+    /// <param name="sources">The providers and parts; those that count (<see cref="IHostContextCounters"/>) are read by <see cref="Counters"/>.</param>
+    internal HostContextSession(FlowContextResolver resolver, IReadOnlyList<string> notes, List<IDisposable> parts, IEnumerable<object>? sources = null)
     {
         Resolver = resolver;
         Notes = notes;
         _parts = parts;
+        _counters = [.. (sources ?? []).Concat(parts).OfType<IHostContextCounters>().Distinct()];
     }
 
     public static HostContextSession Empty => new(FlowContextResolver.None, [], []);
+
+    /// <summary>
+    /// Every source's counters and the resolver's (<c>context.flows</c>: flows looked up, <c>context.with_context</c>:
+    /// those any source knew, <c>context.provider_failures</c>: a source threw and lost its part).
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Counters()
+    {
+        var counters = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        if (Resolver.IsEmpty) return counters;
+        counters["context.flows"] = Resolver.Resolved;
+        counters["context.with_context"] = Resolver.WithContext;
+        counters["context.provider_failures"] = Resolver.ProviderFailures;
+        foreach (var source in _counters) source.AddTo(counters);
+        return counters;
+    }
 
     public FlowContextResolver Resolver { get; }
 

@@ -34,6 +34,6 @@ public static class HostContextSources
                 notes.Add($"process: unavailable ({e.Message})");
             }
         }
-        return new HostContextSession(new FlowContextResolver(providers), notes, parts);
+        return new HostContextSession(new FlowContextResolver(providers), notes, parts, providers);
     }
 }

@@ -10,7 +10,7 @@ namespace Flowmesh.Capture.HostContext.Processes;
 /// Not thread-safe.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class LinuxSocketTable : ISocketTable
+public sealed class LinuxSocketTable : ISocketTable, IHostContextCounters
 {
     private readonly Func<List<InetDiagSocket>> _dumpSockets;
     private readonly Func<Dictionary<ulong, int>> _readInodes;
@@ -36,6 +36,13 @@ public sealed class LinuxSocketTable : ISocketTable
 
     /// <summary>Times the socket list and the /proc inodes were read.</summary>
     public long Refreshes { get; private set; }
+
+    public void AddTo(IDictionary<string, long> counters)
+    {
+        counters["process.table_refreshes"] = Refreshes;
+        counters["process.table_refresh_failures"] = RefreshFailures;
+        counters["process.table_malformed_messages"] = MalformedMessages;
+    }
 
     /// <summary>sock_diag messages that did not parse (truncated or inconsistent).</summary>
     public long MalformedMessages => Interlocked.Read(ref _malformed);

@@ -11,7 +11,7 @@ namespace Flowmesh.Capture.HostContext.Processes;
 /// of a flow between two namespaces of this PC), the one in the agent's own network namespace wins.
 /// Not thread-safe: the capture thread owns it.
 /// </summary>
-public sealed class ProcessAttributionProvider : IFlowContextProvider
+public sealed class ProcessAttributionProvider : IFlowContextProvider, IHostContextCounters
 {
     private const byte Tcp = 6;
     private const byte Udp = 17;
@@ -43,6 +43,16 @@ public sealed class ProcessAttributionProvider : IFlowContextProvider
 
     /// <summary>TCP/UDP lookups with a local address but no socket: closed before it was seen, evicted, or none (a closed port the kernel answered with a reset).</summary>
     public long UnattributedUnknown { get; private set; }
+
+    public void AddTo(IDictionary<string, long> counters)
+    {
+        counters["process.attributed"] = Attributed;
+        counters["process.unattributed_forwarded"] = UnattributedForwarded;
+        counters["process.unattributed_no_socket"] = UnattributedNoSocket;
+        counters["process.unattributed_unknown"] = UnattributedUnknown;
+        counters["process.proc_reads"] = _details.ProcReads;
+        (_table as IHostContextCounters)?.AddTo(counters);
+    }
 
     public void Describe(in FlowContextKey flow, FlowHostContextBuilder context)
     {

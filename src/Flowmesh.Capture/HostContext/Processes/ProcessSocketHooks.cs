@@ -11,7 +11,7 @@ namespace Flowmesh.Capture.HostContext.Processes;
 /// TCP state tracepoint is required. Dispose detaches all of them.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed unsafe class ProcessSocketHooks : ISocketTable, IDisposable
+public sealed unsafe class ProcessSocketHooks : ISocketTable, IDisposable, IHostContextCounters
 {
     private const string SocketMapName = "flowmesh_process_sockets";
     private const string CounterMapName = "flowmesh_process_counters";
@@ -69,6 +69,13 @@ public sealed unsafe class ProcessSocketHooks : ISocketTable, IDisposable
 
     /// <summary>Map entries the hooks wrote (a new owner, or one seen again after a second).</summary>
     public long Recorded => ReadCounter(0);
+
+    public void AddTo(IDictionary<string, long> counters)
+    {
+        counters["process.hook_sockets_recorded"] = Recorded;
+        counters["process.hook_update_failures"] = UpdateFailures;
+        counters["process.hook_unparsed_sends"] = UnparsedSends;
+    }
 
     /// <summary>Map updates the kernel refused (the LRU map evicts instead of refusing, so this stays 0 unless memory runs out).</summary>
     public long UpdateFailures => ReadCounter(1);
