@@ -84,6 +84,16 @@ internal static unsafe partial class Libbpf
     [LibraryImport(LibraryName)]
     public static partial int bpf_obj_get_info_by_fd(int fd, void* info, uint* infoLength);
 
+    /// <summary>Attaches a tracing program (fentry, tp_btf) where its SEC() name says; NULL and errno on failure. The link detaches when destroyed.</summary>
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial nint bpf_program__attach(nint program);
+
+    [LibraryImport(LibraryName)]
+    public static partial int bpf_link__destroy(nint link);
+
+    [LibraryImport(LibraryName)]
+    public static partial int bpf_program__set_autoload(nint program, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
     [LibraryImport(LibraryName)]
     public static partial int libbpf_num_possible_cpus();
 

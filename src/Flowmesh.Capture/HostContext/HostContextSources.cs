@@ -1,4 +1,5 @@
 using Flowmesh.Core.HostContext;
+using Flowmesh.Capture.HostContext.Tcp;
 
 namespace Flowmesh.Capture.HostContext;
 
@@ -20,6 +21,7 @@ public static class HostContextSources
         var notes = new List<string>();
         if (!options.AnyEnabled) return new HostContextSession(FlowContextResolver.None, notes, parts);
         // Each source adds its provider, its disposable part and one note here.
+        if (options.Tcp || options.Drops) TcpStatsSource.Start(options, providers, parts, notes);
         return new HostContextSession(new FlowContextResolver(providers), notes, parts);
     }
 }
