@@ -2,13 +2,21 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Flowmesh.Capture;
 using Flowmesh.Capture.Ebpf;
+using Flowmesh.Capture.HostContext.Tcp;
 
-// Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N]
-// Prints "attached <name>:<mode> ... programs <id>,<id>,..." once hooked in, then waits for SIGTERM or SIGINT,
+// Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N] [--host-context-hooks]
+// Prints "attached <name>:<mode> ... programs <id>,<id>,..." once hooked in (with --host-context-hooks also the TCP RTT,
+// retransmission and drop hooks of docs/host-context.md, and then "hooks <rtt hook>" first), then waits for SIGTERM or SIGINT,
 // drains once and prints "flows <n> packets <p> bytes <b> segments <s> map_full <m>".
 var options = new EbpfCaptureOptions();
+bool hostContextHooks = false;
 for (int i = 0; i < args.Length; i++)
 {
+    if (args[i] == "--host-context-hooks")
+    {
+        hostContextHooks = true;
+        continue;
+    }
     string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
     switch (args[i])
     {
@@ -31,6 +39,23 @@ catch (Exception e) when (e is EbpfUnavailableException or CaptureSetupException
     return 3;
 }
 
+TcpStatsHooks? hooks = null;
+if (hostContextHooks)
+{
+    try
+    {
+        hooks = TcpStatsHooks.Open(new TcpStatsHooksOptions());
+    }
+    catch (EbpfUnavailableException e)
+    {
+        collector.Dispose();
+        Console.Error.WriteLine($"host-context hooks unavailable: {e.Message}");
+        return 3;
+    }
+    Console.WriteLine($"hooks {hooks.RttHook}");
+}
+
+using (hooks)
 using (collector)
 {
     using var stop = new CancellationTokenSource();

@@ -2,7 +2,7 @@ using Flowmesh.Capture.Ebpf;
 
 namespace Flowmesh.Capture.HostContext.Tcp;
 
-/// <summary>Removes a kernel hash map's entries that were last updated before a moment (bpf_ktime_get_ns time).</summary>
+/// <summary>Walks a kernel hash map from user space: snapshots its entries, removes those idle since a moment (bpf_ktime_get_ns time).</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static unsafe class KernelMapSweep
 {
@@ -13,23 +13,28 @@ internal static unsafe class KernelMapSweep
         where TKey : unmanaged where TValue : unmanaged
     {
         // Keys first, deletions after: deleting the key get_next_key continues from would restart the walk.
-        var idle = new List<TKey>();
-        TKey key = default, next = default;
-        TValue value = default;
-        bool first = true;
-        for (int visited = 0; visited <= maxEntries; visited++)
-        {
-            if (Libbpf.bpf_map_get_next_key(mapFd, first ? null : &key, &next) != 0) break;
-            first = false;
-            key = next;
-            if (Libbpf.bpf_map_lookup_elem(mapFd, &key, &value) == 0 && lastUpdate(in value) < before) idle.Add(key);
-        }
         int removed = 0;
-        foreach (TKey stale in idle)
+        foreach (var (key, value) in Entries<TKey, TValue>(mapFd, maxEntries))
         {
-            TKey copy = stale;
-            if (Libbpf.bpf_map_delete_elem(mapFd, &copy) == 0) removed++;
+            if (lastUpdate(in value) >= before) continue;
+            TKey stale = key;
+            if (Libbpf.bpf_map_delete_elem(mapFd, &stale) == 0) removed++;
         }
         return removed;
+    }
+
+    /// <summary>A snapshot of the map's entries, at most <paramref name="maxEntries"/> + 1 (the map may change meanwhile).</summary>
+    public static List<KeyValuePair<TKey, TValue>> Entries<TKey, TValue>(int mapFd, int maxEntries)
+        where TKey : unmanaged where TValue : unmanaged
+    {
+        var entries = new List<KeyValuePair<TKey, TValue>>();
+        TKey key = default, next = default;
+        TValue value = default;
+        for (bool first = true; entries.Count <= maxEntries && Libbpf.bpf_map_get_next_key(mapFd, first ? null : &key, &next) == 0; first = false)
+        {
+            key = next;
+            if (Libbpf.bpf_map_lookup_elem(mapFd, &key, &value) == 0) entries.Add(new(key, value));
+        }
+        return entries;
     }
 }

@@ -143,15 +143,7 @@ public sealed unsafe class TcpStatsHooks : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_object == 0, this);
-            var entries = new List<KeyValuePair<KernelTuple, KernelTcpPath>>();
-            KernelTuple key = default, next = default;
-            KernelTcpPath path;
-            for (bool first = true; entries.Count <= Options.MaxTcpPaths && Libbpf.bpf_map_get_next_key(TcpMapFd, first ? null : &key, &next) == 0; first = false)
-            {
-                key = next;
-                if (Libbpf.bpf_map_lookup_elem(TcpMapFd, &key, &path) == 0) entries.Add(new(key, path));
-            }
-            return entries;
+            return KernelMapSweep.Entries<KernelTuple, KernelTcpPath>(TcpMapFd, Options.MaxTcpPaths);
         }
     }
 
@@ -192,15 +184,7 @@ public sealed unsafe class TcpStatsHooks : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_object == 0, this);
-            var entries = new List<KeyValuePair<KernelDropKey, KernelDropCount>>();
-            KernelDropKey key = default, next = default;
-            KernelDropCount count;
-            for (bool first = true; entries.Count <= Options.MaxDropKeys && Libbpf.bpf_map_get_next_key(DropMapFd, first ? null : &key, &next) == 0; first = false)
-            {
-                key = next;
-                if (Libbpf.bpf_map_lookup_elem(DropMapFd, &key, &count) == 0) entries.Add(new(key, count));
-            }
-            return entries;
+            return KernelMapSweep.Entries<KernelDropKey, KernelDropCount>(DropMapFd, Options.MaxDropKeys);
         }
     }
 
