@@ -65,6 +65,7 @@ enum skb_drop_reason {
 	SKB_NOT_DROPPED_YET = 0,
 	SKB_CONSUMED = 1,
 	SKB_DROP_REASON_NOT_SPECIFIED = 2,
+	SKB_DROP_REASON_QUEUE_PURGE = 3, /* placeholder value: CO-RE takes the real one, if the kernel has it */
 };
 
 /* Plain hashes, not LRU: an LRU map evicts silently (and, with per-CPU free lists, before it is full),
@@ -254,7 +255,13 @@ int BPF_PROG(flowmesh_kfree_skb, struct sk_buff *skb, void *location, enum skb_d
 	 * reason, which many ordinary paths still use, are not kept per flow: see docs/host-context.md. */
 	if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED)) {
 		if (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
-			count(FLOWMESH_DROP_UNSPECIFIED);
+			count(FLOWMESH_DROP_NOT_KEPT);
+		return 0;
+	}
+	/* A purged queue (every TCP socket's unsent or unread data at close) is housekeeping, not loss on the way. */
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE)) {
+		count(FLOWMESH_DROP_NOT_KEPT);
 		return 0;
 	}
 	__u16 network_offset = BPF_CORE_READ(skb, network_header);

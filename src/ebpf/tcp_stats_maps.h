@@ -58,7 +58,7 @@ enum flowmesh_hook_counter {
 	FLOWMESH_TCP_UPDATE_FAILED = 1,   /* insert failed for another reason */
 	FLOWMESH_DROP_MAP_FULL = 2,       /* a drop had no entry and the drop map was full */
 	FLOWMESH_DROP_UPDATE_FAILED = 3,
-	FLOWMESH_DROP_UNSPECIFIED = 4,    /* freed with SKB_DROP_REASON_NOT_SPECIFIED: not kept (see docs/host-context.md) */
+	FLOWMESH_DROP_NOT_KEPT = 4,       /* freed with NOT_SPECIFIED or QUEUE_PURGE: not kept per flow (docs/host-context.md) */
 	FLOWMESH_DROP_NOT_IP = 5,         /* dropped packet without a readable IPv4/IPv6 header (ARP, L2, unset header) */
 	FLOWMESH_HOOK_COUNTER_COUNT = 6
 };

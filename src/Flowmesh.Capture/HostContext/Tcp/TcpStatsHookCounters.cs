@@ -7,7 +7,7 @@ namespace Flowmesh.Capture.HostContext.Tcp;
 /// <param name="TcpUpdateFailures">The same, for any other insert failure.</param>
 /// <param name="DropMapFullMisses">Dropped packets whose (5-tuple, reason) found the drop map full.</param>
 /// <param name="DropUpdateFailures">The same, for any other insert failure.</param>
-/// <param name="UnspecifiedDrops">Packets freed with SKB_DROP_REASON_NOT_SPECIFIED, which are not kept per flow.</param>
+/// <param name="FreesNotKept">Packets freed with SKB_DROP_REASON_NOT_SPECIFIED or QUEUE_PURGE, which are not kept per flow.</param>
 /// <param name="DropsWithoutIpHeader">Dropped packets without a readable IPv4/IPv6 header (ARP, link-layer drops).</param>
 public readonly record struct TcpStatsHookCounters(
-    long TcpMapFullMisses, long TcpUpdateFailures, long DropMapFullMisses, long DropUpdateFailures, long UnspecifiedDrops, long DropsWithoutIpHeader);
+    long TcpMapFullMisses, long TcpUpdateFailures, long DropMapFullMisses, long DropUpdateFailures, long FreesNotKept, long DropsWithoutIpHeader);
