@@ -210,7 +210,10 @@ static __always_inline int packet_ipv4(const unsigned char *network, struct flow
 	map_ipv4(t->destination_addr, ip.daddr);
 	t->protocol = ip.protocol;
 	if (bpf_ntohs(ip.frag_off) & IP_OFFSET_MASK) return 0; /* non-first fragment: no ports */
-	if (ip.protocol == IPPROTO_TCP || ip.protocol == IPPROTO_UDP)
+	/* Ports only when the packet says it holds them: a truncated header (often the very reason for the drop)
+	 * would otherwise read whatever follows it in the buffer. tot_len 0 is a BIG TCP super-packet. */
+	__u16 total = bpf_ntohs(ip.tot_len);
+	if ((ip.protocol == IPPROTO_TCP || ip.protocol == IPPROTO_UDP) && (total == 0 || total >= ip.ihl * 4 + 4))
 		read_ports(network + ip.ihl * 4, t); /* unreadable ports stay 0 */
 	return 0;
 }
@@ -244,7 +247,9 @@ static __always_inline int packet_ipv6(const unsigned char *network, struct flow
 		}
 	}
 	t->protocol = next;
-	if (next == IPPROTO_TCP || next == IPPROTO_UDP) read_ports(network + offset, t);
+	__u16 payload = bpf_ntohs(ip.payload_len); /* 0: jumbogram */
+	if ((next == IPPROTO_TCP || next == IPPROTO_UDP) && (payload == 0 || payload >= offset - sizeof(ip) + 4))
+		read_ports(network + offset, t);
 	return 0;
 }
 

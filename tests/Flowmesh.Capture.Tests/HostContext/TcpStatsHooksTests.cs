@@ -165,6 +165,77 @@ public sealed class TcpStatsHooksTests(ITestOutputHelper output)
         Assert.True(floodPackets <= nftDropped);
     }
 
+    [Fact]
+    public void Malformed_and_random_packets_the_kernel_drops_are_counted_without_inventing_ports()
+    {
+        SkipUnlessAvailable("python3");
+        using var namespaces = Create();
+        // TCP itself frees a segment too short for its header without a reason (NOT_SPECIFIED, not kept): an nft rule
+        // drops the cut segments first, so they are kept as NETFILTER_DROP and show which ports the hook read.
+        Nft(Server, """
+            table inet fmtcp {
+              chain prerouting {
+                type filter hook prerouting priority -300;
+                ip saddr 10.254.231.1 ip protocol tcp ip length 22 counter drop comment "fmtcp-cut"
+              }
+            }
+            """);
+        using var hooks = TcpStatsHooks.Open(new TcpStatsHooksOptions { Tcp = false, ObjectPath = ObjectPath });
+        TcpStatsHookCounters before = hooks.ReadCounters();
+        // Raw Ethernet frames from the client's veth (a packet socket: the sender's IP stack would refuse them): 40 IPv4
+        // headers claiming 12 bytes (IHL 3, dropped as IP_INHDR), 40 TCP segments cut to 2 bytes (PKT_TOO_SMALL), and
+        // 200 valid headers followed by random bytes (fixed seed).
+        string serverMac = Check(Server, "cat", $"/sys/class/net/{ServerInterface}/address").Trim();
+        string script = Path.Combine(Path.GetTempPath(), $"fmtcp-malformed-{Environment.ProcessId}.py");
+        File.WriteAllText(script, $$"""
+            import random, socket, struct
+            random.seed(17)
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            s.bind(('{{ClientInterface}}', 0))
+            ether = bytes.fromhex('{{serverMac.Replace(":", "")}}') + s.getsockname()[4] + b'\x08\x00'
+            src, dst = socket.inet_aton('{{ClientV4}}'), socket.inet_aton('{{ServerV4}}')
+            def checksum(data):
+                total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+                while total > 0xffff: total = (total & 0xffff) + (total >> 16)
+                return ~total & 0xffff
+            def header(ihl, proto, length):
+                h = struct.pack('!BBHHHBBH4s4s', 0x40 | ihl, 0, length, 1, 0, 64, proto, 0, src, dst)
+                return h[:10] + struct.pack('!H', checksum(h)) + h[12:]
+            for i in range(40): s.send(ether + header(3, 6, 20)[:20] + b'\0' * 8)
+            for i in range(40): s.send(ether + header(5, 6, 22) + b'\x9c\x40')
+            for i in range(200):
+                body = bytes(random.getrandbits(8) for _ in range(random.randint(0, 60)))
+                s.send(ether + header(5, random.choice([6, 17, 1, 253]), 20 + len(body)) + body)
+            """);
+        try
+        {
+            Check(Client, "python3", script);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+        Thread.Sleep(300);
+        TcpStatsHookCounters after = hooks.ReadCounters();
+        var ours = hooks.PeekDrops().Where(e => e.Key.Tuple.SourceAddress == Core.Packets.IpAddress128.Parse(ClientV4)).ToList();
+        output.WriteLine($"without IP header +{after.DropsWithoutIpHeader - before.DropsWithoutIpHeader}; kept: "
+            + string.Join("; ", ours.Select(e => $"{e.Key.Tuple} reason {e.Key.Reason}: {e.Value.Packets}")));
+
+        // The 40 short headers have no readable IP header for the hook either: counted, not attributed.
+        Assert.True(after.DropsWithoutIpHeader - before.DropsWithoutIpHeader >= 40);
+        // The 40 cut segments are kept under their addresses with ports 0, not with ports read past their end
+        // (the 2 bytes would give source port 40000).
+        var truncated = ours.Where(e => e.Key.Tuple.Protocol == 6 && e.Key.Tuple.SourcePort == 0 && e.Key.Tuple.DestinationPort == 0).Sum(e => (long)e.Value.Packets);
+        long cut = NftCounter(Server, "fmtcp-cut"); // the 40, and the random ones that happen to be TCP with 2 bytes
+        Assert.InRange(cut, 40, 60);
+        Assert.Equal(cut, truncated);
+        Assert.DoesNotContain(ours, e => e.Key.Tuple.SourcePort == 40000);
+        // The hooks are still attached and working: a plain nft-free drop (UDP to a closed port) is kept.
+        Check(Client, "python3", "-c", $"import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('{ClientV4}',40235))\ns.sendto(b'x',('{ServerV4}',5235))\n");
+        Thread.Sleep(200);
+        Assert.Contains(hooks.PeekDrops(), e => e.Key.Tuple.SourcePort == 40235 && e.Key.Tuple.DestinationPort == 5235);
+    }
+
     /// <summary>The kernel drop map as it is (nothing taken): total entries, and entries and packets to one port.</summary>
     private static (int Entries, int PortEntries, long PortPackets) ReadDropMap(TcpStatsHooks hooks, int destinationPort)
     {
