@@ -60,7 +60,11 @@ public sealed unsafe class TcpStatsHooks : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDropKeys, 1);
         if (!options.Tcp && !options.Drops) throw new ArgumentException("neither TCP nor drop hooks were asked for", nameof(options));
         string? reason = EbpfAvailability.Check(options.ObjectPath);
-        if (reason is not null) throw new EbpfUnavailableException(reason);
+        // The capture's own check, worded for these hooks: "eBPF capture unavailable" is said once by the capture.
+        if (reason is not null)
+            throw new EbpfUnavailableException(reason.Replace("eBPF capture needs", "the hooks need", StringComparison.Ordinal)
+                .Replace("for eBPF capture", "for the hooks", StringComparison.Ordinal)
+                .Replace("the eBPF flow program", "the hook object", StringComparison.Ordinal));
 
         if (!options.Tcp) return Load(options, rttHook: -1);
         try
