@@ -11,19 +11,19 @@ namespace Flowmesh.Capture.Tests.HostContext;
 /// </summary>
 internal sealed partial record IperfRun(int ClientPort, long MinRttMicros, long MaxRttMicros, long MeanRttMicros, long Retransmits, IReadOnlyList<long> SsRttMicros)
 {
-    public static IperfRun Run(int serverPort, int clientPort, int seconds)
+    public static IperfRun Run(int serverPort, int clientPort, int seconds, string serverAddress = TcpStatsNamespaces.ServerV4, string clientAddress = TcpStatsNamespaces.ClientV4)
     {
         using var server = TcpStatsNamespaces.StartIn(TcpStatsNamespaces.Server, "iperf3", "-s", "-1", "-p", P(serverPort));
         try
         {
             WaitForListener(serverPort);
-            using var client = TcpStatsNamespaces.StartIn(TcpStatsNamespaces.Client, "iperf3", "-c", TcpStatsNamespaces.ServerV4, "-p", P(serverPort),
+            using var client = TcpStatsNamespaces.StartIn(TcpStatsNamespaces.Client, "iperf3", "-c", serverAddress, "-p", P(serverPort),
                 "--cport", P(clientPort), "-t", P(seconds), "-i", "0.1", "-J");
             Task<string> output = client.StandardOutput.ReadToEndAsync();
             var ss = new List<long>();
             while (!client.WaitForExit(150))
             {
-                var result = TcpStatsNamespaces.Exec(TcpStatsNamespaces.Client, TimeSpan.FromSeconds(10), "ss", "-tin", "src", $"{TcpStatsNamespaces.ClientV4}:{clientPort}");
+                var result = TcpStatsNamespaces.Exec(TcpStatsNamespaces.Client, TimeSpan.FromSeconds(10), "ss", "-tin", "src", clientAddress.Contains(':', StringComparison.Ordinal) ? $"[{clientAddress}]:{clientPort}" : $"{clientAddress}:{clientPort}");
                 foreach (Match match in SsRtt().Matches(result.Output))
                     ss.Add((long)Math.Round(double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * 1000));
             }

@@ -64,6 +64,25 @@ public sealed class TcpStatsHooksTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Rtt_of_an_ipv6_connection_is_found_under_its_ipv6_addresses()
+    {
+        SkipUnlessAvailable("iperf3", "ss");
+        using var namespaces = Create();
+        using var hooks = TcpStatsHooks.Open(new TcpStatsHooksOptions { Drops = false, ObjectPath = ObjectPath });
+        var resolver = new FlowContextResolver([new TcpPathStatsProvider(hooks)]);
+
+        IperfRun run = IperfRun.Run(serverPort: 5236, clientPort: 40236, seconds: 1, serverAddress: ServerV6, clientAddress: ClientV6);
+        FlowHostContext? context = resolver.Resolve(Key(6, ClientV6, run.ClientPort, ServerV6, 5236));
+
+        Assert.NotNull(context?.Tcp);
+        TcpPathStats tcp = context.Tcp.Value;
+        output.WriteLine($"hooks: srtt {tcp.SmoothedRttMicros} min {tcp.MinRttMicros} max {tcp.MaxRttMicros} µs; iperf3: min {run.MinRttMicros} max {run.MaxRttMicros} µs");
+        Assert.True(tcp.MinRttMicros > 0);
+        Assert.True(tcp.MinRttMicros <= run.MinRttMicros * 1.125 + 50);
+        Assert.True(tcp.MaxRttMicros >= run.MaxRttMicros * 0.875 - 50);
+    }
+
+    [Fact]
     public void Retransmits_match_iperf3_and_the_dropped_segments_show_as_netfilter_drops_counted_like_the_nft_rule()
     {
         SkipUnlessAvailable("iperf3", "ss", "tc", "nft");
