@@ -19,7 +19,7 @@ public sealed class TcpStatsHooksTests(ITestOutputHelper output)
 
     private static void SkipUnlessAvailable(params string[] tools)
     {
-        string? missing = EbpfPrerequisites.Missing(tools);
+        string? missing = EbpfPrerequisites.Missing([.. tools, "ping"]); // ping: TcpStatsNamespaces waits for the link with it
         if (missing is null && !File.Exists(ObjectPath)) missing = $"{ObjectPath} was not built";
         if (missing is not null) Assert.Skip(missing);
     }

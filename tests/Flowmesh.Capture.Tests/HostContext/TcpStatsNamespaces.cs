@@ -38,6 +38,16 @@ internal sealed class TcpStatsNamespaces : IDisposable
                 Command.Check("ip", "-n", ns, "link", "set", device, "up");
                 Command.Check("ip", "-n", ns, "link", "set", "lo", "up");
             }
+            // A new veth reports carrier only after the kernel's link watch runs (up to a second): until then IPv6 drops
+            // what is sent. Wait until both families answer, so a test's first packets are not lost on the way.
+            foreach (string address in new[] { ServerV4, ServerV6 })
+            {
+                for (int attempt = 0; Exec(Client, TimeSpan.FromSeconds(5), "ping", "-n", "-c", "1", "-W", "1", address).ExitCode != 0; attempt++)
+                {
+                    if (attempt == 20) throw new TimeoutException($"{address} does not answer from {Client}");
+                    Thread.Sleep(100);
+                }
+            }
             return pair;
         }
         catch
