@@ -5,7 +5,11 @@
 #   1. TCP throughput, ROUNDS rounds of SECONDS each, modes interleaved so drift hits all alike.
 #   2. 64-byte UDP flood: packets per second, and the flow program's own kernel time per packet from
 #      the kernel's BPF run-time statistics (kernel.bpf_stats_enabled=1 during those runs only).
-# Usage (root): bench/ebpf-overhead.sh [ROUNDS=3] [SECONDS=5]
+#   3. Host-context hooks (docs/host-context.md: TCP RTT, retransmissions, drop reasons): TCP throughput
+#      with the flow program alone and with the flow program plus the hooks, HOOK_ROUNDS rounds each,
+#      alternating, and the hooks' kernel time per run.
+# Usage (root): bench/ebpf-overhead.sh [ROUNDS=3] [SECONDS=5] [HOOK_ROUNDS=5]
+# ONLY=hooks bench/ebpf-overhead.sh ... runs part 3 alone.
 # PROCESS_HOOKS=1 adds a mode "process": the process attribution hooks (src/ebpf/process.bpf.c) alone, no flow
 # program; they are global, so they run for the iperf3 sockets whichever interface is watched.
 # A benchmark, not a test: on a shared or small VM the spread between runs is several percent.
@@ -13,6 +17,8 @@ set -euo pipefail
 
 ROUNDS=${1:-3}
 SECONDS_PER_RUN=${2:-5}
+HOOK_ROUNDS=${3:-5}
+ONLY=${ONLY:-all}
 NS_A=fmebpf-bench-a
 NS_B=fmebpf-bench-b
 DEV_A=fmebpfb0
@@ -61,11 +67,13 @@ pids+=($!)
 sleep 1
 
 monitor_pid=""
-start_monitor() { # $1 = none | ebpf | pcap
+start_monitor() { # $1 = none | ebpf | hooks | pcap
     monitor_pid=""
     case $1 in
-        ebpf)
-            ip netns exec "$NS_A" "$runner" --interfaces "$DEV_A" >"$work/runner.out" 2>&1 </dev/null &
+        ebpf|hooks)
+            local extra=()
+            [[ $1 == hooks ]] && extra=(--host-context-hooks)
+            ip netns exec "$NS_A" "$runner" --interfaces "$DEV_A" "${extra[@]}" >"$work/runner.out" 2>&1 </dev/null &
             monitor_pid=$!
             for _ in $(seq 100); do grep -q '^attached' "$work/runner.out" && break; sleep 0.1; done
             grep -q '^attached' "$work/runner.out" || { cat "$work/runner.out" >&2; exit 1; }
@@ -107,9 +115,25 @@ bpf_ns_per_packet() {
         END { if (c > 0) printf "%.1f ns/pkt over %d runs", t / c, c; else printf "no run statistics" }'
 }
 
-tcp_gbps() { # receiver-side Gbit/s
-    ip netns exec "$NS_A" iperf3 -c "$ADDR_B" -p "$PORT" -t "$SECONDS_PER_RUN" -f g \
-        | awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") v = $(i-1) } END { print v }'
+# The host-context hooks' kernel time: run_time_ns / run_cnt per program (the RTT hook runs per received segment).
+hooks_ns_per_run() {
+    bpftool prog show 2>/dev/null | awk '
+        /^[0-9]+: / { name = $4; ours = (name ~ /^flowmesh_(tcp_rtt|tcp_rtt_probe|tcp_retransmit|kfree_skb)$/) }
+        ours { for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t[name] += $(i+1); if ($i == "run_cnt") c[name] += $(i+1) } }
+        END { for (n in c) if (c[n] > 0) printf "%s %.1f ns x %d  ", n, t[n] / c[n], c[n] }'
+}
+
+tcp_gbps() { # receiver-side Gbit/s; iperf3 -s refuses a client for a moment after the previous test ("busy"): retry
+    local out
+    for _ in 1 2 3 4 5; do
+        if out=$(ip netns exec "$NS_A" iperf3 -c "$ADDR_B" -p "$PORT" -t "$SECONDS_PER_RUN" -f g 2>&1); then
+            awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") v = $(i-1) } END { print v }' <<<"$out"
+            return 0
+        fi
+        sleep 1
+    done
+    echo "ebpf-overhead: iperf3 failed: $out" >&2
+    return 1
 }
 
 udp_pps() { # sender datagrams per second, 64-byte payloads, unlimited rate
@@ -119,9 +143,10 @@ udp_pps() { # sender datagrams per second, 64-byte payloads, unlimited rate
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-declare -A tcp udp
+declare -A tcp udp hook_tcp
 modes=(none ebpf pcap)
 [[ ${PROCESS_HOOKS:-0} == 1 ]] && modes+=(process)
+if [[ $ONLY != hooks ]]; then
 echo "TCP throughput, $ROUNDS rounds x $SECONDS_PER_RUN s (Gbit/s received):"
 for round in $(seq "$ROUNDS"); do
     for mode in "${modes[@]}"; do
@@ -160,3 +185,29 @@ for mode in "${modes[@]}"; do
         'BEGIN { printf "  %-5s TCP %6.2f Gbit/s (%.3f)   UDP-64 %8.0f pps (%.3f)\n", m, t, t / bt, u, u / bu }'
 done
 echo "(ebpf UDP runs had kernel.bpf_stats_enabled=1, which adds two clock reads per program run)"
+fi
+
+# 3. The host-context hooks see every namespace's TCP sockets and drops, so they are measured on top of the
+# flow program (what an agent with --host-context runs): same iperf3 TCP, alternating, no bpf stats.
+echo
+echo "Host-context hooks, TCP throughput, $HOOK_ROUNDS rounds x $SECONDS_PER_RUN s each (Gbit/s received), flow program on in both:"
+for round in $(seq "$HOOK_ROUNDS"); do
+    for mode in ebpf hooks; do
+        start_monitor "$mode"
+        value=$(tcp_gbps)
+        stop_monitor
+        hook_tcp[$mode]+="$value "
+        printf '  round %d %-5s %s\n' "$round" "$mode" "$value"
+    done
+done
+sysctl -qw kernel.bpf_stats_enabled=1
+start_monitor hooks
+tcp_gbps >/dev/null
+note=$(hooks_ns_per_run)
+stop_monitor
+sysctl -qw kernel.bpf_stats_enabled="$stats_before"
+off=$(tr ' ' '\n' <<<"${hook_tcp[ebpf]}" | grep . | median)
+on=$(tr ' ' '\n' <<<"${hook_tcp[hooks]}" | grep . | median)
+awk -v off="$off" -v on="$on" -v n="$HOOK_ROUNDS" \
+    'BEGIN { printf "  hooks off %.2f / on %.2f Gbit/s (median of %d): %.3f, target >= 0.98\n", off, on, n, on / off }'
+echo "  hooks' kernel time (one extra run with kernel.bpf_stats_enabled=1): $note"

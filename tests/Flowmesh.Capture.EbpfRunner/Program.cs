@@ -2,16 +2,24 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Flowmesh.Capture;
 using Flowmesh.Capture.Ebpf;
+using Flowmesh.Capture.HostContext.Tcp;
 
-// Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N] [--process-hooks only]
-// Prints "attached <name>:<mode> ... programs <id>,<id>,..." once hooked in, then waits for SIGTERM or SIGINT,
+// Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N] [--host-context-hooks] [--process-hooks only]
+// Prints "attached <name>:<mode> ... programs <id>,<id>,..." once hooked in (with --host-context-hooks also the TCP RTT,
+// retransmission and drop hooks of docs/host-context.md, and then "hooks <rtt hook>" first), then waits for SIGTERM or SIGINT,
 // drains once and prints "flows <n> packets <p> bytes <b> segments <s> map_full <m>".
 // --process-hooks only: loads the process attribution hooks instead (bench/ebpf-overhead.sh PROCESS_HOOKS=1), prints
 // "attached process hooks <tracepoints>", and at the end "recorded <n> update_failed <f>".
 var options = new EbpfCaptureOptions();
 bool processHooksOnly = false;
+bool hostContextHooks = false;
 for (int i = 0; i < args.Length; i++)
 {
+    if (args[i] == "--host-context-hooks")
+    {
+        hostContextHooks = true;
+        continue;
+    }
     string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
     switch (args[i])
     {
@@ -37,6 +45,23 @@ catch (Exception e) when (e is EbpfUnavailableException or CaptureSetupException
     return 3;
 }
 
+TcpStatsHooks? hooks = null;
+if (hostContextHooks)
+{
+    try
+    {
+        hooks = TcpStatsHooks.Open(new TcpStatsHooksOptions());
+    }
+    catch (EbpfUnavailableException e)
+    {
+        collector.Dispose();
+        Console.Error.WriteLine($"host-context hooks unavailable: {e.Message}");
+        return 3;
+    }
+    Console.WriteLine($"hooks {hooks.RttHook}");
+}
+
+using (hooks)
 using (collector)
 {
     using var stop = new CancellationTokenSource();

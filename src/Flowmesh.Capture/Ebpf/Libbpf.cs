@@ -84,7 +84,7 @@ internal static unsafe partial class Libbpf
     [LibraryImport(LibraryName)]
     public static partial int bpf_obj_get_info_by_fd(int fd, void* info, uint* infoLength);
 
-    /// <summary>Attaches a tracing (fentry/fexit) program where its section says; returns the link, or NULL with errno set.</summary>
+    /// <summary>Attaches a tracing program (fentry, tp_btf) where its SEC() name says; NULL and errno on failure. The link detaches when destroyed.</summary>
     [LibraryImport(LibraryName, SetLastError = true)]
     public static partial nint bpf_program__attach(nint program);
 

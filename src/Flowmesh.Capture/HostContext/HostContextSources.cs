@@ -1,4 +1,5 @@
 using Flowmesh.Core.HostContext;
+using Flowmesh.Capture.HostContext.Tcp;
 
 namespace Flowmesh.Capture.HostContext;
 
@@ -34,6 +35,7 @@ public static class HostContextSources
                 notes.Add($"process: unavailable ({e.Message})");
             }
         }
+        if (options.Tcp || options.Drops) TcpStatsSource.Start(options, providers, parts, notes);
         return new HostContextSession(new FlowContextResolver(providers), notes, parts, providers);
     }
 }
