@@ -12,7 +12,7 @@ namespace Flowmesh.Capture.HostContext.Tcp;
 /// the idle horizon are discarded and counted in <see cref="UnclaimedPackets"/>.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed unsafe class KernelDropProvider : IFlowContextProvider
+public sealed unsafe class KernelDropProvider : IFlowContextProvider, IHostContextCounters
 {
     /// <summary>Drops counted by the kernel within this long before a Describe may show in the next interval instead.</summary>
     public static readonly TimeSpan DrainInterval = TimeSpan.FromMilliseconds(100);
@@ -46,6 +46,13 @@ public sealed unsafe class KernelDropProvider : IFlowContextProvider
 
     /// <summary>Dropped packets read from the kernel while this side's table already held as many 5-tuples as the kernel map.</summary>
     public long OverflowPackets => Interlocked.Read(ref _overflowPackets);
+
+    public void AddTo(IDictionary<string, long> counters)
+    {
+        counters["drops.packets_reported"] = ReportedPackets;
+        counters["drops.packets_unclaimed"] = UnclaimedPackets;
+        counters["drops.packets_overflow"] = OverflowPackets;
+    }
 
     public void Describe(in FlowContextKey flow, FlowHostContextBuilder context)
     {

@@ -10,7 +10,7 @@ namespace Flowmesh.Capture.HostContext.Tcp;
 /// which is one epoch for the agent and one record for <c>flowmesh flows</c>.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed unsafe class TcpPathStatsProvider : IFlowContextProvider
+public sealed unsafe class TcpPathStatsProvider : IFlowContextProvider, IHostContextCounters
 {
     private const byte Tcp = 6;
     private readonly TcpStatsHooks _hooks;
@@ -33,6 +33,12 @@ public sealed unsafe class TcpPathStatsProvider : IFlowContextProvider
 
     /// <summary>Socket entries removed because no flow asked for them within the idle horizon.</summary>
     public long SweptIdleEntries => Interlocked.Read(ref _swept);
+
+    public void AddTo(IDictionary<string, long> counters)
+    {
+        counters["tcp.flows_described"] = Described;
+        counters["tcp.idle_entries_swept"] = SweptIdleEntries;
+    }
 
     public void Describe(in FlowContextKey flow, FlowHostContextBuilder context)
     {

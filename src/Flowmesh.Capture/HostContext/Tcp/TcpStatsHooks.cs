@@ -9,7 +9,7 @@ namespace Flowmesh.Capture.HostContext.Tcp;
 /// The map fds stay valid until Dispose; the providers that read them are owned by the same session.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed unsafe class TcpStatsHooks : IDisposable
+public sealed unsafe class TcpStatsHooks : IDisposable, IHostContextCounters
 {
     // src/ebpf/tcp_stats_maps.h describes these maps and programs.
     private const string TcpMapName = "flowmesh_tcp_paths";
@@ -121,6 +121,25 @@ public sealed unsafe class TcpStatsHooks : IDisposable
                 throw;
             }
         }
+    }
+
+    public void AddTo(IDictionary<string, long> counters)
+    {
+        TcpStatsHookCounters c;
+        try
+        {
+            c = ReadCounters();
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // stopped with the capture: nothing to report
+        }
+        counters["tcp.map_full_misses"] = c.TcpMapFullMisses;
+        counters["tcp.update_failures"] = c.TcpUpdateFailures;
+        counters["drops.map_full_misses"] = c.DropMapFullMisses;
+        counters["drops.update_failures"] = c.DropUpdateFailures;
+        counters["drops.frees_not_kept"] = c.FreesNotKept;
+        counters["drops.without_ip_header"] = c.DropsWithoutIpHeader;
     }
 
     /// <summary>What the hooks saw but did not keep per flow, summed over CPUs.</summary>
