@@ -127,8 +127,11 @@ internal static class FlowsCommand
             };
             var selection = new FlowRecordSelection(writer, order, limit);
             IpfixExporter[] exporters = [.. ipfix.Destinations.Select(d => new IpfixExporter(d, ipfix.Options, Console.Error.WriteLine))];
-            // A live capture joins what the PC knows (process, RTT, DNS name, drops) to each record as it is exported.
-            using var context = pcapPath is null ? HostContextSources.StartLive(hostContext, live, dns: null, Console.Error) : HostContextSession.Empty;
+            // A live capture joins what the PC knows (process, RTT, DNS name, drops) to each record as it is exported;
+            // a file, the names its own DNS answers gave (Zeek-like).
+            using var context = pcapPath is null
+                ? HostContextSources.StartLive(hostContext, live, dns: null, Console.Error, source)
+                : HostContextSources.ForCaptureFile(hostContext, dns: null);
             foreach (string note in context.Notes) Console.Error.WriteLine($"flowmesh: host context: {note}");
             var resolver = context.Resolver;
             var meter = new FlowMeter(options, record =>
@@ -139,6 +142,7 @@ internal static class FlowsCommand
                 var flow = IpfixFlow.From(record);
                 foreach (IpfixExporter exporter in exporters) exporter.Post(in flow);
             });
+            meter.DnsMonitor = context.Dns?.Monitor;
 
             using var cancellation = new CancellationTokenSource();
             if (seconds is double s) cancellation.CancelAfter(TimeSpan.FromSeconds(s));

@@ -200,7 +200,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
                 Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
             }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log, sealTimed: took => _meter.SealDuration.Record(took.TotalSeconds),
-                hostContext: Capture.HostContext.HostContextSources.StartLive(_options.HostContext, live, dns: null, _log));
+                hostContext: Capture.HostContext.HostContextSources.StartLive(_options.HostContext, live, dns: null, _log, source));
             _capture.Start();
         }
 
