@@ -49,8 +49,14 @@ public sealed class DnsTrafficMonitor
     /// <summary>Whole DNS messages read.</summary>
     public long MessagesDecoded { get; private set; }
 
-    /// <summary>Messages the capture cut short (snap length): what was read of them is used, and they are not malformed.</summary>
+    /// <summary>
+    /// Messages that arrived incomplete, cut by the capture's snap length or IP-fragmented (<see cref="IpFragmentedMessages"/>):
+    /// what was read of them (the question, the response code, the first answers) is used, and they are not malformed.
+    /// </summary>
     public long MessagesCutByCapture { get; private set; }
+
+    /// <summary>UDP DNS messages IP fragmentation split: only the first fragment is read.</summary>
+    public long IpFragmentedMessages { get; private set; }
 
     /// <summary>Malformed messages, all reasons.</summary>
     public long Malformed { get; private set; }
@@ -79,7 +85,7 @@ public sealed class DnsTrafficMonitor
     /// <summary>TCP DNS messages that arrived split over several segments and were put back together.</summary>
     public long TcpMessagesReassembled { get; private set; }
 
-    /// <summary>TCP DNS messages split over segments that could not be put together (a gap, a full table, a split length prefix).</summary>
+    /// <summary>TCP DNS messages split over segments that could not be put together (a gap, a full table, a cut capture).</summary>
     public long TcpMessagesLost { get; private set; }
 
     /// <summary>Whether the flow table's decoded packet is worth handing to <see cref="ObservePacket"/>: UDP or TCP with port 53 on one side.</summary>
@@ -159,7 +165,11 @@ public sealed class DnsTrafficMonitor
             // The UDP length bounds the message (Ethernet padding is not DNS); a cut capture holds less.
             int udpLength = BinaryPrimitives.ReadUInt16BigEndian(segment[4..]);
             ReadOnlySpan<byte> payload = udpLength >= UdpHeaderLength && udpLength <= segment.Length ? segment[UdpHeaderLength..udpLength] : segment[UdpHeaderLength..];
-            OnMessage(payload, in packet, packet.CaptureCut);
+            // A datagram longer than its packet, in a packet the capture did not cut: IP fragmented (large DNSSEC
+            // answers). Fragments are not reassembled; the first is read as far as it goes, like a cut capture.
+            bool fragmented = udpLength > segment.Length && !packet.CaptureCut;
+            if (fragmented) IpFragmentedMessages++;
+            OnMessage(payload, in packet, packet.CaptureCut || fragmented);
             return;
         }
         if (segment.Length < TcpMinHeaderLength) return;
@@ -183,11 +193,24 @@ public sealed class DnsTrafficMonitor
             }
             else
             {
+                if (partial.Buffer is null)
+                {
+                    // The previous segment ended after the first byte of the length prefix.
+                    int length = (partial.PrefixHigh << 8) | payload[0];
+                    payload = payload[1..];
+                    sequence++;
+                    if (length < DnsMessageDecoder.HeaderLength)
+                    {
+                        CountMalformed(DnsMalformation.BadTcpLength);
+                        return;
+                    }
+                    partial.Buffer = new byte[length];
+                }
                 int take = Math.Min(payload.Length, partial.Buffer.Length - partial.Filled);
                 payload[..take].CopyTo(partial.Buffer.AsSpan(partial.Filled));
                 partial.Filled += take;
-                partial.NextSequence += (uint)take;
                 sequence += (uint)take;
+                partial.NextSequence = sequence;
                 payload = payload[take..];
                 if (partial.Filled < partial.Buffer.Length)
                 {
@@ -202,7 +225,11 @@ public sealed class DnsTrafficMonitor
         {
             if (payload.Length < 2)
             {
-                TcpMessagesLost++; // the length prefix itself is split: rare enough to count rather than keep
+                // The length prefix itself is split (BIND does this: one byte, then the rest).
+                if (!packet.CaptureCut && _tcp.Count < _options.MaxTcpReassemblies)
+                    _tcp[stream] = new TcpReassembly(null, packet.TimestampMicros) { PrefixHigh = payload[0], NextSequence = sequence + 1 };
+                else
+                    TcpMessagesLost++;
                 return;
             }
             int length = BinaryPrimitives.ReadUInt16BigEndian(payload);
@@ -311,9 +338,11 @@ public sealed class DnsTrafficMonitor
 
     private readonly record struct TcpStreamKey(IpAddress128 Source, ushort SourcePort, IpAddress128 Destination, ushort DestinationPort);
 
-    private sealed class TcpReassembly(byte[] buffer, long startedMicros)
+    /// <summary>One TCP DNS message being put back together; <see cref="Buffer"/> is null while only the prefix's first byte came.</summary>
+    private sealed class TcpReassembly(byte[]? buffer, long startedMicros)
     {
-        public byte[] Buffer { get; } = buffer;
+        public byte[]? Buffer { get; set; } = buffer;
+        public byte PrefixHigh { get; init; }
         public long StartedMicros { get; } = startedMicros;
         public int Filled { get; set; }
         public uint NextSequence { get; set; }
