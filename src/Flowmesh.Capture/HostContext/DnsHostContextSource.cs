@@ -33,6 +33,7 @@ public sealed class DnsHostContextSource : IDisposable
     public long KernelDrops => _feed switch
     {
         DnsPortCapture port => port.KernelDrops,
+        Ebpf.DnsRingBuffer ring when OperatingSystem.IsLinux() => ring.RingFullDrops + ring.CopyFailures,
         _ => 0,
     };
 

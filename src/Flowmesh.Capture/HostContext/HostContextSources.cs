@@ -54,7 +54,20 @@ public static class HostContextSources
             notes.Add("dns: port-53 packets of the capture" + (capture.SnapLength < 512 ? $" (snap length {capture.SnapLength}: long answers are read as far as they go; --snaplen 512 keeps them whole)" : ""));
             return new DnsHostContextSource(monitor, null, "the capture's port-53 packets");
         }
-        // eBPF counts flows in the kernel and hands over no frames: DNS needs packets of its own.
+        // eBPF counts flows in the kernel and hands over no frames: its TC program copies port-53 packets into a ring
+        // buffer; a flow program without one (an older object) leaves a port-53 libpcap handle.
+        try
+        {
+            if (DnsRingBuffer.Open(ebpf, monitor) is { } ring)
+            {
+                notes.Add("dns: port-53 packets from the eBPF TC program's ring buffer");
+                return new DnsHostContextSource(monitor, ring, "the eBPF ring buffer");
+            }
+        }
+        catch (EbpfUnavailableException e)
+        {
+            notes.Add($"dns: {e.Reason}; falling back to libpcap");
+        }
         string device = ebpf.InterfaceNames.Count == 1 ? ebpf.InterfaceNames[0] : "any";
         try
         {

@@ -49,6 +49,8 @@ public sealed partial class DnsLiveCaptureTests
         Assert.Equal(backend == CaptureBackend.Ebpf, source is EbpfCaptureSource);
         using var session = HostContextSources.StartLive(HostContextOptions.None with { Dns = true }, request, recorder, log, source);
         Assert.NotNull(session.Dns);
+        // eBPF: the TC program's ring buffer, not the libpcap fallback.
+        if (backend == CaptureBackend.Ebpf) Assert.Contains(session.Notes, n => n.Contains("ring buffer", StringComparison.Ordinal));
         var meter = new FlowMeter(new FlowTableOptions(), record => records.Enqueue(record.WithContext(session.Resolver.Resolve(FlowContextKey.From(record)))))
         {
             DnsMonitor = session.Dns!.Monitor,
@@ -134,6 +136,7 @@ public sealed partial class DnsLiveCaptureTests
         }
         Assert.Equal(0, monitor.Malformed);
         Assert.Equal(0, monitor.UnmatchedResponses);
+        Assert.Equal(0, session.Dns.KernelDrops);
     }
 
     private sealed record TsharkResponse(byte Transport, IpAddress128 Client, ushort Id, string Name, ushort Type, int ResponseCode, long TimeMicros);
