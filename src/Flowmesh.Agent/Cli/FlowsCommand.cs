@@ -182,6 +182,7 @@ internal static class FlowsCommand
 
             Console.Error.WriteLine(RunSummary.Format(source, meter, selection.Seen, started.Elapsed));
             foreach (IpfixExporter exporter in exporters) Console.Error.WriteLine(IpfixSummary(exporter));
+            if (context.Dns is { } dns) Console.Error.WriteLine(DnsSummary(dns));
             return ExitCodes.Success;
         }
     }
@@ -191,6 +192,15 @@ internal static class FlowsCommand
         var c = exporter.Counters;
         return string.Create(CultureInfo.InvariantCulture,
             $"flowmesh: IPFIX to {exporter.Destination}: {c.Messages:N0} messages, {c.Records:N0} records sent; {c.SendErrors:N0} send errors, {c.RecordsLost:N0} records lost, {c.FlowsDropped:N0} flows dropped");
+    }
+
+    /// <summary>What the DNS source read, so a missing dns_name can be told from a capture without DNS.</summary>
+    private static string DnsSummary(DnsHostContextSource dns)
+    {
+        var m = dns.Monitor;
+        string malformed = m.Malformed == 0 ? "0 malformed" : $"{m.Malformed:N0} malformed ({string.Join(", ", m.MalformedByReason().Select(r => $"{r.Key}: {r.Value:N0}"))})";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"flowmesh: DNS: {m.MessagesDecoded:N0} messages read, {m.MessagesCutByCapture:N0} cut short, {malformed}; {m.Answered:N0} answered, {m.Timeouts:N0} unanswered, {m.UnmatchedResponses:N0} unmatched responses; {m.CachedNames:N0} names held");
     }
 
     private static int Fail(int code, string message)
