@@ -95,7 +95,7 @@ public sealed partial class DnsLiveCaptureTests
         string counters = $"decoded {monitor.MessagesDecoded}, malformed {monitor.Malformed}, cut {monitor.MessagesCutByCapture}, unmatched {monitor.UnmatchedResponses}, timeouts {monitor.Timeouts}; log: {log}";
 
         // Truth 1: tshark's reading of tcpdump's capture, one row per response.
-        var truth = TsharkResponses(pcap);
+        var truth = TsharkDnsResponses.Read(pcap).Where(r => r.TimeMicros is not null).ToList();
         File.Delete(pcap);
         var seen = recorder.Seen.Where(o => o.ResponseCode is not null).ToList();
         Assert.True(truth.Count >= digs.Count + 2, $"tshark saw {truth.Count} responses; {counters}");
@@ -107,7 +107,7 @@ public sealed partial class DnsLiveCaptureTests
             Assert.Equal(row.Name, match.Name);
             Assert.Equal(row.Type, match.Type);
             Assert.Equal(row.ResponseCode, match.ResponseCode);
-            Assert.InRange(match.LatencyMicros!.Value, row.TimeMicros - 500, row.TimeMicros + 500);
+            Assert.InRange(match.LatencyMicros!.Value, row.TimeMicros!.Value - 500, row.TimeMicros.Value + 500);
         }
 
         // Truth 2: dig's own reading of each answer.
@@ -137,25 +137,6 @@ public sealed partial class DnsLiveCaptureTests
         Assert.Equal(0, monitor.Malformed);
         Assert.Equal(0, monitor.UnmatchedResponses);
         Assert.Equal(0, session.Dns.KernelDrops);
-    }
-
-    private sealed record TsharkResponse(byte Transport, IpAddress128 Client, ushort Id, string Name, ushort Type, int ResponseCode, long TimeMicros);
-
-    private static List<TsharkResponse> TsharkResponses(string pcap)
-    {
-        string output = Command.Check("tshark", "-r", pcap, "-n", "-Y", "dns.flags.response == 1 && dns.time", "-T", "fields", "-E", "separator=|",
-            "-e", "ip.proto", "-e", "ipv6.nxt", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "dns.id", "-e", "dns.qry.name", "-e", "dns.qry.type",
-            "-e", "dns.flags.rcode", "-e", "dns.time");
-        var rows = new List<TsharkResponse>();
-        foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string[] f = line.Split('|');
-            byte transport = byte.Parse(f[0].Length > 0 ? f[0] : f[1], CultureInfo.InvariantCulture);
-            var client = IpAddress128.Parse(f[2].Length > 0 ? f[2] : f[3]);
-            rows.Add(new TsharkResponse(transport, client, Convert.ToUInt16(f[4], 16), f[5], ushort.Parse(f[6], CultureInfo.InvariantCulture),
-                int.Parse(f[7], CultureInfo.InvariantCulture), (long)Math.Round(double.Parse(f[8], CultureInfo.InvariantCulture) * 1_000_000)));
-        }
-        return rows;
     }
 
     private static string RcodeText(int rcode) => rcode switch
