@@ -32,4 +32,8 @@ enum flowmesh_dns_counter {
 	FLOWMESH_DNS_COUNTER_COUNT = 2
 };
 
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct flowmesh_dns_event) == 16 + FLOWMESH_DNS_SNAP, "DNS event layout changed: update DnsRingBuffer.cs");
+#endif
+
 #endif /* FLOWMESH_DNS_H */
