@@ -14,6 +14,8 @@ command -v npm >/dev/null 2>&1 || build_packages+=(nodejs npm)
 # nfdump (nfcapd) and pmacct (nfacctd) are the IPFIX collectors the export tests send to on loopback.
 test_packages=(python3 tshark tcpdump iperf3 nmap hping3 softflowd nfdump pmacct iputils-ping curl procps time bpftool libc6-dev chromium prometheus faketime)
 test_packages+=(nftables)  # host-context drop and retransmission tests: nft drop rules and their counters are the truth
+# The DNS host-context tests run a resolver (dnsmasq, binary only: no system service) in a namespace and query it with dig.
+test_packages+=(dnsmasq-base bind9-dnsutils)
 
 want=("${runtime_packages[@]}" "${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_packages[@]}")

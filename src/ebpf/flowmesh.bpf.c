@@ -21,6 +21,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "flowmesh_maps.h"
+#include "flowmesh_dns.h"
 
 #define MAX_VLAN_TAGS 2
 #define MAX_IPV6_EXTENSION_HEADERS 6
@@ -64,6 +65,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } flowmesh_counters SEC(".maps");
+
+/* Port-53 packets for the DNS host-context source (flowmesh_dns.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, FLOWMESH_DNS_RING_BYTES);
+} flowmesh_dns_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FLOWMESH_DNS_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} flowmesh_dns_counters SEC(".maps");
 
 struct packet {
 	void *data; /* the skb's linear data, for direct reads */
@@ -300,6 +314,42 @@ static __always_inline void account(struct __sk_buff *skb, const struct packet *
 	add_direction(low ? &value->low_to_high : &value->high_to_low, p, segments, now);
 }
 
+static __always_inline void count_dns(__u32 reason)
+{
+	__u64 *counter = bpf_map_lookup_elem(&flowmesh_dns_counters, &reason);
+	if (counter)
+		*counter += 1;
+}
+
+/* Copies a DNS packet (UDP or TCP, port 53 on either side) from its IP header on into the ring buffer. Other
+ * packets cost two compares. The copy is bounded by FLOWMESH_DNS_SNAP, and a full ring is counted, never waited on. */
+static __always_inline void copy_dns(struct __sk_buff *skb, const struct packet *p, __u32 ip_offset)
+{
+	if (p->protocol != IPPROTO_UDP && p->protocol != IPPROTO_TCP)
+		return;
+	if (p->src_port != FLOWMESH_DNS_PORT && p->dst_port != FLOWMESH_DNS_PORT)
+		return;
+	if (skb->len <= ip_offset)
+		return;
+	__u32 wire = skb->len - ip_offset;
+	__u32 length = wire < FLOWMESH_DNS_SNAP ? wire : FLOWMESH_DNS_SNAP;
+	struct flowmesh_dns_event *event = bpf_ringbuf_reserve(&flowmesh_dns_events, sizeof(*event), 0);
+	if (!event) {
+		count_dns(FLOWMESH_DNS_RING_FULL);
+		return;
+	}
+	event->timestamp_ns = bpf_ktime_get_ns();
+	event->wire_length = wire;
+	event->captured_length = length;
+	/* The verifier needs the length's bounds on the register it checks: 1..FLOWMESH_DNS_SNAP. */
+	if (length < 1 || length > FLOWMESH_DNS_SNAP || bpf_skb_load_bytes(skb, ip_offset, event->data, length)) {
+		bpf_ringbuf_discard(event, 0);
+		count_dns(FLOWMESH_DNS_COPY_FAILED);
+		return;
+	}
+	bpf_ringbuf_submit(event, 0);
+}
+
 static __always_inline int observe(struct __sk_buff *skb, int has_ethernet)
 {
 	struct packet p = {};
@@ -353,6 +403,7 @@ static __always_inline int observe(struct __sk_buff *skb, int has_ethernet)
 		p.icmp_code = 0;
 	}
 	account(skb, &p);
+	copy_dns(skb, &p, offset);
 	return TC_ACT_UNSPEC;
 }
 

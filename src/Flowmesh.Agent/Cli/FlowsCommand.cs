@@ -127,8 +127,11 @@ internal static class FlowsCommand
             };
             var selection = new FlowRecordSelection(writer, order, limit);
             IpfixExporter[] exporters = [.. ipfix.Destinations.Select(d => new IpfixExporter(d, ipfix.Options, Console.Error.WriteLine))];
-            // A live capture joins what the PC knows (process, RTT, DNS name, drops) to each record as it is exported.
-            using var context = pcapPath is null ? HostContextSources.StartLive(hostContext, live, dns: null, Console.Error) : HostContextSession.Empty;
+            // A live capture joins what the PC knows (process, RTT, DNS name, drops) to each record as it is exported;
+            // a file, the names its own DNS answers gave (Zeek-like).
+            using var context = pcapPath is null
+                ? HostContextSources.StartLive(hostContext, live, dns: null, Console.Error, source)
+                : HostContextSources.ForCaptureFile(hostContext, dns: null);
             foreach (string note in context.Notes) Console.Error.WriteLine($"flowmesh: host context: {note}");
             var resolver = context.Resolver;
             var meter = new FlowMeter(options, record =>
@@ -139,6 +142,7 @@ internal static class FlowsCommand
                 var flow = IpfixFlow.From(record);
                 foreach (IpfixExporter exporter in exporters) exporter.Post(in flow);
             });
+            meter.DnsMonitor = context.Dns?.Monitor;
 
             using var cancellation = new CancellationTokenSource();
             if (seconds is double s) cancellation.CancelAfter(TimeSpan.FromSeconds(s));
@@ -178,6 +182,7 @@ internal static class FlowsCommand
 
             Console.Error.WriteLine(RunSummary.Format(source, meter, selection.Seen, started.Elapsed));
             foreach (IpfixExporter exporter in exporters) Console.Error.WriteLine(IpfixSummary(exporter));
+            if (context.Dns is { } dns) Console.Error.WriteLine(DnsSummary(dns));
             return ExitCodes.Success;
         }
     }
@@ -187,6 +192,15 @@ internal static class FlowsCommand
         var c = exporter.Counters;
         return string.Create(CultureInfo.InvariantCulture,
             $"flowmesh: IPFIX to {exporter.Destination}: {c.Messages:N0} messages, {c.Records:N0} records sent; {c.SendErrors:N0} send errors, {c.RecordsLost:N0} records lost, {c.FlowsDropped:N0} flows dropped");
+    }
+
+    /// <summary>What the DNS source read, so a missing dns_name can be told from a capture without DNS.</summary>
+    private static string DnsSummary(DnsHostContextSource dns)
+    {
+        var m = dns.Monitor;
+        string malformed = m.Malformed == 0 ? "0 malformed" : $"{m.Malformed:N0} malformed ({string.Join(", ", m.MalformedByReason().Select(r => $"{r.Key}: {r.Value:N0}"))})";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"flowmesh: DNS: {m.MessagesDecoded:N0} messages read, {m.MessagesCutByCapture:N0} cut short, {malformed}; {m.Answered:N0} answered, {m.Timeouts:N0} unanswered, {m.UnmatchedResponses:N0} unmatched responses; {m.CachedNames:N0} names held");
     }
 
     private static int Fail(int code, string message)

@@ -202,7 +202,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
                 DnsObservations = dnsInbox, Privacy = _options.Privacy,
             }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log, sealTimed: took => _meter.SealDuration.Record(took.TotalSeconds),
-                hostContext: Capture.HostContext.HostContextSources.StartLive(_options.HostContext, live, dnsInbox, _log));
+                hostContext: Capture.HostContext.HostContextSources.StartLive(_options.HostContext, live, dnsInbox, _log, source));
             _capture.Start();
         }
 

@@ -60,6 +60,8 @@ internal sealed class CapturePipeline : IDisposable
         _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true, Context = _hostContext.Resolver }, OnSealed,
             flows is null ? null : new GuardedFlowListener(flows, Errors),
             (e, delta) => Errors.Count(CaptureErrorStage.Summary, e, CaptureErrors.Describe(in delta)));
+        // The DNS source reads the port-53 frames the summarizer's meter decodes anyway (libpcap); eBPF feeds it apart.
+        _summarizer.Meter.DnsMonitor = _hostContext.Dns?.Monitor;
         _drops = new KernelDropTracker(source);
         DnsObservations = options.DnsObservations;
         _wallClockMicros = wallClockMicros ?? Core.UnixMicros.Now;

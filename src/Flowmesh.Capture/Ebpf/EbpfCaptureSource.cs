@@ -178,6 +178,9 @@ public sealed class EbpfCaptureSource : ICaptureSource
         sink.AdvanceTime(Core.UnixMicros.Now());
     }
 
+    /// <summary>The fd of one of the flow program's maps by name, or -1 (the DNS source reads its ring buffer).</summary>
+    internal int MapFd(string name) => _collector.MapFd(name);
+
     public void Dispose() => _collector.Dispose();
 
     private static void Convert(in KernelDirectionCounters kernel, KernelClock clock, ref FlowAggregateDirection direction)

@@ -155,6 +155,17 @@ public sealed unsafe class EbpfFlowCollector : IDisposable
         }
     }
 
+    /// <summary>The fd of one of the program's maps by name (the DNS ring buffer), or -1 when this object has no such map.</summary>
+    internal int MapFd(string name)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_object == 0, this);
+            nint map = Libbpf.bpf_object__find_map_by_name(_object, name);
+            return map == 0 ? -1 : Libbpf.bpf_map__fd(map);
+        }
+    }
+
     public KernelCounters ReadCounters()
     {
         lock (_gate)

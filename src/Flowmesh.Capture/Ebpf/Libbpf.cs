@@ -110,4 +110,14 @@ internal static unsafe partial class Libbpf
     public const int BpfTcxEgress = 47;
     public const int BpfTcIngress = 1;
     public const int BpfTcEgress = 2;
+
+    // BPF ring buffers (libbpf 0.x/1.x): the DNS source's port-53 packets (DnsRingBuffer).
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial nint ring_buffer__new(int mapFd, delegate* unmanaged[Cdecl]<nint, void*, nuint, int> sample, nint context, nint options);
+
+    [LibraryImport(LibraryName)]
+    public static partial int ring_buffer__poll(nint ring, int timeoutMilliseconds);
+
+    [LibraryImport(LibraryName)]
+    public static partial void ring_buffer__free(nint ring);
 }

@@ -41,6 +41,12 @@ public sealed class HostContextSession : IDisposable
 
     public FlowContextResolver Resolver { get; }
 
+    /// <summary>
+    /// The DNS source, when it runs. Whoever owns the capture's <see cref="Core.Flows.FlowMeter"/> sets its
+    /// <see cref="Core.Flows.FlowMeter.DnsMonitor"/> to <see cref="DnsHostContextSource.Monitor"/>, so libpcap frames reach it.
+    /// </summary>
+    public DnsHostContextSource? Dns { get; init; }
+
     /// <summary>One line per source: "process: eBPF socket hooks", "dns: unavailable (...)".</summary>
     public IReadOnlyList<string> Notes { get; }
 

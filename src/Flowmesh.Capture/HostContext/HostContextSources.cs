@@ -1,3 +1,5 @@
+using Flowmesh.Capture.Ebpf;
+using Flowmesh.Core.Dns;
 using Flowmesh.Core.HostContext;
 using Flowmesh.Capture.HostContext.Tcp;
 
@@ -11,7 +13,9 @@ namespace Flowmesh.Capture.HostContext;
 public static class HostContextSources
 {
     /// <param name="dns">Receives every finished DNS transaction the DNS source sees (the agent's epoch summary); null: none.</param>
-    public static HostContextSession StartLive(HostContextOptions options, LiveCaptureRequest capture, IDnsObservationListener? dns, TextWriter log)
+    /// <param name="source">The flow capture that was opened for <paramref name="capture"/>: the DNS source reads its frames (libpcap) or needs its own packets (eBPF).</param>
+    public static HostContextSession StartLive(HostContextOptions options, LiveCaptureRequest capture, IDnsObservationListener? dns, TextWriter log,
+        ICaptureSource? source = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(capture);
@@ -36,6 +40,61 @@ public static class HostContextSources
             }
         }
         if (options.Tcp || options.Drops) TcpStatsSource.Start(options, providers, parts, notes);
-        return new HostContextSession(new FlowContextResolver(providers), notes, parts, providers);
+        DnsHostContextSource? dnsSource = options.Dns ? StartDns(capture, source, dns, notes) : null;
+        if (dnsSource is not null)
+        {
+            providers.Add(dnsSource.Provider);
+            parts.Add(dnsSource);
+        }
+        return new HostContextSession(new FlowContextResolver(providers), notes, parts, providers) { Dns = dnsSource };
+    }
+
+    /// <summary>
+    /// A capture file: only DNS applies (the process table and the TCP stack are this PC's, not the file's). The
+    /// caller attaches <see cref="HostContextSession.Dns"/>'s monitor to its meter.
+    /// </summary>
+    public static HostContextSession ForCaptureFile(HostContextOptions options, IDnsObservationListener? dns)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Dns) return HostContextSession.Empty;
+        var monitor = new DnsTrafficMonitor(listener: dns);
+        var source = new DnsHostContextSource(monitor, null, "DNS messages in the file");
+        return new HostContextSession(new FlowContextResolver([source.Provider]), [], [source]) { Dns = source };
+    }
+
+    private static DnsHostContextSource? StartDns(LiveCaptureRequest capture, ICaptureSource? source, IDnsObservationListener? listener, List<string> notes)
+    {
+        var monitor = new DnsTrafficMonitor(listener: listener);
+        if (!(OperatingSystem.IsLinux() && source is EbpfCaptureSource ebpf))
+        {
+            notes.Add("dns: port-53 packets of the capture" + (capture.SnapLength < 512 ? $" (snap length {capture.SnapLength}: long answers are read as far as they go; --snaplen 512 keeps them whole)" : ""));
+            return new DnsHostContextSource(monitor, null, "the capture's port-53 packets");
+        }
+        // eBPF counts flows in the kernel and hands over no frames: its TC program copies port-53 packets into a ring
+        // buffer; a flow program without one (an older object) leaves a port-53 libpcap handle.
+        try
+        {
+            if (DnsRingBuffer.Open(ebpf, monitor) is { } ring)
+            {
+                notes.Add("dns: port-53 packets from the eBPF TC program's ring buffer");
+                return new DnsHostContextSource(monitor, ring, "the eBPF ring buffer");
+            }
+        }
+        catch (EbpfUnavailableException e)
+        {
+            notes.Add($"dns: {e.Reason}; falling back to libpcap");
+        }
+        string device = ebpf.InterfaceNames.Count == 1 ? ebpf.InterfaceNames[0] : "any";
+        try
+        {
+            var port = new DnsPortCapture(device, monitor);
+            notes.Add($"dns: libpcap \"port 53\" on {port.InterfaceName} (eBPF counts the flows)");
+            return new DnsHostContextSource(monitor, port, $"libpcap port 53 on {port.InterfaceName}");
+        }
+        catch (CaptureSetupException e)
+        {
+            notes.Add($"dns: unavailable ({e.Message})");
+            return null;
+        }
     }
 }

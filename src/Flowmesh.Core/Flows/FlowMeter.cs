@@ -1,3 +1,4 @@
+using Flowmesh.Core.Dns;
 using Flowmesh.Core.Packets;
 
 namespace Flowmesh.Core.Flows;
@@ -20,6 +21,12 @@ public sealed class FlowMeter
 
     public FlowTable Table { get; }
     public DecodeCounters DecodeFailures { get; } = new();
+
+    /// <summary>
+    /// Reads the DNS messages among the frames this meter decodes (the DNS host-context source with libpcap and files);
+    /// null: none. Other packets cost one null check.
+    /// </summary>
+    public DnsTrafficMonitor? DnsMonitor { get; set; }
 
     /// <summary>Frames handed to <see cref="ObservePacket"/>, plus the packets of aggregates.</summary>
     public long FramesSeen { get; private set; }
@@ -44,6 +51,7 @@ public sealed class FlowMeter
         AdvanceTime(timestampMicros);
         Table.Observe(in _packet);
         PacketsMetered++;
+        if (DnsMonitor is { } dns && DnsTrafficMonitor.IsCandidate(in _packet)) dns.ObservePacket(in _packet, frame);
     }
 
     /// <summary>

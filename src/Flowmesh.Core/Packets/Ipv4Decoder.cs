@@ -42,6 +42,9 @@ internal static class Ipv4Decoder
         }
         // Bytes past the total length are link padding (Ethernet minimum frame), not transport header.
         int end = Math.Min(ip.Length, totalLength);
+        packet.TransportOffset = headerLength;
+        packet.TransportLength = Math.Max(0, end - headerLength);
+        packet.CaptureCut = ip.Length < totalLength;
         TransportDecoder.Decode(ip[headerLength..end], ref packet);
         return DecodeFailure.None;
     }

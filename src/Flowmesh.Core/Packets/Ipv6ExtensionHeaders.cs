@@ -63,6 +63,9 @@ internal static class Ipv6ExtensionHeaders
                     break;
                 default:
                     // Upper layer, ESP (50, encrypted from here on) or No Next Header (59).
+                    packet.TransportOffset = offset;
+                    packet.TransportLength = end - offset;
+                    packet.CaptureCut = ipLength != int.MaxValue && ip.Length < ipLength;
                     TransportDecoder.Decode(ip[offset..end], ref packet);
                     return DecodeFailure.None;
             }

@@ -50,6 +50,8 @@ public static class PacketDecoder
 
         failure = layer == NetworkLayer.Ipv4 ? Ipv4Decoder.Decode(ip, ref packet) : Ipv6Decoder.Decode(ip, ref packet);
         if (failure == DecodeFailure.None) packet.Segments = 1;
+        // The IP decoders place the transport relative to the IP header; callers index the frame.
+        packet.TransportOffset += networkOffset;
         return failure;
     }
 }

@@ -34,4 +34,13 @@ public struct PacketInfo
     public bool TransportTruncated;
     /// <summary>Wire segments this observation stands for (GSO/TSO super-packets count several); 1 for pcap.</summary>
     public uint Segments;
+    /// <summary>
+    /// Where the transport header starts in the frame, and how many of its bytes (header and payload) the frame holds
+    /// up to the IP packet's end; 0 when there is none (non-first fragment, cut IP header). Application decoders that
+    /// tap the capture (DNS) read the payload from here instead of decoding the frame a second time.
+    /// </summary>
+    public int TransportOffset;
+    public int TransportLength;
+    /// <summary>The frame ends before the IP packet does (the capture's snap length cut it): the payload is partial.</summary>
+    public bool CaptureCut;
 }

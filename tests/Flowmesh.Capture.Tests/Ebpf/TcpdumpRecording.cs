@@ -23,12 +23,13 @@ internal sealed partial class TcpdumpRecording : IDisposable
     /// <summary>Packets tcpdump reported "dropped by kernel" (valid after <see cref="Stop"/>).</summary>
     public long KernelDrops { get; private set; }
 
-    public static TcpdumpRecording Start(string device, string path)
+    /// <param name="snapLength">Bytes kept per packet; 0: whole packets (payload comparisons such as DNS).</param>
+    public static TcpdumpRecording Start(string device, string path, int snapLength = 128)
     {
         // Snap length 128: headers are all the comparison needs; -B 32 MB so bursts are not dropped.
         // Immediate mode: otherwise packets wait in a partly filled TPACKET_V3 block, and the last ones
         // are silently lost (not even counted as drops) when tcpdump is stopped.
-        Process process = Command.Start("tcpdump", "-i", device, "-n", "--immediate-mode", "-s", "128", "-B", "32768", "-w", path);
+        Process process = Command.Start("tcpdump", "-i", device, "-n", "--immediate-mode", "-s", snapLength.ToString(CultureInfo.InvariantCulture), "-B", "32768", "-w", path);
         var recording = new TcpdumpRecording(path, process);
         process.ErrorDataReceived += (_, e) =>
         {
