@@ -9,7 +9,7 @@ namespace Flowmesh.Capture.HostContext;
 /// (<see cref="Core.Flows.FlowMeter.DnsMonitor"/>: whoever owns the meter attaches <see cref="Monitor"/>); with eBPF,
 /// a kernel ring buffer or a port-53 libpcap handle that this source owns.
 /// </summary>
-public sealed class DnsHostContextSource : IDisposable
+public sealed class DnsHostContextSource : IDisposable, IHostContextCounters
 {
     private readonly IDisposable? _feed;
 
@@ -36,6 +36,27 @@ public sealed class DnsHostContextSource : IDisposable
         Ebpf.DnsRingBuffer ring when OperatingSystem.IsLinux() => ring.RingFullDrops + ring.CopyFailures,
         _ => 0,
     };
+
+    public void AddTo(IDictionary<string, long> counters)
+    {
+        var m = Monitor;
+        counters["dns.messages_decoded"] = m.MessagesDecoded;
+        counters["dns.messages_cut_by_capture"] = m.MessagesCutByCapture;
+        counters["dns.ip_fragmented_messages"] = m.IpFragmentedMessages;
+        counters["dns.other_opcodes"] = m.OtherOpcodes;
+        counters["dns.answered"] = m.Answered;
+        counters["dns.unmatched_responses"] = m.UnmatchedResponses;
+        counters["dns.timeouts"] = m.Timeouts;
+        counters["dns.pending_table_full"] = m.PendingTableFull;
+        counters["dns.duplicate_queries"] = m.DuplicateQueries;
+        counters["dns.cache_evictions"] = m.CacheEvictions;
+        counters["dns.tcp_messages_reassembled"] = m.TcpMessagesReassembled;
+        counters["dns.tcp_messages_lost"] = m.TcpMessagesLost;
+        counters["dns.kernel_drops"] = KernelDrops;
+        counters["dns.malformed"] = m.Malformed;
+        foreach (var (reason, count) in m.MalformedByReason())
+            counters["dns.malformed_" + System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString())] = count;
+    }
 
     public void Dispose()
     {
