@@ -5,7 +5,7 @@
 #   1. TCP throughput, ROUNDS rounds of SECONDS each, modes interleaved so drift hits all alike.
 #   2. 64-byte UDP flood: packets per second, and the flow program's own kernel time per packet from
 #      the kernel's BPF run-time statistics (kernel.bpf_stats_enabled=1 during those runs only).
-#   3. Host-context hooks (docs/host-context.md: TCP RTT, retransmissions, drop reasons): TCP throughput
+#   3. Host-context hooks (docs/host-context.md: TCP RTT, retransmissions, drop reasons, process attribution): TCP throughput
 #      with the flow program alone and with the flow program plus the hooks, HOOK_ROUNDS rounds each,
 #      alternating, and the hooks' kernel time per run.
 # Usage (root): bench/ebpf-overhead.sh [ROUNDS=3] [SECONDS=5] [HOOK_ROUNDS=5]
@@ -118,7 +118,7 @@ bpf_ns_per_packet() {
 # The host-context hooks' kernel time: run_time_ns / run_cnt per program (the RTT hook runs per received segment).
 hooks_ns_per_run() {
     bpftool prog show 2>/dev/null | awk '
-        /^[0-9]+: / { name = $4; ours = (name ~ /^flowmesh_(tcp_rtt|tcp_rtt_probe|tcp_retransmit|kfree_skb)$/) }
+        /^[0-9]+: / { name = $4; ours = (name ~ /^flowmesh_(tcp_rtt|tcp_rtt_probe|tcp_retransmit|kfree_skb|tcp_state|send|receive|device_queue)$/) }
         ours { for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t[name] += $(i+1); if ($i == "run_cnt") c[name] += $(i+1) } }
         END { for (n in c) if (c[n] > 0) printf "%s %.1f ns x %d  ", n, t[n] / c[n], c[n] }'
 }

@@ -6,7 +6,7 @@ using Flowmesh.Capture.HostContext.Tcp;
 
 // Usage: Flowmesh.Capture.EbpfRunner [--interfaces a,b] [--mode auto|tcx|netlink] [--max-flows N] [--host-context-hooks] [--process-hooks only]
 // Prints "attached <name>:<mode> ... programs <id>,<id>,..." once hooked in (with --host-context-hooks also the TCP RTT,
-// retransmission and drop hooks of docs/host-context.md, and then "hooks <rtt hook>" first), then waits for SIGTERM or SIGINT,
+// retransmission, drop and process attribution hooks of docs/host-context.md, and then "hooks <rtt hook>" first), then waits for SIGTERM or SIGINT,
 // drains once and prints "flows <n> packets <p> bytes <b> segments <s> map_full <m>".
 // --process-hooks only: loads the process attribution hooks instead (bench/ebpf-overhead.sh PROCESS_HOOKS=1), prints
 // "attached process hooks <tracepoints>", and at the end "recorded <n> update_failed <f>".
@@ -46,14 +46,19 @@ catch (Exception e) when (e is EbpfUnavailableException or CaptureSetupException
 }
 
 TcpStatsHooks? hooks = null;
+Flowmesh.Capture.HostContext.Processes.ProcessSocketHooks? processHooks = null;
 if (hostContextHooks)
 {
+    // Every host-context hook an agent loads: TCP RTT, retransmissions and drops, and process attribution (the DNS ring
+    // is part of the flow program itself, so it is on in both modes).
     try
     {
         hooks = TcpStatsHooks.Open(new TcpStatsHooksOptions());
+        processHooks = Flowmesh.Capture.HostContext.Processes.ProcessSocketHooks.Open();
     }
     catch (EbpfUnavailableException e)
     {
+        hooks?.Dispose();
         collector.Dispose();
         Console.Error.WriteLine($"host-context hooks unavailable: {e.Message}");
         return 3;
@@ -61,6 +66,7 @@ if (hostContextHooks)
     Console.WriteLine($"hooks {hooks.RttHook}");
 }
 
+using (processHooks)
 using (hooks)
 using (collector)
 {

@@ -16,6 +16,9 @@ namespace Flowmesh.Agent.Drill;
 /// </remarks>
 internal sealed class FlowDrill(NodeId self, FlowQueryServer local, Func<IReadOnlyList<Member>> members, IGossipStreams? streams)
 {
+    /// <summary>A reply-less answer faster than this is a refusal (an older agent's "unknown flag"), not a timeout.</summary>
+    private static readonly TimeSpan OldAgentRefusal = TimeSpan.FromSeconds(1);
+
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     private long _badReplies;
@@ -72,9 +75,12 @@ internal sealed class FlowDrill(NodeId self, FlowQueryServer local, Func<IReadOn
         {
             if (member.Id == self) return (origin, await Task.Run(() => local.Answer(query), cancellationToken).ConfigureAwait(false));
             if (streams is null) return (origin, null);
+            long asked = System.Diagnostics.Stopwatch.GetTimestamp();
             var bytes = await streams.RequestAsync(member.Address, GossipStreamKind.FlowQuery, FlowQueryCodec.EncodeRequest(query, withContext: true), cancellationToken).ConfigureAwait(false);
-            // An agent from before host context refuses the context flag without a reply: ask it again the old way.
-            bytes ??= await streams.RequestAsync(member.Address, GossipStreamKind.FlowQuery, FlowQueryCodec.EncodeRequest(query), cancellationToken).ConfigureAwait(false);
+            // An agent from before host context refuses the context flag at once, without a reply: ask it again the old
+            // way. A peer that timed out is not asked twice (that would double a dead peer's cost to every drill-down).
+            if (bytes is null && System.Diagnostics.Stopwatch.GetElapsedTime(asked) < OldAgentRefusal)
+                bytes = await streams.RequestAsync(member.Address, GossipStreamKind.FlowQuery, FlowQueryCodec.EncodeRequest(query), cancellationToken).ConfigureAwait(false);
             if (bytes is null) return (origin, null);
             var reply = FlowQueryCodec.DecodeReply(bytes, out _);
             if (reply is null) Interlocked.Increment(ref _badReplies);

@@ -4,6 +4,9 @@ using Flowmesh.Agent.Output;
 using Flowmesh.Core.Flows;
 using Flowmesh.Core.HostContext;
 using Flowmesh.Core.Packets;
+using Flowmesh.Gossip;
+using Flowmesh.Gossip.Membership;
+using Flowmesh.Gossip.Transport;
 using Microsoft.Data.Sqlite;
 
 namespace Flowmesh.Agent.Tests.Drill;
@@ -136,6 +139,39 @@ public sealed class FlowContextDrillTests : IDisposable
         for (int n = 2; n < bytes.Length; n++) Assert.Null(FlowQueryCodec.DecodeReply(bytes.AsSpan(0, n), out _));
         Assert.Null(FlowQueryCodec.DecodeReply([.. bytes, 1], out string? trailing));
         Assert.NotNull(trailing);
+    }
+
+    /// <summary>"new" serves context; "old" refuses the context flag as a build before host context does (no reply).</summary>
+    private sealed class MixedVersionStreams(FlowQueryServer server) : IGossipStreams
+    {
+        public int OldRequests;
+
+        public async Task<byte[]?> RequestAsync(GossipAddress to, GossipStreamKind kind, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+        {
+            if (to.Value == "old:7946")
+            {
+                Interlocked.Increment(ref OldRequests);
+                if ((request.Span[35] & ~3) != 0) return null; // "unknown request flags": dropped without a reply
+            }
+            return await server.HandleAsync(new NodeId("asker"), request, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task ADrillDownGetsContextFromNewAgentsAndStillTheRowsOfOldOnes()
+    {
+        using var log = FlowLog.Open(_directory);
+        log.Write([Row(1, Full())]);
+        var streams = new MixedVersionStreams(new FlowQueryServer(log));
+        Member M(string name) => new(new NodeId(name), new GossipAddress(name + ":7946"), 1, MemberState.Alive, TimeSpan.Zero);
+        IReadOnlyList<Member> members = [M("new"), M("old")];
+        var drill = new FlowDrill(new NodeId("asker"), new FlowQueryServer(null), () => members, streams);
+        var result = await drill.AskAsync(new FlowQuery(Now - 10 * Epoch, Now + Epoch, IpAddress128.Parse("10.0.3.7"), 128, null, null, 100), members,
+            TestContext.Current.CancellationToken);
+        Assert.Equal(["new", "old"], result.Answered.Order());
+        Assert.Equal(Describe(Full()), Describe(Assert.Single(result.Flows, f => f.Origin == "new").Row.Context));
+        Assert.Null(Assert.Single(result.Flows, f => f.Origin == "old").Row.Context);
+        Assert.Equal(2, streams.OldRequests); // asked with the flag, refused at once, asked again without it
     }
 
     [Fact]
