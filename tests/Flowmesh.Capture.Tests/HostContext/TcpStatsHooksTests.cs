@@ -109,8 +109,11 @@ public sealed class TcpStatsHooksTests(ITestOutputHelper output)
         Assert.True(nftDropped > 10, $"the nft rule dropped only {nftDropped} packets");
         Assert.True(run.Retransmits > 0, "iperf3 saw no retransmissions");
         // Both count retransmitted segments of the same socket (tcp_sock.total_retrans vs the tracepoint's skb pcount).
-        // Equal in most runs; some runs show one fewer here than iperf3 (not yet explained), hence 1 % or 2 of slack.
-        Assert.InRange(context.Tcp.Value.Retransmits, run.Retransmits - Slack(run.Retransmits), run.Retransmits);
+        // Equal in most runs; some runs show one fewer here than iperf3 (not yet explained), and some a few more: iperf3
+        // reads total_retrans when its test ends, and the socket can still retransmit its last segments or its FIN
+        // after that, which only the hook sees (a fresh-clone CI run: 269 here, 267 from iperf3, 268 drops by nft).
+        // Hence 1 % or 2 of slack either way.
+        Assert.InRange(context.Tcp.Value.Retransmits, run.Retransmits - Slack(run.Retransmits), run.Retransmits + Slack(run.Retransmits));
         DropReasonCount drop = Assert.Single(context.Drops, d => d.Reason == "NETFILTER_DROP");
         // Equal, except for drops the kernel did not run the hook for (recursion on a CPU, counted by the kernel, rare).
         long recursionMisses = hooks.RecursionMisses;
