@@ -34,7 +34,11 @@ internal sealed class AddressOwnership
     private readonly string _self;
     private readonly IRecordStore _store;
     private readonly SketchHashKey _sketchKey;
-    private readonly Dictionary<string, (long NewestStart, IpAddress128[] Addresses)> _announced = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long NewestStart, IpAddress128[] Addresses, Dictionary<IpAddress128, long>? OwnedFrom)> _announced = new(StringComparer.Ordinal);
+    // When each local address was first seen on a captured interface, and (after a restart) what the previous run's
+    // newest record said about each: an address announced then keeps the owned-from instant its peers know.
+    private readonly Dictionary<IpAddress128, long> _firstSeen = [];
+    private Dictionary<IpAddress128, long>? _previousRun;
     private readonly Lock _gate = new();
     private readonly Lock _announcedGate = new();
     private readonly long _epochMicros;
@@ -51,6 +55,14 @@ internal sealed class AddressOwnership
         _epochMicros = Math.Max(1, Core.UnixMicros.FromDuration(epochLength));
         Ownership = new FlowOwnership(MonitoredAddresses.None(self));
     }
+
+    /// <summary>
+    /// How long after the end of the epoch in which an address first appeared this PC starts to own it: one epoch.
+    /// The record of that epoch announces the address; a peer that must stop counting the address's flows then has
+    /// two epochs (this lead and the first owned epoch, decided at its seal) to learn it (docs/epoch-records.md,
+    /// "Hand-over").
+    /// </summary>
+    public long OwnershipLeadMicros => _epochMicros;
 
     /// <summary>How long an origin's newest announcement stands after its epoch started.</summary>
     public TimeSpan AnnouncementLifetime { get; }
@@ -78,6 +90,36 @@ internal sealed class AddressOwnership
             _interfaces = requestedInterfaces;
             long boundary = (openedMicros + _epochMicros - 1) / _epochMicros * _epochMicros;
             _ownedFromMicros = ownRecordsEndMicros is { } end && end <= openedMicros && end > boundary - _epochMicros ? end : boundary;
+            _firstSeen.Clear();
+            // Peers still know what the previous run announced while its newest record stands.
+            _previousRun = ownRecordsEndMicros is { } newest && newest > openedMicros - Core.UnixMicros.FromDuration(AnnouncementLifetime)
+                && ReadAnnouncement(_self) is { } previous
+                ? previous.Addresses.ToDictionary(a => a, a => previous.OwnedFrom is { } f && f.TryGetValue(a, out long from) ? from : long.MinValue)
+                : null;
+        }
+    }
+
+    /// <summary>
+    /// The instant from which each local address is owned, when later than the capture's own owned-from: an address
+    /// first seen now is owned from one lead after the end of the current epoch (<see cref="OwnershipLeadMicros"/>); one the previous run
+    /// announced keeps what it announced. Called under the refresh, with the addresses read just now.
+    /// </summary>
+    private Dictionary<IpAddress128, long> LocalOwnedFrom(List<IpAddress128> local, long nowMicros)
+    {
+        lock (_gate)
+        {
+            foreach (var gone in _firstSeen.Keys.Except(local).ToList()) _firstSeen.Remove(gone);
+            var result = new Dictionary<IpAddress128, long>();
+            if (_source is null) return result;
+            foreach (var address in local)
+            {
+                if (!_firstSeen.TryGetValue(address, out long seen)) _firstSeen[address] = seen = nowMicros;
+                long from = _previousRun is { } previous && previous.TryGetValue(address, out long announced)
+                    ? announced
+                    : seen / _epochMicros * _epochMicros + _epochMicros + OwnershipLeadMicros;
+                if (from > _ownedFromMicros) result[address] = from;
+            }
+            return result;
         }
     }
 
@@ -135,7 +177,9 @@ internal sealed class AddressOwnership
         lock (_announcedGate)
         {
             if (_announced.TryGetValue(record.Id.Origin, out var known) && known.NewestStart >= record.Id.StartMicros) return;
-            _announced[record.Id.Origin] = (record.Id.StartMicros, decoded.MonitoredAddresses?.ToArray() ?? known.Addresses ?? []);
+            _announced[record.Id.Origin] = decoded.MonitoredAddresses is { } addresses
+                ? (record.Id.StartMicros, [.. addresses], OwnedLaterOf(decoded))
+                : (record.Id.StartMicros, known.Addresses ?? [], known.OwnedFrom);
         }
     }
 
@@ -161,10 +205,12 @@ internal sealed class AddressOwnership
                 }
                 if (!_announced.TryGetValue(digest.Origin, out var known) || known.NewestStart != digest.NewestStartMicros)
                 {
-                    known = (digest.NewestStartMicros, ReadAnnouncement(digest.Origin) ?? known.Addresses ?? []);
+                    known = ReadAnnouncement(digest.Origin) is { } read
+                        ? (digest.NewestStartMicros, read.Addresses, read.OwnedFrom)
+                        : (digest.NewestStartMicros, known.Addresses ?? [], known.OwnedFrom);
                     _announced[digest.Origin] = known;
                 }
-                announcements.Add(new AddressAnnouncement(digest.Origin, known.NewestStart, known.Addresses));
+                announcements.Add(new AddressAnnouncement(digest.Origin, known.NewestStart, known.Addresses, known.OwnedFrom));
                 announcing.Add(digest.Origin);
             }
         }
@@ -179,7 +225,7 @@ internal sealed class AddressOwnership
         var endpoints = members.Select(m => (m.Address, m.Port)).Append((DiscoveryGroup, (ushort)LanDiscoveryOptions.DefaultPort))
             .Concat(local.Select(a => (a, ownPort))).ToList();
         MonitorTraffic.Update(endpoints);
-        var next = MonitoredAddresses.Build(_self, local, announcements, Volatile.Read(ref _ownedFromMicros));
+        var next = MonitoredAddresses.Build(_self, local, announcements, Volatile.Read(ref _ownedFromMicros), LocalOwnedFrom(local, nowMicros));
         if (next.SameAs(Ownership.Addresses)) return false;
         Ownership.Update(next);
         return true;
@@ -187,8 +233,11 @@ internal sealed class AddressOwnership
 
     private static readonly IpAddress128 DiscoveryGroup = IpAddress128.From(LanDiscoveryOptions.DefaultGroup);
 
-    /// <summary>The addresses the origin's newest record announces (null when it announces none or cannot be read).</summary>
-    private IpAddress128[]? ReadAnnouncement(string origin)
+    private static Dictionary<IpAddress128, long>? OwnedLaterOf(EpochRecord record) =>
+        record.AddressesOwnedLater?.ToDictionary(e => e.Address, e => e.FromMicros);
+
+    /// <summary>The addresses the origin's newest record announces, and those it owns only later (null when it announces none or cannot be read).</summary>
+    private (IpAddress128[] Addresses, Dictionary<IpAddress128, long>? OwnedFrom)? ReadAnnouncement(string origin)
     {
         var ids = _store.IdsOf(origin);
         if (ids.Count == 0) return null;
@@ -197,7 +246,8 @@ internal sealed class AddressOwnership
         try
         {
             if (!SignedRecord.TryDecode(envelope, out var signed, out _) || signed is null) throw new FormatException("not a signed record");
-            return EpochRecord.Decode(signed.Record, _sketchKey).MonitoredAddresses?.ToArray();
+            var record = EpochRecord.Decode(signed.Record, _sketchKey);
+            return record.MonitoredAddresses is { } addresses ? ([.. addresses], OwnedLaterOf(record)) : null;
         }
         catch (Exception e) when (e is EpochRecordFormatException or FormatException or ArgumentException)
         {

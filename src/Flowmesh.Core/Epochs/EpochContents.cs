@@ -256,6 +256,13 @@ internal sealed class EpochContents
             throw reader.Invalid($"{reader.Remaining} unexpected bytes after the last section");
         if (extensions.OwnedFromMicros is { } ownedFrom && (ownedFrom <= id.StartMicros || ownedFrom > id.EndMicros))
             throw reader.Invalid($"owned-from instant {ownedFrom} is not inside the epoch ({id.StartMicros}, {id.EndMicros}]");
+        if (extensions.OwnedLater is { } later)
+            foreach (var (address, from) in later)
+            {
+                if (extensions.Addresses is null || Array.BinarySearch(extensions.Addresses, address) < 0)
+                    throw reader.Invalid($"owned-later address {address} is not among the announced addresses");
+                if (from <= id.StartMicros) throw reader.Invalid($"owned-later instant {from} is not after the epoch's start {id.StartMicros}");
+            }
 
         var contents = new EpochContents(key, top, distinct, spread, matrix) { Health = health, Extensions = extensions };
         counters.CopyTo(contents.ByProtocol);

@@ -41,7 +41,26 @@ public sealed class EpochRecord
     public long? OwnedFromMicros => Contents.Extensions.OwnedFromMicros;
 
     /// <summary>Whether the origin owned the addresses it announces during this epoch (it captured the whole epoch).</summary>
-    public bool OwnedItsAddresses => MonitoredAddresses is not null && OwnedFromMicros is null;
+    public bool OwnedItsAddresses => MonitoredAddresses is not null && OwnedFromMicros is null && Contents.Extensions.OwnedLater is null;
+
+    /// <summary>Announced addresses the origin owns only from a later instant (the "owned later" extension; null: none).</summary>
+    public IReadOnlyList<(Packets.IpAddress128 Address, long FromMicros)>? AddressesOwnedLater => Contents.Extensions.OwnedLater;
+
+    /// <summary>Whether the origin owned <paramref name="address"/> during this epoch: it announces it, captured the whole epoch, and had announced it long enough (not "owned later").</summary>
+    public bool Owned(Packets.IpAddress128 address)
+    {
+        if (MonitoredAddresses is not { } announced || OwnedFromMicros is not null) return false;
+        if (Contents.Extensions.OwnedLater is { } later)
+            foreach (var (a, _) in later)
+                if (a == address) return false;
+        foreach (var a in announced)
+            if (a == address) return true;
+        return false;
+    }
+
+    /// <summary>Whether the origin owned at least one address during this epoch.</summary>
+    public bool OwnedAnyAddress => MonitoredAddresses is { Count: > 0 } announced && OwnedFromMicros is null
+        && (Contents.Extensions.OwnedLater is not { } later || later.Count < announced.Count);
 
     /// <summary>The zone the origin was in when it sealed this record (null: it said none; an older build, or the root).</summary>
     public Zones.ZonePath? Zone => Contents.Extensions.Zone;

@@ -231,6 +231,8 @@ public sealed class EpochSummary
         {
             extensions.Addresses = [.. addresses.Local];
             if (addresses.OwnedFromMicros > Id.StartMicros && addresses.OwnedFromMicros <= Id.EndMicros) extensions.OwnedFromMicros = addresses.OwnedFromMicros;
+            var later = addresses.LocalOwnedFrom().Where(e => e.OwnedFromMicros > Id.StartMicros).ToList();
+            if (later.Count > 0) extensions.OwnedLater = later;
         }
         extensions.Zone = Zone is { IsRoot: false } zone ? zone : null;
         extensions.Monitor = _monitor;

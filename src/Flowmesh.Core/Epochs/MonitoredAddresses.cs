@@ -7,7 +7,12 @@ namespace Flowmesh.Core.Epochs;
 /// <param name="Origin">The announcing agent.</param>
 /// <param name="EpochStartMicros">Start of the epoch whose record carried the list: newer announcements win.</param>
 /// <param name="Addresses">Every address of every interface the origin captured on.</param>
-public readonly record struct AddressAnnouncement(string Origin, long EpochStartMicros, IReadOnlyList<IpAddress128> Addresses);
+/// <param name="OwnedFrom">
+/// Addresses the origin announced before owning them, with the instant it owns each from (the record's "owned later"
+/// extension); null or absent: owned already.
+/// </param>
+public readonly record struct AddressAnnouncement(string Origin, long EpochStartMicros, IReadOnlyList<IpAddress128> Addresses,
+    IReadOnlyDictionary<IpAddress128, long>? OwnedFrom = null);
 
 /// <summary>
 /// Who monitors which address, as one agent knows it: its own addresses (<see cref="Local"/>) and the addresses other
@@ -19,19 +24,27 @@ public readonly record struct AddressAnnouncement(string Origin, long EpochStart
 /// announcement is newest; equal epochs go to the ordinally lowest origin name, so every agent decides the same.
 /// This agent's own current addresses always win for itself, and its own older announcements are ignored: the
 /// interfaces are read directly, so they are never stale.
+/// <para><b>Announced before owned.</b> An address is owned only from an instant its agent fixes when the address
+/// appears (<see cref="LocalOwnedFrom"/>: an epoch boundary after the record that first announces it), and every
+/// agent that knows the address knows that instant, so both ends of a flow switch at the same epoch. Before it, the
+/// address counts as unmonitored: its agent leaves its flows with known agents to them, and they count them. A peer
+/// therefore has a whole epoch between the announcement and the first epoch that depends on it
+/// (docs/epoch-records.md, "Hand-over").</para>
 /// </remarks>
 public sealed class MonitoredAddresses
 {
     private readonly FrozenSet<IpAddress128> _local;
     private readonly FrozenDictionary<IpAddress128, string> _others;
+    private readonly FrozenDictionary<IpAddress128, long> _ownedFrom;
 
-    private MonitoredAddresses(string self, IpAddress128[] local, FrozenDictionary<IpAddress128, string> others, long ownedFromMicros)
+    private MonitoredAddresses(string self, IpAddress128[] local, FrozenDictionary<IpAddress128, string> others, long ownedFromMicros, FrozenDictionary<IpAddress128, long> ownedFrom)
     {
         Self = self;
         OwnedFromMicros = ownedFromMicros;
         Local = local;
         _local = local.ToFrozenSet();
         _others = others;
+        _ownedFrom = ownedFrom;
     }
 
     /// <summary>This agent's origin name.</summary>
@@ -54,14 +67,16 @@ public sealed class MonitoredAddresses
     public IEnumerable<string> OtherOrigins => _others.Values.Distinct(StringComparer.Ordinal);
 
     /// <param name="ownedFromMicros">See <see cref="OwnedFromMicros"/>; the default owns the local addresses in every epoch.</param>
-    public static MonitoredAddresses Build(string self, IEnumerable<IpAddress128> local, IEnumerable<AddressAnnouncement> announcements, long ownedFromMicros = long.MinValue)
+    /// <param name="localOwnedFrom">Local addresses owned only from a later instant (<see cref="LocalOwnedFrom"/>); the rest are owned from <paramref name="ownedFromMicros"/>.</param>
+    public static MonitoredAddresses Build(string self, IEnumerable<IpAddress128> local, IEnumerable<AddressAnnouncement> announcements, long ownedFromMicros = long.MinValue,
+        IReadOnlyDictionary<IpAddress128, long>? localOwnedFrom = null)
     {
         ArgumentNullException.ThrowIfNull(self);
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(announcements);
         var own = local.Distinct().Order().ToArray();
         var ownSet = own.ToHashSet();
-        var best = new Dictionary<IpAddress128, (string Origin, long Start)>();
+        var best = new Dictionary<IpAddress128, (string Origin, long Start, long From)>();
         foreach (var a in announcements)
         {
             if (a.Origin is null || a.Addresses is null || string.Equals(a.Origin, self, StringComparison.Ordinal)) continue;
@@ -70,11 +85,21 @@ public sealed class MonitoredAddresses
                 if (ownSet.Contains(address)) continue;
                 if (!best.TryGetValue(address, out var current) || a.EpochStartMicros > current.Start
                     || (a.EpochStartMicros == current.Start && string.CompareOrdinal(a.Origin, current.Origin) < 0))
-                    best[address] = (a.Origin, a.EpochStartMicros);
+                    best[address] = (a.Origin, a.EpochStartMicros, a.OwnedFrom is { } from && from.TryGetValue(address, out long f) ? f : long.MinValue);
             }
         }
-        return new MonitoredAddresses(self, own, best.ToFrozenDictionary(p => p.Key, p => p.Value.Origin), ownedFromMicros);
+        var ownedFrom = best.Where(p => p.Value.From != long.MinValue).Select(p => KeyValuePair.Create(p.Key, p.Value.From));
+        if (localOwnedFrom is not null)
+            ownedFrom = ownedFrom.Concat(localOwnedFrom.Where(p => ownSet.Contains(p.Key) && p.Value > ownedFromMicros));
+        return new MonitoredAddresses(self, own, best.ToFrozenDictionary(p => p.Key, p => p.Value.Origin), ownedFromMicros, ownedFrom.ToFrozenDictionary());
     }
+
+    /// <summary>
+    /// Local addresses this agent announces but owns only from a later instant than <see cref="OwnedFromMicros"/>,
+    /// ascending: what its records carry in the "owned later" extension.
+    /// </summary>
+    public IReadOnlyList<(IpAddress128 Address, long OwnedFromMicros)> LocalOwnedFrom() =>
+        [.. Local.Where(_ownedFrom.ContainsKey).Select(a => (a, _ownedFrom[a]))];
 
     /// <summary>Nobody monitors anything: every flow belongs to whoever sees it.</summary>
     public static MonitoredAddresses None(string self) => Build(self, [], []);
@@ -90,11 +115,15 @@ public sealed class MonitoredAddresses
     public string? OwnerOf(IpAddress128 address) => OwnerOf(address, long.MaxValue);
 
     /// <summary>The origin that owns <paramref name="address"/> in the epoch starting at <paramref name="epochStartMicros"/>: local addresses only from <see cref="OwnedFromMicros"/> on.</summary>
-    public string? OwnerOf(IpAddress128 address, long epochStartMicros) =>
-        _local.Contains(address) ? (epochStartMicros >= OwnedFromMicros ? Self : null) : _others.TryGetValue(address, out var origin) ? origin : null;
+    public string? OwnerOf(IpAddress128 address, long epochStartMicros)
+    {
+        if (_ownedFrom.TryGetValue(address, out long from) && epochStartMicros < from) return null;
+        return _local.Contains(address) ? (epochStartMicros >= OwnedFromMicros ? Self : null) : _others.TryGetValue(address, out var origin) ? origin : null;
+    }
 
     /// <summary>True when the two have the same local addresses and the same owner for every address.</summary>
     public bool SameAs(MonitoredAddresses? other) =>
         other is not null && other.Self == Self && other.OwnedFromMicros == OwnedFromMicros && other.Local.SequenceEqual(Local) && other._others.Count == _others.Count
-        && _others.All(p => other._others.TryGetValue(p.Key, out var o) && o == p.Value);
+        && _others.All(p => other._others.TryGetValue(p.Key, out var o) && o == p.Value)
+        && other._ownedFrom.Count == _ownedFrom.Count && _ownedFrom.All(p => other._ownedFrom.TryGetValue(p.Key, out long f) && f == p.Value);
 }

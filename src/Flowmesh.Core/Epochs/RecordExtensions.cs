@@ -64,6 +64,7 @@ internal sealed class RecordExtensions
     public const byte TypePrograms = 6;
     public const byte TypeDns = 7;
     public const byte TypeRtt = 8;
+    public const byte TypeOwnedLater = 12;
     public const int MaxAddresses = 1024;
     public const int MaxMonitorPairs = 256;
     public const int MaxLeftSections = 1024;
@@ -85,6 +86,12 @@ internal sealed class RecordExtensions
     /// </summary>
     public long? OwnedFromMicros { get; set; }
     /// <summary>
+    /// Announced addresses the origin did not own yet during this epoch, ascending, each with the instant it owns it
+    /// from (after the epoch's start; possibly after its end). An address is announced at least one epoch before it
+    /// is owned, so peers know it in time (docs/epoch-records.md, "Hand-over"). Null: every announced address owned.
+    /// </summary>
+    public List<(IpAddress128 Address, long FromMicros)>? OwnedLater { get; set; }
+    /// <summary>
     /// The zone the origin was in when it sealed the record (docs/zones.md "Zone paths"); null: none said (the root,
     /// or an older build). A merge keeps it only when every merged record says the same zone.
     /// </summary>
@@ -99,7 +106,7 @@ internal sealed class RecordExtensions
     /// <summary>Extensions this build does not know: (type, version, encoded section bytes), re-emitted as they came.</summary>
     public List<(byte Type, byte Version, byte[] Section)> Unknown { get; } = [];
 
-    public bool IsEmpty => Addresses is null && OwnedFromMicros is null && Zone is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0
+    public bool IsEmpty => Addresses is null && OwnedFromMicros is null && OwnedLater is null && Zone is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0
         && (Programs is null || Programs.IsEmpty) && (Dns is null || Dns.Queries == 0) && (Rtt is null || Rtt.IsEmpty);
 
     public void MergeFrom(RecordExtensions other) => MergeFrom(other, withListings: true);
@@ -136,6 +143,7 @@ internal sealed class RecordExtensions
         // Which of the merged epochs the mark belonged to is lost in a merge: the merged record claims ownership
         // throughout, as most of its epochs did (the view reads the mark from the original records).
         OwnedFromMicros = null;
+        OwnedLater = null;
     }
 
     private static void SortPairs(List<MonitorPairTraffic> pairs) =>
@@ -231,6 +239,20 @@ internal sealed class RecordExtensions
             w.WriteUInt64((ulong)ownedFrom);
             blocks.Add((TypeOwnedFrom, 1, w.ToArray(), null));
         }
+        if (OwnedLater is { Count: > 0 } later)
+        {
+            var list = later.DistinctBy(e => e.Address).OrderBy(e => e.Address).Take(MaxAddresses).ToList();
+            var w = new EpochRecordWriter(2 + list.Count * 24);
+            w.WriteUInt16((ushort)list.Count);
+            Span<byte> a = stackalloc byte[16];
+            foreach (var (address, from) in list)
+            {
+                TrafficKey.WriteAddress(a, address);
+                w.WriteBytes(a);
+                w.WriteUInt64((ulong)from);
+            }
+            blocks.Add((TypeOwnedLater, 1, w.ToArray(), null));
+        }
         if (Zone is { IsRoot: false } zone)
         {
             var w = new EpochRecordWriter(1 + zone.Text.Length);
@@ -290,7 +312,7 @@ internal sealed class RecordExtensions
             previousType = type;
             int sectionStart = reader.Position;
             var payload = reader.ReadSection($"extension {type}", ref inflateBudget);
-            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom or TypeZone or TypePrograms or TypeDns or TypeRtt))
+            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom or TypeZone or TypePrograms or TypeDns or TypeRtt or TypeOwnedLater))
             {
                 // Written by a newer build: kept verbatim. The section framing was still checked.
                 int sectionEnd = reader.Position;
@@ -308,6 +330,7 @@ internal sealed class RecordExtensions
                 case TypePrograms: result.Programs = ProgramSection.Read(ref r, key); break;
                 case TypeDns: result.Dns = DnsSection.Read(ref r, key); break;
                 case TypeRtt: result.Rtt = RttSection.Read(ref r); break;
+                case TypeOwnedLater: result.OwnedLater = ReadOwnedLater(ref r); break;
             }
             if (r.Remaining != 0) throw r.Invalid($"{r.Remaining} unexpected bytes after extension {type}");
         }
@@ -331,6 +354,21 @@ internal sealed class RecordExtensions
         ulong value = r.ReadUInt64();
         if (value == 0 || value > long.MaxValue) throw r.Invalid($"owned-from instant {value} is out of range");
         return (long)value;
+    }
+
+    private static List<(IpAddress128, long)> ReadOwnedLater(ref EpochRecordReader r)
+    {
+        int n = r.ReadUInt16();
+        if (n is 0 or > MaxAddresses) throw r.Invalid($"{n} owned-later addresses, not 1..{MaxAddresses}");
+        r.Require(n * 24L, "owned-later addresses");
+        var list = new List<(IpAddress128, long)>(n);
+        for (int i = 0; i < n; i++)
+        {
+            var address = TrafficKey.ReadAddress(r.ReadBytes(16));
+            if (i > 0 && address <= list[i - 1].Item1) throw r.Invalid("owned-later addresses are not in ascending order");
+            list.Add((address, ReadOwnedFrom(ref r)));
+        }
+        return list;
     }
 
     private static IpAddress128[] ReadAddresses(ref EpochRecordReader r)

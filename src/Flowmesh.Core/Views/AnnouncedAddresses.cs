@@ -5,7 +5,7 @@ namespace Flowmesh.Core.Views;
 
 /// <summary>
 /// Which origins' records announced which addresses over which spans (the "monitored addresses" extension) and owned
-/// them (captured the whole epoch), so the view can tell whether any agent other than the one that left a flow owned
+/// them (captured the whole epoch, and had announced them long enough), so the view can tell whether any agent other than the one that left a flow owned
 /// one of its ends during that epoch.
 /// </summary>
 internal sealed class AnnouncedAddresses
@@ -17,11 +17,13 @@ internal sealed class AnnouncedAddresses
         foreach (var (origin, records) in byOrigin)
             foreach (var record in records)
             {
-                // A record whose origin began capturing inside the epoch did not own its addresses then.
-                if (!record.OwnedItsAddresses) continue;
+                // A record whose origin began capturing inside the epoch did not own its addresses then, nor did one
+                // announce an address it owns only later (announced before owned).
+                if (!record.OwnedAnyAddress) continue;
                 var addresses = record.MonitoredAddresses!;
                 foreach (var address in addresses)
                 {
+                    if (!record.Owned(address)) continue;
                     if (!_spans.TryGetValue(address, out var spans)) _spans[address] = spans = [];
                     spans.Add((record.Id.StartMicros, record.Id.EndMicros, origin));
                 }

@@ -153,8 +153,8 @@ internal sealed class SlotMerge
 
     /// <summary>
     /// Whether the section's owner has a merged record overlapping the section's epoch, and whether all such records
-    /// list their addresses. A record of an owner whose capture began inside that epoch (it owned nothing then, and
-    /// saw only the epoch's end) counts as missing: the section stands for it.
+    /// list their addresses. A record of an owner that owned none of its addresses in that epoch (its capture began
+    /// inside it and saw only its end, or it had only just announced them) counts as missing: the section stands for it.
     /// </summary>
     private static OwnerRecordState OwnerRecord(Dictionary<string, List<EpochRecord>> byOrigin, LeftToPeer section)
     {
@@ -164,7 +164,7 @@ internal sealed class SlotMerge
         {
             if (r.Id.StartMicros >= section.EndMicros || section.StartMicros >= r.Id.EndMicros) continue;
             if (r.MonitoredAddresses is null) return OwnerRecordState.Unannounced;
-            if (r.OwnedItsAddresses) state = OwnerRecordState.Announced;
+            if (r.OwnedAnyAddress) state = OwnerRecordState.Announced;
         }
         return state;
     }

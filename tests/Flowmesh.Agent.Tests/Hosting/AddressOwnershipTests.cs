@@ -89,6 +89,61 @@ public sealed class AddressOwnershipTests
         Assert.Equal("c", book.OwnerOf(IpAddress128.Parse("10.0.0.7"))); // c's announcement stands again until it expires
     }
 
+    /// <summary>
+    /// Announced before owned: a local address is owned from one epoch after the end of the epoch it appeared in, so
+    /// the record of that epoch announces it (with the instant) an epoch ahead; after a restart, what the previous
+    /// run announced stands as it was (its peers know it).
+    /// </summary>
+    [Fact]
+    public void LocalAddressesAreOwnedAnEpochAfterTheRecordThatFirstAnnouncesThem()
+    {
+        var nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.NetworkInterfaceType != NetworkInterfaceType.Loopback
+            && AddressOwnership.AddressesOf([n.Name]).Count > 0);
+        Assert.SkipWhen(nic is null, "no interface with an address");
+        var addresses = AddressOwnership.AddressesOf([nic!.Name]);
+        long epoch = Epoch.Ticks / TimeSpan.TicksPerMicrosecond;
+        long opened = T0 + 100 * Second + 3 * Second;     // inside the epoch [T0 + 100 s, T0 + 110 s)
+        long boundary = T0 + 110 * Second, owned = boundary + epoch;
+
+        var store = new MemoryStore();
+        var ownership = new AddressOwnership("a", store, Key, TimeSpan.FromSeconds(60), Epoch);
+        ownership.UseCapture(new IdleSource(), [nic.Name], opened);
+        Assert.True(ownership.Refresh(opened, [], 7946));
+        var book = ownership.Ownership.Addresses!;
+        Assert.Equal(boundary, book.OwnedFromMicros);
+        Assert.All(book.LocalOwnedFrom(), e => Assert.Equal(owned, e.OwnedFromMicros));
+        Assert.Equal(addresses.Distinct().Count(), book.LocalOwnedFrom().Count);
+        Assert.Null(book.OwnerOf(addresses[0], boundary));
+        Assert.Equal("a", book.OwnerOf(addresses[0], owned));
+
+        // The record of the epoch the capture opened in announces them with that instant, and so does the next.
+        var summary = new EpochSummary(new EpochId("a", boundary, epoch), Key, ownership: ownership.Ownership);
+        var record = summary.Seal();
+        Assert.All(addresses, address => Assert.False(record.Owned(address)));
+        Assert.All(record.AddressesOwnedLater!, e => Assert.Equal(owned, e.FromMicros));
+        // A peer that reads that record knows when the addresses become a's.
+        store.Put((record.Id, SignedRecord.Create(Identity, new NodeId("a"), record.Encode()).Encode()));
+        var peer = new AddressOwnership("b", store, Key, TimeSpan.FromSeconds(60), Epoch);
+        Assert.True(peer.Refresh(boundary + 2 * Second, [], 7946));
+        Assert.Null(peer.Ownership.Addresses!.OwnerOf(addresses[0], boundary));
+        Assert.Equal("a", peer.Ownership.Addresses!.OwnerOf(addresses[0], owned));
+
+        // A restart two seconds later: the previous run's newest record said "owned from `owned`", and that stands.
+        var restarted = new AddressOwnership("a", store, Key, TimeSpan.FromSeconds(60), Epoch);
+        restarted.UseCapture(new IdleSource(), [nic.Name], boundary + 2 * Second, ownRecordsEndMicros: boundary + epoch);
+        restarted.Refresh(boundary + 2 * Second, [], 7946);
+        Assert.All(restarted.Ownership.Addresses!.LocalOwnedFrom(), e => Assert.Equal(owned, e.OwnedFromMicros));
+    }
+
+    private sealed class IdleSource : Flowmesh.Capture.ICaptureSource
+    {
+        public string Description => "idle";
+        public void Run(Flowmesh.Core.Flows.FlowMeter meter, CancellationToken cancellationToken) { }
+        public void Run<TSink>(TSink sink, CancellationToken cancellationToken) where TSink : Flowmesh.Capture.ICaptureSink { }
+        public Flowmesh.Capture.CaptureStatistics Statistics { get; } = new();
+        public void Dispose() { }
+    }
+
     [Fact]
     public void LoopbackIsNeverMonitored()
     {

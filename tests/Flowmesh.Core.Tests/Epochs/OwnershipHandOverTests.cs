@@ -129,6 +129,40 @@ public sealed class OwnershipHandOverTests
         Assert.Equal((ulong)packets.Sum(p => p.IpLength) + shared, (ulong)view.Totals().Bytes.Value);
     }
 
+    /// <summary>
+    /// Announced before owned (the agent's rule, docs/epoch-records.md "Hand-over"): low's address appears with its
+    /// capture at the start of epoch 0, its record of epoch 0 announces it, and low owns it from epoch 2 on. Until
+    /// then low leaves its conversations with high to high. Whenever high learns of low within those two epochs, from
+    /// membership (a guess: owned at once) or from low's record (owned from epoch 2), each packet is counted once.
+    /// </summary>
+    [Theory]
+    [InlineData(2, true)]   // membership, before any record: high leaves to low, low leaves to high; the view takes high's listing
+    [InlineData(2, false)]  // low's record arrived early
+    [InlineData(12, false)] // after high's first seal: high counted epoch 0 itself
+    [InlineData(25, false)] // after high's second seal, before the epoch low owns from ends
+    public void AnAddressAnnouncedAnEpochBeforeItIsOwnedIsCountedOnceWhenItsPeerLearnsItLate(int learnedAfterSeconds, bool fromMembership)
+    {
+        var packets = Conversations(seed: 5);
+        long ownedFrom = Epoch0 + 20 * Second;
+        var lowAddresses = MonitoredAddresses.Build("low", [A(Low)], [new AddressAnnouncement("high", Start, [A(High)])],
+            localOwnedFrom: new Dictionary<IpAddress128, long> { [A(Low)] = ownedFrom });
+        var announcement = fromMembership
+            ? new AddressAnnouncement("low", Epoch0 + learnedAfterSeconds * Second, [A(Low)])
+            : new AddressAnnouncement("low", Epoch0, [A(Low)], new Dictionary<IpAddress128, long> { [A(Low)] = ownedFrom });
+        var low = Agent("low", lowAddresses, packets.Where(p => p.Source == Low || p.Destination == Low));
+        var high = Agent("high", Book("high", High), packets.Where(p => p.Source == High || p.Destination == High),
+            Epoch0 + learnedAfterSeconds * Second, MonitoredAddresses.Build("high", [A(High)], [announcement]));
+        Assert.All(low.Take(2), r => Assert.False(r.Owned(A(Low))));
+        Assert.All(low.Skip(2), r => Assert.True(r.Owned(A(Low))));
+
+        var view = View(low.Concat(high), "low", "high");
+        Assert.Equal((ulong)packets.Sum(p => p.IpLength), (ulong)view.Totals().Bytes.Value);
+        Assert.Equal(packets.Count, (int)view.Totals().Packets.Value);
+        // Low left its first two epochs' conversations to high, which counted them: never used.
+        Assert.Contains(low[0].Contents.Extensions.Left, s => s.Peer == "high");
+        if (fromMembership) Assert.Contains(high[0].Contents.Extensions.Left, s => s.Peer == "low");
+    }
+
     [Fact]
     public void FlowsLeftOnStaleKnowledgeAreCountedOnce()
     {

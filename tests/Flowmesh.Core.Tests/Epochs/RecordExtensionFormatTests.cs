@@ -154,6 +154,44 @@ public sealed class RecordExtensionFormatTests
     }
 
     [Fact]
+    public void TheOwnedLaterListRoundTripsAndNamesOnlyAnnouncedAddressesOwnedAfterTheStart()
+    {
+        var record = EpochRecord.Decode(Sample.Value, Key);
+        var announced = record.MonitoredAddresses!;
+        Assert.True(announced.Count >= 2);
+        var contents = record.Contents;
+        var saved = contents.Extensions;
+        try
+        {
+            var marked = new RecordExtensions();
+            marked.MergeFrom(saved);
+            // Owned from a later epoch (beyond this one's end is allowed: the lead spans epochs).
+            marked.OwnedLater = [(announced[1], record.Id.EndMicros + record.Id.LengthMicros)];
+            contents.Extensions = marked;
+            byte[] bytes = contents.Encode(record.Id);
+            var decoded = EpochRecord.Decode(bytes, Key);
+            Assert.Equal(bytes, decoded.Encode());
+            Assert.Equal([(announced[1], record.Id.EndMicros + record.Id.LengthMicros)], decoded.AddressesOwnedLater!);
+            Assert.True(decoded.Owned(announced[0]));
+            Assert.False(decoded.Owned(announced[1]));
+            Assert.True(decoded.OwnedAnyAddress);
+            Assert.False(decoded.OwnedItsAddresses);
+        }
+        finally
+        {
+            contents.Extensions = saved;
+        }
+        Assert.Contains("not among the announced", RejectedWith(record, x => x.OwnedLater = [(IpAddress128.Parse("192.0.2.77"), record.Id.EndMicros)]));
+        Assert.Contains("not after the epoch's start", RejectedWith(record, x => x.OwnedLater = [(announced[0], record.Id.StartMicros)]));
+        Assert.Contains("out of range", RejectedWith(record, x => x.OwnedLater = [(announced[0], 0)]));
+        Assert.Contains("not among the announced", RejectedWith(record, x =>
+        {
+            x.OwnedLater = [(announced[0], record.Id.EndMicros)];
+            x.Addresses = null;
+        }));
+    }
+
+    [Fact]
     public void UnknownExtensionsAreKeptVerbatimAndSkipped()
     {
         byte[] bytes = Sample.Value;
