@@ -26,7 +26,14 @@ internal sealed record CoverageDocument(
     /// <summary>Set when other origins' "left to peer" sections stood in for owners without a record (docs/global-view.md).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public LeftToPeerDocument? LeftToPeer { get; init; }
+    public CountedTwiceDocument? CountedTwice { get; init; }
 }
+
+/// <summary>
+/// Traffic an origin counted in epochs in which another agent (<c>lateOwners</c>) owned and counted it too, because the
+/// origin learned of that agent's address late: taken out of the totals once, and widening every top list's lower bound.
+/// </summary>
+internal sealed record CountedTwiceDocument(double Bytes, double Packets, IReadOnlyList<string> LateOwners);
 
 /// <summary>
 /// Traffic counted from peers' "left to peer" sections because its owners had no record: <c>missingOwners</c>' flows

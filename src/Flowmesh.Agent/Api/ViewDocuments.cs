@@ -34,6 +34,8 @@ internal static class ViewDocuments
     {
         LeftToPeer = c.LeftToPeer.SectionsUsed == 0 ? null : new LeftToPeerDocument(c.LeftToPeer.MissingOwners, c.LeftToPeer.SectionsUsed,
             c.LeftToPeer.Bytes, c.LeftToPeer.Packets, c.LeftToPeer.UnlistedBytes, c.LeftToPeer.UnlistedPackets, c.LeftToPeer.StaleOwners),
+        CountedTwice = c.LeftToPeer.CountedTwicePackets == 0 ? null
+            : new CountedTwiceDocument(c.LeftToPeer.CountedTwiceBytes, c.LeftToPeer.CountedTwicePackets, c.LeftToPeer.LateOwners),
     };
 
     private static List<string> Named(ViewCoverage c, CoverageStatus status) =>

@@ -69,6 +69,9 @@ internal sealed class AddressOwnership
 
     public FlowOwnership Ownership { get; }
 
+    /// <summary>Traffic counted while no agent was known for one end, for the records to report when an owner turns up late.</summary>
+    public LateOwnershipLedger Ledger { get; } = new();
+
     public MonitorTrafficFilter MonitorTraffic { get; } = new();
 
     /// <summary>Origins whose announcements were read but could not be decoded (left out).</summary>

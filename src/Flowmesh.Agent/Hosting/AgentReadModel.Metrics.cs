@@ -71,6 +71,12 @@ internal sealed partial class AgentReadModel
             MonitorTrafficBytes = Published.MonitorBytes,
             MonitorTrafficPackets = Published.MonitorPackets,
             ForeignPackets = Published.ForeignPackets,
+            CountedTwice = new Dictionary<string, long>
+            {
+                ["bytes"] = (long)Ownership.Ledger.CorrectedBytes,
+                ["corrections"] = (long)Ownership.Ledger.Corrections,
+                ["unledgered_packets"] = (long)Ownership.Ledger.Unledgered,
+            },
             MonitoredAddresses = new Dictionary<string, long>
             {
                 ["local"] = Ownership.Ownership.Addresses?.Local.Count ?? 0,

@@ -198,7 +198,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
             _capture = new CapturePipeline(source, new EpochSummarizerOptions
             {
                 Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
-                Ownership = ownership.Ownership, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
+                Ownership = ownership.Ownership, LateOwnership = ownership.Ledger, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
                 DnsObservations = dnsInbox, Privacy = _options.Privacy,
             }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log, sealTimed: took => _meter.SealDuration.Record(took.TotalSeconds),

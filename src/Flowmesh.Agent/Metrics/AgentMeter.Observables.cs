@@ -29,6 +29,7 @@ public sealed partial class AgentMeter
         Counter("flowmesh.local.monitor_traffic", "By", "Flowmesh's own traffic (gossip, sync, drill-down, discovery) among the bytes this agent counted.", s => s.MonitorTrafficBytes);
         Counter("flowmesh.local.monitor_traffic.packets", "{packet}", "Flowmesh's own traffic among the packets this agent counted.", s => s.MonitorTrafficPackets);
         Counter("flowmesh.foreign.packets", "{packet}", "Packets seen but left to the agent that owns their flow.", s => s.ForeignPackets);
+        CounterBy("flowmesh.counted.twice", "{unit}", "Traffic this agent counted before it learned that another agent owned one end then; its later records report it and the view takes it out of the totals.", "unit", s => s.CountedTwice, ["bytes", "corrections", "unledgered_packets"]);
         GaugeBy("flowmesh.monitored.addresses", "{address}", "Addresses in the ownership map: this PC's and those other agents announced.", "scope", s => s.MonitoredAddresses, ["local", "peers"]);
 
         GaugeBy("flowmesh.gossip.members", "{member}", "Members as this node sees them, by state.", "state",

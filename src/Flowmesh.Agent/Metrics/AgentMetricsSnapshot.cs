@@ -39,6 +39,7 @@ public sealed record AgentMetricsSnapshot
 
     /// <summary>Packets seen but left to the agent that owns the flow (counted there, not here).</summary>
     public long ForeignPackets { get; init; }
+    public IReadOnlyDictionary<string, long> CountedTwice { get; init; } = new Dictionary<string, long>();
 
     /// <summary>Addresses in this agent's ownership map: its own ("local") and those other agents announced ("peers").</summary>
     public IReadOnlyDictionary<string, long> MonitoredAddresses { get; init; } = new Dictionary<string, long>();

@@ -256,6 +256,9 @@ internal sealed class EpochContents
             throw reader.Invalid($"{reader.Remaining} unexpected bytes after the last section");
         if (extensions.OwnedFromMicros is { } ownedFrom && (ownedFrom <= id.StartMicros || ownedFrom > id.EndMicros))
             throw reader.Invalid($"owned-from instant {ownedFrom} is not inside the epoch ({id.StartMicros}, {id.EndMicros}]");
+        if (extensions.CountedTwice is { } twice)
+            foreach (var e in twice)
+                if (e.StartMicros + e.LengthMicros > id.StartMicros) throw reader.Invalid($"counted-twice epoch at {e.StartMicros} does not end before the record's start");
         if (extensions.OwnedLater is { } later)
             foreach (var (address, from) in later)
             {

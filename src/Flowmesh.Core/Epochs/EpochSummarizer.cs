@@ -173,7 +173,7 @@ public sealed class EpochSummarizer
                 _currentMoved = true;
             }
         }
-        _current = new EpochSummary(new EpochId(_options.Origin, recordStart, recordEnd - recordStart), _options.Key, _options.Summary, _options.Ownership, _options.MonitorTraffic) { Zone = _options.Zone, Privacy = _options.Privacy };
+        _current = new EpochSummary(new EpochId(_options.Origin, recordStart, recordEnd - recordStart), _options.Key, _options.Summary, _options.Ownership, _options.MonitorTraffic) { Zone = _options.Zone, Privacy = _options.Privacy, Ledger = _options.LateOwnership };
     }
 
     /// <summary>

@@ -16,6 +16,12 @@ public sealed record EpochSummarizerOptions
     public EpochSummaryOptions Summary { get; init; } = EpochSummaryOptions.Default;
     public FlowOwnership Ownership { get; init; } = FlowOwnership.Everything;
 
+    /// <summary>
+    /// Remembers traffic counted because no agent was known for a flow's lower address, and reports it in a later
+    /// record when an announcement shows that address was owned then (<see cref="LateOwnershipLedger"/>). Null: not kept.
+    /// </summary>
+    public LateOwnershipLedger? LateOwnership { get; init; }
+
     /// <summary>Recognizes Flowmesh's own traffic, totalled apart in each record; null: none is recognized.</summary>
     public MonitorTrafficFilter? MonitorTraffic { get; init; }
     public FlowTableOptions FlowTable { get; init; } = new();

@@ -75,6 +75,12 @@ public sealed class EpochSummary
     /// <summary>What of the flows' host context the record may carry (docs/host-context.md "Privacy").</summary>
     public HostContext.HostContextPrivacy Privacy { get; init; } = HostContext.HostContextPrivacy.Default;
 
+    /// <summary>
+    /// Where traffic counted on a provisional verdict is remembered across epochs, and whose late-owned entries this
+    /// record reports as counted twice (<see cref="LateOwnershipLedger"/>); null: neither.
+    /// </summary>
+    public LateOwnershipLedger? Ledger { get; init; }
+
     /// <summary>The zone the record will name (docs/zones.md); null names none.</summary>
     public Zones.ZonePath? Zone { get; init; }
 
@@ -92,7 +98,13 @@ public sealed class EpochSummary
         }
         if (provisional && _provisional.TryHold(in flow)) return;
         Count(in flow);
+        if (provisional) Ledger?.Add(Id, Lower(in flow), (byte)ProtocolClasses.Of(flow.Protocol), Traffic(in flow));
     }
+
+    private static IpAddress128 Lower(in FlowTableDelta flow) => flow.SourceAddress <= flow.DestinationAddress ? flow.SourceAddress : flow.DestinationAddress;
+
+    private static TrafficCounters Traffic(in FlowTableDelta flow) =>
+        new((ulong)(flow.Bytes + flow.ReverseBytes), (ulong)(flow.Packets + flow.ReversePackets), flow.StartsRecord ? 1UL : 0UL);
 
     /// <summary>Decides the held flows with the address map as it is now (<see cref="ProvisionalFlows"/>).</summary>
     private void DecideProvisional()
@@ -100,7 +112,11 @@ public sealed class EpochSummary
         if (_provisional.Count == 0) return;
         foreach (var flow in _provisional.Release())
         {
-            if (_ownership.Decide(flow.SourceAddress, flow.DestinationAddress, Id.StartMicros, out string? owner, out _)) Count(in flow);
+            if (_ownership.Decide(flow.SourceAddress, flow.DestinationAddress, Id.StartMicros, out string? owner, out bool provisional))
+            {
+                Count(in flow);
+                if (provisional) Ledger?.Add(Id, Lower(in flow), (byte)ProtocolClasses.Of(flow.Protocol), Traffic(in flow));
+            }
             else Leave(owner, in flow);
         }
     }
@@ -241,6 +257,7 @@ public sealed class EpochSummary
                 extensions.MonitorPairs.Add(new MonitorPairTraffic(pair.Item1, pair.Item2, value.Bytes, value.Packets));
         extensions.MonitorPairs.Sort((a, b) => a.Source != b.Source ? a.Source.CompareTo(b.Source) : a.Destination.CompareTo(b.Destination));
         _left.WriteTo(extensions.Left, Id);
+        if (Ledger?.Settle(_ownership.Addresses, Id.StartMicros, RecordExtensions.MaxCountedTwice) is { Count: > 0 } twice) extensions.CountedTwice = twice;
         _hostContext.WriteTo(extensions);
     }
 

@@ -65,6 +65,8 @@ internal sealed class RecordExtensions
     public const byte TypeDns = 7;
     public const byte TypeRtt = 8;
     public const byte TypeOwnedLater = 12;
+    public const byte TypeCountedTwice = 13;
+    public const int MaxCountedTwice = 1024;
     public const int MaxAddresses = 1024;
     public const int MaxMonitorPairs = 256;
     public const int MaxLeftSections = 1024;
@@ -92,6 +94,11 @@ internal sealed class RecordExtensions
     /// </summary>
     public List<(IpAddress128 Address, long FromMicros)>? OwnedLater { get; set; }
     /// <summary>
+    /// Traffic this origin counted in earlier epochs that another agent owned and counted too (it learned of that
+    /// owner late; <see cref="LateOwnershipLedger"/>), sorted. The view takes it out where the owner's record shows it owned the address.
+    /// </summary>
+    public List<CountedTwice>? CountedTwice { get; set; }
+    /// <summary>
     /// The zone the origin was in when it sealed the record (docs/zones.md "Zone paths"); null: none said (the root,
     /// or an older build). A merge keeps it only when every merged record says the same zone.
     /// </summary>
@@ -106,7 +113,7 @@ internal sealed class RecordExtensions
     /// <summary>Extensions this build does not know: (type, version, encoded section bytes), re-emitted as they came.</summary>
     public List<(byte Type, byte Version, byte[] Section)> Unknown { get; } = [];
 
-    public bool IsEmpty => Addresses is null && OwnedFromMicros is null && OwnedLater is null && Zone is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0
+    public bool IsEmpty => Addresses is null && OwnedFromMicros is null && OwnedLater is null && CountedTwice is null && Zone is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0
         && (Programs is null || Programs.IsEmpty) && (Dns is null || Dns.Queries == 0) && (Rtt is null || Rtt.IsEmpty);
 
     public void MergeFrom(RecordExtensions other) => MergeFrom(other, withListings: true);
@@ -144,6 +151,11 @@ internal sealed class RecordExtensions
         // throughout, as most of its epochs did (the view reads the mark from the original records).
         OwnedFromMicros = null;
         OwnedLater = null;
+        if (withListings && other.CountedTwice is not null)
+        {
+            CountedTwice = [.. (CountedTwice ?? []).Concat(other.CountedTwice)];
+            CountedTwice.Sort(Epochs.CountedTwice.Compare);
+        }
     }
 
     private static void SortPairs(List<MonitorPairTraffic> pairs) =>
@@ -253,6 +265,27 @@ internal sealed class RecordExtensions
             }
             blocks.Add((TypeOwnedLater, 1, w.ToArray(), null));
         }
+        if (CountedTwice is { Count: > 0 } twice)
+        {
+            var list = twice.Take(MaxCountedTwice).ToList();
+            list.Sort(Epochs.CountedTwice.Compare);
+            var w = new EpochRecordWriter(2 + list.Count * 80);
+            w.WriteUInt16((ushort)list.Count);
+            Span<byte> a = stackalloc byte[16];
+            foreach (var e in list)
+            {
+                w.WriteUInt64((ulong)e.StartMicros);
+                w.WriteUInt64((ulong)e.LengthMicros);
+                byte[] owner = Encoding.UTF8.GetBytes(e.Owner);
+                w.WriteByte((byte)owner.Length);
+                w.WriteBytes(owner);
+                TrafficKey.WriteAddress(a, e.Address);
+                w.WriteBytes(a);
+                w.WriteByte(e.ProtocolClass);
+                WriteCounters(w, e.Traffic);
+            }
+            blocks.Add((TypeCountedTwice, 1, w.ToArray(), null));
+        }
         if (Zone is { IsRoot: false } zone)
         {
             var w = new EpochRecordWriter(1 + zone.Text.Length);
@@ -312,7 +345,7 @@ internal sealed class RecordExtensions
             previousType = type;
             int sectionStart = reader.Position;
             var payload = reader.ReadSection($"extension {type}", ref inflateBudget);
-            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom or TypeZone or TypePrograms or TypeDns or TypeRtt or TypeOwnedLater))
+            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom or TypeZone or TypePrograms or TypeDns or TypeRtt or TypeOwnedLater or TypeCountedTwice))
             {
                 // Written by a newer build: kept verbatim. The section framing was still checked.
                 int sectionEnd = reader.Position;
@@ -331,6 +364,7 @@ internal sealed class RecordExtensions
                 case TypeDns: result.Dns = DnsSection.Read(ref r, key); break;
                 case TypeRtt: result.Rtt = RttSection.Read(ref r); break;
                 case TypeOwnedLater: result.OwnedLater = ReadOwnedLater(ref r); break;
+                case TypeCountedTwice: result.CountedTwice = ReadCountedTwice(ref r); break;
             }
             if (r.Remaining != 0) throw r.Invalid($"{r.Remaining} unexpected bytes after extension {type}");
         }
@@ -367,6 +401,40 @@ internal sealed class RecordExtensions
             var address = TrafficKey.ReadAddress(r.ReadBytes(16));
             if (i > 0 && address <= list[i - 1].Item1) throw r.Invalid("owned-later addresses are not in ascending order");
             list.Add((address, ReadOwnedFrom(ref r)));
+        }
+        return list;
+    }
+
+    private static List<CountedTwice> ReadCountedTwice(ref EpochRecordReader r)
+    {
+        int n = r.ReadUInt16();
+        if (n is 0 or > MaxCountedTwice) throw r.Invalid($"{n} counted-twice entries, not 1..{MaxCountedTwice}");
+        var list = new List<CountedTwice>(Math.Min(n, 64));
+        for (int i = 0; i < n; i++)
+        {
+            ulong start = r.ReadUInt64(), length = r.ReadUInt64();
+            if (start == 0 || start > long.MaxValue / 2 || length == 0 || length > long.MaxValue / 2)
+                throw r.Invalid($"counted-twice epoch ({start}, {length}) is out of range");
+            int nameLength = r.ReadByte();
+            if (nameLength is 0 or > 64) throw r.Invalid($"counted-twice owner name of {nameLength} bytes");
+            string owner;
+            try
+            {
+                owner = new UTF8Encoding(false, true).GetString(r.ReadBytes(nameLength));
+            }
+            catch (DecoderFallbackException)
+            {
+                throw r.Invalid("counted-twice owner name is not UTF-8");
+            }
+            var address = TrafficKey.ReadAddress(r.ReadBytes(16));
+            byte protocolClass = r.ReadByte();
+            if (protocolClass >= ProtocolClasses.Count) throw r.Invalid($"counted-twice protocol class {protocolClass}");
+            var traffic = new TrafficCounters(r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64());
+            if (traffic.Bytes > MaxFlowCounter * 1024 || traffic.Packets > MaxFlowCounter || traffic.Flows > traffic.Packets || (traffic.Packets == 0 && traffic.Bytes != 0))
+                throw r.Invalid("counted-twice traffic is out of range");
+            var entry = new CountedTwice((long)start, (long)length, owner, address, protocolClass, traffic);
+            if (i > 0 && Epochs.CountedTwice.Compare(list[i - 1], entry) >= 0) throw r.Invalid("counted-twice entries are not in canonical order");
+            list.Add(entry);
         }
         return list;
     }

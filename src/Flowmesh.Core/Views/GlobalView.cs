@@ -23,6 +23,7 @@ public sealed partial class GlobalView
     private readonly long _settledEnd;
     private readonly TrafficCounters _monitor;
     private readonly LeftToPeerUse _leftUsed;
+    private readonly CountedTwiceUse _countedTwice;
 
     private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since, SlotMergeCache? slots)
     {
@@ -46,6 +47,9 @@ public sealed partial class GlobalView
         _byProtocol = _merged is null ? new TrafficCounters[ProtocolClasses.Count] : (TrafficCounters[])_merged.ByProtocol.Clone();
         if (merge is not null)
             for (int i = 0; i < _byProtocol.Length; i++) _byProtocol[i] += merge.UnlistedByProtocol[i];
+        // Traffic two agents both counted (one learned of the other's address late) is taken out once.
+        _countedTwice = CountedTwiceUse.Of(_byOrigin);
+        for (int i = 0; i < _byProtocol.Length; i++) _byProtocol[i] = CountedTwiceUse.Less(_byProtocol[i], _countedTwice.ByProtocol[i]);
         foreach (var c in _byProtocol) _all += c;
         _monitor = (_merged?.Extensions.Monitor ?? default) + (merge?.UnlistedMonitor ?? default);
 
@@ -167,6 +171,11 @@ public sealed partial class GlobalView
             if (!sums.TryGetValue(start, out var s)) s = (default, new HashSet<string>(StringComparer.Ordinal));
             sums[start] = (s.Counters + counters, s.Origins);
         }
+        foreach (var (epochStart, counters) in _countedTwice.ByEpoch)
+        {
+            long start = EpochRollup.AlignDown(epochStart, bucketMicros);
+            if (sums.TryGetValue(start, out var s)) sums[start] = (CountedTwiceUse.Less(s.Counters, counters), s.Origins);
+        }
         var points = new List<SeriesPoint>();
         for (long start = EpochRollup.AlignDown(Window.FromMicros, bucketMicros); start < Window.ToMicros; start += bucketMicros)
         {
@@ -214,6 +223,8 @@ public sealed partial class GlobalView
         var summary = _merged.Top[EpochContents.TopIndex(kind, measure)];
         // Traffic of left flows past the listing caps (owner missing) is in the totals but in no sketch: any key may hold it.
         double widen = measure == TrafficMeasure.Bytes ? _leftUsed.UnlistedBytes : _leftUsed.UnlistedPackets;
+        // Traffic counted twice and taken out of the totals is still in both origins' sketches: any key may hold it.
+        double twice = measure == TrafficMeasure.Bytes ? _countedTwice.All.Bytes : _countedTwice.All.Packets;
         Dictionary<TrafficKey, double>? own = excludeMonitor ? MonitorByKey(kind, measure) : null;
         double ownUnlisted = 0;
         if (own is not null)
@@ -226,7 +237,7 @@ public sealed partial class GlobalView
             .Select(h =>
             {
                 var key = TrafficKey.Decode(h.Key);
-                double lower = h.Lower, upper = h.Upper + widen;
+                double lower = Math.Max(0, h.Lower - twice), upper = h.Upper + widen;
                 if (own is not null)
                 {
                     double o = own.GetValueOrDefault(key);
@@ -386,6 +397,7 @@ public sealed partial class GlobalView
                     counters += r.Totals.All;
                     health += r.Health;
                 }
+            counters = CountedTwiceUse.Less(counters, _countedTwice.ByReporter.GetValueOrDefault(o.Origin));
             var originCaveats = (cav & ~(Caveats.IncompleteCoverage | Caveats.CaptureLoss))
                 | (o.LeavesAGap ? Caveats.IncompleteCoverage : Caveats.None) | (health.KernelDrops > 0 ? Caveats.CaptureLoss : Caveats.None);
             return new OriginContribution(o, Measured.Of(counters.Bytes, 0, originCaveats), Measured.Of(counters.Packets, 0, originCaveats),
@@ -520,6 +532,9 @@ public sealed partial class GlobalView
                 _leftUsed.UnlistedBytes, _leftUsed.UnlistedPackets, _leftUsed.DuplicatesIgnored)
             {
                 StaleOwners = _leftUsed.StaleOwners.Order(StringComparer.Ordinal).ToList(),
+                CountedTwiceBytes = _countedTwice.All.Bytes,
+                CountedTwicePackets = _countedTwice.All.Packets,
+                LateOwners = [.. _countedTwice.Owners],
             },
         };
     }

@@ -100,4 +100,13 @@ public sealed record LeftToPeerCoverage(int SectionsUsed, IReadOnlyList<string> 
     public static LeftToPeerCoverage None { get; } = new(0, [], 0, 0, 0, 0, 0);
 
     public IReadOnlyList<string> StaleOwners { get; init; } = [];
+
+    /// <summary>
+    /// Traffic that an origin counted in an epoch in which another agent owned and counted it too (the origin learned
+    /// of that agent's address late), taken out of the totals once; still in the sketches, so top-list lower bounds
+    /// are widened by it. <see cref="LateOwners"/>: the agents whose addresses were learned late.
+    /// </summary>
+    public ulong CountedTwiceBytes { get; init; }
+    public ulong CountedTwicePackets { get; init; }
+    public IReadOnlyList<string> LateOwners { get; init; } = [];
 }

@@ -192,6 +192,65 @@ public sealed class RecordExtensionFormatTests
     }
 
     [Fact]
+    public void CountedTwiceEntriesRoundTripAndHostileOnesAreRejectedByWhatTheyBreak()
+    {
+        var record = EpochRecord.Decode(Sample.Value, Key);
+        long before = record.Id.StartMicros - record.Id.LengthMicros;
+        var entry = new CountedTwice(before, record.Id.LengthMicros, "a", IpAddress128.Parse("10.0.0.1"), 0, new TrafficCounters(1500, 3, 1));
+        var contents = record.Contents;
+        var saved = contents.Extensions;
+        byte[] bytes;
+        try
+        {
+            var marked = new RecordExtensions();
+            marked.MergeFrom(saved);
+            marked.CountedTwice = [entry, entry with { ProtocolClass = 1 }];
+            marked.OwnedLater = [(record.MonitoredAddresses![0], record.Id.EndMicros)];
+            contents.Extensions = marked;
+            bytes = contents.Encode(record.Id);
+        }
+        finally
+        {
+            contents.Extensions = saved;
+        }
+        var decoded = EpochRecord.Decode(bytes, Key);
+        Assert.Equal(bytes, decoded.Encode());
+        Assert.Equal([entry, entry with { ProtocolClass = 1 }], decoded.Contents.Extensions.CountedTwice!);
+        // Every truncation of a record carrying both new extensions is refused with the format's own exception.
+        for (int length = ExtensionStart(bytes); length < bytes.Length; length += 3)
+        {
+            Reject(bytes[..length]);
+            Reject(Reseal(bytes[..length]));
+        }
+
+        Assert.Contains("does not end before", RejectedWith(record, x => x.CountedTwice = [entry with { StartMicros = record.Id.StartMicros }]));
+        Assert.Contains("protocol class", RejectedWith(record, x => x.CountedTwice = [entry with { ProtocolClass = 9 }]));
+        Assert.Contains("out of range", RejectedWith(record, x => x.CountedTwice = [entry with { Traffic = new TrafficCounters(10, 1, 5) }]));
+        Assert.Contains("out of range", RejectedWith(record, x => x.CountedTwice = [entry with { Traffic = new TrafficCounters(10, 0, 0) }]));
+        Assert.Contains("out of range", RejectedWith(record, x => x.CountedTwice = [entry with { LengthMicros = 0 }]));
+        Assert.Contains("owner name", RejectedWith(record, x => x.CountedTwice = [entry with { Owner = new string('o', 65) }]));
+    }
+
+    [Fact]
+    public void TheLedgerIsBoundedAndReportsEachEntryOnce()
+    {
+        var ledger = new LateOwnershipLedger();
+        var epoch = new EpochId("b", 10_000_000, 10_000_000);
+        for (int i = 0; i < LateOwnershipLedger.MaxAddressesPerEpoch + 100; i++)
+            ledger.Add(epoch, IpAddress128.From(new System.Net.IPAddress(BitConverter.GetBytes(0x0A000000 + i))), 0, new TrafficCounters(100, 1, 1));
+        Assert.Equal(100UL, ledger.Unledgered);
+        var everyone = MonitoredAddresses.Build("b", [], [new AddressAnnouncement("a", 0,
+            Enumerable.Range(0, LateOwnershipLedger.MaxAddressesPerEpoch + 100).Select(i => IpAddress128.From(new System.Net.IPAddress(BitConverter.GetBytes(0x0A000000 + i)))).ToList())]);
+        // Not before the epoch ends; then capped per record, each entry once.
+        Assert.Empty(ledger.Settle(everyone, epoch.StartMicros, 1024));
+        Assert.Equal(1024, ledger.Settle(everyone, epoch.EndMicros, 1024).Count);
+        int rest = 0;
+        for (int i = 0; i < 10; i++) rest += ledger.Settle(everyone, epoch.EndMicros, 1024).Count;
+        Assert.Equal(LateOwnershipLedger.MaxAddressesPerEpoch - 1024, rest);
+        Assert.Equal((ulong)LateOwnershipLedger.MaxAddressesPerEpoch, ledger.Corrections);
+    }
+
+    [Fact]
     public void UnknownExtensionsAreKeptVerbatimAndSkipped()
     {
         byte[] bytes = Sample.Value;

@@ -1,0 +1,111 @@
+using Flowmesh.Core.Packets;
+
+namespace Flowmesh.Core.Epochs;
+
+/// <summary>
+/// Traffic that an agent counted in a sealed epoch because it knew no agent for the flow's lower address, as it learns
+/// later that an agent owned that address in that epoch: both ends counted it. Carried by the agent's next record
+/// (extension 13, "counted twice") so the view takes it out of the totals (docs/epoch-records.md, "Hand-over").
+/// </summary>
+/// <param name="StartMicros">The sealed epoch the traffic was counted in.</param>
+/// <param name="Owner">The agent that owned <paramref name="Address"/> in that epoch, as announced.</param>
+/// <param name="ProtocolClass">The <see cref="ProtocolClass"/> the traffic was counted under.</param>
+public readonly record struct CountedTwice(long StartMicros, long LengthMicros, string Owner, IpAddress128 Address, byte ProtocolClass, TrafficCounters Traffic)
+{
+    public long EndMicros => StartMicros + LengthMicros;
+
+    internal static int Compare(CountedTwice a, CountedTwice b)
+    {
+        int c = a.StartMicros.CompareTo(b.StartMicros);
+        if (c == 0) c = a.LengthMicros.CompareTo(b.LengthMicros);
+        if (c == 0) c = string.CompareOrdinal(a.Owner, b.Owner);
+        if (c == 0) c = a.Address.CompareTo(b.Address);
+        if (c == 0) c = a.ProtocolClass.CompareTo(b.ProtocolClass);
+        return c;
+    }
+}
+
+/// <summary>
+/// What an agent counted on the provisional verdict "no agent is known for the lower address"
+/// (<see cref="FlowOwnership"/>), per sealed epoch, lower address and protocol class, for the last
+/// <see cref="EpochsKept"/> epochs. At each seal, entries whose address the current map gives to another agent from
+/// that epoch on become <see cref="CountedTwice"/> entries of the new record. Announcing before owning
+/// (<see cref="MonitoredAddresses"/>) makes this rare: it takes an announcement that reached this agent more than two
+/// epochs late (a peer cut off from the newcomer's records but not from its traffic).
+/// </summary>
+/// <remarks>
+/// Bounded: at most <see cref="MaxAddressesPerEpoch"/> addresses per epoch (the rest is counted in
+/// <see cref="Unledgered"/>, and then cannot be corrected), and the entries written per record are capped by the
+/// extension. Updated at the seal, on the capture thread; never per packet.
+/// </remarks>
+public sealed class LateOwnershipLedger
+{
+    public const int EpochsKept = 16;
+    public const int MaxAddressesPerEpoch = 4096;
+
+    private readonly SortedDictionary<(long Start, long Length), Dictionary<(IpAddress128, byte), TrafficCounters>> _epochs = [];
+    private readonly Dictionary<(long Start, long Length), HashSet<IpAddress128>> _addresses = [];
+
+    /// <summary>Packets counted provisionally that the ledger had no room for: a late owner would not be corrected for them.</summary>
+    public ulong Unledgered { get; private set; }
+
+    /// <summary>Entries handed to records so far (each a traffic counted by both ends, later taken out by the view).</summary>
+    public ulong Corrections { get; private set; }
+
+    /// <summary>Bytes those entries carried.</summary>
+    public ulong CorrectedBytes { get; private set; }
+
+    internal void Add(EpochId epoch, IpAddress128 lower, byte protocolClass, TrafficCounters traffic)
+    {
+        var slot = (epoch.StartMicros, epoch.LengthMicros);
+        if (!_epochs.TryGetValue(slot, out var entries))
+        {
+            _epochs[slot] = entries = [];
+            _addresses[slot] = [];
+        }
+        var seen = _addresses[slot];
+        if (!seen.Contains(lower))
+        {
+            if (seen.Count >= MaxAddressesPerEpoch)
+            {
+                Unledgered += traffic.Packets;
+                return;
+            }
+            seen.Add(lower);
+        }
+        var key = (lower, protocolClass);
+        entries[key] = entries.GetValueOrDefault(key) + traffic;
+    }
+
+    /// <summary>
+    /// Entries of epochs before <paramref name="before"/> whose address <paramref name="addresses"/> now gives to another
+    /// agent for that epoch: removed from the ledger and returned (at most <paramref name="limit"/>; the rest wait for
+    /// the next seal). Epochs beyond <see cref="EpochsKept"/> are forgotten.
+    /// </summary>
+    internal List<CountedTwice> Settle(MonitoredAddresses? addresses, long before, int limit)
+    {
+        var result = new List<CountedTwice>();
+        while (_epochs.Count > EpochsKept)
+        {
+            var oldest = _epochs.Keys.First();
+            _epochs.Remove(oldest);
+            _addresses.Remove(oldest);
+        }
+        if (addresses is null) return result;
+        foreach (var ((start, length), entries) in _epochs)
+        {
+            if (start + length > before) break;
+            foreach (var ((address, protocolClass), traffic) in entries.ToList())
+            {
+                if (result.Count >= limit) return result;
+                string? owner = addresses.OwnerOf(address, start);
+                if (owner is null || owner == addresses.Self) continue;
+                entries.Remove((address, protocolClass));
+                result.Add(new CountedTwice(start, length, owner, address, protocolClass, traffic));
+                Corrections++;
+                CorrectedBytes += traffic.Bytes;
+            }
+        }
+        return result;
+    }
+}
