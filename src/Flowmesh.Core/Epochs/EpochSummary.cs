@@ -98,10 +98,12 @@ public sealed class EpochSummary
         }
         if (provisional && _provisional.TryHold(in flow)) return;
         Count(in flow);
-        if (provisional) Ledger?.Add(Id, Lower(in flow), (byte)ProtocolClasses.Of(flow.Protocol), Traffic(in flow));
+        if (provisional) Ledger?.Add(Id, Lower(in flow), Higher(in flow), (byte)ProtocolClasses.Of(flow.Protocol), Traffic(in flow));
     }
 
     private static IpAddress128 Lower(in FlowTableDelta flow) => flow.SourceAddress <= flow.DestinationAddress ? flow.SourceAddress : flow.DestinationAddress;
+
+    private static IpAddress128 Higher(in FlowTableDelta flow) => flow.SourceAddress <= flow.DestinationAddress ? flow.DestinationAddress : flow.SourceAddress;
 
     private static TrafficCounters Traffic(in FlowTableDelta flow) =>
         new((ulong)(flow.Bytes + flow.ReverseBytes), (ulong)(flow.Packets + flow.ReversePackets), flow.StartsRecord ? 1UL : 0UL);
@@ -115,7 +117,7 @@ public sealed class EpochSummary
             if (_ownership.Decide(flow.SourceAddress, flow.DestinationAddress, Id.StartMicros, out string? owner, out bool provisional))
             {
                 Count(in flow);
-                if (provisional) Ledger?.Add(Id, Lower(in flow), (byte)ProtocolClasses.Of(flow.Protocol), Traffic(in flow));
+                if (provisional) Ledger?.Add(Id, Lower(in flow), Higher(in flow), (byte)ProtocolClasses.Of(flow.Protocol), Traffic(in flow));
             }
             else Leave(owner, in flow);
         }

@@ -27,24 +27,26 @@ public readonly record struct CountedTwice(long StartMicros, long LengthMicros, 
 
 /// <summary>
 /// What an agent counted on the provisional verdict "no agent is known for the lower address"
-/// (<see cref="FlowOwnership"/>), per sealed epoch, lower address and protocol class, for the last
-/// <see cref="EpochsKept"/> epochs. At each seal, entries whose address the current map gives to another agent from
-/// that epoch on become <see cref="CountedTwice"/> entries of the new record. Announcing before owning
+/// (<see cref="FlowOwnership"/>), per sealed epoch, address pair and protocol class, for the last
+/// <see cref="EpochsKept"/> epochs. At each seal, entries that the current map gives to another agent for that epoch
+/// (by the same rule: the lower address's agent, else the higher's) become <see cref="CountedTwice"/> entries of the
+/// new record. Both ends matter: a newcomer in its lead epochs owns nothing, so it counts a flow whose other end it
+/// knows no agent for either, and that agent, which owned its end, counted it too. Announcing before owning
 /// (<see cref="MonitoredAddresses"/>) makes this rare: it takes an announcement that reached this agent more than two
 /// epochs late (a peer cut off from the newcomer's records but not from its traffic).
 /// </summary>
 /// <remarks>
-/// Bounded: at most <see cref="MaxAddressesPerEpoch"/> addresses per epoch (the rest is counted in
+/// Bounded: at most <see cref="MaxPairsPerEpoch"/> address pairs per epoch (the rest is counted in
 /// <see cref="Unledgered"/>, and then cannot be corrected), and the entries written per record are capped by the
 /// extension. Updated at the seal, on the capture thread; never per packet.
 /// </remarks>
 public sealed class LateOwnershipLedger
 {
     public const int EpochsKept = 16;
-    public const int MaxAddressesPerEpoch = 4096;
+    public const int MaxPairsPerEpoch = 4096;
 
-    private readonly SortedDictionary<(long Start, long Length), Dictionary<(IpAddress128, byte), TrafficCounters>> _epochs = [];
-    private readonly Dictionary<(long Start, long Length), HashSet<IpAddress128>> _addresses = [];
+    private readonly SortedDictionary<(long Start, long Length), Dictionary<(IpAddress128 Low, IpAddress128 High, byte Class), TrafficCounters>> _epochs = [];
+    private readonly Dictionary<(long Start, long Length), HashSet<(IpAddress128, IpAddress128)>> _pairs = [];
 
     /// <summary>Packets counted provisionally that the ledger had no room for: a late owner would not be corrected for them.</summary>
     public ulong Unledgered { get; private set; }
@@ -55,25 +57,25 @@ public sealed class LateOwnershipLedger
     /// <summary>Bytes those entries carried.</summary>
     public ulong CorrectedBytes { get; private set; }
 
-    internal void Add(EpochId epoch, IpAddress128 lower, byte protocolClass, TrafficCounters traffic)
+    internal void Add(EpochId epoch, IpAddress128 lower, IpAddress128 higher, byte protocolClass, TrafficCounters traffic)
     {
         var slot = (epoch.StartMicros, epoch.LengthMicros);
         if (!_epochs.TryGetValue(slot, out var entries))
         {
             _epochs[slot] = entries = [];
-            _addresses[slot] = [];
+            _pairs[slot] = [];
         }
-        var seen = _addresses[slot];
-        if (!seen.Contains(lower))
+        var seen = _pairs[slot];
+        if (!seen.Contains((lower, higher)))
         {
-            if (seen.Count >= MaxAddressesPerEpoch)
+            if (seen.Count >= MaxPairsPerEpoch)
             {
                 Unledgered += traffic.Packets;
                 return;
             }
-            seen.Add(lower);
+            seen.Add((lower, higher));
         }
-        var key = (lower, protocolClass);
+        var key = (lower, higher, protocolClass);
         entries[key] = entries.GetValueOrDefault(key) + traffic;
     }
 
@@ -89,18 +91,24 @@ public sealed class LateOwnershipLedger
         {
             var oldest = _epochs.Keys.First();
             _epochs.Remove(oldest);
-            _addresses.Remove(oldest);
+            _pairs.Remove(oldest);
         }
         if (addresses is null) return result;
         foreach (var ((start, length), entries) in _epochs)
         {
             if (start + length > before) break;
-            foreach (var ((address, protocolClass), traffic) in entries.ToList())
+            foreach (var ((low, high, protocolClass), traffic) in entries.ToList())
             {
                 if (result.Count >= limit) return result;
-                string? owner = addresses.OwnerOf(address, start);
+                var address = low;
+                string? owner = addresses.OwnerOf(low, start);
+                if (owner is null)
+                {
+                    address = high;
+                    owner = addresses.OwnerOf(high, start);
+                }
                 if (owner is null || owner == addresses.Self) continue;
-                entries.Remove((address, protocolClass));
+                entries.Remove((low, high, protocolClass));
                 result.Add(new CountedTwice(start, length, owner, address, protocolClass, traffic));
                 Corrections++;
                 CorrectedBytes += traffic.Bytes;

@@ -193,6 +193,40 @@ public sealed class OwnershipHandOverTests
         if (fromMembership) Assert.Contains(high[0].Contents.Extensions.Left, s => s.Peer == "low");
     }
 
+    /// <summary>
+    /// Neither end knows the other until both are told at 31 s, after low has owned its address for an epoch: in low's
+    /// lead epochs both counted (low owned nothing and knew no agent for high's address), and in epoch 2 both counted
+    /// (high knew no agent for low's). Each reports what the late knowledge gives to the other, and the view takes it
+    /// out once.
+    /// </summary>
+    [Fact]
+    public void TwoAgentsThatLearnOfEachOtherEpochsLateReportWhatBothCounted()
+    {
+        var packets = Conversations(seed: 6);
+        // Traffic after 30 s seals epoch 2 at both ends before they learn (at 31 s), and gives each a later record.
+        for (long t = Epoch0 + 30 * Second + 500_000; t < Epoch0 + 40 * Second; t += 3 * Second)
+        {
+            packets.Add(new(t, Low, 40000, Outside, 443, IpProtocol.Udp, 400, 0));
+            packets.Add(new(t + 100, High, 41000, Outside, 443, IpProtocol.Udp, 400, 0));
+        }
+        long ownedFrom = Epoch0 + 20 * Second, learnAt = Epoch0 + 31 * Second;
+        var lowOwns = new Dictionary<IpAddress128, long> { [A(Low)] = ownedFrom };
+        var low = Agent("low", MonitoredAddresses.Build("low", [A(Low)], [], localOwnedFrom: lowOwns), packets.Where(p => p.Source == Low || p.Destination == Low),
+            learnAt, MonitoredAddresses.Build("low", [A(Low)], [new AddressAnnouncement("high", Epoch0, [A(High)])], localOwnedFrom: lowOwns));
+        var high = Agent("high", Book("high", High), packets.Where(p => p.Source == High || p.Destination == High),
+            learnAt, MonitoredAddresses.Build("high", [A(High)], [new AddressAnnouncement("low", Epoch0, [A(Low)], lowOwns)]));
+
+        var view = View(low.Concat(high), "low", "high");
+        Assert.Equal((ulong)packets.Sum(p => p.IpLength), (ulong)view.Totals().Bytes.Value);
+        Assert.Equal(packets.Count, (int)view.Totals().Packets.Value);
+        var shared = packets.Where(p => p.Micros < Epoch0 + 30 * Second && p.Source != Outside && p.Destination != Outside).ToList();
+        // Low reports its lead epochs (high owned its end), high reports epoch 2 (low owned its end).
+        Assert.Equal(2, low[3].Contents.Extensions.CountedTwice!.Select(e => e.StartMicros).Distinct().Count());
+        Assert.All(high[3].Contents.Extensions.CountedTwice!, e => Assert.Equal(ownedFrom, e.StartMicros));
+        Assert.Equal((ulong)shared.Sum(p => p.IpLength), view.Coverage.LeftToPeer.CountedTwiceBytes);
+        Assert.Equal(["high", "low"], view.Coverage.LeftToPeer.LateOwners);
+    }
+
     [Fact]
     public void FlowsLeftOnStaleKnowledgeAreCountedOnce()
     {

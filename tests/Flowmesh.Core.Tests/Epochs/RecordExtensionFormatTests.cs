@@ -236,18 +236,19 @@ public sealed class RecordExtensionFormatTests
     {
         var ledger = new LateOwnershipLedger();
         var epoch = new EpochId("b", 10_000_000, 10_000_000);
-        for (int i = 0; i < LateOwnershipLedger.MaxAddressesPerEpoch + 100; i++)
-            ledger.Add(epoch, IpAddress128.From(new System.Net.IPAddress(BitConverter.GetBytes(0x0A000000 + i))), 0, new TrafficCounters(100, 1, 1));
+        var outside = IpAddress128.Parse("192.0.2.1");
+        for (int i = 0; i < LateOwnershipLedger.MaxPairsPerEpoch + 100; i++)
+            ledger.Add(epoch, IpAddress128.From(new System.Net.IPAddress(BitConverter.GetBytes(0x0A000000 + i))), outside, 0, new TrafficCounters(100, 1, 1));
         Assert.Equal(100UL, ledger.Unledgered);
         var everyone = MonitoredAddresses.Build("b", [], [new AddressAnnouncement("a", 0,
-            Enumerable.Range(0, LateOwnershipLedger.MaxAddressesPerEpoch + 100).Select(i => IpAddress128.From(new System.Net.IPAddress(BitConverter.GetBytes(0x0A000000 + i)))).ToList())]);
+            Enumerable.Range(0, LateOwnershipLedger.MaxPairsPerEpoch + 100).Select(i => IpAddress128.From(new System.Net.IPAddress(BitConverter.GetBytes(0x0A000000 + i)))).ToList())]);
         // Not before the epoch ends; then capped per record, each entry once.
         Assert.Empty(ledger.Settle(everyone, epoch.StartMicros, 1024));
         Assert.Equal(1024, ledger.Settle(everyone, epoch.EndMicros, 1024).Count);
         int rest = 0;
         for (int i = 0; i < 10; i++) rest += ledger.Settle(everyone, epoch.EndMicros, 1024).Count;
-        Assert.Equal(LateOwnershipLedger.MaxAddressesPerEpoch - 1024, rest);
-        Assert.Equal((ulong)LateOwnershipLedger.MaxAddressesPerEpoch, ledger.Corrections);
+        Assert.Equal(LateOwnershipLedger.MaxPairsPerEpoch - 1024, rest);
+        Assert.Equal((ulong)LateOwnershipLedger.MaxPairsPerEpoch, ledger.Corrections);
     }
 
     [Fact]

@@ -84,4 +84,74 @@ public sealed class NewcomerCountOnceTests : IDisposable
             Assert.InRange(bytes, truth.Sum(p => p.Length) - edge, truth.Sum(p => p.Length) + edge);
         }
     }
+
+    /// <summary>
+    /// The case no lead can cover: n3 is cut off from all gossip (nftables drops port 7946 in its namespace) from before
+    /// n1 starts until n1 has owned its address for two epochs, while n3 keeps pinging n1. n3 counts those pings (it
+    /// knows no agent for n1's address) and so does n1; once the cut heals, n3 learns of n1, its next records report
+    /// what it counted twice, and every node's totals equal the bridge capture again.
+    /// </summary>
+    [Fact]
+    public void A_peer_that_learns_of_a_newcomer_epochs_late_reports_what_it_counted_twice()
+    {
+        var cluster = _agents.Agents;
+        foreach (string tool in new[] { "tcpdump", "tshark", "ping", "nft" }) ExternalTool.RequireOrSkip(tool);
+        Poll.Until("n2 and n3 know each other's addresses", () => new[] { 2, 3 }.All(n =>
+        {
+            using var status = JsonDocument.Parse(AgentCluster.Api(n).Status());
+            return status.RootElement.GetProperty("ownership").GetProperty("peers").TryGetProperty(AgentCluster.Name(5 - n), out _);
+        }), TimeSpan.FromSeconds(60), () => cluster.Diagnostics());
+
+        long from = AlignUp(Now()) + EpochMicros;
+        var capture = BridgeCapture.Start(_work, 3);
+        _processes.Add(capture);
+        SleepUntil(from + 200_000);
+        string rules = Path.Combine(_work, "cut-n3.nft");
+        File.WriteAllText(rules, $$"""
+            table inet fmcut {
+              chain input { type filter hook input priority 0; udp dport {{AgentCluster.GossipPort}} drop; tcp dport {{AgentCluster.GossipPort}} drop; }
+              chain output { type filter hook output priority 0; udp dport {{AgentCluster.GossipPort}} drop; tcp dport {{AgentCluster.GossipPort}} drop; }
+            }
+            """);
+        Assert.Equal(0, ClusterNetwork.RunIn(3, TimeSpan.FromSeconds(10), "nft", "-f", rules).ExitCode);
+        try
+        {
+            var ping = NamespacedProcess.Start(ClusterNetwork.Namespace(3), Path.Combine(_work, "ping-n1-late.log"), "ping", ["-c", "200", "-i", "0.1", "-s", "600", "-q", ClusterNetwork.Address(1)]);
+            _processes.Add(ping);
+            cluster.Launch(1);
+            cluster.WaitForApi(1);
+            long launchedAt = Now();
+            // n1 owns its address from one epoch after the end of the epoch it started in; keep n3 cut off for two
+            // epochs beyond that, so n3 seals at least one epoch it should have left to n1.
+            SleepUntil(AlignUp(launchedAt) + 4 * EpochMicros);
+        }
+        finally
+        {
+            ClusterNetwork.RunIn(3, TimeSpan.FromSeconds(10), "nft", "delete", "table", "inet", "fmcut");
+        }
+        Assert.True(_processes.OfType<NamespacedProcess>().Last().WaitForExit(TimeSpan.FromSeconds(40)), "ping did not finish");
+        long to = AlignUp(Now()) + EpochMicros;
+        SleepUntil(to + 500_000);
+        capture.Stop();
+        Poll.Until("every node holds every node's records up to the window's end", () => cluster.AllNodes.All(n =>
+        {
+            var records = AgentCluster.Api(n).Records();
+            return cluster.AllNodes.All(o => records.Keys.Any(k => k.Origin == AgentCluster.Name(o) && k.StartMicros == to - EpochMicros));
+        }), TimeSpan.FromSeconds(60), () => cluster.Diagnostics());
+
+        var truth = capture.Packets(from, to);
+        long edge = capture.Packets(from - EdgeMicros, from + EdgeMicros).Concat(capture.Packets(to - EdgeMicros, to + EdgeMicros)).Sum(p => p.Length);
+        long gossip = truth.Where(p => p.DestinationPort == AgentCluster.GossipPort || p.SourcePort == AgentCluster.GossipPort).Sum(p => p.Length);
+        foreach (int node in cluster.AllNodes)
+        {
+            using var answer = JsonDocument.Parse(AgentCluster.Api(node).Get($"/api/v1/traffic?from={from}&to={to}"));
+            double bytes = answer.RootElement.GetProperty("totals").GetProperty("bytes").GetProperty("value").GetDouble();
+            var coverage = answer.RootElement.GetProperty("coverage");
+            bool reported = coverage.TryGetProperty("countedTwice", out var twice) && twice.ValueKind == JsonValueKind.Object;
+            TestContext.Current.TestOutputHelper?.WriteLine($"n{node}: {bytes} bytes of {truth.Sum(p => p.Length)} (edge {edge}); counted twice: {(reported ? twice.ToString() : "none")}");
+            Assert.True(reported, $"n{node}'s view took nothing out: n3 did not count n1's pings before learning of it");
+            Assert.InRange(bytes, truth.Sum(p => p.Length) - edge, truth.Sum(p => p.Length) + edge);
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"gossip on the bridge: {gossip} bytes");
+    }
 }
