@@ -5,6 +5,7 @@
 # NAMEs: overhead offline scale convergence accuracy resilience (scale and convergence share the simulator runs).
 # --quick finishes in under 15 minutes, the full run under 2 hours; --dry takes the tiniest sizes (the smoke test).
 # --out DIR writes CSVs, charts and evaluation.md into DIR instead of docs/images/evaluation and docs/evaluation.md.
+# EVAL_KEEP_WORK=1 keeps the scratch directory (/tmp/fmev-evaluate.*: captures, logs, raw answers) for a post-mortem.
 # Progress goes to stderr, one line per step with the seconds since the start. A benchmark, not a test.
 set -euo pipefail
 EVAL_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,7 +33,10 @@ fi
 mkdir -p "$EVAL_OUT"
 EVAL_WORK=$(mktemp -d /tmp/fmev-evaluate.XXXXXX)
 EVAL_START=$(date +%s)
-export EVAL_REPO EVAL_SIZE EVAL_OUT EVAL_WORK EVAL_START
+# Debian's python3 (python3-matplotlib), not whatever python3 comes first on PATH.
+EVAL_PYTHON=/usr/bin/python3
+[[ -x $EVAL_PYTHON ]] || EVAL_PYTHON=python3
+export EVAL_REPO EVAL_SIZE EVAL_OUT EVAL_WORK EVAL_START EVAL_PYTHON
 here=$EVAL_REPO/bench/evaluation
 for lib in common overhead offline simulate accuracy resilience; do
     # shellcheck source=/dev/null
@@ -41,7 +45,7 @@ done
 cleanup() {
     eval_overhead_down 2>/dev/null || true
     (eval_resilience_env && eval_resilience_down) 2>/dev/null || true
-    rm -rf "$EVAL_WORK"
+    [[ -n ${EVAL_KEEP_WORK:-} ]] || rm -rf "$EVAL_WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -79,7 +83,7 @@ wants accuracy && eval_accuracy
 
 write_meta
 eval_step "charts: bench/evaluation/charts.py"
-python3 "$here/charts.py" "$EVAL_OUT"
+"$EVAL_PYTHON" "$here/charts.py" "$EVAL_OUT"
 eval_step "report: $report"
-python3 "$here/report.py" "$EVAL_OUT" "$report"
+"$EVAL_PYTHON" "$here/report.py" "$EVAL_OUT" "$report"
 eval_step "done"

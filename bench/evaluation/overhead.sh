@@ -40,7 +40,7 @@ eval_overhead_start() {
     case $1 in
         none) return 0 ;;
         agent-ebpf|agent-pcap)
-            "$(eval_flowmesh)" keygen >"$dir/cluster.key"
+            (umask 077; "$(eval_flowmesh)" keygen >"$dir/cluster.key")
             ip netns exec $EVAL_OV_A "$(eval_flowmesh)" agent --name ev --data-dir "$dir/data" --interface $EVAL_OV_DEV_A \
                 --capture "${1#agent-}" --bind $EVAL_OV_ADDR_A:7946 --api 127.0.0.1:7947 --key-file "$dir/cluster.key" \
                 --no-discovery --epoch 10s >"$dir/log" 2>&1 </dev/null &
@@ -83,11 +83,11 @@ eval_overhead_iperf() { # $1 = tcp | udp, $2 = offered packets/s (0 = unlimited)
             python3 -c '
 import json, sys
 end = json.load(sys.stdin)["end"]
-if "sum_received" in end:
+if sys.argv[1] == "tcp":
     print(round(end["sum_received"]["bits_per_second"] / 1e9, 3), "Gbit/s")
 else:
     s = end["sum"]
-    print(round((s["packets"] - s["lost_packets"]) / s["seconds"]), "packets/s")' <<<"$out" && return 0
+    print(round((s["packets"] - s["lost_packets"]) / s["seconds"]), "packets/s")' "$1" <<<"$out" && return 0
         fi
         sleep 1
     done

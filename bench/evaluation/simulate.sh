@@ -7,7 +7,7 @@
 eval_simulate() {
     local flowmesh epochs flat zoned
     flowmesh=$(eval_flowmesh)
-    epochs=$(eval_pick 2 4 6)
+    epochs=$(eval_pick 2 6 9)   # zones cover an epoch when its 30 s period ends: 60 s at least
     flat=$(eval_pick "10" "10 30 100" "10 30 100 300")
     zoned=$(eval_pick "10" "30 100 300" "100 300 1000 3000")
     echo "mode,nodes,levels,bytes_per_node_per_second,records_per_node_per_epoch,cpu_percent_per_node,coverage_seconds,exactly_once,wall_seconds" \
