@@ -9,8 +9,12 @@ file=$(realpath "${1:?usage: $0 FILE.pcap [RUNS]}")
 runs=${2:-3}
 packets=$(capinfos -M -c "$file" 2>/dev/null | awk -F: '/Number of packets/{gsub(/ /,"",$2); print $2}')
 
-"$repo/flowmesh" --help >/dev/null   # build once, outside the timings
-binary="$repo/.build/agent/flowmesh"
+if [[ -n ${FLOWMESH:-} ]]; then
+    binary=$FLOWMESH                     # another build, e.g. "dotnet .../flowmesh.dll" (bench/evaluate.sh's smoke test)
+else
+    "$repo/flowmesh" --help >/dev/null   # build once, outside the timings
+    binary="$repo/.build/agent/flowmesh"
+fi
 cat "$file" >/dev/null               # warm the page cache
 
 # softflowd 1.1.0 hangs in accept() on its control socket after -r unless given -c none

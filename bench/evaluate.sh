@@ -6,13 +6,14 @@
 # --quick finishes in under 15 minutes, the full run under 2 hours; --dry takes the tiniest sizes (the smoke test).
 # --out DIR writes CSVs, charts and evaluation.md into DIR instead of docs/images/evaluation and docs/evaluation.md.
 # EVAL_KEEP_WORK=1 keeps the scratch directory (/tmp/fmev-evaluate.*: captures, logs, raw answers) for a post-mortem.
+# FLOWMESH="dotnet path/flowmesh.dll" runs that instead of building the native binary (as testbed/ and bench/ scripts).
 # Progress goes to stderr, one line per step with the seconds since the start. A benchmark, not a test.
 set -euo pipefail
 EVAL_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 EVAL_SIZE=full
 only=overhead,offline,scale,convergence,accuracy,resilience
 out=""
-command_line="bench/evaluate.sh${*:+ $*}"
+command_line="${FLOWMESH:+FLOWMESH='$FLOWMESH' }bench/evaluate.sh${*:+ $*}"
 while (($#)); do
     case $1 in
         --quick) [[ $EVAL_SIZE == dry ]] || EVAL_SIZE=quick ;;
@@ -54,8 +55,19 @@ wants() { [[ ,$only, == *,$1,* ]]; }
 eval_step "evaluate: $EVAL_SIZE run of: $only -> $EVAL_OUT"
 eval_step "tools: scripts/setup.sh --test (peer tools, tshark, iperf3, matplotlib)"
 "$EVAL_REPO/scripts/setup.sh" --test >"$EVAL_WORK/setup.log" 2>&1 || { cat "$EVAL_WORK/setup.log" >&2; exit 1; }
-eval_step "build: the native flowmesh binary (./flowmesh, when the sources changed)"
-"$EVAL_REPO/flowmesh" --help >/dev/null 2>"$EVAL_WORK/build.log" || { cat "$EVAL_WORK/build.log" >&2; exit 1; }
+if [[ -n ${FLOWMESH:-} ]]; then
+    # A command line such as "dotnet .../flowmesh.dll" (the smoke test: no native build inside the suite), wrapped so
+    # every experiment can exec it as one path; exec keeps the pid, so CPU and RSS are the agent's own.
+    printf '#!/bin/sh\nexec %s "$@"\n' "$FLOWMESH" >"$EVAL_WORK/flowmesh"
+    chmod 755 "$EVAL_WORK/flowmesh"
+    EVAL_FLOWMESH=$EVAL_WORK/flowmesh
+    eval_step "build: none, FLOWMESH=$FLOWMESH"
+else
+    eval_step "build: the native flowmesh binary (./flowmesh, when the sources changed)"
+    "$EVAL_REPO/flowmesh" --help >/dev/null 2>"$EVAL_WORK/build.log" || { cat "$EVAL_WORK/build.log" >&2; exit 1; }
+    EVAL_FLOWMESH=$EVAL_REPO/.build/agent/flowmesh
+fi
+export EVAL_FLOWMESH
 
 commit=$(git -C "$EVAL_REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$EVAL_REPO" diff --quiet HEAD -- src bench 2>/dev/null || commit+="+changes"

@@ -18,5 +18,5 @@ eval_pick() {
 eval_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 eval_rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-# The native agent binary, built by ./flowmesh when the sources changed.
-eval_flowmesh() { echo "$EVAL_REPO/.build/agent/flowmesh"; }
+# The flowmesh executable evaluate.sh chose: the native build, or a wrapper of $FLOWMESH.
+eval_flowmesh() { echo "$EVAL_FLOWMESH"; }
