@@ -6,7 +6,7 @@
 eval_offline() {
     local seconds runs capture=$EVAL_WORK/offline.pcap
     seconds=$(eval_pick 1 2 8)
-    runs=$(eval_pick 1 3 5)
+    runs=$(eval_pick 1 1 5)   # quick: one run each (pmacctd alone takes several seconds per file)
     eval_step "offline: recording ${seconds}s of namespace traffic (bench/make-bench-pcap.sh)"
     "$EVAL_REPO/bench/make-bench-pcap.sh" "$capture" "$seconds" >/dev/null 2>"$EVAL_WORK/offline-record.log" \
         || { cat "$EVAL_WORK/offline-record.log" >&2; return 1; }

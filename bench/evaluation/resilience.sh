@@ -5,7 +5,7 @@
 # and is the one asked. Sourced by bench/evaluate.sh. Writes:
 #   $EVAL_OUT/resilience.csv     t_seconds, phase, members_alive, contributing, expected   (node 1's view, every second)
 #   $EVAL_OUT/resilience-error.csv  bucket_start_seconds, phase, view_bytes, true_bytes, relative_error, origins
-#       (node 1's final answer per 10 s bucket against the bridge's nftables byte counter, sampled every second)
+#       (node 1's final answer for each 10 s bucket against the bridge's nftables byte counter, sampled every second)
 #   $EVAL_OUT/detection.csv      nodes, killed, detection_seconds   (kill -9 until node 1 lists every victim dead)
 
 eval_resilience_env() {
@@ -114,11 +114,19 @@ sys.exit(0 if all("n" + v in dead for v in sys.argv[1:]) else 1)' "${new[@]}"; t
         done
         echo "$n,${#new[@]},$detected" >>"$EVAL_OUT/detection.csv"
     done
-    # The final answer of node 1 per 10 s bucket over the whole timeline, against the bridge counter.
+    # The final answer of node 1 for every 10 s bucket of the timeline (from/to, so each bucket is exactly 10 s),
+    # against the bridge counter.
     sleep 6
-    fmc_curl -fsS --max-time 20 "$(fmc_api_url 1)/api/v1/traffic?window=$(( ($(date +%s) - ${t0%.*}) / 60 + 2 ))m" \
-        >"$EVAL_WORK/traffic.json" || echo '{}' >"$EVAL_WORK/traffic.json"
-    python3 "$EVAL_REPO/bench/evaluation/resilience_error.py" "$EVAL_WORK/traffic.json" "$EVAL_WORK/counter.txt" \
+    local start last
+    start=$(( (${t0%.*} / 10 + 1) * 10 )); last=$(tail -n 1 "$EVAL_WORK/counter.txt" | cut -d' ' -f1); last=${last%.*}
+    : >"$EVAL_WORK/buckets.txt"
+    while (( start + 10 <= last )); do
+        fmc_curl -fsS --max-time 10 "$(fmc_api_url 1)/api/v1/traffic?from=${start}000000&to=$(( start + 10 ))000000" 2>/dev/null \
+            | python3 -c 'import json, sys; t = json.load(sys.stdin); print(sys.argv[1], t["totals"]["bytes"]["value"], t["coverage"]["contributing"])' "$start" \
+            >>"$EVAL_WORK/buckets.txt" || true
+        start=$(( start + 10 ))
+    done
+    python3 "$EVAL_REPO/bench/evaluation/resilience_error.py" "$EVAL_WORK/buckets.txt" "$EVAL_WORK/counter.txt" \
         "$EVAL_WORK/phases.txt" "$t0" >"$EVAL_OUT/resilience-error.csv"
     eval_resilience_down
     flock -u 9

@@ -9,7 +9,7 @@ eval_simulate() {
     flowmesh=$(eval_flowmesh)
     epochs=$(eval_pick 2 6 9)   # zones cover an epoch when its 30 s period ends: 60 s at least
     flat=$(eval_pick "10" "10 30 100" "10 30 100 300")
-    zoned=$(eval_pick "10" "30 100 300" "100 300 1000 3000")
+    zoned=$(eval_pick "10" "30 100 200" "100 300 1000 3000")
     echo "mode,nodes,levels,bytes_per_node_per_second,records_per_node_per_epoch,cpu_percent_per_node,coverage_seconds,exactly_once,wall_seconds" \
         >"$EVAL_OUT/scale.csv"
     local mode n args
