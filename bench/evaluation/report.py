@@ -26,10 +26,11 @@ def overhead_row():
     keep = {m: v / value[("tcp", "none")] for (_, m), v in value.items()}
     peers = {m: keep[m] for m in ("tcpdump", "softflowd") if m in keep}
     best = max(peers, key=peers.get) if peers else None
-    ours = f"eBPF agent {keep.get('agent-ebpf', float('nan')):.3f} (libpcap agent {keep.get('agent-pcap', float('nan')):.3f})"
+    shown = lambda m: f"{keep[m]:.3f}" if m in keep else "did not run"
+    ours = f"eBPF agent {shown('agent-ebpf')} (libpcap agent {shown('agent-pcap')})"
     return ["1 overhead (iperf3 TCP over a veth, throughput kept)", ours,
             f"{best} {peers[best]:.3f}" if best else NO_PEER,
-            f"{keep.get('agent-ebpf', 0) / peers[best]:.2f}×" if best else "", "≥ 0.95 (seed authors: eBPF −5 %, libpcap −53 %)"]
+            f"{keep['agent-ebpf'] / peers[best]:.2f}×" if best and "agent-ebpf" in keep else "", "≥ 0.95 (seed authors: eBPF −5 %, libpcap −53 %)"]
 
 
 def offline_row():
@@ -53,12 +54,13 @@ def scale_rows():
     flat = max((r for r in data if r["mode"] == "flat"), key=lambda r: int(r["nodes"]), default=None)
     pick = zones or flat
     b = float(pick["bytes_per_node_per_second"])
-    scale = ["3 scale (bytes/s per PC, simulator)", f"{b / 1000:.1f} kB/s at N = {pick['nodes']} ({pick['mode']})",
+    also = f"; flat {float(flat['bytes_per_node_per_second']) / 1000:.1f} kB/s at N = {flat['nodes']}" if zones and flat else ""
+    scale = ["3 scale (bytes/s per PC, simulator)", f"{b / 1000:.1f} kB/s at N = {pick['nodes']} ({pick['mode']}){also}",
              f"{NO_PEER} keeps a collector-free global view; Serf's membership alone: ≤ 42 kB/s (model)",
              f"{b / 42000:.2f}× of Serf's maximum", "≤ 50 kB/s per PC at N = 10,000 (docs/zones.md)"]
-    cov = pick["coverage_seconds"] or "never (within the run)"
+    cov = f"{float(pick['coverage_seconds']):.1f} s" if pick["coverage_seconds"] else "not reached within the run"
     det = [float(r["detection_seconds"]) for r in rows("detection.csv") if r["detection_seconds"]]
-    conv = ["4 convergence (99 % of nodes hold an epoch)", f"{cov} s at N = {pick['nodes']} ({pick['mode']})"
+    conv = ["4 convergence (99 % of nodes hold an epoch)", f"{cov} at N = {pick['nodes']} ({pick['mode']})"
             + (f"; kill -9 known in {statistics.median(det):.1f} s (live)" if det else ""),
             f"{NO_PEER} replicates flow records; memberlist's failure detection bound (typical) is the reference",
             "", "≤ 60 s (docs/zones.md)"]
