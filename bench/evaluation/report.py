@@ -94,11 +94,33 @@ def resilience_row():
             f"{NO_PEER}: with a collector, killing it loses everything", "", "answers stay within a few % while ≥ 60 % run"]
 
 
+def caveats():
+    """Says where this run's own numbers show they cannot be trusted, rather than leaving a reader to find it."""
+    notes = []
+    over = rows("overhead.csv")
+    base = {(r["load"], r["offered_pps"]): float(r["value"]) for r in over if r["monitor"] == "none"}
+    faster = [r for r in over if r["monitor"] != "none" and base.get((r["load"], r["offered_pps"]))
+              and float(r["value"]) > 1.05 * base[(r["load"], r["offered_pps"])]]
+    if faster:
+        notes.append(f"Overhead: {len(faster)} of {len(over) - len(base)} monitored runs were more than 5 % *faster* than "
+                     "the unmonitored run of the same load, so in this run the machine's other load, not the monitor, "
+                     "decided the throughput: read those ratios as noise, and the monitors' CPU and RSS as the figures.")
+    errors = [float(r["relative_error"]) for r in rows("resilience-error.csv") if r["phase"] == "baseline"]
+    if errors and statistics.median(errors) > 0.02:
+        notes.append(f"Resilience: the answer error is already {statistics.median(errors) * 100:.0f} % in the baseline, "
+                     "before anything was harmed, so part of every error figure is how the truth is taken (the bridge "
+                     "counter sampled about once a second and interpolated, gaps while detection is awaited, frames the "
+                     "agents do not count such as ARP), not the cluster: compare phases with the baseline, not with zero.")
+    return notes
+
+
 summary = [overhead_row(), offline_row(), *scale_rows(), accuracy_row(), resilience_row()]
 sections = [
     ("overhead", "1. Overhead vs packet rate", "overhead.csv",
      "iperf3 between two namespaces over a veth; the monitor watches the sender's interface. Bars are throughput "
-     "divided by the unmonitored run of the same load in the same run; the monitor's CPU is utime+stime over the run."),
+     "divided by the unmonitored run of the same load in the same run; the monitor's CPU is utime+stime over the run. "
+     "That process time leaves out what the kernel spends for the monitor in softirq context: the eBPF program's run "
+     "time and the copies into tcpdump's and libpcap's ring (bench/ebpf-overhead.sh measures the eBPF part)."),
     ("offline", "2. Offline flow extraction", "offline.csv",
      "bench/make-bench-pcap.sh records real namespace traffic; bench/compare-pcap.sh times each tool on that file "
      "(median of runs, warm page cache)."),
@@ -132,6 +154,8 @@ with open(target, "w") as f:
     f.write("## Summary\n\n| experiment | Flowmesh | best peer | ratio | goal |\n|---|---|---|---|---|\n")
     for r in summary:
         f.write("| " + " | ".join(r) + " |\n")
+    for note in caveats():
+        f.write(f"\n**Caveat.** {note}\n")
     for name, title, csv_name, text in sections:
         f.write(f"\n## {title}\n\n{text}\n\n")
         if os.path.exists(os.path.join(out, name + ".svg")):
