@@ -68,7 +68,7 @@ def errors(packet_file, sweep_file, dataset):
         if sketch == "topk_bytes":
             # The midpoint of the summary's interval, against the exact bytes; the bound is upper - lower <= N/k.
             observed = [abs((values[s][0] + values[s][1]) / 2 - by_source[s]) / by_source[s] for s in top]
-            bound = sum(min(1.0, total / parameter / 2 / by_source[s]) for s in top) / len(top)
+            bound = sum(total / parameter / 2 / by_source[s] for s in top) / len(top)
         elif sketch.startswith("distinct"):
             truth = len(by_source) if sketch == "distinct_sources" else len(flows)
             observed = [abs(values[""][0] - truth) / truth]
