@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-process comparison on one capture file: flowmesh flows vs softflowd -r vs tshark -z conv.
+# Whole-process comparison on one capture file: flowmesh flows vs softflowd -r vs pmacctd -I vs tshark -z conv.
 # Reports wall time, CPU time (user+sys), peak RSS, packets per second and CPU per packet, as the
 # median of RUNS runs with a warm page cache, and the ratios to flowmesh. Markdown on stdout.
 #   bench/compare-pcap.sh FILE.pcap [RUNS]
@@ -9,21 +9,28 @@ file=$(realpath "${1:?usage: $0 FILE.pcap [RUNS]}")
 runs=${2:-3}
 packets=$(capinfos -M -c "$file" 2>/dev/null | awk -F: '/Number of packets/{gsub(/ /,"",$2); print $2}')
 
-"$repo/flowmesh" --help >/dev/null   # build once, outside the timings
-binary="$repo/.build/agent/flowmesh"
+if [[ -n ${FLOWMESH:-} ]]; then
+    binary=$FLOWMESH                     # another build, e.g. "dotnet .../flowmesh.dll" (bench/evaluate.sh's smoke test)
+else
+    "$repo/flowmesh" --help >/dev/null   # build once, outside the timings
+    binary="$repo/.build/agent/flowmesh"
+fi
 cat "$file" >/dev/null               # warm the page cache
 
 # softflowd 1.1.0 hangs in accept() on its control socket after -r unless given -c none
 # (../shared/reference/capture-from-dotnet.md 2.2); its NetFlow export goes to a loopback port nobody reads.
+# pmacctd reads the savefile and exits at its end; its print plugin writes the 5-tuple flows as CSV at exit.
+pmacct_output=$(mktemp)
 declare -A commands=(
     [flowmesh]="$binary flows --pcap $file --format json"
     [softflowd]="softflowd -d -r $file -n 127.0.0.1:9995 -v 9 -6 -m 262144 -c none"
+    [pmacctd]="pmacctd -I $file -P print -c src_host,dst_host,src_port,dst_port,proto -O csv -o $pmacct_output"
     [tshark]="tshark -n -r $file -q -z conv,tcp -z conv,udp"
 )
-order=(flowmesh softflowd tshark)
+order=(flowmesh softflowd pmacctd tshark)
 
 measurement=$(mktemp)
-trap 'rm -f "$measurement"' EXIT
+trap 'rm -f "$measurement" "$pmacct_output"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 declare -A wall cpu rss
 for tool in "${order[@]}"; do

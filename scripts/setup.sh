@@ -16,6 +16,7 @@ test_packages=(python3 tshark tcpdump iperf3 nmap hping3 softflowd nfdump pmacct
 test_packages+=(nftables)  # host-context drop and retransmission tests: nft drop rules and their counters are the truth
 # The DNS host-context tests run a resolver (dnsmasq, binary only: no system service) in a namespace and query it with dig.
 test_packages+=(dnsmasq-base bind9-dnsutils)
+test_packages+=(python3-matplotlib)  # bench/evaluate.sh draws the evaluation charts with matplotlib
 
 want=("${runtime_packages[@]}" "${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_packages[@]}")
