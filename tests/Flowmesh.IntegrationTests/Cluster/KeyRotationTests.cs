@@ -78,7 +78,8 @@ public sealed class KeyRotationTests : IDisposable
     {
         ProcessResult result = ChildProcess.Run("dotnet", [AgentCluster.FlowmeshDll, "key", .. arguments, "--key-file", cluster.KeyFile], TimeSpan.FromSeconds(60));
         Assert.True(result.ExitCode == 0, $"flowmesh key {string.Join(' ', arguments)}: exit {result.ExitCode}\n{result.StandardError}");
-        Assert.DoesNotContain(File.ReadAllText(cluster.KeyFile).Split('\n')[1], result.StandardOutput + result.StandardError); // ids only, never a key
+        foreach (string secret in File.ReadAllLines(cluster.KeyFile).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split(' ')[^1]))
+            Assert.DoesNotContain(secret, result.StandardOutput + result.StandardError); // ids only, never a key
         return result.StandardOutput;
     }
 
