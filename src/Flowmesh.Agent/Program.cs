@@ -13,6 +13,7 @@ public static class Program
             SummarizeCommand.Create(),
             QueryCommand.Create(),
             KeygenCommand.Create(),
+            KeyCommand.Create(),
             AgentCommand.Create(),
             MembersCommand.Create(),
             ViewCommands.Top(),

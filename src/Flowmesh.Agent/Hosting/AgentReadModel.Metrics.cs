@@ -66,6 +66,11 @@ internal sealed partial class AgentReadModel
             RecordsStored = store.Digest().Sum(d => (long)d.Count),
             RecordsStoredBytes = store.TotalBytes,
             RecordsRejected = Validator.Rejections.Total,
+            RecordsRejectedByReason = Enum.GetValues<Gossip.Security.RecordRejection>().ToDictionary(r => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(r.ToString()), r => Validator.Rejections[r]),
+            RecordsRefusedByStore = new Dictionary<string, long>
+            {
+                ["overlapping"] = store.RefusedOverlapping, ["slot_full"] = store.RefusedSlotFull, ["below_horizon"] = store.RefusedBelowHorizon,
+            },
             RecordLagSeconds = Math.Round(lag, 3),
             Coverage = live.Count == 0 ? 0 : (double)covered / live.Count,
             MonitorTrafficBytes = Published.MonitorBytes,

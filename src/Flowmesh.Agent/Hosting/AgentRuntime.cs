@@ -82,7 +82,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         try
         {
             _database = AgentDatabase.Open(_options.DataDirectory, _self,
-                new StorageOptions { Retention = _options.Retention, MaxRecordBytes = _options.RetentionBytes });
+                new StorageOptions { Retention = _options.Retention, MaxRecordBytes = _options.RetentionBytes, Slots = EpochSlotRule.ForEpoch(_options.EpochLength, _options.Retention) });
         }
         catch (Exception e) when (e is AgentDatabaseException or IOException or UnauthorizedAccessException)
         {
@@ -95,10 +95,10 @@ internal sealed class AgentRuntime : IAsyncDisposable
         var retentionClock = new RetentionClock(TimeProvider.System, () => (Clocks().Self, Clocks().Sampled));
 
         // 2. The cluster key: created on first run only at the default path; a given --key-file must exist.
-        ClusterKey clusterKey;
+        ClusterKeySet clusterKeys; // issue 16: one or more transport keys and the sketch key, followed while running
         try
         {
-            clusterKey = ClusterKeyFile.LoadOrCreate(_options.KeyFilePath, createIfMissing: _options.KeyFile is null, out bool created);
+            clusterKeys = ClusterKeyFile.LoadOrCreate(_options.KeyFilePath, createIfMissing: _options.KeyFile is null, out bool created);
             if (created)
                 _log.WriteLine($"flowmesh: created a new cluster key in {_options.KeyFilePath}; copy this file to every node that should join (--key-file)");
         }
@@ -106,7 +106,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         {
             throw new AgentStartException(e.Message, e);
         }
-        var sketchKey = SketchKeyDerivation.FromClusterKey(clusterKey);
+        var sketchKey = clusterKeys.SketchKey;
         _zone = _options.ZonePathIn(sketchKey);
 
         // 3. Trust: this node's own key and every binding a previous run learned are pinned before any record arrives.
@@ -121,7 +121,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         views.Built += took => _meter.ViewBuildDuration.Record(took.TotalSeconds);
 
         // 4. Gossip.
-        var keyring = new Keyring(clusterKey);
+        var keyring = ClusterKeyReload.KeyringOf(clusterKeys);
         bool wildcard = _options.Bind.Address.Equals(IPAddress.Any) || _options.Bind.Address.Equals(IPAddress.IPv6Any);
         IPEndPoint? advertise = _options.Advertise ?? (wildcard ? AdvertiseAddress.Choose(_options.Bind, null) : null);
         try
@@ -143,7 +143,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         _peer.RoundTripMeasured += rtt => _meter.GossipRoundTrip.Record(rtt.TotalSeconds);
         _peer.CallbackFailed += e => _log.WriteLine($"flowmesh: gossip: {e.GetType().Name}: {e.Message}");
 
-        var replicationOptions = new ReplicationOptions { Retention = _options.Retention };
+        var replicationOptions = new ReplicationOptions { Retention = _options.Retention, Slots = EpochSlotRule.ForEpoch(_options.EpochLength, _options.Retention) };
         var validator = new RecordValidator(trust, sketchKey, replicationOptions, clusterTime,
             origin => Clocks().Peers.TryGetValue(new NodeId(origin), out var offset) ? offset : null);
         var replication = new ReplicationCounters();
@@ -167,6 +167,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         }
         _tasks.Add(replicator.RunAsync(_background.Token).ContinueWith(_ => { }, TaskScheduler.Default));
         _tasks.Add(_maintenance.RunAsync(_background.Token));
+        _tasks.Add(new ClusterKeyReload(_options.KeyFilePath, keyring, sketchKey, _log).RunAsync(_background.Token));
         _tasks.Add(_published.RollUpAsync(sketchKey, _options.Retention, _options.EpochLength, _background.Token));
 
         // 5. LAN discovery: optional, and a network without multicast must not stop the agent.

@@ -23,7 +23,11 @@ internal sealed record AgentViews(AddressOwnership Ownership, ViewCache Cache, D
         // Records the validator (or the sealer) just decoded reach the view and the ownership decoded: never decoded twice.
         database.Records.Written += source.Remember;
         database.Records.Written += ownership.Remember;
-        var cache = new ViewCache(source);
+        // Issue 16: the view merges the cluster's sketch settings, never "the settings most records share".
+        var cache = new ViewCache(source, viewOptions: GlobalViewOptions.Default with
+        {
+            EpochLength = epochLength, SketchSettings = Core.Epochs.EpochRecord.SketchSettingsOf(sketchKey, Core.Epochs.EpochSummaryOptions.Default),
+        });
         return new AgentViews(ownership, cache, new DetectionRounds(cache, new DetectionEngine()));
     }
 }

@@ -14,7 +14,7 @@ internal static class ClusterKeyFile
     /// key is written there and <paramref name="created"/> is true. Throws <see cref="FormatException"/> with a message
     /// for the operator (unreadable, malformed, group/world readable).
     /// </summary>
-    public static ClusterKey LoadOrCreate(string path, bool createIfMissing, out bool created)
+    public static ClusterKeySet LoadOrCreate(string path, bool createIfMissing, out bool created)
     {
         created = false;
         if (!File.Exists(path))
@@ -39,7 +39,7 @@ internal static class ClusterKeyFile
                     stream.Flush(flushToDisk: true);
                 }
                 created = true;
-                return key;
+                return ClusterKeySet.Of(key);
             }
             catch (IOException) when (File.Exists(path))
             {
@@ -50,12 +50,65 @@ internal static class ClusterKeyFile
                 throw new FormatException($"cannot create cluster key file '{path}': {e.Message}", e);
             }
         }
+        return Read(path);
+    }
+
+    /// <summary>
+    /// The keys in an existing file (one or more transport keys and the sketch key, <see cref="ClusterKeySet"/>).
+    /// Throws <see cref="FormatException"/> naming the file, never its content.
+    /// </summary>
+    public static ClusterKeySet Read(string path)
+    {
         if (!OperatingSystem.IsWindows())
         {
             var mode = File.GetUnixFileMode(path);
             if ((mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
                 throw new FormatException($"cluster key file '{path}' is readable or writable by other users (mode {Convert.ToString((int)mode, 8)}); run: chmod 600 {path}");
         }
-        return ClusterKey.FromFile(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FormatException($"cannot read cluster key file '{path}': {e.Message}", e);
+        }
+        try
+        {
+            return ClusterKeySet.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"cluster key file '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the file with <paramref name="keys"/>: written to a sibling file created 0600, flushed, then renamed
+    /// over the old one, so an agent reloading it reads the old or the new keys, never half of them.
+    /// </summary>
+    public static void Write(string path, ClusterKeySet keys)
+    {
+        string full = Path.GetFullPath(path);
+        string temporary = full + ".new";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using (var stream = new FileStream(temporary, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(keys.Format());
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FormatException($"cannot write cluster key file '{path}': {e.Message}", e);
+        }
     }
 }

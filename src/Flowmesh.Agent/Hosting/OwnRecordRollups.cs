@@ -81,7 +81,7 @@ internal sealed class OwnRecordRollups
         if (_lengths.Length == 0) return 0;
         string self = _sealer.Self.Value;
         var ids = _store.IdsOf(self).ToList();
-        long rawHorizon = _store.HorizonOf(_epochMicros);
+        long rawHorizon = _store.HorizonOf(_epochMicros, self);
         long grace = Micros(Grace);
         int built = 0;
         foreach (long length in _lengths)

@@ -67,6 +67,10 @@ public sealed partial class AgentMeter
         Gauge("flowmesh.records.stored", "{record}", "Epoch records held, all origins.", s => s.RecordsStored);
         Gauge("flowmesh.records.stored_bytes", "By", "Bytes of epoch records held, all origins.", s => s.RecordsStoredBytes);
         Counter("flowmesh.records.rejected", "{record}", "Records from peers refused (signature, origin, plausibility).", s => s.RecordsRejected);
+        CounterBy("flowmesh.records.rejected_by_reason", "{record}", "Records from peers refused, by reason (issue 16: other_sketch_settings, misaligned).", "reason",
+            s => s.RecordsRejectedByReason, ["other_sketch_settings", "misaligned"]);
+        CounterBy("flowmesh.records.store_refused", "{record}", "Verified records the store refused: overlapping or past the per-slot cap (issue 16), or below a retention horizon.", "reason",
+            s => s.RecordsRefusedByStore, ["overlapping", "slot_full", "below_horizon"]);
         Gauge("flowmesh.record.lag", "s", "Age of the oldest newest-record among live members.", s => s.RecordLagSeconds);
         Gauge("flowmesh.coverage.ratio", "1", "Live members with a record in the last two epochs, as a share of live members.", s => s.Coverage);
         Meter.CreateObservableGauge("flowmesh.cluster.traffic", () => Observe<double>(s => s.ClusterBytesPerSecond is double v ? new Measurement<double>(v) : (Measurement<double>?)null),

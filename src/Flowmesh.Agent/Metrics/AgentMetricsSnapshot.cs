@@ -89,6 +89,12 @@ public sealed record AgentMetricsSnapshot
     public long RecordsStoredBytes { get; init; }
     public long RecordsRejected { get; init; }
 
+    /// <summary>Refused peer records by reason (issue 16 added other_sketch_settings and misaligned), snake_case.</summary>
+    public IReadOnlyDictionary<string, long> RecordsRejectedByReason { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Verified records the store refused (issue 16's slot rule: overlapping, slot_full; and below_horizon).</summary>
+    public IReadOnlyDictionary<string, long> RecordsRefusedByStore { get; init; } = new Dictionary<string, long>();
+
     /// <summary>The oldest "newest record" among live members: how far behind the freshest global view is.</summary>
     public double RecordLagSeconds { get; init; }
 

@@ -31,8 +31,13 @@ public sealed partial class SqliteRecordStore : IRecordStore
     private readonly RecordRetention _retention;
     private readonly RecordPruning _pruning;
     private readonly long[] _horizons;
+    private readonly OriginHorizons _originHorizons;
+    private readonly EpochSlotRule _slots;
+    private readonly SqliteCommand _heldInSlot;
     private long _totalBytes;
     private long _refusedBelowHorizon;
+    private long _refusedOverlapping;
+    private long _refusedSlotFull;
     private long _longestEpoch;
 
     internal SqliteRecordStore(DatabaseConnections connections, StorageOptions options, TimeProvider time, string self)
@@ -47,6 +52,8 @@ public sealed partial class SqliteRecordStore : IRecordStore
         _horizons = new long[_retention.Tiers.Count];
         for (int tier = 0; tier < _horizons.Length; tier++)
             _horizons[tier] = writer.Int64($"SELECT value FROM meta WHERE key = '{_pruning.HorizonKeyOf(tier)}'") ?? long.MinValue;
+        _originHorizons = OriginHorizons.Load(writer);
+        _slots = options.Slots;
         _totalBytes = writer.Int64("SELECT coalesce(sum(size), 0) FROM records") ?? 0;
         _longestEpoch = writer.Int64("SELECT coalesce(max(length_us), 0) FROM records") ?? 0;
         using (var command = writer.Command("SELECT origin, start_us, length_us FROM records"))
@@ -61,6 +68,10 @@ public sealed partial class SqliteRecordStore : IRecordStore
             """);
         foreach (var name in new[] { "$origin", "$start", "$length", "$hash", "$envelope", "$size", "$received", "$own" })
             _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        // An origin's records in one slot, through the (origin, start_us, length_us) index.
+        _heldInSlot = writer.Command("SELECT start_us, length_us FROM records WHERE origin = $origin AND start_us >= $from AND start_us < $to AND length_us <= $longest");
+        foreach (var name in new[] { "$origin", "$from", "$to", "$longest" })
+            _heldInSlot.Parameters.Add(new SqliteParameter { ParameterName = name });
     }
 
     /// <summary>Raw records starting before this (µs since the Unix epoch) were pruned and are refused; long.MinValue until the first prune.</summary>
@@ -68,6 +79,19 @@ public sealed partial class SqliteRecordStore : IRecordStore
 
     /// <summary>Records of this length starting before the returned instant were pruned (by their tier's retention) and are refused.</summary>
     public long HorizonOf(long lengthMicros) => Volatile.Read(ref _horizons[_retention.TierOf(lengthMicros)]);
+
+    /// <summary>As <see cref="HorizonOf(long)"/> for one origin: also where the byte budget cut that origin's records (its fair share, issue 16).</summary>
+    public long HorizonOf(long lengthMicros, string origin)
+    {
+        int tier = _retention.TierOf(lengthMicros);
+        return Math.Max(Volatile.Read(ref _horizons[tier]), _originHorizons.Of(origin, tier));
+    }
+
+    /// <summary>Writes refused because the record overlaps one its origin already has in the same epoch slot (<see cref="EpochSlotRule"/>).</summary>
+    public long RefusedOverlapping => Volatile.Read(ref _refusedOverlapping);
+
+    /// <summary>Writes refused because the origin already has <see cref="EpochSlotRule.MaxPartsPerSlot"/> records in the slot: the per-origin cap per epoch.</summary>
+    public long RefusedSlotFull => Volatile.Read(ref _refusedSlotFull);
 
     /// <summary>Envelope bytes held.</summary>
     public long TotalBytes => Volatile.Read(ref _totalBytes);
@@ -89,14 +113,14 @@ public sealed partial class SqliteRecordStore : IRecordStore
 
     /// <summary>
     /// Stores a verified record, durably. False for a duplicate id (the first copy stays) and for a record that
-    /// starts before its tier's horizon (<see cref="HorizonOf"/>: already pruned by retention).
+    /// starts before its tier's horizon (<see cref="HorizonOf(long, string)"/>: already pruned by retention).
     /// </summary>
     public bool Write(VerifiedRecord record) => WriteAll([record])[0];
 
     /// <summary>
     /// Stores verified records in one transaction: one commit (one fsync of the log) for all of them, durable when this
     /// returns; a crash before that keeps none of them (their senders still hold them, and anti-entropy asks again).
-    /// For each, false for a duplicate id or a start before its tier's horizon (<see cref="HorizonOf"/>), as <see cref="Write"/>.
+    /// For each, false for a duplicate id or a start before its tier's horizon (<see cref="HorizonOf(long, string)"/>), as <see cref="Write"/>.
     /// </summary>
     public IReadOnlyList<bool> WriteAll(IReadOnlyList<VerifiedRecord> records)
     {
@@ -110,6 +134,7 @@ public sealed partial class SqliteRecordStore : IRecordStore
             using (var transaction = records.Count > 1 ? writer.BeginTransaction() : null)
             {
                 _insert.Transaction = transaction;
+                _heldInSlot.Transaction = transaction; // the slot check sees this session's earlier rows
                 try
                 {
                     for (int i = 0; i < records.Count; i++) stored[i] = Insert(records[i]);
@@ -118,6 +143,7 @@ public sealed partial class SqliteRecordStore : IRecordStore
                 finally
                 {
                     _insert.Transaction = null;
+                    _heldInSlot.Transaction = null;
                 }
             }
             // Only once committed: a failed commit leaves the digests as the file is.
@@ -151,11 +177,12 @@ public sealed partial class SqliteRecordStore : IRecordStore
     /// <summary>One row, under the write lock (in the caller's transaction when there is one); true when it was new.</summary>
     private bool Insert(VerifiedRecord record)
     {
-        if (record.Id.StartMicros < _horizons[_retention.TierOf(record.Id.LengthMicros)])
+        if (record.Id.StartMicros < HorizonOf(record.Id.LengthMicros, record.Id.Origin))
         {
             Interlocked.Increment(ref _refusedBelowHorizon);
             return false;
         }
+        if (!FitsItsSlot(record.Id)) return false;
         var p = _insert.Parameters;
         p[0].Value = record.Id.Origin;
         p[1].Value = record.Id.StartMicros;
@@ -170,9 +197,9 @@ public sealed partial class SqliteRecordStore : IRecordStore
 
     /// <summary>
     /// Applies retention at <paramref name="now"/>: per tier, deletes epochs that started before now − the tier's
-    /// retention; then, while the held envelopes exceed MaxRecordBytes, the oldest epochs of the finest tier, then of
-    /// the next. Whole epochs of a tier (all its records with one start) go together so each horizon is exact. One
-    /// transaction: a crash keeps either all or none of one prune.
+    /// retention; then, while the held envelopes exceed MaxRecordBytes, the oldest records of the origins over their
+    /// fair share of it (<see cref="RecordPruning"/>), each losing its own finest tier first. One transaction: a crash
+    /// keeps either all or none of one prune.
     /// </summary>
     public PruneResult Prune(DateTimeOffset now)
     {
@@ -180,13 +207,15 @@ public sealed partial class SqliteRecordStore : IRecordStore
         {
             ObjectDisposedException.ThrowIf(_connections.IsDisposed, this);
             var writer = _connections.Writer;
-            var cutoffs = _pruning.Cutoffs(writer, _horizons, Core.UnixMicros.FromInstant(now), Volatile.Read(ref _totalBytes));
-            if (cutoffs.SequenceEqual(_horizons)) return new PruneResult(0, 0, _horizons[0]);
+            var plan = _pruning.Plan(writer, _horizons, _originHorizons, Core.UnixMicros.FromInstant(now), Volatile.Read(ref _totalBytes));
+            if (plan.Cutoffs.SequenceEqual(_horizons) && plan.OriginCutoffs.Count == 0) return new PruneResult(0, 0, _horizons[0]);
 
-            var (deleted, bytes) = _pruning.Delete(writer, _horizons, cutoffs);
+            var (deleted, bytes) = _pruning.Delete(writer, _horizons, plan);
             writer.Execute("PRAGMA incremental_vacuum");
 
-            for (int tier = 0; tier < cutoffs.Length; tier++) Volatile.Write(ref _horizons[tier], cutoffs[tier]);
+            for (int tier = 0; tier < plan.Cutoffs.Length; tier++) Volatile.Write(ref _horizons[tier], plan.Cutoffs[tier]);
+            foreach (var (origin, cutoffs) in plan.OriginCutoffs)
+                for (int tier = 0; tier < cutoffs.Length; tier++) _originHorizons.Raise(origin, tier, cutoffs[tier]);
             Interlocked.Add(ref _totalBytes, -bytes);
             lock (_digestLock)
             {
@@ -231,5 +260,9 @@ public sealed partial class SqliteRecordStore : IRecordStore
         if (command.ExecuteScalar() is long newest) _digests[origin] = d with { NewestStartMicros = newest };
     }
 
-    internal void DisposeCommands() => _insert.Dispose();
+    internal void DisposeCommands()
+    {
+        _insert.Dispose();
+        _heldInSlot.Dispose();
+    }
 }

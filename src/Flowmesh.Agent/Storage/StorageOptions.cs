@@ -14,8 +14,9 @@ public sealed record StorageOptions
     public RecordRetention Retention { get; init; } = RecordRetention.Default;
 
     /// <summary>
-    /// Upper bound on the stored signed envelopes (own and received), in bytes. Beyond it the finest tier loses its
-    /// oldest epochs first (raw records, which roll-ups summarise), then the next tier, and so on.
+    /// Upper bound on the stored signed envelopes (own and received), in bytes. Beyond it the budget is shared fairly
+    /// among the origins held (issue 16): only an origin over its share loses records, its own oldest first (raw
+    /// records, which its roll-ups summarise, then the next tier), so no origin can evict another's history.
     /// 512 MiB: a few hundred nodes' day of raw records and their roll-ups on a PC without noticing the disk.
     /// </summary>
     public long MaxRecordBytes { get; init; } = 512L * 1024 * 1024;
@@ -26,9 +27,16 @@ public sealed record StorageOptions
     /// </summary>
     public bool CheckOnOpen { get; init; } = true;
 
+    /// <summary>
+    /// Where an origin's records may lie (issue 16): inside one slot of the epoch grid, non-overlapping, at most
+    /// <see cref="EpochSlotRule.MaxPartsPerSlot"/> per slot. A record that breaks it is refused by the store and counted.
+    /// </summary>
+    public EpochSlotRule Slots { get; init; } = EpochSlotRule.Default;
+
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Retention);
+        ArgumentNullException.ThrowIfNull(Slots);
         if (MaxRecordBytes <= 0)
             throw new ArgumentOutOfRangeException(nameof(MaxRecordBytes), MaxRecordBytes, "the record byte budget must be positive");
     }

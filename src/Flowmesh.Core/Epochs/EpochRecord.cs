@@ -74,6 +74,15 @@ public sealed class EpochRecord
     /// <summary>Never mutated: merges read it and write into fresh instances.</summary>
     internal EpochContents Contents { get; }
 
+    /// <summary>
+    /// The sketch settings the record was built with, as text (sizes and key fingerprint); records merge only when it is
+    /// equal. Compare with <see cref="SketchSettingsOf"/> of the cluster's settings (issue 16: the cluster fixes them).
+    /// </summary>
+    public string SketchSettings => Contents.Parameters;
+
+    /// <summary>The <see cref="SketchSettings"/> text of records sealed with <paramref name="options"/> and <paramref name="key"/>.</summary>
+    public static string SketchSettingsOf(SketchHashKey key, EpochSummaryOptions options) => EpochContents.Create(key, options).Parameters;
+
     /// <summary>The record's bytes (a copy).</summary>
     public byte[] Encode() => (byte[])_bytes.Clone();
 

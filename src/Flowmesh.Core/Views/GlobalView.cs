@@ -91,7 +91,7 @@ public sealed partial class GlobalView
             else since.Remove(e.Origin);
         }
         var preferred = CoarsestCover.PreferredLongest(window.LengthMicros, options.MinSeriesPoints, options.EpochMicros);
-        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window, preferred), states, since, slots);
+        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window, preferred, options.SketchSettings), states, since, slots);
     }
 
     public ViewWindow Window { get; }

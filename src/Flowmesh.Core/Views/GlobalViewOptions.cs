@@ -37,6 +37,14 @@ public sealed record GlobalViewOptions
         TimeSpan.FromHours(6), TimeSpan.FromDays(1),
     ];
 
+    /// <summary>
+    /// The cluster's sketch settings (<see cref="Epochs.EpochRecord.SketchSettingsOf"/>): when set, only records built
+    /// with them are merged and the others are listed as conflicts, so no number of records with other settings can
+    /// make the view drop the cluster's (issue 16; the agent sets it). Null (files given to <c>flowmesh query</c>, which
+    /// have no cluster): the settings most records share.
+    /// </summary>
+    public string? SketchSettings { get; init; }
+
     public static GlobalViewOptions Default { get; } = new();
 
     internal long EpochMicros => UnixMicros.FromDuration(EpochLength);

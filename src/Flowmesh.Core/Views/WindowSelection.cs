@@ -6,7 +6,7 @@ namespace Flowmesh.Core.Views;
 /// Picks the records a window merges, exactly once each, whatever the order or repetition of the input:
 /// <list type="number">
 /// <item>only records wholly inside the window (a record cannot be split);</item>
-/// <item>only the sketch parameters most records share (others cannot be merged);</item>
+/// <item>only the cluster's sketch parameters when given (issue 16), else those most records share (others cannot be merged);</item>
 /// <item>one record per id: copies are ignored; different contents under one id are a conflict, resolved by the
 /// lowest content hash so every node picks the same one;</item>
 /// <item>per origin, no two overlapping records (<see cref="CoarsestCover"/>): longer records (roll-ups) first, then
@@ -22,7 +22,7 @@ internal sealed class WindowSelection
     public int Straddling { get; private set; }
     public List<string> Conflicts { get; } = [];
 
-    public static WindowSelection Select(IEnumerable<EpochRecord> records, ViewWindow window, long preferredLongestMicros = long.MaxValue)
+    public static WindowSelection Select(IEnumerable<EpochRecord> records, ViewWindow window, long preferredLongestMicros = long.MaxValue, string? clusterSettings = null)
     {
         var selection = new WindowSelection();
         var inside = new List<EpochRecord>();
@@ -39,8 +39,8 @@ internal sealed class WindowSelection
         var byParameters = inside.GroupBy(r => r.Contents.Parameters)
             .Select(g => (Parameters: g.Key, Ids: g.Select(r => r.Id).Distinct().Count()))
             .OrderByDescending(g => g.Ids).ThenBy(g => g.Parameters, StringComparer.Ordinal).ToList();
-        string parameters = byParameters[0].Parameters;
-        foreach (var other in byParameters.Skip(1))
+        string parameters = clusterSettings ?? byParameters[0].Parameters;
+        foreach (var other in byParameters.Where(g => g.Parameters != parameters))
             selection.Conflicts.Add($"{other.Ids} record(s) built with other sketch parameters ({other.Parameters}) than the rest ({parameters}) were left out.");
 
         // One record per id. Almost every id is held once, so only ids seen again are grouped (a window of 1,000

@@ -17,6 +17,7 @@ public sealed class RecordValidator : IRecordVerifier
     private readonly ReplicationOptions _options;
     private readonly TimeProvider _time;
     private readonly Func<string, TimeSpan?>? _originClock;
+    private readonly string _sketchSettings;
 
     /// <param name="originClock">
     /// An origin's clock against the cluster's time, as membership measured it (null: not measured). A record of an
@@ -37,6 +38,7 @@ public sealed class RecordValidator : IRecordVerifier
         _options = options;
         _time = time;
         _originClock = originClock;
+        _sketchSettings = EpochRecord.SketchSettingsOf(sketchKey, options.SketchSettings);
     }
 
     /// <summary>Every refusal by reason (also those that TrustedOrigins counts in its own counters).</summary>
@@ -90,6 +92,9 @@ public sealed class RecordValidator : IRecordVerifier
         if (!string.Equals(id.Origin, signed.Origin.Value, StringComparison.Ordinal)) return RecordRejection.OriginMismatch;
         if (id.LengthMicros < Micros(_options.MinEpochLength) || id.LengthMicros > Micros(_options.MaxEpochLength))
             return RecordRejection.ImplausibleEpochLength;
+        // Issue 16: the cluster fixes its sketch settings and its epoch grid, so a record cannot choose either.
+        if (!string.Equals(epoch.SketchSettings, _sketchSettings, StringComparison.Ordinal)) return RecordRejection.OtherSketchSettings;
+        if (_options.Slots.SlotOf(id) is null) return RecordRejection.Misaligned;
         var now = NowMicros(_time);
         var skewed = false;
         if (id.StartMicros > now + Micros(_options.MaxClockSkew))

@@ -62,12 +62,24 @@ public sealed record ReplicationOptions
     /// <summary>Most ids one session asks for (the responder sends what fits the budget, newest first).</summary>
     public int MaxWantsPerSession { get; init; } = 2048;
 
+    /// <summary>
+    /// The cluster's sketch settings (docs/epoch-records.md "Contents"): every member seals with these, and a record
+    /// built with others is refused at intake (<see cref="Security.RecordRejection.OtherSketchSettings"/>), so no
+    /// record can make the view pick settings. Today's defaults; changing them means changing every agent at once.
+    /// </summary>
+    public Core.Epochs.EpochSummaryOptions SketchSettings { get; init; } = Core.Epochs.EpochSummaryOptions.Default;
+
+    /// <summary>Where records may lie: aligned to the cluster's epoch grid, non-overlapping parts per slot, at most K per slot.</summary>
+    public EpochSlotRule Slots { get; init; } = EpochSlotRule.Default;
+
     public void Validate()
     {
         if (Interval <= TimeSpan.Zero) throw new ArgumentException("Interval must be positive");
         if (RoundByteBudget < 1) throw new ArgumentException("RoundByteBudget must be positive");
         if (RecentWindow <= TimeSpan.Zero) throw new ArgumentException("RecentWindow must be positive");
         ArgumentNullException.ThrowIfNull(Retention);
+        ArgumentNullException.ThrowIfNull(SketchSettings);
+        ArgumentNullException.ThrowIfNull(Slots);
         if (FullPassEvery < 1) throw new ArgumentException("FullPassEvery must be at least 1");
         if (MinEpochLength <= TimeSpan.Zero || MaxEpochLength < MinEpochLength) throw new ArgumentException("epoch length range is empty");
         if (MaxEnvelopeBytes < 1 || MaxMessageBytes < MaxEnvelopeBytes) throw new ArgumentException("MaxMessageBytes must hold at least one envelope");

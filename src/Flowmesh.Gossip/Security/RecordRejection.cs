@@ -23,4 +23,8 @@ public enum RecordRejection
     FromTheFuture,
     /// <summary>The epoch ended before the retention horizon: pruned data must not come back.</summary>
     Expired,
+    /// <summary>Built with sketch settings other than the cluster's (ReplicationOptions.SketchSettings): the view must not be steered by a majority of records.</summary>
+    OtherSketchSettings,
+    /// <summary>Lies in no slot of the epoch grid: crosses an epoch boundary, or is longer than an epoch without being an aligned roll-up (EpochSlotRule).</summary>
+    Misaligned,
 }

@@ -12,7 +12,7 @@ public sealed class ClusterKeyFileTests : IDisposable
     public void FirstRunCreatesAPrivateKeyFileAndLaterRunsReadTheSameKey()
     {
         string path = Path.Combine(_directory, "sub", "cluster.key");
-        var key = ClusterKeyFile.LoadOrCreate(path, createIfMissing: true, out bool created);
+        var key = ClusterKeyFile.LoadOrCreate(path, createIfMissing: true, out bool created).Primary;
         Assert.True(created);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         Assert.Equal(key.ExportBase64(), File.ReadAllText(path).Trim());
@@ -20,7 +20,7 @@ public sealed class ClusterKeyFileTests : IDisposable
 
         var again = ClusterKeyFile.LoadOrCreate(path, createIfMissing: true, out created);
         Assert.False(created);
-        Assert.Equal(key.Id, again.Id);
+        Assert.Equal(key.Id, again.Primary.Id);
         Assert.DoesNotContain(key.ExportBase64(), key.ToString());
     }
 

@@ -52,39 +52,6 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
-    public void TheByteBudgetDropsWholeOldestEpochsUntilTheRestFits()
-    {
-        var options = new StorageOptions { Retention = RecordRetention.Flat(TimeSpan.FromDays(7)), MaxRecordBytes = 10_000 };
-        var random = new Random(11);
-        var records = new List<(EpochId Id, int Size)>();
-        using var database = _fixture.Open(options);
-        for (int i = 0; i < 50; i++)
-        for (int o = 0; o < 3; o++)
-        {
-            var record = StorageFixture.Record($"o{o}", i * Minute, size: 50 + random.Next(200));
-            database.Records.Write(record);
-            records.Add((record.Id, record.SignedEnvelope.Length));
-        }
-        // Independent truth: the newest epochs whose total fits, counted from the newest backwards.
-        long kept = 0;
-        long horizon = 0;
-        foreach (var epoch in records.GroupBy(r => r.Id.StartMicros).OrderByDescending(g => g.Key))
-        {
-            long size = epoch.Sum(r => (long)r.Size);
-            if (kept + size > 10_000) { horizon = epoch.Key + Minute; break; }
-            kept += size;
-        }
-        var result = database.Records.Prune(Epoch0 + TimeSpan.FromMinutes(50));
-        Assert.Equal(horizon, result.HorizonMicros);
-        Assert.Equal(kept, database.Records.TotalBytes);
-        Assert.True(database.Records.TotalBytes <= 10_000);
-        var held = records.Where(r => r.Id.StartMicros >= horizon).Select(r => r.Id).ToList();
-        Assert.Equal(records.Count - held.Count, result.RecordsDeleted);
-        RecordStoreTests.AssertMatches(database.Records, held);
-        Assert.Equal(kept, database.Records.UsageByOrigin().Sum(u => u.Bytes));
-    }
-
-    [Fact]
     public void TheFileShrinksAfterPruning()
     {
         long before;

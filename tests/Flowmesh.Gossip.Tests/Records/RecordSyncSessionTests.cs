@@ -288,7 +288,7 @@ public sealed class RecordSyncSessionTests : IDisposable
         var options = new ReplicationOptions { Interval = TimeSpan.FromMilliseconds(20) };
         var store = new MemoryRecordStore();
         var peerStore = new MemoryRecordStore();
-        var records = Enumerable.Range(0, 4).Select(i => Sealed(new EpochId("p", RecordValidatorNow() - (50 - i) * Second, 10 * Second))).ToList();
+        var records = Enumerable.Range(0, 4).Select(i => Sealed(new EpochId("p", Aligned() - (5 - i) * 10 * Second, 10 * Second))).ToList();
         records.ForEach(r => peerStore.Write(r));
         var peerServer = new RecordSyncServer(peerStore, new RecordValidator(new TrustedOrigins(), Key, options, TimeProvider.System), options, TimeProvider.System);
         var streams = new DirectStreams(_ => peerServer, "me");
@@ -306,7 +306,8 @@ public sealed class RecordSyncSessionTests : IDisposable
         Assert.True(loop.IsCompletedSuccessfully);
         Assert.Null(replicator.LastError);
 
-        static long RecordValidatorNow() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        // On the 10 s epoch grid, one record per slot (issue 16: the validator refuses anything else).
+        static long Aligned() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 / (10 * Second) * (10 * Second);
     }
 
     [Fact]

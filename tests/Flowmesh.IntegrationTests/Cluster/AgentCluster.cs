@@ -46,6 +46,9 @@ internal sealed class AgentCluster : IDisposable
 
     public string DataDirectory(int node) => Path.Combine(_workDirectory, Name(node), "data");
 
+    /// <summary>The key file every agent reads (and follows while running: key rotation, issue 16).</summary>
+    public string KeyFile => _keyFile;
+
     public string LogFile(int node) => Path.Combine(_workDirectory, Name(node), "agent.log");
 
     /// <summary>A scratch file in the cluster's work directory (removed with it).</summary>
