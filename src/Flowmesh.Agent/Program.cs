@@ -13,6 +13,8 @@ public static class Program
             SummarizeCommand.Create(),
             QueryCommand.Create(),
             KeygenCommand.Create(),
+            AuthorityCommands.Authority(),
+            AuthorityCommands.Enroll(),
             AgentCommand.Create(),
             MembersCommand.Create(),
             ViewCommands.Top(),
