@@ -19,6 +19,9 @@ public sealed class AuthorityDirectory : IDisposable
     public const string IssuedFile = "issued";
     public const string RevocationsFile = "revocations";
 
+    /// <summary>How far before its issue a certificate's validity starts.</summary>
+    public static readonly TimeSpan Backdating = TimeSpan.FromDays(1);
+
     private AuthorityDirectory(string path, ClusterAuthority authority)
     {
         Path = path;
@@ -74,8 +77,8 @@ public sealed class AuthorityDirectory : IDisposable
     /// <summary>Certifies <paramref name="publicKey"/> for <paramref name="node"/> and notes the serial in <c>issued</c>.</summary>
     public NodeCertificate Issue(NodeId node, ReadOnlySpan<byte> publicKey, TimeSpan validity, string? zone)
     {
-        // Valid from a minute ago: a PC whose clock is a little behind the authority's can use it at once.
-        var certificate = Authority.Issue(node, publicKey, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(1), validity, zone);
+        // Valid from a day ago: a PC whose clock is behind the authority's (hours, after a bad RTC) can still use it.
+        var certificate = Authority.Issue(node, publicKey, DateTimeOffset.UtcNow - Backdating, validity + Backdating, zone);
         File.AppendAllText(System.IO.Path.Combine(Path, IssuedFile), string.Create(CultureInfo.InvariantCulture,
             $"{certificate.Serial} {node.Value} {DateTimeOffset.FromUnixTimeMilliseconds(certificate.NotAfterUnixMs):yyyy-MM-ddTHH:mm:ssZ}\n"));
         return certificate;

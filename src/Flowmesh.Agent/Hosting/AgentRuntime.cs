@@ -237,9 +237,9 @@ internal sealed class AgentRuntime : IAsyncDisposable
                 _log.WriteLine($"flowmesh: note: the API on {apiEndpoint} is reachable from other machines; it is read-only and every request needs the API token ({_options.ApiTokenPath})");
         }
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"flowmesh: agent {_self} (incarnation {_database.Incarnation}, key {Convert.ToHexStringLower(Trust.Credentials.Credential.Identity.Fingerprint, 0, 8)}, certificate {Trust.Credentials.Certificate.Serial}) " +
+            $"flowmesh: agent {_self} (incarnation {_database.Incarnation}, key {Convert.ToHexStringLower(Trust.Credentials.Credential.Identity.Fingerprint, 0, 8)}) " +
             $"gossip on {_peer.BoundEndpoint} as {_peer.LocalAddress}, API {(_api?.BaseAddress?.ToString() ?? "off")}, " +
-            $"capture {(_capture?.Description ?? "off")}, epoch {_options.EpochLength.TotalSeconds:0.###} s, data {_options.DataDirectory}"));
+            $"capture {(_capture?.Description ?? "off")}, epoch {_options.EpochLength.TotalSeconds:0.###} s, data {_options.DataDirectory}, certificate {Trust.Credentials.Certificate.Serial}"));
     }
 
     /// <summary>Every clock against the cluster's time (nothing sampled before the peer runs).</summary>
