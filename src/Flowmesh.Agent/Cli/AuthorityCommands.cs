@@ -66,9 +66,11 @@ internal static class AuthorityCommands
             if (!NodeId.IsValidName(node)) throw new EnrolmentException("--name is not a valid node name");
             var validity = parse.GetValue(days);
             if (validity is < 1 or > MaxDays) throw new EnrolmentException($"--days must be 1..{MaxDays}");
+            var path = Path.GetFullPath(parse.GetValue(output)!);
+            // Before issuing: a certificate noted in 'issued' but never handed out would only confuse 'ca revoke --name'.
+            if (File.Exists(path)) throw new EnrolmentException($"'{path}' already exists; refusing to overwrite it (it may hold a node's key)");
             using var authority = AuthorityDirectory.Open(parse.GetValue(ca) ?? DefaultDirectory());
             var bundle = authority.Enrol(new NodeId(node), TimeSpan.FromDays(validity), parse.GetValue(zone));
-            var path = Path.GetFullPath(parse.GetValue(output)!);
             bundle.WriteTo(path, overwrite: false);
             Console.Out.WriteLine($"enrolled {node}: certificate serial {bundle.Certificate.Serial}, valid until " +
                 $"{DateTimeOffset.FromUnixTimeMilliseconds(bundle.Certificate.NotAfterUnixMs):yyyy-MM-dd HH:mm}Z, bundle {path}");

@@ -174,13 +174,7 @@ public sealed class NodeCertificate
         return false;
     }
 
-    private static byte[] SignedHash(ReadOnlySpan<byte> signedBytes)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(DomainLabel);
-        hash.AppendData(signedBytes);
-        return hash.GetHashAndReset();
-    }
+    private static byte[] SignedHash(ReadOnlySpan<byte> signedBytes) => SigningAlgorithm.LabelledHash(DomainLabel, signedBytes);
 
     public override string ToString() =>
         $"NodeCertificate({Node}, serial {Serial}, {DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(NotBeforeUnixMs, 0, 253_402_300_799_000)):u}" +

@@ -114,13 +114,7 @@ public sealed class RevocationList
             DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
     }
 
-    private static byte[] SignedHash(ReadOnlySpan<byte> signedBytes)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(DomainLabel);
-        hash.AppendData(signedBytes);
-        return hash.GetHashAndReset();
-    }
+    private static byte[] SignedHash(ReadOnlySpan<byte> signedBytes) => SigningAlgorithm.LabelledHash(DomainLabel, signedBytes);
 
     public override string ToString() => $"RevocationList(serial {Serial}, {_revoked.Length} revoked)";
 }

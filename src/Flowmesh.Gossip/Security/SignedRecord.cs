@@ -192,13 +192,7 @@ public sealed class SignedRecord
             DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
     }
 
-    private static byte[] SignedHash(ReadOnlySpan<byte> signedBytes)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(DomainLabel);
-        hash.AppendData(signedBytes);
-        return hash.GetHashAndReset();
-    }
+    private static byte[] SignedHash(ReadOnlySpan<byte> signedBytes) => SigningAlgorithm.LabelledHash(DomainLabel, signedBytes);
 
     public override string ToString() =>
         $"SignedRecord({Origin}, {_recordLength} B, key {Convert.ToHexStringLower(Fingerprint, 0, 8)})";
