@@ -55,6 +55,13 @@ internal sealed class AgentCluster : IDisposable
     /// <summary>Node <paramref name="node"/>'s certificate bundle from `flowmesh enroll`.</summary>
     public string BundleFile(int node) => WorkFile(Name(node) + ".bundle");
 
+    /// <summary>`flowmesh enroll` for <paramref name="node"/> unless its bundle exists.</summary>
+    private void Enrol(int node)
+    {
+        if (!File.Exists(BundleFile(node)))
+            RunOperatorCommand(["enroll", "--ca", WorkFile("ca"), "--name", Name(node), "--days", "2", "--out", BundleFile(node)]);
+    }
+
     /// <summary>Runs a flowmesh CLI command of the operator's (ca, enroll) and fails with its error output.</summary>
     public static void RunOperatorCommand(IReadOnlyList<string> arguments)
     {
@@ -98,6 +105,8 @@ internal sealed class AgentCluster : IDisposable
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             RunOperatorCommand(["ca", "init", "--dir", Path.Combine(work, "ca")]);
             cluster = new AgentCluster(network, work, key);
+            // Every node enrolled up front: a launch in the middle of a test must not wait for a CLI process first.
+            foreach (int node in cluster.AllNodes) cluster.Enrol(node);
             var first = firstNodes?.ToList() ?? cluster.AllNodes.Take(launched ?? nodes).ToList();
             foreach (int node in first) cluster.Launch(node);
             foreach (int node in first) cluster.WaitForApi(node);
@@ -123,8 +132,7 @@ internal sealed class AgentCluster : IDisposable
         // two open writers would each write at their own offset and overwrite each other.
         if (_agents[node] is { } previous) previous.Dispose();
         Directory.CreateDirectory(DataDirectory(node));
-        if (!File.Exists(BundleFile(node)))
-            RunOperatorCommand(["enroll", "--ca", WorkFile("ca"), "--name", Name(node), "--days", "2", "--out", BundleFile(node)]);
+        Enrol(node);
         string address = ClusterNetwork.Address(node);
         var arguments = new List<string>
         {
