@@ -4,7 +4,8 @@
 #                             agent n<i> with its own data dir $FMC_STATE/n<i>, capture on fmc-e<i>, gossip on
 #                             10.77.0.<i>:7946, API on 10.77.0.<i>:7947 (the bridge address: each namespace has its own
 #                             loopback, and the root namespace reaches the bridge), --join the first node; then waits
-#                             until every API answers. Log: $FMC_STATE/n<i>/agent.log, pid: $FMC_STATE/n<i>/agent.pid.
+#                             until every API answers. One cluster authority ($FMC_STATE/ca, 'flowmesh ca init')
+#                             enrols every agent ('flowmesh enroll' -> $FMC_STATE/n<i>.bundle, --certificate). Log: $FMC_STATE/n<i>/agent.log, pid: $FMC_STATE/n<i>/agent.pid.
 #   cluster-agents.sh stop    SIGTERM (graceful leave) to every agent, SIGKILL after 10 s.
 # Environment: FLOWMESH (command, default ./flowmesh), FMC_EPOCH (2s), FMC_CAPTURE (pcap), FMC_PROFILE (lan).
 set -euo pipefail
@@ -24,6 +25,9 @@ start() {
     if [[ ! -s $key ]]; then
         (umask 077; "${FMC_FLOWMESH[@]}" keygen >"$key")
     fi
+    if [[ ! -s $FMC_STATE/ca/ca.key ]]; then
+        "${FMC_FLOWMESH[@]}" ca init --dir "$FMC_STATE/ca" >/dev/null
+    fi
     if [[ ! -s $FMC_TOKEN_FILE ]]; then
         (umask 027; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$FMC_TOKEN_FILE"; echo >>"$FMC_TOKEN_FILE")
     fi
@@ -31,9 +35,12 @@ start() {
     for i in $nodes; do
         dir="$FMC_STATE/n$i"
         mkdir -p "$dir/data"
+        if [[ ! -s $FMC_STATE/n$i.bundle ]]; then
+            "${FMC_FLOWMESH[@]}" enroll --ca "$FMC_STATE/ca" --name "n$i" --out "$FMC_STATE/n$i.bundle" >/dev/null
+        fi
         args=(agent --name "n$i" --data-dir "$dir/data" --interface "$(fmc_if "$i")"
               --capture "${FMC_CAPTURE:-pcap}" --bind "$(fmc_addr "$i"):$FMC_GOSSIP_PORT"
-              --api "$(fmc_addr "$i"):$FMC_API_PORT" --key-file "$key" --api-token-file "$FMC_TOKEN_FILE" --epoch "${FMC_EPOCH:-2s}"
+              --api "$(fmc_addr "$i"):$FMC_API_PORT" --key-file "$key" --certificate "$FMC_STATE/n$i.bundle" --ca-certificate "$FMC_STATE/ca/ca.pem" --api-token-file "$FMC_TOKEN_FILE" --epoch "${FMC_EPOCH:-2s}"
               --no-discovery --profile "${FMC_PROFILE:-lan}")
         [[ $i != "$first" ]] && args+=(--join "$(fmc_addr "$first"):$FMC_GOSSIP_PORT")
         # "ip netns exec" execs the agent, so $! is the agent's own pid.

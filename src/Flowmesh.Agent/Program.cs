@@ -14,6 +14,8 @@ public static class Program
             QueryCommand.Create(),
             KeygenCommand.Create(),
             KeyCommand.Create(),
+            AuthorityCommands.Authority(),
+            AuthorityCommands.Enroll(),
             AgentCommand.Create(),
             MembersCommand.Create(),
             ViewCommands.Top(),

@@ -55,6 +55,8 @@ internal static class AgentCommand
         hostContext.AddTo(command);
         var privacy = new HostContextPrivacyFlags();
         privacy.AddTo(command);
+        var enrolment = new EnrolmentFlags();
+        enrolment.AddTo(command);
         command.SetAction(commandLine =>
         {
             // Every value below is read from the effective settings: the command line over the file over the defaults.
@@ -119,6 +121,7 @@ internal static class AgentCommand
                     else options = options! with { ApiTokenFile = Path.GetFullPath(tokenFile) };
                 }
                 if (options is not null) options = WithOtlp(options, parse.GetValue(otlp), parse.GetValue(otlpInterval)!, out error);
+                if (options is not null) options = enrolment.Apply(parse, options, out error);
             }
             if (options is null)
             {

@@ -63,6 +63,12 @@ internal sealed record AgentOptions
     /// <summary>The cluster key file. Default: &lt;data-dir&gt;/cluster.key, created (mode 0600) with a fresh key on first run.</summary>
     public string? KeyFile { get; init; }
 
+    /// <summary>This node's certificate bundle from 'flowmesh enroll' (--certificate); null: a local authority in &lt;data-dir&gt;/ca certifies it.</summary>
+    public string? Certificate { get; init; }
+
+    /// <summary>The cluster authority's public key (--ca-certificate, ca.pem); null: the one in the bundle.</summary>
+    public string? CaCertificate { get; init; }
+
     /// <summary>The local JSON API. Default 127.0.0.1:7947 (loopback only); null = no API.</summary>
     public IPEndPoint? Api { get; init; } = new(IPAddress.Loopback, DefaultApiPort);
 

@@ -58,6 +58,9 @@ internal sealed class AgentRuntime : IAsyncDisposable
         _self = new NodeId(options.Name);
     }
 
+    /// <summary>Certificates, certified record intake and revocations (issue 16); null until started.</summary>
+    public Enrolment.AgentTrust? Trust { get; private set; }
+
     /// <summary>Own records sealed and stored this run.</summary>
     public long RecordsSealed => _published?.Sealed ?? 0;
 
@@ -109,11 +112,9 @@ internal sealed class AgentRuntime : IAsyncDisposable
         var sketchKey = clusterKeys.SketchKey;
         _zone = _options.ZonePathIn(sketchKey);
 
-        // 3. Trust: this node's own key and every binding a previous run learned are pinned before any record arrives.
-        var trust = new TrustedOrigins();
-        int pinned = _database.OriginKeys.Pin(trust);
-        trust.OriginBound += (origin, publicKey) => _database.OriginKeys.SaveBinding(origin, publicKey, _log);
-        _published = new OwnRecordPublisher(_database, new RecordSealer(_database.Identity, _self), _log, size => _meter.RecordSize.Record(size));
+        // 3. Trust (issue 16): records only from origins the cluster authority certified; no name is bound on first use.
+        Trust = Enrolment.AgentTrust.Start(_options, _self, _database.Identity, clusterTime, _log);
+        _published = new OwnRecordPublisher(_database, Trust.Sealer(), _log, size => _meter.RecordSize.Record(size));
 
         var (ownership, views, detections) = AgentViews.Create(_database, sketchKey, _self.Value,
             () => MembershipOrigins.Of(_peer?.Members ?? [], _self.Value, PeerTimeToWallMicros, _options.Capture is null ? null : _startedMicros),
@@ -144,7 +145,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         _peer.CallbackFailed += e => _log.WriteLine($"flowmesh: gossip: {e.GetType().Name}: {e.Message}");
 
         var replicationOptions = new ReplicationOptions { Retention = _options.Retention, Slots = EpochSlotRule.ForEpoch(_options.EpochLength, _options.Retention) };
-        var validator = new RecordValidator(trust, sketchKey, replicationOptions, clusterTime,
+        var validator = new RecordValidator(Trust.Origins, sketchKey, replicationOptions, clusterTime,
             origin => Clocks().Peers.TryGetValue(new NodeId(origin), out var offset) ? offset : null);
         var replication = new ReplicationCounters();
         var server = new RecordSyncServer(_database.Records, validator, replicationOptions, clusterTime, replication);
@@ -154,6 +155,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         _peer.MemberChanged += _maintenance.OnMemberChanged;
         if (_drillDown.Log is { } flowLog) _tasks.Add(_maintenance.PruneFlowLogAsync(flowLog, _background.Token));
         var replicator = new RecordReplicator(_database.Records, validator, _peer.Streams, AlivePeers, replicationOptions, clusterTime, replication);
+        _tasks.Add(Trust.Spread(_peer, AlivePeers, _background.Token));
         _peer.Start();
 
         var seeds = _options.Join.Count > 0 ? null : ClusterJoin.SnapshotSeeds(_database, _self);
@@ -236,9 +238,9 @@ internal sealed class AgentRuntime : IAsyncDisposable
                 _log.WriteLine($"flowmesh: note: the API on {apiEndpoint} is reachable from other machines; it is read-only and every request needs the API token ({_options.ApiTokenPath})");
         }
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"flowmesh: agent {_self} (incarnation {_database.Incarnation}, key {Convert.ToHexStringLower(_database.Identity.Fingerprint, 0, 8)}) " +
+            $"flowmesh: agent {_self} (incarnation {_database.Incarnation}, key {Convert.ToHexStringLower(Trust.Credentials.Credential.Identity.Fingerprint, 0, 8)}) " +
             $"gossip on {_peer.BoundEndpoint} as {_peer.LocalAddress}, API {(_api?.BaseAddress?.ToString() ?? "off")}, " +
-            $"capture {(_capture?.Description ?? "off")}, epoch {_options.EpochLength.TotalSeconds:0.###} s, data {_options.DataDirectory}, {pinned} origin keys pinned"));
+            $"capture {(_capture?.Description ?? "off")}, epoch {_options.EpochLength.TotalSeconds:0.###} s, data {_options.DataDirectory}, certificate {Trust.Credentials.Certificate.Serial}"));
     }
 
     /// <summary>Every clock against the cluster's time (nothing sampled before the peer runs).</summary>

@@ -12,7 +12,7 @@ namespace Flowmesh.Gossip.Records;
 /// </summary>
 public sealed class RecordValidator : IRecordVerifier
 {
-    private readonly TrustedOrigins _trust;
+    private readonly IOriginTrust _trust;
     private readonly SketchHashKey _sketchKey;
     private readonly ReplicationOptions _options;
     private readonly TimeProvider _time;
@@ -25,7 +25,7 @@ public sealed class RecordValidator : IRecordVerifier
     /// <see cref="AcceptedFromSkewedClocks"/>, rather than refused (issue 15). Records are signed by their origin and
     /// named by their start, so a receiver cannot restamp them; the skew is shown with the member instead.
     /// </param>
-    public RecordValidator(TrustedOrigins trust, SketchHashKey sketchKey, ReplicationOptions options, TimeProvider time,
+    public RecordValidator(IOriginTrust trust, SketchHashKey sketchKey, ReplicationOptions options, TimeProvider time,
         Func<string, TimeSpan?>? originClock = null)
     {
         ArgumentNullException.ThrowIfNull(trust);

@@ -27,4 +27,12 @@ public enum RecordRejection
     OtherSketchSettings,
     /// <summary>Lies in no slot of the epoch grid: crosses an epoch boundary, or is longer than an epoch without being an aligned roll-up (EpochSlotRule).</summary>
     Misaligned,
+    /// <summary>The envelope carries no certificate, or one the cluster authority did not sign (issue 16: only certified origins).</summary>
+    NotCertified,
+    /// <summary>The certificate is valid but certifies another node: a certified insider publishing under someone else's name.</summary>
+    CertificateForAnotherNode,
+    /// <summary>The origin's certificate is outside its validity period (beyond the clock skew allowance).</summary>
+    CertificateExpired,
+    /// <summary>The origin's certificate is on the authority's newest revocation list.</summary>
+    CertificateRevoked,
 }

@@ -27,6 +27,18 @@ internal static class SigningAlgorithm
         return sample.ExportSubjectPublicKeyInfo()[..(PublicKeyLength - 64)];
     }
 
+    /// <summary>
+    /// SHA-256 of a domain label followed by the signed bytes: what every signature of the project covers (records,
+    /// certificates, revocation lists), so a signature made for one purpose can never verify as another.
+    /// </summary>
+    public static byte[] LabelledHash(ReadOnlySpan<byte> label, ReadOnlySpan<byte> signedBytes)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(label);
+        hash.AppendData(signedBytes);
+        return hash.GetHashAndReset();
+    }
+
     public static bool IsP256(ECDsa key)
     {
         var curve = key.ExportParameters(includePrivateParameters: false).Curve;

@@ -11,7 +11,7 @@ namespace Flowmesh.Gossip.Security;
 /// caller persists the bindings (<see cref="Bindings"/>) so a restart does not reopen the TOFU window.
 /// Bounded: at most MaxOrigins bindings. Thread-safe.
 /// </summary>
-public sealed class TrustedOrigins
+public sealed class TrustedOrigins : IOriginTrust
 {
     private readonly Dictionary<NodeId, byte[]> _keys = [];
     // Bound keys imported once: importing validates the point, which costs about as much as the verification itself.

@@ -26,4 +26,10 @@ public enum GossipStreamKind : byte
 
     /// <summary>Drill-down: a member asks for this node's exact flow records of an address (Flowmesh.Agent.Drill).</summary>
     FlowQuery = 3,
+
+    /// <summary>
+    /// The cluster authority's revocation list, push-pull: the request carries the asker's newest list (or nothing),
+    /// the reply the server's when it is newer (Flowmesh.Agent.Enrolment.RevocationSpreading, issue 16).
+    /// </summary>
+    Revocations = 4,
 }

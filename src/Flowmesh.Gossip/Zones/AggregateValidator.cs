@@ -14,12 +14,12 @@ namespace Flowmesh.Gossip.Zones;
 /// </summary>
 public sealed class AggregateValidator : IRecordVerifier
 {
-    private readonly TrustedOrigins _trust;
+    private readonly IOriginTrust _trust;
     private readonly SketchHashKey _sketchKey;
     private readonly ReplicationOptions _options;
     private readonly TimeProvider _time;
 
-    public AggregateValidator(TrustedOrigins trust, SketchHashKey sketchKey, ReplicationOptions options, TimeProvider time)
+    public AggregateValidator(IOriginTrust trust, SketchHashKey sketchKey, ReplicationOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(trust);
         ArgumentNullException.ThrowIfNull(sketchKey);

@@ -35,6 +35,22 @@ internal sealed partial class AgentProcess : IDisposable
     public static AgentProcess Start(string name, string dataDirectory, params string[] extra) =>
         StartIn(null, name, dataDirectory, extra);
 
+    /// <summary>
+    /// The flags that make an agent a member of the cluster whose authority is the local one of the agent with data
+    /// directory <paramref name="authorityDataDirectory"/> (its &lt;data-dir&gt;/ca): a bundle for <paramref name="name"/>,
+    /// enrolled once and reused on restarts, as an operator's 'flowmesh enroll' would write it (issue 16).
+    /// </summary>
+    public static string[] EnrolledBy(string authorityDataDirectory, string name)
+    {
+        string bundle = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(authorityDataDirectory))!, name + ".bundle");
+        if (!File.Exists(bundle))
+        {
+            using var authority = Flowmesh.Agent.Enrolment.AuthorityDirectory.Open(Path.Combine(authorityDataDirectory, "ca"));
+            authority.Enrol(new Flowmesh.Gossip.NodeId(name), TimeSpan.FromDays(1), null).WriteTo(bundle, overwrite: false);
+        }
+        return ["--certificate", bundle, "--key-file", Path.Combine(authorityDataDirectory, "cluster.key")];
+    }
+
     /// <summary>As <see cref="Start"/>, with extra environment variables for the agent process (e.g. a faked clock).</summary>
     public static AgentProcess StartIn(IReadOnlyDictionary<string, string>? environment, string name, string dataDirectory, params string[] extra) =>
         StartRaw(["agent", "--name", name, "--data-dir", dataDirectory, "--api", "127.0.0.1:0", "--no-discovery",

@@ -148,7 +148,7 @@ public sealed class AgentProcessTests : IDisposable
         // name conflict for the peers until the old entry is reaped.
         string bind = $"127.0.0.1:{FreePort()}";
         var a = Track(AgentProcess.Start("a", Path.Combine(_directory, "a")));
-        string[] bOptions = ["--bind", bind, "--key-file", Path.Combine(_directory, "a", "cluster.key")];
+        string[] bOptions = ["--bind", bind, .. AgentProcess.EnrolledBy(Path.Combine(_directory, "a"), "b")];
         var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), [.. bOptions, "--join", a.Gossip]));
         AgentProcess.WaitUntil(() => StateOf(a, "b") == "alive" && StateOf(b, "a") == "alive", TimeSpan.FromSeconds(30), () => a.Output + "\n" + b.Output);
         Thread.Sleep(3500); // the snapshot is saved within 2 s of a membership change
@@ -192,7 +192,7 @@ public sealed class AgentProcessTests : IDisposable
     private (AgentProcess A, AgentProcess B) StartPair()
     {
         var a = Track(AgentProcess.Start("a", Path.Combine(_directory, "a")));
-        var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), "--join", a.Gossip, "--key-file", Path.Combine(_directory, "a", "cluster.key")));
+        var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), ["--join", a.Gossip, .. AgentProcess.EnrolledBy(Path.Combine(_directory, "a"), "b")]));
         return (a, b);
     }
 

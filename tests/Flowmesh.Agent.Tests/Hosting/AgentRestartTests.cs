@@ -129,7 +129,7 @@ public sealed class AgentRestartTests : IDisposable
         RequireRoot();
         string[] capture = ["--capture", "pcap", "-i", "lo", "--epoch", "1s"];
         var a = Track(AgentProcess.Start("a", Path.Combine(_directory, "a"), capture));
-        var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), [.. capture, "--join", a.Gossip, "--key-file", Path.Combine(_directory, "a", "cluster.key")]));
+        var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), [.. capture, "--join", a.Gossip, .. AgentProcess.EnrolledBy(Path.Combine(_directory, "a"), "b")]));
         AgentProcess.WaitUntil(() => Records(b).Keys.Count(k => k.Origin == "a") >= 3 && Records(a).Keys.Count(k => k.Origin == "b") >= 3, TimeSpan.FromSeconds(40),
             () => a.Output + "\n" + b.Output);
         var atA = Records(a);

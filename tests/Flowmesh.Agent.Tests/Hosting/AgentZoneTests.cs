@@ -18,7 +18,7 @@ public sealed class AgentZoneTests : IDisposable
         if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root: the agents capture on loopback with libpcap");
         string[] capture = ["--capture", "pcap", "-i", "lo", "--epoch", "1s"];
         var a = Track(AgentProcess.Start("a", Path.Combine(_directory, "a"), [.. capture, "--zone", "lab-1"]));
-        var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), [.. capture, "--zone", "lab-2/west", "--join", a.Gossip, "--key-file", Path.Combine(_directory, "a", "cluster.key")]));
+        var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), [.. capture, "--zone", "lab-2/west", "--join", a.Gossip, .. AgentProcess.EnrolledBy(Path.Combine(_directory, "a"), "b")]));
 
         string zoneA = a.Status().GetProperty("zone").GetString()!;
         Assert.Matches(@"^lab-1/\d/\d/\d/\d$", zoneA); // the label, then hashed digits up to five levels

@@ -30,18 +30,19 @@ public sealed class ClockSkewAgentTests : IDisposable
         FakeClock.Require();
         if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root: the skewed agent captures on loopback with libpcap");
         var a = Track(AgentProcess.Start("a", Path.Combine(_directory, "a")));
-        string[] join = ["--join", a.Gossip, "--key-file", Path.Combine(_directory, "a", "cluster.key")];
-        var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), join));
+        string[] join = ["--join", a.Gossip];
+        var b = Track(AgentProcess.Start("b", Path.Combine(_directory, "b"), [.. join, .. AgentProcess.EnrolledBy(Path.Combine(_directory, "a"), "b")]));
         string[] capture = ["--capture", "pcap", "-i", "lo", "--epoch", "1s"];
         string cData = Path.Combine(_directory, "c");
-        var c = Track(AgentProcess.Start("c", cData, [.. join, .. capture]));
+        string[] joinC = [.. join, .. AgentProcess.EnrolledBy(Path.Combine(_directory, "a"), "c")];
+        var c = Track(AgentProcess.Start("c", cData, [.. joinC, .. capture]));
         AgentProcess.WaitUntil(() => Alive(a, "c") && Alive(b, "c") && OwnRecordsAt(a, "c") >= 3, TimeSpan.FromSeconds(40), () => a.Output + "\n" + c.Output);
         c.Terminate();
         Assert.Equal(0, c.WaitForExit(TimeSpan.FromSeconds(20)));
         var before = a.Records().Where(r => r.Key.Origin == "c").ToList();
 
         var clock = new FakeClock(_directory, offset);
-        var skewed = Track(AgentProcess.StartIn(clock.Environment, "c", cData, [.. join, .. capture]));
+        var skewed = Track(AgentProcess.StartIn(clock.Environment, "c", cData, [.. joinC, .. capture]));
         // The check: 45 s after the restart its peers still did not count it alive. Now: alive in its new life,
         // measured, and its new records arrive.
         AgentProcess.WaitUntil(() => AliveInLife(a, "c", skewed.Incarnation) && AliveInLife(b, "c", skewed.Incarnation)

@@ -7,7 +7,8 @@ namespace Flowmesh.IntegrationTests.Cluster;
 
 /// <summary>
 /// N real `flowmesh agent` processes, one per namespace of a <see cref="ClusterNetwork"/>, sharing a cluster key made
-/// by `flowmesh keygen`. Agent i is named n&lt;i&gt;, keeps its data in its own directory (kept across restarts), captures
+/// by `flowmesh keygen` and enrolled by one cluster authority (`flowmesh ca init` in &lt;work&gt;/ca, then `flowmesh
+/// enroll` per node, as an operator does; issue 16). Agent i is named n&lt;i&gt;, keeps its data in its own directory (kept across restarts), captures
 /// on fmc-e&lt;i&gt;, gossips on 10.77.0.i:7946, serves its API on 10.77.0.i:7947 and joins node 1 (or, when node 1 is
 /// not running, the lowest other running node). Logs: &lt;work&gt;/n&lt;i&gt;/agent.log, appended across restarts.
 /// </summary>
@@ -54,6 +55,23 @@ internal sealed class AgentCluster : IDisposable
     /// <summary>A scratch file in the cluster's work directory (removed with it).</summary>
     public string WorkFile(string name) => Path.Combine(_workDirectory, name);
 
+    /// <summary>Node <paramref name="node"/>'s certificate bundle from `flowmesh enroll`.</summary>
+    public string BundleFile(int node) => WorkFile(Name(node) + ".bundle");
+
+    /// <summary>`flowmesh enroll` for <paramref name="node"/> unless its bundle exists.</summary>
+    private void Enrol(int node)
+    {
+        if (!File.Exists(BundleFile(node)))
+            RunOperatorCommand(["enroll", "--ca", WorkFile("ca"), "--name", Name(node), "--days", "2", "--out", BundleFile(node)]);
+    }
+
+    /// <summary>Runs a flowmesh CLI command of the operator's (ca, enroll) and fails with its error output.</summary>
+    public static void RunOperatorCommand(IReadOnlyList<string> arguments)
+    {
+        ProcessResult run = ChildProcess.Run("dotnet", [FlowmeshDll, .. arguments], TimeSpan.FromSeconds(60));
+        if (run.ExitCode != 0) throw new InvalidOperationException($"flowmesh {string.Join(' ', arguments)} failed ({run.ExitCode}): {run.StandardError}");
+    }
+
     /// <summary>The CLI used for agents: FLOWMESH_CLI_DLL or the flowmesh.dll built next to the tests.</summary>
     public static string FlowmeshDll =>
         Environment.GetEnvironmentVariable("FLOWMESH_CLI_DLL") is { Length: > 0 } other ? other : RepositoryLayout.FlowmeshDll;
@@ -88,7 +106,10 @@ internal sealed class AgentCluster : IDisposable
             if (keygen.ExitCode != 0) throw new InvalidOperationException($"flowmesh keygen failed ({keygen.ExitCode}): {keygen.StandardError}");
             File.WriteAllText(key, keygen.StandardOutput);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            RunOperatorCommand(["ca", "init", "--dir", Path.Combine(work, "ca")]);
             cluster = new AgentCluster(network, work, key);
+            // Every node enrolled up front: a launch in the middle of a test must not wait for a CLI process first.
+            foreach (int node in cluster.AllNodes) cluster.Enrol(node);
             var first = firstNodes?.ToList() ?? cluster.AllNodes.Take(launched ?? nodes).ToList();
             foreach (int node in first) cluster.Launch(node);
             foreach (int node in first) cluster.WaitForApi(node);
@@ -114,6 +135,7 @@ internal sealed class AgentCluster : IDisposable
         // two open writers would each write at their own offset and overwrite each other.
         if (_agents[node] is { } previous) previous.Dispose();
         Directory.CreateDirectory(DataDirectory(node));
+        Enrol(node);
         string address = ClusterNetwork.Address(node);
         var arguments = new List<string>
         {
@@ -125,6 +147,8 @@ internal sealed class AgentCluster : IDisposable
             "--bind", $"{address}:{GossipPort}",
             "--api", $"{address}:{AgentApi.Port}",
             "--key-file", _keyFile,
+            "--certificate", BundleFile(node),
+            "--ca-certificate", Path.Combine(WorkFile("ca"), "ca.pem"),
             "--api-token-file", ClusterApiToken.File,
             "--epoch", $"{Epoch.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s",
             "--no-discovery",

@@ -1,0 +1,54 @@
+using Flowmesh.Agent.Hosting;
+using Flowmesh.Gossip;
+using Flowmesh.Gossip.Membership;
+using Flowmesh.Gossip.Records;
+using Flowmesh.Gossip.Security;
+using Flowmesh.Gossip.Transport;
+
+namespace Flowmesh.Agent.Enrolment;
+
+/// <summary>
+/// The agent's side of issue 16 in one place: its certified credentials, record intake that accepts certified
+/// origins only (no first-use binding of names), the sealer that puts its certificate on every own record, and the
+/// revocation list's spreading. Counters for /metrics: <see cref="Origins"/>.Rejections (records refused by reason),
+/// <see cref="CertificateCredentialVerifier.Refusals"/> (credentials refused by reason), <see cref="RevocationSpreading.ListsLearned"/>.
+/// </summary>
+public sealed class AgentTrust
+{
+    private AgentTrust(AgentCredentials credentials, CertifiedOrigins origins, RevocationSpreading revocations)
+    {
+        Credentials = credentials;
+        Origins = origins;
+        Revocations = revocations;
+    }
+
+    public AgentCredentials Credentials { get; }
+    public CertifiedOrigins Origins { get; }
+    public RevocationSpreading Revocations { get; }
+
+    /// <summary>Throws <see cref="AgentStartException"/> with the operator's message when the node cannot be enrolled.</summary>
+    internal static AgentTrust Start(AgentOptions options, NodeId self, NodeIdentity databaseIdentity, TimeProvider clusterTime, TextWriter log)
+    {
+        AgentCredentials credentials;
+        try
+        {
+            credentials = AgentCredentials.Resolve(self, options.DataDirectory, options.Certificate, options.CaCertificate, databaseIdentity, log);
+        }
+        catch (Exception e) when (e is EnrolmentException or IOException or UnauthorizedAccessException)
+        {
+            throw new AgentStartException(e.Message, e);
+        }
+        var spreading = new RevocationSpreading(credentials.Verifier, options.DataDirectory, credentials.AuthorityDirectory, log);
+        return new AgentTrust(credentials, new CertifiedOrigins(credentials.Verifier, clusterTime), spreading);
+    }
+
+    public RecordSealer Sealer() =>
+        new(Credentials.Credential.Identity, Credentials.Credential.Node, Credentials.Certificate);
+
+    /// <summary>Serves and runs the revocation push-pull on <paramref name="peer"/>.</summary>
+    public Task Spread(GossipPeer peer, Func<IReadOnlyList<GossipAddress>> alivePeers, CancellationToken cancellationToken)
+    {
+        peer.Register(GossipStreamKind.Revocations, Revocations.HandleAsync);
+        return Revocations.RunAsync(peer.Streams, alivePeers, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+}
