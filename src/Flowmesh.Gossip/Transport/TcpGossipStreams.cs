@@ -35,14 +35,14 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
 
     /// <param name="firstSequence">Where this life's sealed sequence numbers start (<see cref="SequenceReservation"/>).</param>
     public TcpGossipStreams(NodeId self, Keyring keyring, TransportOptions? options = null, TransportCounters? counters = null,
-        ulong? firstSequence = null)
+        ulong? firstSequence = null, NodeCredential? credential = null, VerifiedCredentials? signers = null)
     {
         ArgumentNullException.ThrowIfNull(keyring);
         _options = options ?? new TransportOptions();
         _options.Validate();
-        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence);
+        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence, signer: credential);
         // Stream envelopes are bigger than datagrams; they get their own opener (and replay window) sized for frames.
-        _opener = new PacketOpener(keyring, new SealedPacketOptions { MaxPacketLength = _options.MaxFrameBytes });
+        _opener = new PacketOpener(keyring, new SealedPacketOptions { MaxPacketLength = _options.MaxFrameBytes }, signers: signers);
         Counters = counters ?? new TransportCounters();
         Counters.StreamDrops = _opener.Drops;
         _preAuth = new PreAuthTable(_options.MaxPreAuthConnections, _options.MaxPreAuthConnectionsPerAddress);

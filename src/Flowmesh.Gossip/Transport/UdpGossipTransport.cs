@@ -31,7 +31,7 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
     /// <param name="advertise">Address others should use for us (NAT, 0.0.0.0 binds); defaults to the bound endpoint.</param>
     public UdpGossipTransport(IPEndPoint bind, NodeId self, Keyring keyring, GossipEventLoop loop,
         TransportOptions? options = null, GossipAddress? advertise = null, TransportCounters? counters = null,
-        SealedPacketOptions? sealing = null, ulong? firstSequence = null)
+        SealedPacketOptions? sealing = null, ulong? firstSequence = null, NodeCredential? credential = null, VerifiedCredentials? signers = null)
     {
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(keyring);
@@ -39,8 +39,10 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
         _options = options ?? new TransportOptions();
         _options.Validate();
         _loop = loop;
-        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence);
-        _opener = new PacketOpener(keyring, sealing);
+        // With a credential every datagram is signed by our node key and only signed ones are accepted (issue 16), so
+        // the replay guard and the rate limiter below key on a sender that proved its name.
+        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence, signer: credential);
+        _opener = new PacketOpener(keyring, sealing, signers: signers);
         Counters = counters ?? new TransportCounters();
         Counters.DatagramDrops = _opener.Drops;
         if (_options.DatagramsPerSecondPerPeer > 0 || _options.DatagramBytesPerSecondPerPeer > 0)
@@ -65,6 +67,12 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
     public GossipAddress LocalAddress { get; }
     public IPEndPoint BoundEndpoint { get; }
     public TransportCounters Counters { get; }
+
+    /// <summary>Why credentials on received datagrams were refused (each is also a CredentialRefused drop).</summary>
+    public CredentialRefusalCounters CredentialRefusals => _opener.CredentialRefusals;
+
+    /// <summary>Bytes sealing adds to each datagram's payload (the envelope, and with a credential its proof).</summary>
+    public int SealOverhead => _sealer.Overhead;
 
     /// <summary>Senders whose datagram budget is remembered (bounded by <see cref="TransportOptions.RateLimitTableEntries"/>).</summary>
     public int RateLimitedPeersTracked => _limiter?.Count ?? 0;
