@@ -665,7 +665,13 @@ public sealed class MembershipNode
     {
         foreach (var e in state.Entries)
         {
-            var known = _members.ContainsKey(e.Node);
+            var known = _members.TryGetValue(e.Node, out var current);
+            // An accusation above the incarnation we know is refused, but a full state proves it: the entry carries
+            // the member's own signed Alive at that incarnation (a life we missed, or, about us, a previous life of
+            // ours that a restart forgot). Take that Alive first; the accusation then is at the signed incarnation.
+            if (e.State is MemberState.Suspect or MemberState.Dead && known
+                && e.Incarnation > (e.Node == Id ? Incarnation : current!.Incarnation))
+                OnAlive(new Alive(e.Node, e.Incarnation, e.Address, e.Proof));
             switch (e.State)
             {
                 case MemberState.Alive:
