@@ -40,6 +40,12 @@ public sealed class PacketOpener
 
     public GossipDropCounters Drops { get; } = new();
 
+    /// <summary>
+    /// Asked with the claimed sender and the packet's length after decryption, before the signature is verified (the
+    /// dear step): false drops the packet as rate-limited, and the callback counts it. Set once, before receiving.
+    /// </summary>
+    internal Func<NodeId, int, bool>? AdmitBeforeSignature { get; set; }
+
     /// <summary>Why credentials of signed packets were refused (each also counts as a <see cref="GossipDropReason.CredentialRefused"/> drop).</summary>
     public CredentialRefusalCounters CredentialRefusals { get; } = new();
 
@@ -56,7 +62,8 @@ public sealed class PacketOpener
         var reason = TryOpenCore(packet, out opened);
         if (reason is { } r)
         {
-            Drops.Count(r);
+            // RateLimited comes only from AdmitBeforeSignature, whose owner counts it with its bytes.
+            if (r != GossipDropReason.RateLimited) Drops.Count(r);
             dropped = r;
             return false;
         }
@@ -71,9 +78,10 @@ public sealed class PacketOpener
         opened = null;
         if (packet.Length > _options.MaxPacketLength) return GossipDropReason.Oversized;
         if (packet.Length < SealedPacketLayout.MinimumLength) return GossipDropReason.Malformed;
-        var expectedVersion = _signers is null ? SealedPacketLayout.Version : SealedPacketLayout.SignedVersion;
-        if (packet[0] != expectedVersion)
-            return _signers is not null && packet[0] == SealedPacketLayout.Version ? GossipDropReason.Unsigned : GossipDropReason.Malformed;
+        // Version 1 is still opened where signatures are required, so an older agent of our cluster is told apart (Unsigned)
+        // from a foreign cluster (UnknownKey) and from tampering (NotAuthenticated).
+        if (packet[0] != SealedPacketLayout.Version && (_signers is null || packet[0] != SealedPacketLayout.SignedVersion))
+            return GossipDropReason.Malformed;
 
         var keyId = BinaryPrimitives.ReadUInt32BigEndian(packet[1..]);
         int senderLength = packet[5];
@@ -107,6 +115,7 @@ public sealed class PacketOpener
         }
         if (plaintext is null) return GossipDropReason.UnknownKey;
         if (!authenticated) return GossipDropReason.NotAuthenticated;
+        if (_signers is not null && packet[0] == SealedPacketLayout.Version) return GossipDropReason.Unsigned;
 
         // Authenticated, so the sender bytes came from a key holder; still validate them before building a NodeId.
         string senderText;
@@ -124,6 +133,7 @@ public sealed class PacketOpener
         var payloadAt = SealedPacketLayout.PlaintextHeaderLength;
         if (_signers is not null)
         {
+            if (AdmitBeforeSignature is { } admit && !admit(sender, packet.Length)) return GossipDropReason.RateLimited;
             if (CheckSignature(sender, header, plaintext, out payloadAt) is { } refused) return refused;
         }
 

@@ -48,6 +48,13 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
         if (_options.DatagramsPerSecondPerPeer > 0 || _options.DatagramBytesPerSecondPerPeer > 0)
             _limiter = new PeerRateLimiter<NodeId>(_options.DatagramsPerSecondPerPeer, _options.DatagramBurstPerPeer,
                 _options.DatagramBytesPerSecondPerPeer, _options.DatagramByteBurstPerPeer, _options.RateLimitTableEntries);
+        if (_limiter is { } limiter && signers is not null)
+            _opener.AdmitBeforeSignature = (sender, length) =>
+            {
+                if (limiter.HasBudget(sender, length)) return true;
+                Counters.DatagramRateLimited(length);
+                return false;
+            };
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
