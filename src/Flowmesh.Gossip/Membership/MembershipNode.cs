@@ -240,6 +240,21 @@ public sealed class MembershipNode
         }
     }
 
+    /// <summary>
+    /// A packet claiming <paramref name="node"/> came from <paramref name="from"/> signed by another key than the one
+    /// bound to that name (the transport dropped it): if a known member (or we) has that name at another address, it is
+    /// a name conflict, reported as one (two agents given one name, or an impersonation attempt).
+    /// </summary>
+    public void ReportForeignKeyClaim(NodeId node, GossipAddress from)
+    {
+        if (!IsRunning || !_members.TryGetValue(node, out var known)) return;
+        if (_conflicts.Refuses(known, node == Id, new Alive(node, known.Incarnation, from), _clock.Now, out var conflict))
+        {
+            Counters.NameConflicts++;
+            if (conflict is not null) NameConflictDetected?.Invoke(conflict);
+        }
+    }
+
     /// <summary>An ack answers for <paramref name="expected"/> only if it says so and, when sealed, was sealed by it.</summary>
     private bool FromExpected(NodeId source, PacketOrigin? origin, NodeId expected)
     {

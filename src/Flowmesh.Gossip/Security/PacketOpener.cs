@@ -46,6 +46,9 @@ public sealed class PacketOpener
     /// </summary>
     internal Func<NodeId, int, bool>? AdmitBeforeSignature { get; set; }
 
+    /// <summary>Raised (on the opening thread) with the claimed sender of a packet signed by another key than the one bound to that name.</summary>
+    internal Action<NodeId>? KeyMismatch { get; set; }
+
     /// <summary>Why credentials of signed packets were refused (each also counts as a <see cref="GossipDropReason.CredentialRefused"/> drop).</summary>
     public CredentialRefusalCounters CredentialRefusals { get; } = new();
 
@@ -175,6 +178,7 @@ public sealed class PacketOpener
             case SignatureCheck.Valid: return null;
             case SignatureCheck.CredentialRefused:
                 CredentialRefusals.Count(refusal);
+                if (refusal == CredentialRefusal.KeyMismatch) KeyMismatch?.Invoke(sender);
                 return GossipDropReason.CredentialRefused;
             default: return GossipDropReason.BadSignature;
         }

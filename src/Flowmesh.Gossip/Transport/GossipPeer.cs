@@ -88,6 +88,9 @@ public sealed class GossipPeer : IDisposable
         _members[id] = _node.Members[0];
         _node.MemberChanged += OnMemberChanged;
         _node.NameConflictDetected += OnNameConflict;
+        // A second agent with a member's name has its own key: its packets are refused before membership sees its
+        // Alive, so the transport reports the claim and the node judges it as a name conflict.
+        _udp.ForeignKeyClaim += _node.ReportForeignKeyClaim;
     }
 
     /// <summary>A name conflict is shown until it has not been reported again for this long (the detector reports an

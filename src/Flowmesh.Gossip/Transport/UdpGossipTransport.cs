@@ -26,6 +26,13 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
     private Thread? _receiver;
     private Action<GossipAddress, byte[], PacketOrigin>? _onPacket;
     private volatile bool _disposed;
+    private NodeId? _keyMismatchFrom; // set by the opener during TryOpen, on the receive thread
+
+    /// <summary>
+    /// Raised on the event loop when a datagram claimed a name bound to another key, with the address it came from:
+    /// a second agent given a member's name (or an insider impersonating it). The packet itself was dropped.
+    /// </summary>
+    public event Action<NodeId, GossipAddress>? ForeignKeyClaim;
 
     /// <param name="bind">Local endpoint; port 0 picks a free one (read it back from <see cref="BoundEndpoint"/>).</param>
     /// <param name="advertise">Address others should use for us (NAT, 0.0.0.0 binds); defaults to the bound endpoint.</param>
@@ -48,6 +55,7 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
         if (_options.DatagramsPerSecondPerPeer > 0 || _options.DatagramBytesPerSecondPerPeer > 0)
             _limiter = new PeerRateLimiter<NodeId>(_options.DatagramsPerSecondPerPeer, _options.DatagramBurstPerPeer,
                 _options.DatagramBytesPerSecondPerPeer, _options.DatagramByteBurstPerPeer, _options.RateLimitTableEntries);
+        _opener.KeyMismatch = name => _keyMismatchFrom = name;
         if (_limiter is { } limiter && signers is not null)
             _opener.AdmitBeforeSignature = (sender, length) =>
             {
@@ -154,7 +162,16 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
             {
                 return;
             }
-            if (!_opener.TryOpen(buffer.AsSpan(0, length), out var opened, out _)) continue;
+            if (!_opener.TryOpen(buffer.AsSpan(0, length), out var opened, out var dropped))
+            {
+                if (_keyMismatchFrom is { } name && ForeignKeyClaim is { } report)
+                {
+                    var claimedFrom = SenderAddress(from);
+                    _loop.Post(() => report(name, claimedFrom));
+                }
+                _keyMismatchFrom = null;
+                continue;
+            }
             // Limited by the authenticated sender, after opening: the NodeId in a header that has not been verified
             // could be forged to spend an honest peer's budget. What the limit protects is the event loop (and the
             // node's work per message): a refused datagram is never posted.
