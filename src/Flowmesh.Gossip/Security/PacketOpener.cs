@@ -47,7 +47,8 @@ public sealed class PacketOpener
     internal Func<NodeId, int, bool>? AdmitBeforeSignature { get; set; }
 
     /// <summary>Raised (on the opening thread) with the claimed sender of a packet signed by another key than the one bound to that name.</summary>
-    internal Action<NodeId>? KeyMismatch { get; set; }
+    /// The payload is unauthenticated (only the cluster key's GCM vouches for it): use it to describe the claim, never to act on it.
+    internal Action<NodeId, byte[]>? KeyMismatch { get; set; }
 
     /// <summary>Why credentials of signed packets were refused (each also counts as a <see cref="GossipDropReason.CredentialRefused"/> drop).</summary>
     public CredentialRefusalCounters CredentialRefusals { get; } = new();
@@ -178,7 +179,7 @@ public sealed class PacketOpener
             case SignatureCheck.Valid: return null;
             case SignatureCheck.CredentialRefused:
                 CredentialRefusals.Count(refusal);
-                if (refusal == CredentialRefusal.KeyMismatch) KeyMismatch?.Invoke(sender);
+                if (refusal == CredentialRefusal.KeyMismatch) KeyMismatch?.Invoke(sender, plaintext[payloadAt..]);
                 return GossipDropReason.CredentialRefused;
             default: return GossipDropReason.BadSignature;
         }

@@ -91,6 +91,10 @@ public sealed class GossipPeer : IDisposable
         // A second agent with a member's name has its own key: its packets are refused before membership sees its
         // Alive, so the transport reports the claim and the node judges it as a name conflict.
         _udp.ForeignKeyClaim += _node.ReportForeignKeyClaim;
+        _streams.ForeignKeyClaim += (name, payload) =>
+        {
+            if (ClaimedGossipAddress(name, payload) is { } address) _loop.Post(() => _node.ReportForeignKeyClaim(name, address));
+        };
     }
 
     /// <summary>A name conflict is shown until it has not been reported again for this long (the detector reports an
@@ -292,6 +296,19 @@ public sealed class GossipPeer : IDisposable
     {
         lock (_membersLock) _members[member.Id] = member;
         MemberChanged?.Invoke(member);
+    }
+
+    /// <summary>The gossip address a refused join (a push-pull over a stream) gives for its own name, if it gives one.</summary>
+    private static GossipAddress? ClaimedGossipAddress(NodeId name, byte[] payload)
+    {
+        if (payload.Length < 2 || payload[0] != (byte)GossipStreamKind.PushPull) return null;
+        var messages = new List<GossipMessage>();
+        if (!MessageCodec.TryDecodePacket(payload.AsSpan(1), messages, out _)) return null;
+        foreach (var m in messages)
+            if (m is PushPull pp)
+                foreach (var e in pp.Entries)
+                    if (e.Node == name) return e.Address;
+        return null;
     }
 
     /// <summary>memberlist's approach: TCP first (port 0 picks), then UDP on the same port; retried if UDP's is taken.</summary>

@@ -45,11 +45,18 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
         _opener = new PacketOpener(keyring, new SealedPacketOptions { MaxPacketLength = _options.MaxFrameBytes }, signers: signers);
         Counters = counters ?? new TransportCounters();
         Counters.StreamDrops = _opener.Drops;
+        _opener.KeyMismatch = (name, payload) => ForeignKeyClaim?.Invoke(name, payload);
         _preAuth = new PreAuthTable(_options.MaxPreAuthConnections, _options.MaxPreAuthConnectionsPerAddress);
         if (_options.ConnectionsPerSecondPerAddress > 0)
             _limiter = new PeerRateLimiter<IPAddress>(_options.ConnectionsPerSecondPerAddress, _options.ConnectionBurstPerAddress,
                 0, 0, _options.RateLimitTableEntries);
     }
+
+    /// <summary>
+    /// Raised (on a pool thread) when a stream request or reply claimed a name bound to another key, with its
+    /// unauthenticated payload (kind | body): a second agent with a member's name joins over a stream first.
+    /// </summary>
+    public event Action<NodeId, byte[]>? ForeignKeyClaim;
 
     /// <summary>Source addresses whose connection budget is remembered (bounded by <see cref="TransportOptions.RateLimitTableEntries"/>).</summary>
     public int RateLimitedAddressesTracked => _limiter?.Count ?? 0;

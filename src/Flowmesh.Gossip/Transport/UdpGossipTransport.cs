@@ -55,7 +55,7 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
         if (_options.DatagramsPerSecondPerPeer > 0 || _options.DatagramBytesPerSecondPerPeer > 0)
             _limiter = new PeerRateLimiter<NodeId>(_options.DatagramsPerSecondPerPeer, _options.DatagramBurstPerPeer,
                 _options.DatagramBytesPerSecondPerPeer, _options.DatagramByteBurstPerPeer, _options.RateLimitTableEntries);
-        _opener.KeyMismatch = name => _keyMismatchFrom = name;
+        _opener.KeyMismatch = (name, _) => _keyMismatchFrom = name;
         if (_limiter is { } limiter && signers is not null)
             _opener.AdmitBeforeSignature = (sender, length) =>
             {
