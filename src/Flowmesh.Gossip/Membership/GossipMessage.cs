@@ -21,8 +21,11 @@ public sealed record PingRequest(uint Sequence, NodeId Target, GossipAddress Tar
 /// </summary>
 public sealed record Nack(uint Sequence, NodeId Source) : GossipMessage;
 
-/// <summary>Node is alive at this incarnation; a higher incarnation refutes any suspicion of a lower one.</summary>
-public sealed record Alive(NodeId Node, uint Incarnation, GossipAddress Address) : GossipMessage;
+/// <summary>
+/// Node is alive at this incarnation; a higher incarnation refutes any suspicion of a lower one. Signed by Node itself
+/// (<see cref="Proof"/>, issue 16) and forwarded unchanged, so only Node can raise its incarnation or move its address.
+/// </summary>
+public sealed record Alive(NodeId Node, uint Incarnation, GossipAddress Address, MemberProof? Proof = null) : GossipMessage;
 
 /// <summary>From suspects Node at this incarnation. Independent accusers shorten the suspicion timeout.</summary>
 public sealed record Suspect(NodeId Node, uint Incarnation, NodeId From) : GossipMessage;
@@ -31,9 +34,12 @@ public sealed record Suspect(NodeId Node, uint Incarnation, NodeId From) : Gossi
 public sealed record Dead(NodeId Node, uint Incarnation, NodeId From) : GossipMessage;
 
 /// <summary>Node leaves on purpose (shutdown, sleep). Shown as Left, never as a failure.</summary>
-public sealed record Leave(NodeId Node, uint Incarnation) : GossipMessage;
+/// Signed by Node itself, like <see cref="Alive"/>: nobody else can make a member leave.
+public sealed record Leave(NodeId Node, uint Incarnation, MemberProof? Proof = null) : GossipMessage;
 
 /// <summary>Full membership state for anti-entropy; the receiver merges it and, if not a reply, answers with its own.</summary>
 public sealed record PushPull(NodeId Source, bool IsReply, IReadOnlyList<PushPullEntry> Entries) : GossipMessage;
 
-public readonly record struct PushPullEntry(NodeId Node, GossipAddress Address, uint Incarnation, MemberState State);
+/// <summary>One member of a full state. <see cref="Proof"/> is the member's own signature of its latest claim: its Leave
+/// when the state is Left, otherwise its Alive at this incarnation and address (so a full state cannot forge either).</summary>
+public readonly record struct PushPullEntry(NodeId Node, GossipAddress Address, uint Incarnation, MemberState State, MemberProof? Proof = null);

@@ -21,5 +21,11 @@ public sealed class MembershipCounters
     public long NameConflicts { get; internal set; }
 
     public long Refutations { get; internal set; }
+
+    /// <summary>Refused claims, accusations and acks by reason (issue 16's insider attacks land here).</summary>
+    public MembershipRefusalCounters Refusals { get; } = new();
+
+    /// <summary>Dead from another node, taken as an accusation (suspicion the subject can refute), never as a death at once.</summary>
+    public long RemoteDeathsSuspected { get; internal set; }
     public long PushPulls { get; internal set; }
 }

@@ -20,6 +20,11 @@ public sealed class MembershipNode
     private readonly ProbeOrder _probeOrder;
     private readonly NameConflictDetector _conflicts;
     private readonly List<GossipMessage> _decoded = [];
+    private readonly MembershipClaims? _claims;
+    // Each member's own signature of its latest claim (Alive or Leave), handed on in push-pull so full states cannot forge.
+    private readonly Dictionary<NodeId, MemberProof> _proofs = [];
+    // The last claim whose signature verified, per member: gossip delivers each claim several times, verified once.
+    private readonly Dictionary<NodeId, GossipMessage> _lastVerified = [];
     private uint _sequence;
     private PendingProbe? _probe;
     private IDisposable? _probeTimer, _gossipTimer, _pushPullTimer, _joinTimer, _stopTimer;
@@ -29,9 +34,16 @@ public sealed class MembershipNode
     /// Where this life's incarnation starts: a restarted agent passes its stored incarnation + 1, so its first Alive
     /// already outbids what the cluster remembers of its previous life (dead or left) without a refutation round.
     /// </param>
+    /// <param name="claims">
+    /// Signs our Alive/Leave and requires every Alive/Leave about another node to be signed by that node (issue 16).
+    /// Without it (the simulator) claims travel unsigned and are believed, as before; the rules on incarnations,
+    /// accusations and acks hold either way.
+    /// </param>
     public MembershipNode(NodeId id, MembershipOptions options, IGossipTransport transport, IGossipClock clock, Random random,
-        uint initialIncarnation = 0)
+        uint initialIncarnation = 0, MembershipClaims? claims = null)
     {
+        if (claims is not null && claims.Node != id) throw new ArgumentException("the claims sign for another node", nameof(claims));
+        _claims = claims;
         Id = id;
         Incarnation = initialIncarnation;
         _options = options;
@@ -80,7 +92,7 @@ public sealed class MembershipNode
     {
         if (IsRunning) return;
         IsRunning = true;
-        Broadcast(Id, new Alive(Id, Incarnation, Address));
+        Broadcast(Id, OwnAlive());
         ScheduleProbe();
         _gossipTimer = _clock.Schedule(_options.GossipInterval, GossipRound);
         SchedulePushPull();
@@ -109,7 +121,13 @@ public sealed class MembershipNode
         _probeTimer?.Dispose();
         Incarnation++;
         SetMember(_members[Id] with { Incarnation = Incarnation }, MemberState.Left);
-        Broadcast(Id, new Leave(Id, Incarnation));
+        var leave = new Leave(Id, Incarnation);
+        if (_claims is not null)
+        {
+            leave = _claims.Sign(leave);
+            _proofs[Id] = leave.Proof!;
+        }
+        Broadcast(Id, leave);
         GossipRound();
         _stopTimer = _clock.Schedule(_options.LeavePropagateTime, Stop);
     }
@@ -164,6 +182,14 @@ public sealed class MembershipNode
             case Ack a:
                 if (_probe is { } probe && probe.Sequence == a.Sequence)
                 {
+                    // Matched by sequence and by who answers: the target itself, or a helper we asked relaying the
+                    // target's ack. Anyone else (a key holder guessing sequences) must not clear a suspicion.
+                    if (a.Source != probe.Target.Id
+                        || (origin is { } sealer && sealer.Sender != probe.Target.Id && !probe.Helpers.Contains(sealer.Sender)))
+                    {
+                        Counters.Refusals.Count(MembershipRefusal.UnexpectedAckSender);
+                        break;
+                    }
                     // Only an ack the target sealed itself, to our own ping, times its clock: a relayed ack was sealed
                     // by the helper, and a second ack to one ping would be timed against a stale send time.
                     if (!probe.Acked && origin is { } o && o.Sender == probe.Target.Id && a.Source == probe.Target.Id)
@@ -175,31 +201,66 @@ public sealed class MembershipNode
                     // The ping carried the suspicion (buddy system), so the suspect has it now and will refute.
                     if (probe.Target.State == MemberState.Suspect && _suspicions.TryGetValue(probe.Target.Id, out var held)) held.Told = true;
                 }
-                else if (_buddyPings.Remove(a.Sequence, out var told))
+                else if (_buddyPings.TryGetValue(a.Sequence, out var told))
                 {
+                    if (!FromExpected(a.Source, origin, told)) break;
+                    _buddyPings.Remove(a.Sequence);
                     if (_suspicions.TryGetValue(told, out var heldTold)) heldTold.Told = true;
                 }
-                else if (_relays.Remove(a.Sequence, out var relay))
+                else if (_relays.TryGetValue(a.Sequence, out var relay))
                 {
+                    if (!FromExpected(a.Source, origin, relay.Target)) break;
+                    _relays.Remove(a.Sequence);
                     relay.Timer.Dispose();
                     Send(relay.Requester, new Ack(relay.RequesterSequence, a.Source));
                 }
                 break;
             case Nack n:
-                if (_probe is { } p2 && p2.Sequence == n.Sequence) p2.Nacks++;
+                if (_probe is { } p2 && p2.Sequence == n.Sequence)
+                {
+                    if (!p2.Helpers.Contains(n.Source) || (origin is { } nackSealer && nackSealer.Sender != n.Source))
+                    {
+                        Counters.Refusals.Count(MembershipRefusal.UnexpectedAckSender);
+                        break;
+                    }
+                    p2.Nacks++;
+                }
                 break;
             case PingRequest r:
                 Relay(from, r);
                 break;
             case Alive a: OnAlive(a); break;
             case Suspect s: OnSuspect(s); break;
-            case Dead d: OnDead(d); break;
+            case Dead d: OnRemoteDead(d); break;
             case Leave l: OnLeave(l); break;
             case PushPull pp:
                 Merge(pp);
                 if (!pp.IsReply) SendPushPull(from, isReply: true);
                 break;
         }
+    }
+
+    /// <summary>
+    /// A packet claiming <paramref name="node"/> came from <paramref name="from"/> signed by another key than the one
+    /// bound to that name (the transport dropped it): if a known member (or we) has that name at another address, it is
+    /// a name conflict, reported as one (two agents given one name, or an impersonation attempt).
+    /// </summary>
+    public void ReportForeignKeyClaim(NodeId node, GossipAddress from)
+    {
+        if (!IsRunning || !_members.TryGetValue(node, out var known)) return;
+        if (_conflicts.Refuses(known, node == Id, new Alive(node, known.Incarnation, from), _clock.Now, out var conflict))
+        {
+            Counters.NameConflicts++;
+            if (conflict is not null) NameConflictDetected?.Invoke(conflict);
+        }
+    }
+
+    /// <summary>An ack answers for <paramref name="expected"/> only if it says so and, when sealed, was sealed by it.</summary>
+    private bool FromExpected(NodeId source, PacketOrigin? origin, NodeId expected)
+    {
+        if (source == expected && (origin is not { } o || o.Sender == expected)) return true;
+        Counters.Refusals.Count(MembershipRefusal.UnexpectedAckSender);
+        return false;
     }
 
     // ---- probing (SWIM) ----
@@ -260,6 +321,7 @@ public sealed class MembershipNode
             .Take(_options.IndirectChecks)
             .ToList();
         probe.ExpectedNacks = helpers.Count;
+        foreach (var h in helpers) probe.Helpers.Add(h.Id);
         foreach (var h in helpers)
             Send(h.Address, new PingRequest(probe.Sequence, probe.Target.Id, probe.Target.Address, Id));
         // memberlist's TCP fallback ping: when only UDP to the target is broken (a firewall, a full socket buffer), the
@@ -294,14 +356,27 @@ public sealed class MembershipNode
         {
             if (_relays.Remove(sequence)) Send(requester, new Nack(request.Sequence, Id));
         });
-        _relays[sequence] = new RelayedProbe(requester, request.Sequence, timer);
+        _relays[sequence] = new RelayedProbe(requester, request.Sequence, request.Target, timer);
     }
 
     // ---- state changes ----
 
     private void OnAlive(Alive a)
     {
-        if (_members.TryGetValue(a.Node, out var known) && _conflicts.Refuses(known, a.Node == Id, a, _clock.Now, out var conflict))
+        _members.TryGetValue(a.Node, out var known);
+        if (!ClaimIsSigned(a, known))
+        {
+            // Another key for a known name from another address is also what two agents given one name look like:
+            // say so (the conflict report), but the claim stays refused either way.
+            if (known is not null && _claims?.LastCredentialRefusal == Security.CredentialRefusal.KeyMismatch
+                && _conflicts.Refuses(known, a.Node == Id, a, _clock.Now, out var keyConflict))
+            {
+                Counters.NameConflicts++;
+                if (keyConflict is not null) NameConflictDetected?.Invoke(keyConflict);
+            }
+            return;
+        }
+        if (known is not null && _conflicts.Refuses(known, a.Node == Id, a, _clock.Now, out var conflict))
         {
             Counters.NameConflicts++;
             if (conflict is not null) NameConflictDetected?.Invoke(conflict);
@@ -310,24 +385,85 @@ public sealed class MembershipNode
         if (a.Node == Id)
         {
             // An older life of ours, or a stale view, claims a newer incarnation: outbid it.
-            if (a.Incarnation > Incarnation && !_leaving) Refute(a.Incarnation);
+            if (a.Incarnation > Incarnation && !_leaving && WithinJump(Incarnation, a.Incarnation)) Refute(a.Incarnation);
             return;
         }
-        if (!_members.TryGetValue(a.Node, out var m))
+        if (known is null)
         {
+            KeepProof(a.Node, a.Proof);
             SetMember(new Member(a.Node, a.Address, a.Incarnation, MemberState.Alive, _clock.Now), MemberState.Alive, force: true);
             Broadcast(a.Node, a);
             return;
         }
-        if (a.Incarnation <= m.Incarnation) return;
+        if (a.Incarnation <= known.Incarnation || !WithinJump(known.Incarnation, a.Incarnation)) return;
+        // Only here can an address change: the member's own signed Alive with a higher incarnation (a forged Dead
+        // followed by a forged Alive no longer moves a member to the forger's address).
         CancelSuspicion(a.Node);
-        SetMember(m with { Incarnation = a.Incarnation, Address = a.Address }, MemberState.Alive, force: true);
+        KeepProof(a.Node, a.Proof);
+        SetMember(known with { Incarnation = a.Incarnation, Address = a.Address }, MemberState.Alive, force: true);
         Broadcast(a.Node, a);
+    }
+
+    /// <summary>
+    /// Whether an Alive/Leave may change anything: with claims on, it must carry its subject's signature. Claims that
+    /// could not change our view (not newer than what we know) are let through unchecked: what follows ignores them,
+    /// except the name-conflict check, which only reports.
+    /// </summary>
+    private bool ClaimIsSigned(GossipMessage claim, Member? known)
+    {
+        if (_claims is null) return true;
+        var (node, incarnation) = claim switch
+        {
+            Alive a => (a.Node, a.Incarnation),
+            Leave l => (l.Node, l.Incarnation),
+            _ => throw new ArgumentException("only Alive and Leave are claims", nameof(claim)),
+        };
+        if (known is not null)
+        {
+            var current = node == Id ? Incarnation : known.Incarnation;
+            var stale = claim is Alive old ? incarnation <= current && old.Address == known.Address : incarnation < current;
+            if (stale) return true;
+        }
+        if (_lastVerified.TryGetValue(node, out var verified) && verified.Equals(claim)) return true;
+        var refusal = claim is Alive alive ? _claims.Check(alive) : _claims.Check((Leave)claim);
+        if (refusal is { } r)
+        {
+            Counters.Refusals.Count(r);
+            return false;
+        }
+        if (_lastVerified.Count >= 4 * Math.Max(64, _members.Count) && !_lastVerified.ContainsKey(node)) _lastVerified.Clear();
+        _lastVerified[node] = claim;
+        return true;
+    }
+
+    private bool WithinJump(uint current, uint claimed)
+    {
+        if (claimed <= current || claimed - current <= _options.MaxIncarnationJump) return true;
+        Counters.Refusals.Count(MembershipRefusal.IncarnationJump);
+        return false;
+    }
+
+    private void KeepProof(NodeId node, MemberProof? proof)
+    {
+        if (proof is not null) _proofs[node] = proof;
+        else _proofs.Remove(node);
+    }
+
+    /// <summary>
+    /// An accusation must name an incarnation the subject itself signed: the highest known is the member's (raised
+    /// only by its own Alive/Leave) or, about us, ours. Above it is a forgery that would make the subject refute ever
+    /// higher (to uint.MaxValue, after which it can never refute again); it is refused and counted.
+    /// </summary>
+    private bool AccusationIsBelowSigned(NodeId node, uint accused, Member m)
+    {
+        if (accused <= (node == Id ? Incarnation : m.Incarnation)) return true;
+        Counters.Refusals.Count(MembershipRefusal.AccusationAboveIncarnation);
+        return false;
     }
 
     private void OnSuspect(Suspect s)
     {
-        if (!_members.TryGetValue(s.Node, out var m) || s.Incarnation < m.Incarnation) return;
+        if (!_members.TryGetValue(s.Node, out var m) || !AccusationIsBelowSigned(s.Node, s.Incarnation, m) || s.Incarnation < m.Incarnation) return;
         if (m.State is MemberState.Dead or MemberState.Left) return;
         if (s.Node == Id)
         {
@@ -350,7 +486,7 @@ public sealed class MembershipNode
         if (n - 2 < expected) expected = 0; // too few peers to ever confirm: don't wait for them
         var suspicion = new Suspicion(s.From, expected, _options.SuspicionMinTimeout(n), _options.SuspicionMaxTimeout(n), _clock.Now);
         _suspicions[s.Node] = new HeldSuspicion(suspicion, ScheduleSuspicionTimer(s.Node, suspicion));
-        SetMember(m with { Incarnation = s.Incarnation }, MemberState.Suspect);
+        SetMember(m, MemberState.Suspect);
         Broadcast(s.Node, s);
     }
 
@@ -361,46 +497,74 @@ public sealed class MembershipNode
         {
             if (!IsRunning || !_suspicions.TryGetValue(node, out var e) || e.Suspicion != suspicion) return;
             var m = _members[node];
-            if (m.State == MemberState.Suspect) OnDead(new Dead(node, m.Incarnation, Id));
+            if (m.State == MemberState.Suspect) DeclareDead(m);
         });
     }
 
-    private void OnDead(Dead d)
+    /// <summary>
+    /// Another node says Node is dead. As Lifeguard intends, that is an accusation, not a verdict: it starts (or
+    /// confirms, shortening) our own suspicion, which Node can refute with its signed Alive; only our own suspicion
+    /// running out declares it dead here. One key holder's forged Dead therefore kills nobody.
+    /// </summary>
+    private void OnRemoteDead(Dead d)
     {
-        if (!_members.TryGetValue(d.Node, out var m) || d.Incarnation < m.Incarnation) return;
-        if (m.State is MemberState.Dead or MemberState.Left) return;
-        if (d.Node == Id)
-        {
-            if (!_leaving) Refute(d.Incarnation);
-            return;
-        }
-        CancelSuspicion(d.Node);
-        SetMember(m with { Incarnation = d.Incarnation }, MemberState.Dead);
-        Broadcast(d.Node, d);
+        if (!_members.TryGetValue(d.Node, out var m) || m.State is MemberState.Dead or MemberState.Left) return;
+        Counters.RemoteDeathsSuspected++;
+        OnSuspect(new Suspect(d.Node, d.Incarnation, d.From));
+    }
+
+    private void DeclareDead(Member m)
+    {
+        CancelSuspicion(m.Id);
+        SetMember(m, MemberState.Dead);
+        Broadcast(m.Id, new Dead(m.Id, m.Incarnation, Id));
     }
 
     private void OnLeave(Leave l)
     {
         if (!_members.TryGetValue(l.Node, out var m) || l.Incarnation < m.Incarnation || m.State == MemberState.Left) return;
+        if (!ClaimIsSigned(l, m)) return;
         if (l.Node == Id)
         {
             // Only a previous life of ours (restarted with a lower incarnation) can have left: we are back.
-            if (!_leaving) Refute(l.Incarnation);
+            if (!_leaving && WithinJump(Incarnation, l.Incarnation)) Refute(l.Incarnation);
             return;
         }
+        if (!WithinJump(m.Incarnation, l.Incarnation)) return;
         CancelSuspicion(l.Node);
+        KeepProof(l.Node, l.Proof);
         SetMember(m with { Incarnation = l.Incarnation }, MemberState.Left);
         Broadcast(l.Node, l);
     }
 
-    /// <summary>SWIM refutation: outbid the accusation with a higher incarnation. Being accused also lowers our health score.</summary>
+    /// <summary>
+    /// SWIM refutation: outbid the accusation with a higher incarnation. Being accused also lowers our health score.
+    /// Checked: at uint.MaxValue we cannot outbid any more, and wrapping to 0 would make every old claim win; callers
+    /// already refused accusations above our incarnation and absurd jumps, so only our own signed past gets here.
+    /// </summary>
     private void Refute(uint accusedIncarnation)
     {
-        Incarnation = Math.Max(Incarnation, accusedIncarnation) + 1;
+        var highest = Math.Max(Incarnation, accusedIncarnation);
+        if (highest == uint.MaxValue)
+        {
+            Counters.Refusals.Count(MembershipRefusal.IncarnationExhausted);
+            return;
+        }
+        Incarnation = checked(highest + 1);
         Counters.Refutations++;
         _awareness.ApplyDelta(1);
         SetMember(_members[Id] with { Incarnation = Incarnation }, MemberState.Alive, force: true);
-        Broadcast(Id, new Alive(Id, Incarnation, Address));
+        Broadcast(Id, OwnAlive());
+    }
+
+    /// <summary>Our Alive at the current incarnation, signed when claims are on (and kept for push-pull).</summary>
+    private Alive OwnAlive()
+    {
+        var alive = new Alive(Id, Incarnation, Address);
+        if (_claims is null) return alive;
+        alive = _claims.Sign(alive);
+        _proofs[Id] = alive.Proof!;
+        return alive;
     }
 
     private void ReapExpired()
@@ -408,6 +572,8 @@ public sealed class MembershipNode
         foreach (var m in MemberReaper.Expired(_members.Values, Id, _clock.Now, _options.DeadMemberRetention))
         {
             _members.Remove(m.Id);
+            _proofs.Remove(m.Id);
+            _lastVerified.Remove(m.Id);
             Counters.MembersReaped++;
             MemberReaped?.Invoke(m);
         }
@@ -494,7 +660,7 @@ public sealed class MembershipNode
 
     /// <summary>The full state as one message (also what <c>flowmesh members</c> of a remote agent would read).</summary>
     public PushPull LocalState(bool isReply) =>
-        new(Id, isReply, _members.Values.Select(m => new PushPullEntry(m.Id, m.Address, m.Incarnation, m.State)).ToList());
+        new(Id, isReply, _members.Values.Select(m => new PushPullEntry(m.Id, m.Address, m.Incarnation, m.State, _proofs.GetValueOrDefault(m.Id))).ToList());
 
     /// <summary>Full state is too big for a datagram past a few dozen members and must arrive whole: reliable path (TCP).</summary>
     private void SendPushPull(GossipAddress to, bool isReply)
@@ -514,14 +680,20 @@ public sealed class MembershipNode
     {
         foreach (var e in state.Entries)
         {
-            var known = _members.ContainsKey(e.Node);
+            var known = _members.TryGetValue(e.Node, out var current);
+            // An accusation above the incarnation we know is refused, but a full state proves it: the entry carries
+            // the member's own signed Alive at that incarnation (a life we missed, or, about us, a previous life of
+            // ours that a restart forgot). Take that Alive first; the accusation then is at the signed incarnation.
+            if (e.State is MemberState.Suspect or MemberState.Dead && known
+                && e.Incarnation > (e.Node == Id ? Incarnation : current!.Incarnation))
+                OnAlive(new Alive(e.Node, e.Incarnation, e.Address, e.Proof));
             switch (e.State)
             {
                 case MemberState.Alive:
-                    OnAlive(new Alive(e.Node, e.Incarnation, e.Address));
+                    OnAlive(new Alive(e.Node, e.Incarnation, e.Address, e.Proof));
                     break;
                 case MemberState.Suspect:
-                    if (!known && e.Node != Id) OnAlive(new Alive(e.Node, e.Incarnation, e.Address));
+                    if (!known && e.Node != Id) OnAlive(new Alive(e.Node, e.Incarnation, e.Address, e.Proof));
                     OnSuspect(new Suspect(e.Node, e.Incarnation, state.Source));
                     break;
                 // Dead and Left of a member we do not know (never did, or already reaped) are not added, as in
@@ -531,7 +703,7 @@ public sealed class MembershipNode
                     if (known) OnSuspect(new Suspect(e.Node, e.Incarnation, state.Source));
                     break;
                 case MemberState.Left:
-                    if (known) OnLeave(new Leave(e.Node, e.Incarnation));
+                    if (known) OnLeave(new Leave(e.Node, e.Incarnation, e.Proof));
                     break;
             }
         }
@@ -545,6 +717,9 @@ public sealed class MembershipNode
         public bool Acked { get; set; }
         public int ExpectedNacks { get; set; }
         public int Nacks { get; set; }
+
+        /// <summary>The helpers asked to ping the target: the only nodes whose relayed acks and nacks count.</summary>
+        public HashSet<NodeId> Helpers { get; } = [];
     }
 
     private sealed class HeldSuspicion(Suspicion suspicion, IDisposable timer)
@@ -556,5 +731,5 @@ public sealed class MembershipNode
         public bool Told { get; set; }
     }
 
-    private sealed record RelayedProbe(GossipAddress Requester, uint RequesterSequence, IDisposable Timer);
+    private sealed record RelayedProbe(GossipAddress Requester, uint RequesterSequence, NodeId Target, IDisposable Timer);
 }

@@ -57,8 +57,13 @@ public sealed record MembershipOptions
     /// <summary>Lifeguard: a node that doubts its own health stretches its probe interval and timeout up to this factor.</summary>
     public int AwarenessMaxMultiplier { get; init; } = 8;
 
-    /// <summary>Largest datagram we send: fits an Ethernet MTU with room for the encryption envelope.</summary>
-    public int MaxPacketBytes { get; init; } = 1400;
+    /// <summary>
+    /// Largest datagram payload we send. With the signed envelope (issue 16: 50 bytes + the sender's name (up to 64) +
+    /// 157 for its bare-key credential and signature, at most 271) 1 200 still fits an IPv4 Ethernet MTU's 1 472-byte
+    /// UDP payload without fragmentation (was 1 400 with the 114-byte unsigned envelope). Certificates, being bigger
+    /// credentials, will have to lower it by their excess size.
+    /// </summary>
+    public int MaxPacketBytes { get; init; } = 1200;
 
     /// <summary>Bound on queued broadcasts; the most-transmitted are dropped first when it overflows.</summary>
     public int MaxQueuedBroadcasts { get; init; } = 4096;
@@ -82,6 +87,13 @@ public sealed record MembershipOptions
     /// <summary>A member whose clock is this far from the cluster's (the median of all members) raises the skew alert.
     /// NTP keeps LAN PCs within milliseconds; 5 s is a clock that is not synchronised at all, or jumped.</summary>
     public TimeSpan ClockSkewAlert { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A claim may raise a member's incarnation (or make this node refute above its own) by at most this much at once.
+    /// A node adds one per restart and per refutation; a jump of 65 536 is a bug or an attack that would use up the
+    /// uint (a node at uint.MaxValue can never refute again), so it is refused and counted.
+    /// </summary>
+    public uint MaxIncarnationJump { get; init; } = 1 << 16;
 
     /// <summary>memberlist's LAN profile: detection in seconds on a wired network.</summary>
     public static MembershipOptions Lan() => new();

@@ -10,10 +10,18 @@ namespace Flowmesh.Gossip.Membership;
 /// fields (strings are a length byte + UTF-8, integers big-endian u32). Broadcasts are encoded once when queued and
 /// copied into many packets, so messages encode on their own and packets are just concatenations.
 /// The decoder sees untrusted bytes: it checks every length, never throws, and rejects the whole packet on any flaw.
+/// Version 2 (issue 16) adds a proof to Alive, Leave and push-pull entries: credential length (u16) | credential |
+/// signature length (u8: 0, or 64) | signature; an unsigned claim is the three zero bytes. Version 1 packets (agents
+/// from before) are refused whole as an unknown version, and counted as malformed.
 /// </summary>
 public static class MessageCodec
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
+
+    /// <summary>Largest credential a proof may carry (a certificate fits; the cap bounds hostile input).</summary>
+    public const int MaxCredentialBytes = 2048;
+
+    public const int SignatureBytes = 64;
 
     /// <summary>Hard cap on anything we decode (push-pull of ~10 000 members fits); larger input is rejected unread.</summary>
     public const int MaxPacketBytes = 1 << 20;
@@ -95,10 +103,12 @@ public static class MessageCodec
                 WriteByte(w, (byte)MessageType.PingRequest); WriteU32(w, r.Sequence); WriteId(w, r.Target);
                 WriteAddress(w, r.TargetAddress); WriteId(w, r.Source); break;
             case Nack n: WriteByte(w, (byte)MessageType.Nack); WriteU32(w, n.Sequence); WriteId(w, n.Source); break;
-            case Alive a: WriteByte(w, (byte)MessageType.Alive); WriteId(w, a.Node); WriteU32(w, a.Incarnation); WriteAddress(w, a.Address); break;
+            case Alive a:
+                WriteByte(w, (byte)MessageType.Alive); WriteId(w, a.Node); WriteU32(w, a.Incarnation); WriteAddress(w, a.Address);
+                WriteProof(w, a.Proof); break;
             case Suspect s: WriteByte(w, (byte)MessageType.Suspect); WriteId(w, s.Node); WriteU32(w, s.Incarnation); WriteId(w, s.From); break;
             case Dead d: WriteByte(w, (byte)MessageType.Dead); WriteId(w, d.Node); WriteU32(w, d.Incarnation); WriteId(w, d.From); break;
-            case Leave l: WriteByte(w, (byte)MessageType.Leave); WriteId(w, l.Node); WriteU32(w, l.Incarnation); break;
+            case Leave l: WriteByte(w, (byte)MessageType.Leave); WriteId(w, l.Node); WriteU32(w, l.Incarnation); WriteProof(w, l.Proof); break;
             case PushPull pp:
                 if (pp.Entries.Count > ushort.MaxValue) throw new ArgumentException("push-pull holds at most 65535 members");
                 WriteByte(w, (byte)MessageType.PushPull); WriteId(w, pp.Source); WriteByte(w, pp.IsReply ? (byte)1 : (byte)0);
@@ -106,10 +116,25 @@ public static class MessageCodec
                 foreach (var e in pp.Entries)
                 {
                     WriteId(w, e.Node); WriteAddress(w, e.Address); WriteU32(w, e.Incarnation); WriteByte(w, (byte)e.State);
+                    WriteProof(w, e.Proof);
                 }
                 break;
             default: throw new ArgumentException($"unknown message {message.GetType().Name}", nameof(message));
         }
+    }
+
+    private static void WriteProof(ArrayBufferWriter<byte> w, MemberProof? proof)
+    {
+        var credential = proof?.Credential ?? [];
+        var signature = proof?.Signature ?? [];
+        if (credential.Length > MaxCredentialBytes) throw new ArgumentException($"a credential is at most {MaxCredentialBytes} bytes");
+        if (signature.Length is not (0 or SignatureBytes) || (credential.Length == 0) != (signature.Length == 0))
+            throw new ArgumentException("a proof is a credential and a 64-byte signature, or neither");
+        BinaryPrimitives.WriteUInt16BigEndian(w.GetSpan(2), (ushort)credential.Length);
+        w.Advance(2);
+        w.Write(credential);
+        WriteByte(w, (byte)signature.Length);
+        w.Write(signature);
     }
 
     private static void WriteByte(ArrayBufferWriter<byte> w, byte b)
@@ -157,8 +182,8 @@ public static class MessageCodec
                 if (!r.TryU32(out seq) || !r.TryId(out source)) return false;
                 message = new Nack(seq, source); break;
             case MessageType.Alive:
-                if (!r.TryId(out var node) || !r.TryU32(out var inc) || !r.TryAddress(out address)) return false;
-                message = new Alive(node, inc, address); break;
+                if (!r.TryId(out var node) || !r.TryU32(out var inc) || !r.TryAddress(out address) || !r.TryProof(out var proof)) return false;
+                message = new Alive(node, inc, address, proof); break;
             case MessageType.Suspect:
                 if (!r.TryId(out node) || !r.TryU32(out inc) || !r.TryId(out var from)) return false;
                 message = new Suspect(node, inc, from); break;
@@ -166,19 +191,20 @@ public static class MessageCodec
                 if (!r.TryId(out node) || !r.TryU32(out inc) || !r.TryId(out from)) return false;
                 message = new Dead(node, inc, from); break;
             case MessageType.Leave:
-                if (!r.TryId(out node) || !r.TryU32(out inc)) return false;
-                message = new Leave(node, inc); break;
+                if (!r.TryId(out node) || !r.TryU32(out inc) || !r.TryProof(out proof)) return false;
+                message = new Leave(node, inc, proof); break;
             case MessageType.PushPull:
                 if (!r.TryId(out source) || !r.TryByte(out var isReply) || !r.TryU16(out var count)) return false;
                 if (isReply > 1) { error = "bad push-pull flag"; return false; }
-                // Each entry is at least 11 bytes: refuse counts the remaining input cannot hold before allocating.
-                if (count * 11 > r.Remaining) return false;
+                // Each entry is at least 12 bytes (1-byte name and address, incarnation, state, empty proof): refuse counts the remaining input cannot hold before allocating.
+                if (count * 12 > r.Remaining) return false;
                 var entries = new PushPullEntry[count];
                 for (var i = 0; i < count; i++)
                 {
                     if (!r.TryId(out node) || !r.TryAddress(out address) || !r.TryU32(out inc) || !r.TryByte(out var state)) return false;
                     if (state > (byte)MemberState.Left) { error = "bad member state"; return false; }
-                    entries[i] = new PushPullEntry(node, address, inc, (MemberState)state);
+                    if (!r.TryProof(out proof)) return false;
+                    entries[i] = new PushPullEntry(node, address, inc, (MemberState)state, proof);
                 }
                 message = new PushPull(source, isReply == 1, entries); break;
             default:
@@ -240,6 +266,21 @@ public static class MessageCodec
             // Printed in `members`, logs and the dashboard like names: no control, whitespace or format characters.
             if (!TryString(GossipAddress.MaxLength, out var s) || !NodeId.IsPrintable(s)) return false;
             address = new GossipAddress(s);
+            return true;
+        }
+
+        /// <summary>A proof, or null for the unsigned form (three zero bytes); anything in between is malformed.</summary>
+        public bool TryProof(out MemberProof? proof)
+        {
+            proof = null;
+            if (!TryU16(out var credentialLength) || credentialLength > MaxCredentialBytes || _rest.Length < credentialLength) return false;
+            var credential = _rest[..credentialLength];
+            _rest = _rest[credentialLength..];
+            if (!TryByte(out var signatureLength) || _rest.Length < signatureLength) return false;
+            if (credentialLength == 0 && signatureLength == 0) return true;
+            if (credentialLength == 0 || signatureLength != SignatureBytes) return false;
+            proof = new MemberProof(credential.ToArray(), _rest[..signatureLength].ToArray());
+            _rest = _rest[signatureLength..];
             return true;
         }
 

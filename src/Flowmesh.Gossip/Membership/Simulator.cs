@@ -47,12 +47,12 @@ public sealed class Simulator
     public MembershipNode this[string name] => _byAddress[new GossipAddress(name)].Node;
 
     /// <summary>Creates and starts a node named <paramref name="name"/> (also its address).</summary>
-    public MembershipNode AddNode(string name)
+    public MembershipNode AddNode(string name, MembershipClaims? claims = null)
     {
         var address = new GossipAddress(name);
         var sim = new SimulatedNode();
         var transport = new SimulatedTransport(this, address);
-        sim.Node = new MembershipNode(new NodeId(name), Membership, transport, Clock, new Random(++_nodeSeed));
+        sim.Node = new MembershipNode(new NodeId(name), Membership, transport, Clock, new Random(++_nodeSeed), claims: claims);
         _byAddress[address] = sim;
         _nodes.Add(sim);
         sim.Node.Start();

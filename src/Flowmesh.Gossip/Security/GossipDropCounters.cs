@@ -12,8 +12,11 @@ public sealed class GossipDropCounters : ReasonCounters<GossipDropReason>
     public long Malformed => this[GossipDropReason.Malformed];
     public long Oversized => this[GossipDropReason.Oversized];
     public long RateLimited => this[GossipDropReason.RateLimited];
+    public long Unsigned => this[GossipDropReason.Unsigned];
+    public long CredentialRefused => this[GossipDropReason.CredentialRefused];
+    public long BadSignature => this[GossipDropReason.BadSignature];
 
     public override string ToString() =>
         $"not-authenticated {NotAuthenticated}, unknown-key {UnknownKey}, replayed {Replayed}, too-old {TooOld}, " +
-        $"malformed {Malformed}, oversized {Oversized}, rate-limited {RateLimited}";
+        $"malformed {Malformed}, oversized {Oversized}, rate-limited {RateLimited}, unsigned {Unsigned}, credential-refused {CredentialRefused}, bad-signature {BadSignature}";
 }

@@ -17,4 +17,10 @@ public enum GossipDropReason
     Oversized,
     /// <summary>Authentic, but its sender was over its per-peer budget (Transport's TransportOptions): not handed to the node.</summary>
     RateLimited,
+    /// <summary>A version 1 (unsigned) packet where signed ones are required: an agent from before issue 16, refused cleanly.</summary>
+    Unsigned,
+    /// <summary>Its credential does not prove a key for the claimed sender (unknown issuer, expired, another key bound...).</summary>
+    CredentialRefused,
+    /// <summary>Its credential is good but the signature is not the claimed sender's: a key holder speaking for another node.</summary>
+    BadSignature,
 }

@@ -22,6 +22,19 @@ public sealed class GossipPeer : IDisposable
     private readonly Dictionary<NodeId, Member> _members = [];
     private IReadOnlyList<GossipAddress> _seeds = [];
     private IDisposable? _joinRetry;
+    private readonly NodeIdentity? _ownIdentity;
+
+    /// <summary>Verified credentials shared by UDP, TCP and membership (issue 16).</summary>
+    public VerifiedCredentials Credentials { get; }
+
+    /// <summary>Signs our claims and checks others'; its counters say why credentials in claims were refused.</summary>
+    public MembershipClaims Claims { get; }
+
+    /// <summary>Why credentials on datagrams were refused.</summary>
+    public CredentialRefusalCounters DatagramCredentialRefusals => _udp.CredentialRefusals;
+
+    /// <summary>Bytes sealing and signing add to each datagram.</summary>
+    public int DatagramSealOverhead => _udp.SealOverhead;
     private int _state; // 0 new, 1 started, 2 stopped
 
     /// <param name="bind">UDP and TCP both bind here. Port 0 picks a free port that is free for both.</param>
@@ -31,8 +44,15 @@ public sealed class GossipPeer : IDisposable
     /// Where this life's sealed sequence numbers start: an agent passes a number reserved in its database
     /// (<see cref="SequenceReservation"/>), so peers that remember its previous life accept it whatever its clock did.
     /// </param>
+    /// <param name="credential">
+    /// This node's key and the credential binding it to <paramref name="id"/> (issue 16): every packet, and every
+    /// Alive/Leave of ours, is signed with it. An agent passes its persisted identity; without one a key is made for
+    /// this life only (peers that bound the old key on first use would then refuse us, so agents never do that).
+    /// </param>
+    /// <param name="verifier">Decides whose keys speak for which names; default: bare keys bound on first use.</param>
     public GossipPeer(NodeId id, IPEndPoint bind, Keyring keyring, MembershipOptions options,
-        GossipAddress? advertise = null, TransportOptions? transport = null, uint initialIncarnation = 0, ulong? firstSequence = null)
+        GossipAddress? advertise = null, TransportOptions? transport = null, uint initialIncarnation = 0, ulong? firstSequence = null,
+        NodeCredential? credential = null, INodeCredentialVerifier? verifier = null)
     {
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(keyring);
@@ -40,12 +60,21 @@ public sealed class GossipPeer : IDisposable
         if (advertise is null && (bind.Address.Equals(IPAddress.Any) || bind.Address.Equals(IPAddress.IPv6Any)))
             throw new ArgumentException("bound to a wildcard address: give the address others should use (advertise)", nameof(advertise));
         _options = options;
+        if (credential is not null && credential.Node != id) throw new ArgumentException("the credential is for another node", nameof(credential));
+        if (credential is null)
+        {
+            _ownIdentity = NodeIdentity.Generate();
+            credential = FirstUseCredentialVerifier.CredentialOf(id, _ownIdentity);
+        }
+        // One cache for UDP, TCP and membership: each (node, credential) is verified once, whoever sees it first.
+        Credentials = new VerifiedCredentials(verifier ?? new FirstUseCredentialVerifier());
+        var claims = new MembershipClaims(credential, Credentials);
         Counters = new TransportCounters();
         (transport ?? new TransportOptions()).Validate();
         _loop = new GossipEventLoop($"gossip {id}", (transport ?? new TransportOptions()).MaxEventLoopQueue);
         try
         {
-            (_streams, _udp) = BindBoth(id, bind, keyring, transport, advertise, firstSequence);
+            (_streams, _udp) = BindBoth(id, bind, keyring, transport, advertise, firstSequence, credential);
         }
         catch
         {
@@ -53,11 +82,19 @@ public sealed class GossipPeer : IDisposable
             throw;
         }
         _overlay = new OverlayTransport(_udp, _streams, _loop);
-        _node = new MembershipNode(id, options, _overlay, _loop, new Random(), initialIncarnation);
+        _node = new MembershipNode(id, options, _overlay, _loop, new Random(), initialIncarnation, claims);
+        Claims = claims;
         _overlay.Attach(_node);
         _members[id] = _node.Members[0];
         _node.MemberChanged += OnMemberChanged;
         _node.NameConflictDetected += OnNameConflict;
+        // A second agent with a member's name has its own key: its packets are refused before membership sees its
+        // Alive, so the transport reports the claim and the node judges it as a name conflict.
+        _udp.ForeignKeyClaim += _node.ReportForeignKeyClaim;
+        _streams.ForeignKeyClaim += (name, payload) =>
+        {
+            if (ClaimedGossipAddress(name, payload) is { } address) _loop.Post(() => _node.ReportForeignKeyClaim(name, address));
+        };
     }
 
     /// <summary>A name conflict is shown until it has not been reported again for this long (the detector reports an
@@ -250,6 +287,7 @@ public sealed class GossipPeer : IDisposable
         _udp.Dispose();
         _streams.Dispose();
         _loop.Dispose();
+        _ownIdentity?.Dispose();
     }
 
     public void Dispose() => Stop();
@@ -260,19 +298,32 @@ public sealed class GossipPeer : IDisposable
         MemberChanged?.Invoke(member);
     }
 
+    /// <summary>The gossip address a refused join (a push-pull over a stream) gives for its own name, if it gives one.</summary>
+    private static GossipAddress? ClaimedGossipAddress(NodeId name, byte[] payload)
+    {
+        if (payload.Length < 2 || payload[0] != (byte)GossipStreamKind.PushPull) return null;
+        var messages = new List<GossipMessage>();
+        if (!MessageCodec.TryDecodePacket(payload.AsSpan(1), messages, out _)) return null;
+        foreach (var m in messages)
+            if (m is PushPull pp)
+                foreach (var e in pp.Entries)
+                    if (e.Node == name) return e.Address;
+        return null;
+    }
+
     /// <summary>memberlist's approach: TCP first (port 0 picks), then UDP on the same port; retried if UDP's is taken.</summary>
     private (TcpGossipStreams, UdpGossipTransport) BindBoth(NodeId id, IPEndPoint bind, Keyring keyring, TransportOptions? transport,
-        GossipAddress? advertise, ulong? firstSequence)
+        GossipAddress? advertise, ulong? firstSequence, NodeCredential credential)
     {
         const int attempts = 10;
         for (var attempt = 1; ; attempt++)
         {
-            var streams = new TcpGossipStreams(id, keyring, transport, Counters, firstSequence);
+            var streams = new TcpGossipStreams(id, keyring, transport, Counters, firstSequence, credential, Credentials);
             try
             {
                 streams.Listen(bind);
                 var udp = new UdpGossipTransport(new IPEndPoint(bind.Address, streams.ListenEndpoint!.Port), id, keyring, _loop,
-                    transport, advertise, Counters, firstSequence: firstSequence);
+                    transport, advertise, Counters, firstSequence: firstSequence, credential: credential, signers: Credentials);
                 return (streams, udp);
             }
             catch (SocketException) when (bind.Port == 0 && attempt < attempts)

@@ -76,6 +76,26 @@ public sealed class PeerRateLimiter<TKey> where TKey : notnull
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="peer"/> could send an event of <paramref name="bytes"/> now, taking nothing: checked
+    /// before dear work on a claim that is not yet proven (a packet's signature), and charged with
+    /// <see cref="TryAcquire(TKey, int)"/> once it is, so a forger can neither spend another peer's budget nor make us
+    /// verify a flooding peer's packets beyond its budget.
+    /// </summary>
+    public bool HasBudget(TKey peer, int bytes)
+    {
+        var nowTicks = Stopwatch.GetTimestamp();
+        lock (_lock)
+        {
+            if (!_table.TryGetValue(peer, out var node)) return true;
+            var bucket = node.Value;
+            var elapsed = Math.Max(0, nowTicks - bucket.LastTicks);
+            var events = _eventsPerTick > 0 ? Math.Min(_eventBurst, bucket.Events + elapsed * _eventsPerTick) : 1;
+            var budget = _bytesPerTick > 0 ? Math.Min(_byteBurst, bucket.Bytes + elapsed * _bytesPerTick) : bytes;
+            return events >= 1 && budget >= bytes;
+        }
+    }
+
     private Bucket Touch(TKey peer, long nowTicks)
     {
         if (_table.TryGetValue(peer, out var node))

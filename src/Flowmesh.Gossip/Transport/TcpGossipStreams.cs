@@ -35,21 +35,28 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
 
     /// <param name="firstSequence">Where this life's sealed sequence numbers start (<see cref="SequenceReservation"/>).</param>
     public TcpGossipStreams(NodeId self, Keyring keyring, TransportOptions? options = null, TransportCounters? counters = null,
-        ulong? firstSequence = null)
+        ulong? firstSequence = null, NodeCredential? credential = null, VerifiedCredentials? signers = null)
     {
         ArgumentNullException.ThrowIfNull(keyring);
         _options = options ?? new TransportOptions();
         _options.Validate();
-        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence);
+        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence, signer: credential);
         // Stream envelopes are bigger than datagrams; they get their own opener (and replay window) sized for frames.
-        _opener = new PacketOpener(keyring, new SealedPacketOptions { MaxPacketLength = _options.MaxFrameBytes });
+        _opener = new PacketOpener(keyring, new SealedPacketOptions { MaxPacketLength = _options.MaxFrameBytes }, signers: signers);
         Counters = counters ?? new TransportCounters();
         Counters.StreamDrops = _opener.Drops;
+        _opener.KeyMismatch = (name, payload) => ForeignKeyClaim?.Invoke(name, payload);
         _preAuth = new PreAuthTable(_options.MaxPreAuthConnections, _options.MaxPreAuthConnectionsPerAddress);
         if (_options.ConnectionsPerSecondPerAddress > 0)
             _limiter = new PeerRateLimiter<IPAddress>(_options.ConnectionsPerSecondPerAddress, _options.ConnectionBurstPerAddress,
                 0, 0, _options.RateLimitTableEntries);
     }
+
+    /// <summary>
+    /// Raised (on a pool thread) when a stream request or reply claimed a name bound to another key, with its
+    /// unauthenticated payload (kind | body): a second agent with a member's name joins over a stream first.
+    /// </summary>
+    public event Action<NodeId, byte[]>? ForeignKeyClaim;
 
     /// <summary>Source addresses whose connection budget is remembered (bounded by <see cref="TransportOptions.RateLimitTableEntries"/>).</summary>
     public int RateLimitedAddressesTracked => _limiter?.Count ?? 0;

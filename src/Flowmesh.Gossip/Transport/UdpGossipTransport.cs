@@ -26,12 +26,19 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
     private Thread? _receiver;
     private Action<GossipAddress, byte[], PacketOrigin>? _onPacket;
     private volatile bool _disposed;
+    private NodeId? _keyMismatchFrom; // set by the opener during TryOpen, on the receive thread
+
+    /// <summary>
+    /// Raised on the event loop when a datagram claimed a name bound to another key, with the address it came from:
+    /// a second agent given a member's name (or an insider impersonating it). The packet itself was dropped.
+    /// </summary>
+    public event Action<NodeId, GossipAddress>? ForeignKeyClaim;
 
     /// <param name="bind">Local endpoint; port 0 picks a free one (read it back from <see cref="BoundEndpoint"/>).</param>
     /// <param name="advertise">Address others should use for us (NAT, 0.0.0.0 binds); defaults to the bound endpoint.</param>
     public UdpGossipTransport(IPEndPoint bind, NodeId self, Keyring keyring, GossipEventLoop loop,
         TransportOptions? options = null, GossipAddress? advertise = null, TransportCounters? counters = null,
-        SealedPacketOptions? sealing = null, ulong? firstSequence = null)
+        SealedPacketOptions? sealing = null, ulong? firstSequence = null, NodeCredential? credential = null, VerifiedCredentials? signers = null)
     {
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(keyring);
@@ -39,13 +46,23 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
         _options = options ?? new TransportOptions();
         _options.Validate();
         _loop = loop;
-        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence);
-        _opener = new PacketOpener(keyring, sealing);
+        // With a credential every datagram is signed by our node key and only signed ones are accepted (issue 16), so
+        // the replay guard and the rate limiter below key on a sender that proved its name.
+        _sealer = new PacketSealer(keyring, self, firstSequence: firstSequence, signer: credential);
+        _opener = new PacketOpener(keyring, sealing, signers: signers);
         Counters = counters ?? new TransportCounters();
         Counters.DatagramDrops = _opener.Drops;
         if (_options.DatagramsPerSecondPerPeer > 0 || _options.DatagramBytesPerSecondPerPeer > 0)
             _limiter = new PeerRateLimiter<NodeId>(_options.DatagramsPerSecondPerPeer, _options.DatagramBurstPerPeer,
                 _options.DatagramBytesPerSecondPerPeer, _options.DatagramByteBurstPerPeer, _options.RateLimitTableEntries);
+        _opener.KeyMismatch = (name, _) => _keyMismatchFrom = name;
+        if (_limiter is { } limiter && signers is not null)
+            _opener.AdmitBeforeSignature = (sender, length) =>
+            {
+                if (limiter.HasBudget(sender, length)) return true;
+                Counters.DatagramRateLimited(length);
+                return false;
+            };
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -65,6 +82,12 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
     public GossipAddress LocalAddress { get; }
     public IPEndPoint BoundEndpoint { get; }
     public TransportCounters Counters { get; }
+
+    /// <summary>Why credentials on received datagrams were refused (each is also a CredentialRefused drop).</summary>
+    public CredentialRefusalCounters CredentialRefusals => _opener.CredentialRefusals;
+
+    /// <summary>Bytes sealing adds to each datagram's payload (the envelope, and with a credential its proof).</summary>
+    public int SealOverhead => _sealer.Overhead;
 
     /// <summary>Senders whose datagram budget is remembered (bounded by <see cref="TransportOptions.RateLimitTableEntries"/>).</summary>
     public int RateLimitedPeersTracked => _limiter?.Count ?? 0;
@@ -139,7 +162,16 @@ public sealed class UdpGossipTransport : IGossipTransport, IDisposable
             {
                 return;
             }
-            if (!_opener.TryOpen(buffer.AsSpan(0, length), out var opened, out _)) continue;
+            if (!_opener.TryOpen(buffer.AsSpan(0, length), out var opened, out var dropped))
+            {
+                if (_keyMismatchFrom is { } name && ForeignKeyClaim is { } report)
+                {
+                    var claimedFrom = SenderAddress(from);
+                    _loop.Post(() => report(name, claimedFrom));
+                }
+                _keyMismatchFrom = null;
+                continue;
+            }
             // Limited by the authenticated sender, after opening: the NodeId in a header that has not been verified
             // could be forged to spend an honest peer's budget. What the limit protects is the event loop (and the
             // node's work per message): a refused datagram is never posted.

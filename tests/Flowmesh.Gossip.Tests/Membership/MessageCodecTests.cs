@@ -64,7 +64,7 @@ public sealed class MessageCodecTests
     {
         var packet = MessageCodec.EncodePacket(new Ack(1, A));
         Assert.False(MessageCodec.TryDecodePacket([.. packet, 0], [], out _));
-        var wrongVersion = (byte[])packet.Clone(); wrongVersion[0] = 2;
+        var wrongVersion = (byte[])packet.Clone(); wrongVersion[0] = 1; // version 1: agents from before signed claims
         Assert.False(MessageCodec.TryDecodePacket(wrongVersion, [], out _));
         var zeroCount = (byte[])packet.Clone(); zeroCount[1] = 0;
         Assert.False(MessageCodec.TryDecodePacket(zeroCount, [], out _));

@@ -30,12 +30,19 @@ public sealed class GossipPeerClusterTests : IDisposable
     public void Dispose()
     {
         foreach (var p in _peers) p.Dispose();
+        foreach (var i in _identities.Values) i.Dispose();
     }
+
+    // Each peer's node key, kept across its restarts as an agent keeps it in its database (peers bound it on first use).
+    private readonly Dictionary<int, NodeIdentity> _identities = [];
 
     private GossipPeer Peer(int i, ClusterKey? key = null, uint incarnation = 0, int port = 0, MembershipOptions? options = null)
     {
-        var peer = new GossipPeer(new NodeId($"peer{i}"), new IPEndPoint(IPAddress.Parse($"127.77.{10 + _net}.{i + 1}"), port),
-            new Keyring(key ?? _key), options ?? Fast, initialIncarnation: incarnation);
+        if (!_identities.TryGetValue(i, out var identity)) _identities[i] = identity = NodeIdentity.Generate();
+        var id = new NodeId($"peer{i}");
+        var peer = new GossipPeer(id, new IPEndPoint(IPAddress.Parse($"127.77.{10 + _net}.{i + 1}"), port),
+            new Keyring(key ?? _key), options ?? Fast, initialIncarnation: incarnation,
+            credential: FirstUseCredentialVerifier.CredentialOf(id, identity));
         _peers.Add(peer);
         peer.Start();
         return peer;

@@ -44,7 +44,9 @@ public sealed class TransportRateLimitTests : IDisposable
         // 2 000 datagrams/s of 1 000 bytes for 3 s, 20x the budget, paced so the receiving socket is not what drops them.
         using var flooder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         flooder.Bind(At("127.78.1.9"));
-        var sealer = new PacketSealer(new Keyring(_key), new NodeId("flooder"));
+        // ... and its own node key: peers accept only packets signed by their sender (issue 16).
+        using var flooderKey = NodeIdentity.Generate();
+        var sealer = new PacketSealer(new Keyring(_key), new NodeId("flooder"), signer: FirstUseCredentialVerifier.CredentialOf(new NodeId("flooder"), flooderKey));
         var junk = new byte[1000];
         new Random(5).NextBytes(junk);
         var clock = Stopwatch.StartNew();
