@@ -130,7 +130,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
             _peerClock = Stopwatch.StartNew(); // the peer's loop clock starts right after: ages of members are read on it
             _peer = new GossipPeer(_self, _options.Bind, keyring, _options.Membership,
                 advertise is null ? null : Gossip.Transport.GossipEndpoint.ToAddress(advertise), initialIncarnation: _database.Incarnation,
-                firstSequence: _database.FirstSequence, credential: FirstUseCredentialVerifier.CredentialOf(_self, _database.Identity));
+                firstSequence: _database.FirstSequence, credential: Trust.Credentials.Credential, verifier: Trust.Credentials.Verifier);
         }
         catch (SocketException e)
         {
