@@ -30,6 +30,7 @@ public sealed class EpochSummary
     private TrafficCounters _monitor;
     private ulong _foreignPackets;
     private readonly HostContextAccumulator _hostContext = new();
+    private readonly PeerAccounts.Accumulator _peerAccounts = new();
     private bool _sealed;
 
     public EpochSummary(EpochId id, SketchHashKey key, EpochSummaryOptions? options = null, FlowOwnership? ownership = null, MonitorTrafficFilter? monitorTraffic = null)
@@ -85,6 +86,8 @@ public sealed class EpochSummary
             throw new ArgumentException("Flow deltas never have negative counters.", nameof(flow));
         if ((flow.Packets == 0 && flow.Bytes != 0) || (flow.ReversePackets == 0 && flow.ReverseBytes != 0))
             throw new ArgumentException("A direction without packets cannot carry bytes.", nameof(flow));
+        // Both ends vouch (docs/cross-check.md): every flow with a monitored peer is accounted, owned or left.
+        if (_ownership.Addresses is { } map) _peerAccounts.Add(in flow, map);
         if (!_ownership.Decide(flow.SourceAddress, flow.DestinationAddress, Id.StartMicros, out string? owner, out bool provisional))
         {
             Leave(owner, in flow);
@@ -230,6 +233,7 @@ public sealed class EpochSummary
         if (_ownership.Addresses is { } addresses)
         {
             extensions.Addresses = [.. addresses.Local];
+            extensions.PeerAccounts = _peerAccounts.Seal();
             if (addresses.OwnedFromMicros > Id.StartMicros && addresses.OwnedFromMicros <= Id.EndMicros) extensions.OwnedFromMicros = addresses.OwnedFromMicros;
         }
         extensions.Zone = Zone is { IsRoot: false } zone ? zone : null;

@@ -23,6 +23,7 @@ public sealed partial class GlobalView
     private readonly long _settledEnd;
     private readonly TrafficCounters _monitor;
     private readonly LeftToPeerUse _leftUsed;
+    private readonly CrossCheckCoverage _crossCheck;
 
     private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since, SlotMergeCache? slots)
     {
@@ -40,9 +41,10 @@ public sealed partial class GlobalView
         }
         // Slot by slot (WindowSlots): every record is still summed exactly once, and a cache lets a rebuilt window
         // merge again only the slots whose records changed.
-        var merge = WindowSlots.Merge(selection.Chosen, window, options.EpochMicros, slots);
+        var merge = WindowSlots.Merge(selection.Chosen, window, options.EpochMicros, slots, options.CrossCheck);
         _merged = merge?.Merged;
         _leftUsed = merge?.LeftUsed ?? new LeftToPeerUse();
+        _crossCheck = merge?.CrossCheck.ToCoverage() ?? CrossCheckCoverage.None;
         _byProtocol = _merged is null ? new TrafficCounters[ProtocolClasses.Count] : (TrafficCounters[])_merged.ByProtocol.Clone();
         if (merge is not null)
             for (int i = 0; i < _byProtocol.Length; i++) _byProtocol[i] += merge.UnlistedByProtocol[i];
@@ -521,6 +523,7 @@ public sealed partial class GlobalView
             {
                 StaleOwners = _leftUsed.StaleOwners.Order(StringComparer.Ordinal).ToList(),
             },
+            CrossCheck = _crossCheck,
         };
     }
 }
