@@ -26,6 +26,10 @@ internal sealed record CoverageDocument(
     /// <summary>Set when other origins' "left to peer" sections stood in for owners without a record (docs/global-view.md).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public LeftToPeerDocument? LeftToPeer { get; init; }
+
+    /// <summary>Set when monitored PCs' accounts of their shared traffic were compared (docs/cross-check.md).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CrossCheckDocument? CrossCheck { get; init; }
 }
 
 /// <summary>

@@ -34,6 +34,7 @@ internal static class ViewDocuments
     {
         LeftToPeer = c.LeftToPeer.SectionsUsed == 0 ? null : new LeftToPeerDocument(c.LeftToPeer.MissingOwners, c.LeftToPeer.SectionsUsed,
             c.LeftToPeer.Bytes, c.LeftToPeer.Packets, c.LeftToPeer.UnlistedBytes, c.LeftToPeer.UnlistedPackets, c.LeftToPeer.StaleOwners),
+        CrossCheck = CrossCheckDocument.Of(c.CrossCheck),
     };
 
     private static List<string> Named(ViewCoverage c, CoverageStatus status) =>
@@ -154,7 +155,7 @@ internal static class ViewDocuments
 
     public static string? State(OriginLiveness? state) => state is { } s ? Camel(s) : null;
 
-    private static string Camel<T>(T value) where T : struct, Enum
+    internal static string Camel<T>(T value) where T : struct, Enum
     {
         string name = value.ToString();
         return char.ToLowerInvariant(name[0]) + name[1..];
