@@ -35,8 +35,8 @@ public static class CrossCheckAlerts
             };
             string peers = string.Join(", ", f.DisputingPeers);
             string message = string.Create(CultureInfo.InvariantCulture,
-                $"{f.Origin} {what}: it reported {f.ReportedPackets:N0} packets ({f.ReportedBytes:N0} B) of its traffic with {peers}, who saw {f.PeersSawPackets:N0} packets ({f.PeersSawBytes:N0} B), in {f.Slots} epoch{(f.Slots == 1 ? "" : "s")}"
-                + (f.Verdict == CrossCheckVerdict.Hidden ? "; the view counts its peers' listings of those flows" : ""));
+                $"{f.Origin} {what}: it reported {f.ReportedPackets:N0} packets ({f.ReportedBytes:N0} B) of its traffic with {peers}, who saw {f.PeersSawPackets:N0} packets ({f.PeersSawBytes:N0} B), in {f.Slots} epoch{(f.Slots == 1 ? "" : "s")}")
+                + (f.Verdict == CrossCheckVerdict.Hidden ? "; the view counts its peers' listings of those flows" : "");
             alerts.Add(new Alert(Alert.StableId(AlertKind.CrossCheck, f.Origin, view.Window.ToMicros, options.DedupInterval), AlertKind.CrossCheck, f.Origin,
                 view.Window, evidence, true, [.. f.DisputingPeers], view.Coverage.ContributingOrigins, view.Coverage.Summary, cav, message));
         }
