@@ -233,7 +233,7 @@ public sealed class EpochSummary
         if (_ownership.Addresses is { } addresses)
         {
             extensions.Addresses = [.. addresses.Local];
-            extensions.PeerAccounts = _peerAccounts.Seal();
+            extensions.PeerAccounts = _peerAccounts.Seal(addresses);
             if (addresses.OwnedFromMicros > Id.StartMicros && addresses.OwnedFromMicros <= Id.EndMicros) extensions.OwnedFromMicros = addresses.OwnedFromMicros;
         }
         extensions.Zone = Zone is { IsRoot: false } zone ? zone : null;

@@ -5,9 +5,9 @@ namespace Flowmesh.Core.Epochs;
 
 /// <summary>
 /// Record extension 9 (docs/epoch-records.md, docs/cross-check.md): the origin's account of its traffic with each
-/// monitored peer, so the view can hold both ends of a conversation against each other. At most <see cref="MaxPeers"/>
-/// peers are listed (the heaviest); traffic with peers past the cap is only in <see cref="Unaccounted"/>, and the view
-/// does not judge a pair the origin may have left unlisted there.
+/// monitored peer it knew (zero when they exchanged nothing), so the view can hold both ends of a conversation against
+/// each other. At most <see cref="MaxPeers"/> peers are listed (those with traffic first, the heaviest); traffic with
+/// peers past the cap is only in <see cref="Unaccounted"/>. The view judges a pair only when each lists the other.
 /// </summary>
 public sealed class PeerAccounts
 {
@@ -92,7 +92,6 @@ public sealed class PeerAccounts
             var a = new PeerAccount(peer, r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64());
             Check(ref r, a.SentBytes, a.SentPackets);
             Check(ref r, a.ReceivedBytes, a.ReceivedPackets);
-            if (a.Packets == 0) throw r.Invalid("a peer account has no packets");
             if (i > 0 && string.CompareOrdinal(result._accounts[^1].Peer, peer) >= 0) throw r.Invalid("peer accounts are not in order");
             result._accounts.Add(a);
         }
@@ -141,6 +140,22 @@ public sealed class PeerAccounts
             _peers[peer] = new PeerAccount(peer, sb, sp, recvB, recvP);
         }
 
-        public PeerAccounts Seal() => From(_peers.Values.Where(a => a.Packets > 0), _unaccounted);
+        /// <summary>
+        /// The section: every peer with traffic, then every other peer <paramref name="map"/> knows at the seal with zero
+        /// counters, up to <see cref="MaxPeers"/>. Listing a peer says "I knew it", so the view holds a pair to account
+        /// only when both list each other: an agent that had not yet learned of a peer (a newcomer, before records
+        /// replicate) is not taken for one that hides its traffic.
+        /// </summary>
+        public PeerAccounts Seal(MonitoredAddresses map)
+        {
+            var listed = _peers.Values.Where(a => a.Packets > 0).ToList();
+            var known = new HashSet<string>(listed.Select(a => a.Peer), StringComparer.Ordinal);
+            foreach (var peer in map.OtherOrigins.Order(StringComparer.Ordinal))
+            {
+                if (known.Count >= MaxPeers) break;
+                if (known.Add(peer)) listed.Add(new PeerAccount(peer, 0, 0, 0, 0));
+            }
+            return From(listed, _unaccounted);
+        }
     }
 }

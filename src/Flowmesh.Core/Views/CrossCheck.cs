@@ -5,7 +5,7 @@ namespace Flowmesh.Core.Views;
 /// <summary>
 /// Both ends of a flow vouch for it (docs/cross-check.md): in one slot of a window, every pair of origins A, B whose
 /// records cover the slot alike is compared, A's account of A↔B against B's account of B↔A (record extension 9). A
-/// difference beyond <see cref="CrossCheckTolerance"/> is a dispute. Who is to blame: an origin that disputes with more
+/// difference beyond <see cref="CrossCheckTolerance"/> is a dispute; a pair is compared only when each lists the other. Who is to blame: an origin that disputes with more
 /// than half of the peers it was compared with in the slot is the suspect; a dispute with exactly one suspect side names
 /// that side (hidden when it reports less, inflated or invented when more); otherwise the pair is unresolved. One liar
 /// among honest PCs disputes with every peer it lied about, each honest peer only with the liar.
@@ -42,42 +42,46 @@ internal sealed class CrossCheck
         }
         if (eligible.Count < 2) return result;
         eligible.Sort((x, y) => string.CompareOrdinal(x.Origin, y.Origin));
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < eligible.Count; i++) index[eligible[i].Origin] = i;
 
-        var compared = new Dictionary<string, int>(StringComparer.Ordinal);
-        var disputing = new Dictionary<string, int>(StringComparer.Ordinal);
+        // A pair is held to account only when each lists the other: listing a peer (with zero traffic, too) says "I knew
+        // it". An agent that has not yet learned of a peer (it just started, the peer's records have not reached it) leaves
+        // it out, and its silence is no lie. Candidates come from the lists, so a slot costs O(origins × listed peers).
+        var candidates = new SortedSet<(int, int)>();
+        foreach (var e in eligible)
+            foreach (var account in e.Accounts.Accounts)
+                if (index.TryGetValue(account.Peer, out int j) && j != index[e.Origin] && eligible[j].Covered == e.Covered)
+                    candidates.Add((Math.Min(index[e.Origin], j), Math.Max(index[e.Origin], j)));
+
+        var compared = new int[eligible.Count];
+        var disputing = new int[eligible.Count];
         var pairs = new List<(int A, int B, PeerAccount OfB, PeerAccount OfA, ulong TolP, ulong TolB)>();
-        for (int i = 0; i < eligible.Count; i++)
-            for (int j = i + 1; j < eligible.Count; j++)
-            {
-                var a = eligible[i];
-                var b = eligible[j];
-                if (a.Covered != b.Covered) continue; // a restart part against a whole epoch: not the same interval
-                var ofB = a.Accounts.Find(b.Origin);
-                var ofA = b.Accounts.Find(a.Origin);
-                // A peer past one side's cap may sit in its unaccounted counters: that side cannot be held to it.
-                if ((ofB is null && a.Accounts.Unaccounted.Packets > 0) || (ofA is null && b.Accounts.Unaccounted.Packets > 0)) continue;
-                var x = ofB ?? new PeerAccount(b.Origin, 0, 0, 0, 0);
-                var y = ofA ?? new PeerAccount(a.Origin, 0, 0, 0, 0);
-                result.Comparisons++;
-                compared[a.Origin] = compared.GetValueOrDefault(a.Origin) + 1;
-                compared[b.Origin] = compared.GetValueOrDefault(b.Origin) + 1;
-                ulong lost = a.Lost + b.Lost;
-                ulong largerPackets = Math.Max(x.Packets, y.Packets), largerBytes = Math.Max(x.Bytes, y.Bytes);
-                ulong tolP = 2 * tolerance.BoundaryPackets + (ulong)Math.Ceiling(tolerance.Relative * largerPackets) + lost;
-                ulong tolB = 2 * tolerance.BoundaryBytes + (ulong)Math.Ceiling(tolerance.Relative * largerBytes) + lost * tolerance.BytesPerLostFrame;
-                bool agree = Within(x.SentPackets, y.ReceivedPackets, tolP) && Within(x.ReceivedPackets, y.SentPackets, tolP)
-                    && Within(x.SentBytes, y.ReceivedBytes, tolB) && Within(x.ReceivedBytes, y.SentBytes, tolB);
-                if (agree) continue;
-                disputing[a.Origin] = disputing.GetValueOrDefault(a.Origin) + 1;
-                disputing[b.Origin] = disputing.GetValueOrDefault(b.Origin) + 1;
-                pairs.Add((i, j, x, y, tolP, tolB));
-            }
+        foreach (var (i, j) in candidates)
+        {
+            var a = eligible[i];
+            var b = eligible[j];
+            if (a.Accounts.Find(b.Origin) is not { } x || b.Accounts.Find(a.Origin) is not { } y) continue;
+            result.Comparisons++;
+            compared[i]++;
+            compared[j]++;
+            ulong lost = a.Lost + b.Lost;
+            ulong largerPackets = Math.Max(x.Packets, y.Packets), largerBytes = Math.Max(x.Bytes, y.Bytes);
+            ulong tolP = 2 * tolerance.BoundaryPackets + (ulong)Math.Ceiling(tolerance.Relative * largerPackets) + lost;
+            ulong tolB = 2 * tolerance.BoundaryBytes + (ulong)Math.Ceiling(tolerance.Relative * largerBytes) + lost * tolerance.BytesPerLostFrame;
+            bool agree = Within(x.SentPackets, y.ReceivedPackets, tolP) && Within(x.ReceivedPackets, y.SentPackets, tolP)
+                && Within(x.SentBytes, y.ReceivedBytes, tolB) && Within(x.ReceivedBytes, y.SentBytes, tolB);
+            if (agree) continue;
+            disputing[i]++;
+            disputing[j]++;
+            pairs.Add((i, j, x, y, tolP, tolB));
+        }
 
-        bool Suspect(string origin) => disputing.GetValueOrDefault(origin) * 2 > compared.GetValueOrDefault(origin);
+        bool Suspect(int origin) => disputing[origin] * 2 > compared[origin];
         foreach (var (i, j, ofB, ofA, tolP, tolB) in pairs)
         {
             string a = eligible[i].Origin, b = eligible[j].Origin;
-            bool sa = Suspect(a), sb = Suspect(b);
+            bool sa = Suspect(i), sb = Suspect(j);
             if (sa == sb)
             {
                 result.Disputes.Add(new CrossCheckDispute(a, b, slotStart, slotLength, ofB, ofA, tolP, tolB, CrossCheckVerdict.Unresolved));

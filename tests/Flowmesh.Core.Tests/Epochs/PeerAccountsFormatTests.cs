@@ -64,13 +64,14 @@ public sealed class PeerAccountsFormatTests
         Assert.Equal(bytes, record.Encode());
         // An empty section is valid: "I exchanged nothing with any monitored peer", which is testimony too.
         Assert.Empty(EpochRecord.Decode(WithPayload(Payload()), Key).PeerAccounts!.Accounts);
+        // A peer listed with nothing exchanged: "I knew it, and we exchanged nothing".
+        Assert.Equal(0UL, EpochRecord.Decode(WithPayload(Payload(("a", 0, 0, 0, 0))), Key).PeerAccounts!.Find("a")!.Value.Packets);
     }
 
     [Theory]
     [InlineData("more than 64", 65)]
     [InlineData("not in order", -1)]
     [InlineData("bytes without packets", -2)]
-    [InlineData("no packets", -3)]
     [InlineData("implausibly large", -4)]
     [InlineData("name length 0", -5)]
     [InlineData("not valid UTF-8", -6)]
@@ -82,7 +83,6 @@ public sealed class PeerAccountsFormatTests
             65 => Payload(Enumerable.Range(0, 65).Select(i => ($"p{i:00}", 1UL, 1UL, 0UL, 0UL)).ToArray(), 0, 0),
             -1 => Payload(("b", 1, 1, 0, 0), ("a", 1, 1, 0, 0)),
             -2 => Payload(("a", 5, 0, 1, 1)),
-            -3 => Payload(("a", 0, 0, 0, 0)),
             -4 => Payload(("a", ulong.MaxValue, 1, 0, 0)),
             -5 => Payload(("", 1, 1, 0, 0)),
             -6 => [1, 0, 1, 0xFF, .. new byte[48]],

@@ -138,6 +138,26 @@ public sealed class CrossCheckTests
     }
 
     [Fact]
+    public void APeerWithNoSharedTrafficCountsAsAnAgreeingComparison()
+    {
+        // d talks only to the outside: every record lists it with zero traffic (they know it), so every pair with it is
+        // compared, and a, which hides its scan of b and c, disputes with 2 of its 3 peers and is still the one to blame.
+        string[] names = ["a", "b", "c", "d"];
+        var packets = Traffic(seed: 7, ["a", "b", "c"], scan: true);
+        for (long t = Start; t < Start + 60 * Second; t += 500_000) packets.Add(new(t + 11, D, 40001, Outside, 443, IpProtocol.Tcp, 600, 0x18));
+        packets.Sort((x, y) => x.Micros.CompareTo(y.Micros));
+        var records = Agent("a", names, packets.Where(p => Touches(p, A) && !IsScan(p))).Concat(names.Skip(1).SelectMany(n => Honest(n, names, packets))).ToList();
+        Assert.All(records.Where(r => r.Id.Origin != "d"), r => Assert.Equal(0UL, r.PeerAccounts!.Find("d")!.Value.Packets));
+        var check = View(records, names).Coverage.CrossCheck;
+        int slots = records.Select(r => r.Id.StartMicros).Distinct().Count();
+        Assert.Equal(6 * slots, check.Comparisons); // every pair of 4 in every slot
+        var flagged = Assert.Single(check.Flagged);
+        Assert.Equal("a", flagged.Origin);
+        Assert.Equal(["b", "c"], flagged.DisputingPeers);
+        Assert.Empty(check.UnresolvedPairs);
+    }
+
+    [Fact]
     public void APcThatInflatesSharedTrafficIsFlagged()
     {
         string[] names = ["a", "b", "c"];
@@ -210,6 +230,21 @@ public sealed class CrossCheckTests
         Assert.Empty(check.Flagged);
         Assert.NotEmpty(check.UnresolvedPairs);
         Assert.All(check.UnresolvedPairs, d => Assert.Equal(CrossCheckVerdict.Unresolved, d.Verdict));
+    }
+
+    [Fact]
+    public void APcThatDidNotYetKnowAPeerIsNotTakenForALiar()
+    {
+        // a has not learned of b yet (b's records have not reached it): it counts its traffic with b as with any host
+        // and lists no account of b. b knew a. The pair is not judged, so nobody is flagged and nothing is counted twice.
+        string[] names = ["a", "b", "c"];
+        var packets = Traffic(seed: 8, names, scan: false);
+        var records = Agent("a", ["a", "c"], packets.Where(p => Touches(p, A))).Concat(Honest("b", names, packets)).Concat(Honest("c", names, packets)).ToList();
+        Assert.All(records.Where(r => r.Id.Origin == "a"), r => Assert.Null(r.PeerAccounts!.Find("b")));
+        var view = View(records, names);
+        Assert.Empty(view.Coverage.CrossCheck.Flagged);
+        Assert.Empty(view.Coverage.CrossCheck.UnresolvedPairs);
+        Assert.Equal(0, view.Coverage.LeftToPeer.SectionsUsed);
     }
 
     [Fact]
