@@ -30,7 +30,7 @@ public sealed class EpochSummary
     private TrafficCounters _monitor;
     private ulong _foreignPackets;
     private readonly HostContextAccumulator _hostContext = new();
-    private readonly PeerAccounts.Accumulator _peerAccounts = new();
+    private readonly PeerAccounts.Accumulator _peerAccounts;
     private bool _sealed;
 
     public EpochSummary(EpochId id, SketchHashKey key, EpochSummaryOptions? options = null, FlowOwnership? ownership = null, MonitorTrafficFilter? monitorTraffic = null)
@@ -44,6 +44,7 @@ public sealed class EpochSummary
         _monitorFilter = monitorTraffic;
         _contents = EpochContents.Create(key, _options);
         _matrix = new SubnetMatrixAccumulator(_options.MatrixWorkingCells);
+        _peerAccounts = new PeerAccounts.Accumulator(_ownership.Addresses);
     }
 
     /// <summary>A builder into an empty copy of <paramref name="like"/>'s sketch shapes (the view's stand-in for missing owners).</summary>
@@ -56,6 +57,7 @@ public sealed class EpochSummary
         _monitorFilter = monitorTraffic;
         _contents = like.CreateEmptyLike();
         _matrix = new SubnetMatrixAccumulator(_options.MatrixWorkingCells);
+        _peerAccounts = new PeerAccounts.Accumulator(null);
     }
 
     public EpochId Id { get; private set; }
@@ -233,7 +235,7 @@ public sealed class EpochSummary
         if (_ownership.Addresses is { } addresses)
         {
             extensions.Addresses = [.. addresses.Local];
-            extensions.PeerAccounts = _peerAccounts.Seal(addresses);
+            extensions.PeerAccounts = _peerAccounts.Seal();
             if (addresses.OwnedFromMicros > Id.StartMicros && addresses.OwnedFromMicros <= Id.EndMicros) extensions.OwnedFromMicros = addresses.OwnedFromMicros;
         }
         extensions.Zone = Zone is { IsRoot: false } zone ? zone : null;

@@ -115,6 +115,15 @@ public sealed class PeerAccounts
     {
         private readonly Dictionary<string, PeerAccount> _peers = new(StringComparer.Ordinal);
         private TrafficCounters _unaccounted;
+        private readonly HashSet<string> _knownAtStart;
+
+        /// <param name="atStart">
+        /// The address map when the epoch opened: only peers known then are accounted (and listed). A peer learned of
+        /// during the epoch would get only the traffic after that moment while it counted all of it, a dispute that is
+        /// no lie; from the next epoch on both ends account for it whole.
+        /// </param>
+        public Accumulator(MonitoredAddresses? atStart) =>
+            _knownAtStart = atStart is null ? new(StringComparer.Ordinal) : new(atStart.OtherOrigins, StringComparer.Ordinal);
 
         /// <summary>Counts <paramref name="flow"/> when one end is local and the other is another agent's address.</summary>
         public void Add(in FlowTableDelta flow, MonitoredAddresses map)
@@ -123,7 +132,7 @@ public sealed class PeerAccounts
             bool destinationLocal = map.IsLocal(flow.DestinationAddress);
             if (sourceLocal == destinationLocal) return; // transit, or one PC on both ends: no peer to vouch
             string? peer = map.OwnerOf(sourceLocal ? flow.DestinationAddress : flow.SourceAddress);
-            if (peer is null || peer == map.Self) return;
+            if (peer is null || peer == map.Self || !_knownAtStart.Contains(peer)) return;
             ulong fb = (ulong)flow.Bytes, fp = (ulong)flow.Packets, rb = (ulong)flow.ReverseBytes, rp = (ulong)flow.ReversePackets;
             // Forward = initiator to responder; the local end is the sender of the forward direction when it is the source.
             var (sb, sp, recvB, recvP) = sourceLocal ? (fb, fp, rb, rp) : (rb, rp, fb, fp);
@@ -141,16 +150,16 @@ public sealed class PeerAccounts
         }
 
         /// <summary>
-        /// The section: every peer with traffic, then every other peer <paramref name="map"/> knows at the seal with zero
-        /// counters, up to <see cref="MaxPeers"/>. Listing a peer says "I knew it", so the view holds a pair to account
+        /// The section: every peer with traffic, then every other peer known when the epoch opened with zero counters,
+        /// up to <see cref="MaxPeers"/>. Listing a peer says "I knew it", so the view holds a pair to account
         /// only when both list each other: an agent that had not yet learned of a peer (a newcomer, before records
         /// replicate) is not taken for one that hides its traffic.
         /// </summary>
-        public PeerAccounts Seal(MonitoredAddresses map)
+        public PeerAccounts Seal()
         {
             var listed = _peers.Values.Where(a => a.Packets > 0).ToList();
             var known = new HashSet<string>(listed.Select(a => a.Peer), StringComparer.Ordinal);
-            foreach (var peer in map.OtherOrigins.Order(StringComparer.Ordinal))
+            foreach (var peer in _knownAtStart.Order(StringComparer.Ordinal))
             {
                 if (known.Count >= MaxPeers) break;
                 if (known.Add(peer)) listed.Add(new PeerAccount(peer, 0, 0, 0, 0));
