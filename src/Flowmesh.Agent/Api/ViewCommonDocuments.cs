@@ -27,6 +27,10 @@ internal sealed record CoverageDocument(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public LeftToPeerDocument? LeftToPeer { get; init; }
     public CountedTwiceDocument? CountedTwice { get; init; }
+
+    /// <summary>Set when monitored PCs' accounts of their shared traffic were compared (docs/cross-check.md).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CrossCheckDocument? CrossCheck { get; init; }
 }
 
 /// <summary>

@@ -36,6 +36,7 @@ internal static class ViewDocuments
             c.LeftToPeer.Bytes, c.LeftToPeer.Packets, c.LeftToPeer.UnlistedBytes, c.LeftToPeer.UnlistedPackets, c.LeftToPeer.StaleOwners),
         CountedTwice = c.LeftToPeer.CountedTwicePackets == 0 ? null
             : new CountedTwiceDocument(c.LeftToPeer.CountedTwiceBytes, c.LeftToPeer.CountedTwicePackets, c.LeftToPeer.LateOwners),
+        CrossCheck = CrossCheckDocument.Of(c.CrossCheck),
     };
 
     private static List<string> Named(ViewCoverage c, CoverageStatus status) =>
@@ -156,7 +157,7 @@ internal static class ViewDocuments
 
     public static string? State(OriginLiveness? state) => state is { } s ? Camel(s) : null;
 
-    private static string Camel<T>(T value) where T : struct, Enum
+    internal static string Camel<T>(T value) where T : struct, Enum
     {
         string name = value.ToString();
         return char.ToLowerInvariant(name[0]) + name[1..];

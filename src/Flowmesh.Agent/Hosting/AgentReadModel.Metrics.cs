@@ -89,6 +89,7 @@ internal sealed partial class AgentReadModel
             },
             ClusterBytesPerSecond = minute is null ? null : minute.BitsPerSecond.Value / 8,
             ClusterMonitorBytesPerSecond = minute is null ? null : minute.DataSpan.TotalSeconds > 0 ? minute.Monitor.Bytes.Value / minute.DataSpan.TotalSeconds : 0,
+            CrossCheckFlaggedOrigins = minute?.Coverage.CrossCheck.Flagged.Count ?? 0,
         };
     }
 

@@ -203,7 +203,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
                 Origin = _options.Name, Key = sketchKey, EpochLength = _options.EpochLength,
                 Ownership = ownership.Ownership, LateOwnership = ownership.Ledger, MonitorTraffic = ownership.MonitorTraffic, Zone = _zone,
                 RecordsFromMicros = ownRecordsEnd, MinRecordLength = AgentOptions.MinEpochLength, FollowsWallClock = true,
-                DnsObservations = dnsInbox, Privacy = _options.Privacy,
+                DnsObservations = dnsInbox, Privacy = _options.Privacy, OmitFlow = LyingPcHook.FromEnvironment(_log),
             }, _published.Publish, flows: FanOutFlowListener.Of(_drillDown.Collector, _ipfix), log: _log, sealTimed: took => _meter.SealDuration.Record(took.TotalSeconds),
                 hostContext: Capture.HostContext.HostContextSources.StartLive(_options.HostContext, live, dnsInbox, _log, source));
             _capture.Start();

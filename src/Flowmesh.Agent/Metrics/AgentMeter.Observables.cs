@@ -77,6 +77,7 @@ public sealed partial class AgentMeter
             "By/s", "Whole-network traffic over the last minute, from the merged view.");
         Meter.CreateObservableGauge("flowmesh.cluster.monitor_traffic", () => Observe<double>(s => s.ClusterMonitorBytesPerSecond is double v ? new Measurement<double>(v) : (Measurement<double>?)null),
             "By/s", "Flowmesh's own part of the whole-network traffic over the last minute.");
+        Gauge("flowmesh.crosscheck.flagged_origins", "{origin}", "Origins whose accounts of their traffic with other monitored PCs disagree with their peers' over the last minute (cross-check).", s => s.CrossCheckFlaggedOrigins);
 
         Counter("process.cpu", "s", "CPU time of the agent process.", s => s.ProcessCpuSeconds);
         Gauge("process.resident_memory", "By", "Resident memory of the agent process.", s => s.ProcessResidentBytes);

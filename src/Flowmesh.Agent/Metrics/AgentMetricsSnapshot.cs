@@ -107,6 +107,9 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Flowmesh's own share of <see cref="ClusterBytesPerSecond"/>: what the monitor costs the network.</summary>
     public double? ClusterMonitorBytesPerSecond { get; init; }
 
+    /// <summary>Origins the last minute's view flags by cross-check: their accounts of shared traffic disagree with their peers' (docs/cross-check.md).</summary>
+    public long CrossCheckFlaggedOrigins { get; init; }
+
     public double ProcessCpuSeconds { get; init; } = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
     public long ProcessResidentBytes { get; init; } = Environment.WorkingSet;
     public double ProcessStartTimeSeconds { get; init; } = Core.UnixMicros.ToSeconds(Core.UnixMicros.FromInstant(new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime())));

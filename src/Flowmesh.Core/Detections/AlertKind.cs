@@ -14,4 +14,6 @@ public enum AlertKind
     HeavyHitter = 4,
     /// <summary>An internal host contacted an external address not seen in the remembered history.</summary>
     FirstContact = 5,
+    /// <summary>A monitored PC's records of its traffic with other monitored PCs disagree with theirs: hidden, inflated or invented traffic (docs/cross-check.md).</summary>
+    CrossCheck = 6,
 }

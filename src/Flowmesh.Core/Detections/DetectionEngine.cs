@@ -58,6 +58,8 @@ public sealed class DetectionEngine
         alerts.AddRange(Detectors.Floods(viewOfLength(Options.FloodWindow), Options));
         alerts.AddRange(Detectors.HeavyHitters(viewOfLength(Options.HeavyHitterWindow), Options));
         alerts.AddRange(Detectors.FirstContacts(viewOfLength(Options.FirstContactWindow), Options, History));
+        // Over the scan window: a PC that hides its scan is named by the scan alert and by this one, from the same view.
+        alerts.AddRange(CrossCheckAlerts.Of(viewOfLength(Options.ScanWindow), Options));
         foreach (var alert in alerts) Log.Record(alert, nowMicros);
         return alerts;
     }

@@ -68,6 +68,9 @@ public sealed class EpochRecord
     /// <summary>Flowmesh's own traffic among the flows this record counts.</summary>
     public TrafficCounters MonitorTraffic => Contents.Extensions.Monitor;
 
+    /// <summary>The origin's account of its traffic with each monitored peer (docs/cross-check.md); null: the record has none.</summary>
+    public PeerAccounts? PeerAccounts => Contents.Extensions.PeerAccounts;
+
     /// <summary>What this record left to other origins (docs/epoch-records.md).</summary>
     public IReadOnlyList<LeftToPeer> LeftToPeers => Contents.Extensions.Left;
 

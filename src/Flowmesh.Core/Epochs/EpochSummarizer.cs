@@ -207,6 +207,7 @@ public sealed class EpochSummarizer
 
     private void OnDelta(FlowTableDelta delta)
     {
+        if (_options.OmitFlow is { } omit && omit(delta)) return; // test-only: a lying PC (docs/cross-check.md)
         if (_options.Context is { IsEmpty: false } context)
             delta = delta with { Context = context.Resolve(HostContext.FlowContextKey.From(in delta)) };
         // Deltas only arrive from inside ObservePacket/ObserveAggregates/AdvanceTime/Finish, after CutAt has opened

@@ -75,4 +75,11 @@ public sealed record EpochSummarizerOptions
     /// comes back to its end, and the next records start after it (<see cref="RecordsFromMicros"/>).
     /// </summary>
     public bool FollowsWallClock { get; init; }
+
+    /// <summary>
+    /// Test-only: flows for which this returns true are left out of the records altogether (sketches, totals, peer
+    /// accounts), as a compromised PC that hides its own traffic would; the cross-check tests use it to play the liar
+    /// (docs/cross-check.md). Null (always, outside those tests): every flow is recorded.
+    /// </summary>
+    public Func<Flows.FlowTableDelta, bool>? OmitFlow { get; init; }
 }

@@ -30,6 +30,7 @@ public sealed class EpochSummary
     private TrafficCounters _monitor;
     private ulong _foreignPackets;
     private readonly HostContextAccumulator _hostContext = new();
+    private readonly PeerAccounts.Accumulator _peerAccounts;
     private bool _sealed;
 
     public EpochSummary(EpochId id, SketchHashKey key, EpochSummaryOptions? options = null, FlowOwnership? ownership = null, MonitorTrafficFilter? monitorTraffic = null)
@@ -43,6 +44,7 @@ public sealed class EpochSummary
         _monitorFilter = monitorTraffic;
         _contents = EpochContents.Create(key, _options);
         _matrix = new SubnetMatrixAccumulator(_options.MatrixWorkingCells);
+        _peerAccounts = new PeerAccounts.Accumulator(_ownership.Addresses);
     }
 
     /// <summary>A builder into an empty copy of <paramref name="like"/>'s sketch shapes (the view's stand-in for missing owners).</summary>
@@ -55,6 +57,7 @@ public sealed class EpochSummary
         _monitorFilter = monitorTraffic;
         _contents = like.CreateEmptyLike();
         _matrix = new SubnetMatrixAccumulator(_options.MatrixWorkingCells);
+        _peerAccounts = new PeerAccounts.Accumulator(null);
     }
 
     public EpochId Id { get; private set; }
@@ -91,6 +94,8 @@ public sealed class EpochSummary
             throw new ArgumentException("Flow deltas never have negative counters.", nameof(flow));
         if ((flow.Packets == 0 && flow.Bytes != 0) || (flow.ReversePackets == 0 && flow.ReverseBytes != 0))
             throw new ArgumentException("A direction without packets cannot carry bytes.", nameof(flow));
+        // Both ends vouch (docs/cross-check.md): every flow with a monitored peer is accounted, owned or left.
+        if (_ownership.Addresses is { } map) _peerAccounts.Add(in flow, map);
         if (!_ownership.Decide(flow.SourceAddress, flow.DestinationAddress, Id.StartMicros, out string? owner, out bool provisional))
         {
             Leave(owner, in flow);
@@ -248,6 +253,7 @@ public sealed class EpochSummary
         if (_ownership.Addresses is { } addresses)
         {
             extensions.Addresses = [.. addresses.Local];
+            extensions.PeerAccounts = _peerAccounts.Seal();
             if (addresses.OwnedFromMicros > Id.StartMicros && addresses.OwnedFromMicros <= Id.EndMicros) extensions.OwnedFromMicros = addresses.OwnedFromMicros;
             var later = addresses.LocalOwnedFrom().Where(e => e.OwnedFromMicros > Id.StartMicros).ToList();
             if (later.Count > 0) extensions.OwnedLater = later;

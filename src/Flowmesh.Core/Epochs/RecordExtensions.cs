@@ -64,6 +64,7 @@ internal sealed class RecordExtensions
     public const byte TypePrograms = 6;
     public const byte TypeDns = 7;
     public const byte TypeRtt = 8;
+    public const byte TypePeerAccounts = 9;
     public const byte TypeOwnedLater = 12;
     public const byte TypeCountedTwice = 13;
     public const int MaxCountedTwice = 1024;
@@ -110,11 +111,13 @@ internal sealed class RecordExtensions
     public DnsSection? Dns { get; set; }
     /// <summary>TCP RTT quantiles per remote subnet (null: no RTT measured).</summary>
     public RttSection? Rtt { get; set; }
+    /// <summary>The origin's account of its traffic with each monitored peer (null: not written, an older build or no automatic ownership).</summary>
+    public PeerAccounts? PeerAccounts { get; set; }
     /// <summary>Extensions this build does not know: (type, version, encoded section bytes), re-emitted as they came.</summary>
     public List<(byte Type, byte Version, byte[] Section)> Unknown { get; } = [];
 
     public bool IsEmpty => Addresses is null && OwnedFromMicros is null && OwnedLater is null && CountedTwice is null && Zone is null && Monitor == default && MonitorPairs.Count == 0 && Left.Count == 0 && Unknown.Count == 0
-        && (Programs is null || Programs.IsEmpty) && (Dns is null || Dns.Queries == 0) && (Rtt is null || Rtt.IsEmpty);
+        && (Programs is null || Programs.IsEmpty) && (Dns is null || Dns.Queries == 0) && (Rtt is null || Rtt.IsEmpty) && PeerAccounts is null;
 
     public void MergeFrom(RecordExtensions other) => MergeFrom(other, withListings: true);
 
@@ -144,6 +147,7 @@ internal sealed class RecordExtensions
         if (other.Programs is not null) (Programs ??= new ProgramSection(other.Programs.Key)).MergeFrom(other.Programs);
         if (other.Dns is not null) (Dns ??= new DnsSection(other.Dns.Key)).MergeFrom(other.Dns);
         if (other.Rtt is not null) (Rtt ??= new RttSection()).MergeFrom(other.Rtt);
+        if (withListings && other.PeerAccounts is not null) PeerAccounts = PeerAccounts is null ? other.PeerAccounts : Epochs.PeerAccounts.Merge(PeerAccounts, other.PeerAccounts);
         // A roll-up of an origin that moved, or an aggregate across zones, belongs to no one zone.
         Zone = !_zoneMerged || Equals(Zone, other.Zone) ? other.Zone : null;
         _zoneMerged = true;
@@ -311,6 +315,12 @@ internal sealed class RecordExtensions
             rtt.Write(w);
             blocks.Add((TypeRtt, 1, w.ToArray(), null));
         }
+        if (PeerAccounts is { } accounts)
+        {
+            var w = new EpochRecordWriter(16 + accounts.Accounts.Count * 64);
+            accounts.Write(w);
+            blocks.Add((TypePeerAccounts, 1, w.ToArray(), null));
+        }
         foreach (var u in Unknown) blocks.Add((u.Type, u.Version, null, u.Section));
         blocks.Sort((x, y) => x.Type.CompareTo(y.Type));
         writer.WriteByte((byte)blocks.Count);
@@ -345,7 +355,7 @@ internal sealed class RecordExtensions
             previousType = type;
             int sectionStart = reader.Position;
             var payload = reader.ReadSection($"extension {type}", ref inflateBudget);
-            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom or TypeZone or TypePrograms or TypeDns or TypeRtt or TypeOwnedLater or TypeCountedTwice))
+            if (version != 1 || type is not (TypeAddresses or TypeMonitor or TypeLeft or TypeOwnedFrom or TypeZone or TypePrograms or TypeDns or TypeRtt or TypeOwnedLater or TypeCountedTwice or TypePeerAccounts))
             {
                 // Written by a newer build: kept verbatim. The section framing was still checked.
                 int sectionEnd = reader.Position;
@@ -365,6 +375,7 @@ internal sealed class RecordExtensions
                 case TypeRtt: result.Rtt = RttSection.Read(ref r); break;
                 case TypeOwnedLater: result.OwnedLater = ReadOwnedLater(ref r); break;
                 case TypeCountedTwice: result.CountedTwice = ReadCountedTwice(ref r); break;
+                case TypePeerAccounts: result.PeerAccounts = Epochs.PeerAccounts.Read(ref r); break;
             }
             if (r.Remaining != 0) throw r.Invalid($"{r.Remaining} unexpected bytes after extension {type}");
         }

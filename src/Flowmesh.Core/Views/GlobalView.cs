@@ -24,6 +24,7 @@ public sealed partial class GlobalView
     private readonly TrafficCounters _monitor;
     private readonly LeftToPeerUse _leftUsed;
     private readonly CountedTwiceUse _countedTwice;
+    private readonly CrossCheckCoverage _crossCheck;
 
     private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since, SlotMergeCache? slots)
     {
@@ -41,9 +42,10 @@ public sealed partial class GlobalView
         }
         // Slot by slot (WindowSlots): every record is still summed exactly once, and a cache lets a rebuilt window
         // merge again only the slots whose records changed.
-        var merge = WindowSlots.Merge(selection.Chosen, window, options.EpochMicros, slots);
+        var merge = WindowSlots.Merge(selection.Chosen, window, options.EpochMicros, slots, options.CrossCheck);
         _merged = merge?.Merged;
         _leftUsed = merge?.LeftUsed ?? new LeftToPeerUse();
+        _crossCheck = merge?.CrossCheck.ToCoverage() ?? CrossCheckCoverage.None;
         _byProtocol = _merged is null ? new TrafficCounters[ProtocolClasses.Count] : (TrafficCounters[])_merged.ByProtocol.Clone();
         if (merge is not null)
             for (int i = 0; i < _byProtocol.Length; i++) _byProtocol[i] += merge.UnlistedByProtocol[i];
@@ -536,6 +538,7 @@ public sealed partial class GlobalView
                 CountedTwicePackets = _countedTwice.All.Packets,
                 LateOwners = [.. _countedTwice.Owners],
             },
+            CrossCheck = _crossCheck,
         };
     }
 }

@@ -44,6 +44,8 @@ public sealed record GlobalViewOptions
     /// have no cluster): the settings most records share.
     /// </summary>
     public string? SketchSettings { get; init; }
+    /// <summary>How far two monitored PCs' accounts of their shared traffic may differ (docs/cross-check.md). A <see cref="SlotMergeCache"/> serves one value.</summary>
+    public CrossCheckTolerance CrossCheck { get; init; } = CrossCheckTolerance.Default;
 
     public static GlobalViewOptions Default { get; } = new();
 
@@ -58,5 +60,7 @@ public sealed record GlobalViewOptions
         if (MaxSeriesPoints is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(MaxSeriesPoints), MaxSeriesPoints, "1..100,000");
         if (BucketLadder.Count == 0 || BucketLadder.Any(b => b <= TimeSpan.Zero))
             throw new ArgumentOutOfRangeException(nameof(BucketLadder), "needs at least one positive bucket length");
+        ArgumentNullException.ThrowIfNull(CrossCheck);
+        CrossCheck.Validate();
     }
 }

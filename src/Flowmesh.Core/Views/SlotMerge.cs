@@ -13,8 +13,9 @@ namespace Flowmesh.Core.Views;
 /// </summary>
 internal sealed class SlotMerge
 {
-    private SlotMerge(EpochContents merged, TrafficCounters[] unlistedByProtocol, TrafficCounters unlistedMonitor, LeftToPeerUse leftUsed)
+    private SlotMerge(EpochContents merged, TrafficCounters[] unlistedByProtocol, TrafficCounters unlistedMonitor, LeftToPeerUse leftUsed, CrossCheck crossCheck)
     {
+        CrossCheck = crossCheck;
         Merged = merged;
         UnlistedByProtocol = unlistedByProtocol;
         UnlistedMonitor = unlistedMonitor;
@@ -31,11 +32,14 @@ internal sealed class SlotMerge
 
     public LeftToPeerUse LeftUsed { get; }
 
+    /// <summary>The slot's comparison of peer accounts (docs/cross-check.md).</summary>
+    public CrossCheck CrossCheck { get; }
+
     /// <summary>
     /// Merges <paramref name="records"/> (the slot's chosen records, at least one, sorted by origin then start, per
     /// origin disjoint) in that order, then adds the sections left to owners without a record.
     /// </summary>
-    public static SlotMerge FromRecords(IReadOnlyList<EpochRecord> records, long slotStart, long slotLength, long epochMicros)
+    public static SlotMerge FromRecords(IReadOnlyList<EpochRecord> records, long slotStart, long slotLength, long epochMicros, CrossCheckTolerance? tolerance = null)
     {
         var merged = records[0].Contents.CreateEmptyLike();
         var byOrigin = new Dictionary<string, List<EpochRecord>>(StringComparer.Ordinal);
@@ -53,9 +57,12 @@ internal sealed class SlotMerge
         var unlistedByProtocol = new TrafficCounters[ProtocolClasses.Count];
         var unlistedMonitor = default(TrafficCounters);
         var leftUsed = new LeftToPeerUse();
+        // Cross-check first: an origin found hiding traffic in this slot is taken as missing by the left-to-peer rule,
+        // so its peers' listings of the flows they left to it are counted (their testimony).
+        var crossCheck = CrossCheck.Compare(byOrigin, slotStart, slotLength, tolerance ?? CrossCheckTolerance.Default);
         AddLeftToMissingOwners(merged, byOrigin, origins, new EpochId("left-to-peer", slotStart, slotLength), epochMicros,
-            unlistedByProtocol, ref unlistedMonitor, leftUsed);
-        return new SlotMerge(merged, unlistedByProtocol, unlistedMonitor, leftUsed);
+            unlistedByProtocol, ref unlistedMonitor, leftUsed, crossCheck.Hidden);
+        return new SlotMerge(merged, unlistedByProtocol, unlistedMonitor, leftUsed, crossCheck);
     }
 
     /// <summary>Merges already merged slots (at least one), in the order given: the contents and every counter add up.</summary>
@@ -65,14 +72,16 @@ internal sealed class SlotMerge
         var unlistedByProtocol = new TrafficCounters[ProtocolClasses.Count];
         var unlistedMonitor = default(TrafficCounters);
         var leftUsed = new LeftToPeerUse();
+        var crossCheck = new CrossCheck();
         foreach (var part in parts)
         {
+            crossCheck.Add(part.CrossCheck);
             merged.MergeFrom(part.Merged, withListings: false);
             for (int i = 0; i < unlistedByProtocol.Length; i++) unlistedByProtocol[i] += part.UnlistedByProtocol[i];
             unlistedMonitor += part.UnlistedMonitor;
             leftUsed.Add(part.LeftUsed);
         }
-        return new SlotMerge(merged, unlistedByProtocol, unlistedMonitor, leftUsed);
+        return new SlotMerge(merged, unlistedByProtocol, unlistedMonitor, leftUsed, crossCheck);
     }
 
     /// <summary>
@@ -87,7 +96,7 @@ internal sealed class SlotMerge
     /// record; they are added to the exact totals and widen every top-list bound.
     /// </summary>
     private static void AddLeftToMissingOwners(EpochContents merged, Dictionary<string, List<EpochRecord>> byOrigin, List<string> origins,
-        EpochId standId, long epochMicros, TrafficCounters[] unlistedByProtocol, ref TrafficCounters unlistedMonitor, LeftToPeerUse leftUsed)
+        EpochId standId, long epochMicros, TrafficCounters[] unlistedByProtocol, ref TrafficCounters unlistedMonitor, LeftToPeerUse leftUsed, HashSet<string> hidden)
     {
         EpochSummary? stand = null;
         AnnouncedAddresses? announced = null;
@@ -102,7 +111,7 @@ internal sealed class SlotMerge
             {
                 foreach (var section in record.Contents.Extensions.Left)
                 {
-                    var ownerRecord = OwnerRecord(byOrigin, section);
+                    var ownerRecord = hidden.Contains(section.Peer) ? OwnerRecordState.Missing : OwnerRecord(byOrigin, section);
                     // An owner record without an address list (an older build) cannot say what it did not count.
                     if (ownerRecord == OwnerRecordState.Unannounced) continue;
                     bool ownerMissing = ownerRecord == OwnerRecordState.Missing;

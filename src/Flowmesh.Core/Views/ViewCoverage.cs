@@ -44,6 +44,9 @@ public sealed record ViewCoverage
     /// <summary>What "left to peer" sections stood in for owners without a record (docs/global-view.md); empty when all owners were there.</summary>
     public LeftToPeerCoverage LeftToPeer { get; init; } = LeftToPeerCoverage.None;
 
+    /// <summary>Both ends of a flow vouch for it: origins whose accounts of shared traffic disagree with their peers' (docs/cross-check.md).</summary>
+    public CrossCheckCoverage CrossCheck { get; init; } = CrossCheckCoverage.None;
+
     /// <summary>End of the newest merged record; null when nothing contributed.</summary>
     public long? NewestEndMicros { get; init; }
 

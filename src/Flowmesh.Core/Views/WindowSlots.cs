@@ -41,20 +41,20 @@ internal static class WindowSlots
     /// The window's records (sorted by origin then start, per origin disjoint, all inside the window) merged slot by slot;
     /// null when there are none.
     /// </summary>
-    public static SlotMerge? Merge(IReadOnlyList<EpochRecord> records, ViewWindow window, long epochMicros, SlotMergeCache? cache)
+    public static SlotMerge? Merge(IReadOnlyList<EpochRecord> records, ViewWindow window, long epochMicros, SlotMergeCache? cache, CrossCheckTolerance? tolerance = null)
     {
         if (records.Count == 0) return null;
         var ladder = Ladder(epochMicros);
         var slots = Partition(window, ladder);
         List<EpochRecord>[]? assigned = slots is null ? null : Assign(records, slots);
         if (slots is null || assigned is null)
-            return Slot(new SlotKey(window.FromMicros, window.LengthMicros, epochMicros), -1, records, ladder, cache);
+            return Slot(new SlotKey(window.FromMicros, window.LengthMicros, epochMicros), -1, records, ladder, cache, tolerance);
         var parts = new List<SlotMerge>();
         for (int i = 0; i < slots.Count; i++)
         {
             if (assigned[i].Count == 0) continue;
             var (start, length) = slots[i];
-            parts.Add(Slot(new SlotKey(start, length, epochMicros), Array.IndexOf(ladder, length), assigned[i], ladder, cache));
+            parts.Add(Slot(new SlotKey(start, length, epochMicros), Array.IndexOf(ladder, length), assigned[i], ladder, cache, tolerance));
         }
         return SlotMerge.FromParts(parts);
     }
@@ -113,21 +113,21 @@ internal static class WindowSlots
     /// One slot: from the cache when it holds this slot merged from the same records, else merged from the slots one
     /// rung shorter (when every record fits in one) or from the records, and offered to the cache.
     /// </summary>
-    private static SlotMerge Slot(SlotKey key, int rung, IReadOnlyList<EpochRecord> records, long[] ladder, SlotMergeCache? cache)
+    private static SlotMerge Slot(SlotKey key, int rung, IReadOnlyList<EpochRecord> records, long[] ladder, SlotMergeCache? cache, CrossCheckTolerance? tolerance)
     {
         if (cache?.Find(key, records) is { } cached) return cached;
         SlotMerge merged;
         var children = rung > 0 ? Split(records, ladder[rung - 1]) : null;
         if (children is null)
         {
-            merged = SlotMerge.FromRecords(records, key.StartMicros, key.LengthMicros, key.EpochMicros);
+            merged = SlotMerge.FromRecords(records, key.StartMicros, key.LengthMicros, key.EpochMicros, tolerance);
             cache?.CountRecordsMerged(records.Count);
         }
         else
         {
             var parts = new List<SlotMerge>(children.Count);
             foreach (var (start, part) in children)
-                parts.Add(Slot(new SlotKey(start, ladder[rung - 1], key.EpochMicros), rung - 1, part, ladder, cache));
+                parts.Add(Slot(new SlotKey(start, ladder[rung - 1], key.EpochMicros), rung - 1, part, ladder, cache, tolerance));
             merged = SlotMerge.FromParts(parts);
         }
         cache?.Keep(key, records, merged);

@@ -256,8 +256,8 @@ public sealed class RecordExtensionFormatTests
     {
         byte[] bytes = Sample.Value;
         int start = ExtensionStart(bytes);
-        // Append extension type 9, version 1: a raw section of 3 bytes.
-        byte[] unknown = [9, 1, 0, 3, 0, 0, 0, 0xAA, 0xBB, 0xCC];
+        // Append extension type 200 (no build knows it), version 1: a raw section of 3 bytes.
+        byte[] unknown = [200, 1, 0, 3, 0, 0, 0, 0xAA, 0xBB, 0xCC];
         byte[] grown = [.. bytes[..start], (byte)(bytes[start] + 1), .. bytes[(start + 1)..^4], .. unknown, 0, 0, 0, 0];
         grown = Reseal(grown);
         var record = EpochRecord.Decode(grown, Key);

@@ -128,7 +128,8 @@ internal sealed class AgentCluster : IDisposable
     }
 
     /// <summary>Starts (or restarts, same name and data directory) the agent of <paramref name="node"/>.</summary>
-    public void Launch(int node)
+    /// <param name="environment">NAME=value pairs for the agent's environment (test-only hooks such as the lying PC's).</param>
+    public void Launch(int node, IReadOnlyList<string>? environment = null)
     {
         if (IsRunning(node)) throw new InvalidOperationException($"{Name(node)} is already running");
         // Close the previous run's log writer (it writes its exit line) before the new run appends to the same file:
@@ -156,7 +157,9 @@ internal sealed class AgentCluster : IDisposable
         };
         int? seed = node != 1 && IsRunning(1) ? 1 : RunningNodes.Where(n => n != node).Cast<int?>().FirstOrDefault();
         if (seed is int s) arguments.AddRange(["--join", $"{ClusterNetwork.Address(s)}:{GossipPort}"]);
-        _agents[node] = NamespacedProcess.Start(ClusterNetwork.Namespace(node), LogFile(node), "dotnet", arguments);
+        _agents[node] = environment is { Count: > 0 }
+            ? NamespacedProcess.Start(ClusterNetwork.Namespace(node), LogFile(node), "env", [.. environment, "dotnet", .. arguments])
+            : NamespacedProcess.Start(ClusterNetwork.Namespace(node), LogFile(node), "dotnet", arguments);
     }
 
     /// <summary>Waits until the agent's API answers; fails with its output if it exits or stays silent.</summary>

@@ -16,6 +16,10 @@ function showCoverage(coverage) {
   c.textContent = coverage.summary ?? '';
   c.classList.toggle('partial', coverage.complete === false);
   c.title = coverage.missing?.length ? `missing: ${coverage.missing.join(', ')}` : '';
+  // Both ends of a flow vouch for it (docs/cross-check.md): PCs whose records of shared traffic disagree with their peers'.
+  const flagged = coverage.crossCheck?.flagged ?? [];
+  $('cross-check').textContent = flagged.length ? `cross-check: ${flagged.map((f) => `${f.origin} ${f.verdict}`).join(', ')}` : '';
+  $('cross-check').title = flagged.map((f) => `${f.origin} reported ${count(f.reportedPackets)} packets of its traffic with ${f.disputingPeers.join(', ')}; they saw ${count(f.peersSawPackets)} (${f.epochs} epochs)`).join('\n');
 }
 
 // This agent's own capture: silent while it runs cleanly; says so when it failed (the agent still serves the
