@@ -159,7 +159,8 @@ public sealed class RecordSyncServer
             if (_rates.Count > 4 * _options.MaxOrigins / 100 + 1024) _rates.Clear();
             var (w, count) = _rates.TryGetValue(sender, out var entry) ? entry : (window, 0);
             if (w != window) (w, count) = (window, 0);
-            if (count >= _options.MaxRequestsPerPeerPerInterval) return false;
+            // A zoned peer runs one session per scope it shares with this node, each within its own allowance.
+            if (count >= _options.MaxRequestsPerPeerPerInterval * Math.Max(1, _scopes?.Served.Count ?? 1)) return false;
             _rates[sender] = (w, count + 1);
             return true;
         }
