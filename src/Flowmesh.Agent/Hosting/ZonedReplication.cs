@@ -72,7 +72,7 @@ internal sealed class ZonedReplication
             zoned.Add(scope, store, aggregateVerifier, aggregateOptions, time, counters);
         }
         var server = new RecordSyncServer(records, recordVerifier, recordOptions, time, counters, scopes: scopes);
-        server.ScopeServed += (sender, scope) =>
+        server.ScopeRequested += (sender, scope) =>
         {
             if (scope.Kind == SyncScopeKind.Records) directory.LearnLeaf(sender.Value, scope.Zone);
             else directory.LearnWithin(sender.Value, scope.Zone);

@@ -43,10 +43,11 @@ public sealed class RecordSyncServer
     }
 
     /// <summary>
-    /// Raised for every well-formed scoped request this node serves, with the sender and its scope: a records scope
-    /// names the sender's leaf zone, so a node learns its zone peers from the sessions they start.
+    /// Raised for every well-formed scoped request, served or refused, with the sender and its scope: a records scope
+    /// names the sender's leaf zone, so a node learns where peers sit from the sessions they start (a refused one
+    /// included: a peer that moved to another zone says so with its first request).
     /// </summary>
-    public event Action<NodeId, SyncScope>? ScopeServed;
+    public event Action<NodeId, SyncScope>? ScopeRequested;
 
     /// <summary>Shared with the node's <see cref="RecordReplicator"/> when both are given the same instance.</summary>
     public ReplicationCounters Counters { get; }
@@ -68,6 +69,7 @@ public sealed class RecordSyncServer
             ExchangeRequest x => x.Scope,
             _ => null,
         };
+        if (scope is not null) ScopeRequested?.Invoke(sender, scope);
         IRecordStore? store = _store;
         IRecordVerifier? verifier = _verifier;
         if (message is DigestRequest or ExchangeRequest && (_scopes is null ? scope is not null : !_scopes.TryResolve(scope, out store, out verifier)))
@@ -79,7 +81,6 @@ public sealed class RecordSyncServer
             Counters.Sent(refusal.Length);
             return ValueTask.FromResult<byte[]?>(refusal);
         }
-        if (scope is not null) ScopeServed?.Invoke(sender, scope);
         SyncMessage? reply = message switch
         {
             DigestRequest d => ListDifferences(store!, d),

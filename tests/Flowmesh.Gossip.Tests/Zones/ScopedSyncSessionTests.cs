@@ -80,7 +80,7 @@ public sealed class ScopedSyncSessionTests : IDisposable
         var a2Own = Sealed(Id("a-2", 0));
         a2.All.Write(a2Own);
         var seen = new List<(NodeId, SyncScope)>();
-        a1.Server.ScopeServed += (sender, scope) => seen.Add((sender, scope));
+        a1.Server.ScopeRequested += (sender, scope) => seen.Add((sender, scope));
 
         Assert.True(await a2.Records.RunSessionAsync(new GossipAddress("a-1"), TestContext.Current.CancellationToken));
 
@@ -111,10 +111,14 @@ public sealed class ScopedSyncSessionTests : IDisposable
         a1.All.Write(Sealed(Id("a-1", 0)));
         var learned = new List<(GossipAddress, ZonePath?)>();
         a1.Records.PeerRefusedScope += (peer, leaf) => learned.Add((peer, leaf));
+        var requested = new List<(NodeId, SyncScope)>();
+        b1.Server.ScopeRequested += (sender, scope) => requested.Add((sender, scope));
 
         Assert.False(await a1.Records.RunSessionAsync(new GossipAddress("b-1"), TestContext.Current.CancellationToken));
 
         Assert.Equal([(new GossipAddress("b-1"), LeafB)], learned);
+        // Both sides learned where the other sits: the refuser from the request, the initiator from the refusal.
+        Assert.Equal([(new NodeId("a-1"), SyncScope.RecordsOf(LeafA))], requested);
         Assert.Equal(1, b1.Counters.Drops[SyncDropReason.OutOfScope]);
         Assert.Equal(1, a1.Counters.SessionsFailed);
         Assert.Equal(1, a1.All.Count);
@@ -159,6 +163,40 @@ public sealed class ScopedSyncSessionTests : IDisposable
         Assert.True(SyncCodec.TryDecode(reply, options, out var decoded, out _));
         Assert.Equal(new ScopeRefused(SyncScope.RecordsOf(LeafA), null), decoded);
         Assert.Equal(1, flat.Counters.Drops[SyncDropReason.OutOfScope]);
+    }
+
+    [Fact]
+    public void A_leaf_stores_batch_write_stores_only_the_zones_records_and_answers_per_record()
+    {
+        var all = new MemoryRecordStore();
+        var leaf = new LeafZoneRecordStore(all, InA);
+        var inside = Sealed(Id("a-1", 0));
+        var outside = Sealed(Id("b-1", 0));
+        var insideToo = Sealed(Id("a-2", 0));
+        Assert.Equal([true, false, true, false], leaf.WriteAll([inside, outside, insideToo, inside]));
+        Assert.Equal(2, all.Count);
+        all.Write(outside);
+        Assert.Null(leaf.Read(outside.Id)); // held, but not handed out through this scope
+        Assert.Empty(leaf.IdsOf("b-1"));
+        Assert.Equal(["a-1", "a-2"], leaf.Digest().Select(d => d.Origin).Order(StringComparer.Ordinal));
+        Assert.Equal(2, leaf.IdsStartingBetween(long.MinValue, long.MaxValue).Count);
+    }
+
+    [Fact]
+    public void Random_envelopes_under_an_aggregate_origin_never_reach_an_aggregate_scope()
+    {
+        var store = new AggregateScopeStore(SyncScope.AggregatesUnder(ZonePath.Root), Key);
+        var random = new Random(23);
+        for (int i = 0; i < 2_000; i++)
+        {
+            var envelope = new byte[random.Next(0, 400)];
+            random.NextBytes(envelope);
+            Assert.False(store.Write(new VerifiedRecord(new EpochId("@z#1", NowMicros, 30 * Second), "x", envelope)));
+        }
+        // A real signed record that is not an aggregate, under an aggregate's id, is refused too.
+        var record = Sealed(Id("a-1", 0));
+        Assert.False(store.Write(record with { Id = new EpochId("@z#1", NowMicros, 30 * Second) }));
+        Assert.Equal(0, store.Count);
     }
 
     [Fact]
