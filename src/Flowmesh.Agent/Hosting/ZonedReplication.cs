@@ -23,12 +23,14 @@ internal sealed class ZonedReplication
     public static readonly TimeSpan AggregateRetention = TimeSpan.FromHours(1);
 
     private readonly GossipPeer _peer;
+    private readonly TextWriter _log;
     private readonly NodeId _self;
     private readonly List<RecordReplicator> _replicators = [];
     private readonly Dictionary<ZonePath, AggregateScopeStore> _aggregates = [];
 
-    private ZonedReplication(GossipPeer peer, NodeId self, ZonePath leaf)
+    private ZonedReplication(GossipPeer peer, NodeId self, ZonePath leaf, TextWriter log)
     {
+        _log = log;
         _peer = peer;
         _self = self;
         Directory = new ZoneDirectory(self.Value, leaf);
@@ -42,7 +44,7 @@ internal sealed class ZonedReplication
     public static ZonedReplication Start(NodeId self, ZonePath leaf, IRecordStore records, IRecordVerifier recordVerifier, TrustedOrigins trust,
         SketchHashKey key, NodeIdentity identity, GossipPeer peer, ReplicationOptions recordOptions, TimeProvider time, ReplicationCounters counters, TextWriter log)
     {
-        var zoned = new ZonedReplication(peer, self, leaf);
+        var zoned = new ZonedReplication(peer, self, leaf, log);
         var directory = zoned.Directory;
         var aggregateOptions = new ReplicationOptions
         {
@@ -126,9 +128,11 @@ internal sealed class ZonedReplication
             {
                 return;
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                // A merge that failed (conflicting inputs) is retried next tick; nothing partial was stored.
+                // A merge that failed (conflicting inputs, a store error) is retried next tick; nothing partial was
+                // stored. The producer must never stop silently: each new kind of failure is logged once.
+                if (LastError?.GetType() != e.GetType()) _log.WriteLine($"flowmesh: zone producer: {e.GetType().Name}: {e.Message} (retried every second)");
                 LastError = e;
             }
         }
