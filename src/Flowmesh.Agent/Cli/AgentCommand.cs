@@ -37,6 +37,7 @@ internal static class AgentCommand
         var retentionHours = new Option<string>("--retention-1h") { Description = "Delete 1 h roll-ups older than this (1h..3650d).", DefaultValueFactory = _ => Days(AgentOptions.DefaultHourRetention) };
         var apiAllowHost = new Option<string[]>("--api-allow-host") { Description = "Also answer API requests whose Host is this name (the API answers loopback names and IP addresses only, against DNS rebinding); repeatable." };
         var zone = new Option<string?>("--zone") { Description = "This PC's zone label, such as a site, floor or subnet (site-a, or site-a/floor-3): aggregation stays inside it first. Default: none; hashed digits of the name balance zone sizes (docs/zones.md)." };
+        var zoneReplication = new Option<bool>("--zone-replication") { Description = "Replicate per-PC records only inside this PC's --zone and zone aggregates between zones, instead of every record to every PC (docs/zones.md; every agent of the cluster needs it)." };
         var otlp = new Option<string?>("--otlp") { Description = "Also push the agent's metrics to an OpenTelemetry collector over OTLP/HTTP (protobuf), such as http://127.0.0.1:4318; headers such as credentials come from OTEL_EXPORTER_OTLP_HEADERS." };
         var otlpInterval = new Option<string>("--otlp-interval") { Description = "How often --otlp pushes (1s..1h).", DefaultValueFactory = _ => $"{Metrics.OtlpMetricsExport.DefaultInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" };
         var retentionMib = new Option<long>("--retention-mib") { Description = "Keep the record store below this many MiB; the oldest raw records go first, then the oldest roll-ups.", DefaultValueFactory = _ => AgentOptions.DefaultRetentionMib };
@@ -47,7 +48,7 @@ internal static class AgentCommand
         var command = new Command("agent", "Run this PC's agent: capture, seal an epoch record every epoch, share records with peers, serve the local API.")
         {
             name, dataDir, iface, capture, join, bind, advertise, keyFile, api, epoch, profile, noDiscovery, retention, retentionMinutes, retentionTenMinutes, retentionHours, retentionMib,
-            apiAllowHost, apiTokenFile, zone, otlp, otlpInterval, config, printConfig,
+            apiAllowHost, apiTokenFile, zone, zoneReplication, otlp, otlpInterval, config, printConfig,
         };
         var ipfix = new IpfixOptions();
         ipfix.AddTo(command);
@@ -98,6 +99,12 @@ internal static class AgentCommand
                         error = $"--zone '{zoneText}' has {label.Depth} levels; at most {Core.Zones.ZonePath.DefaultDepth}.";
                     }
                     else options = options with { Zone = label };
+                }
+                if (options is not null && parse.GetValue(zoneReplication))
+                {
+                    options = options with { ZoneReplication = true };
+                    error = options.Validate(); // --zone-replication needs --zone
+                    if (error is not null) options = null;
                 }
                 if (options is not null)
                 {

@@ -52,6 +52,12 @@ internal sealed record AgentOptions
     public Core.Zones.ZonePath? Zone { get; init; }
 
     /// <summary>
+    /// `--zone-replication`: replicate per-PC records only inside the zone label (<see cref="Zone"/>, the leaf) and zone
+    /// aggregates per scope (docs/zones.md), instead of every record to every node. Every agent of the cluster needs it.
+    /// </summary>
+    public bool ZoneReplication { get; init; }
+
+    /// <summary>
     /// This agent's zone path: <see cref="Zone"/>, then hashed digits of <see cref="Name"/>. The hash is seeded by the
     /// cluster's sketch key, so every agent of the cluster computes the same path for a name.
     /// </summary>
@@ -152,6 +158,7 @@ internal sealed record AgentOptions
     /// </summary>
     public string? Validate()
     {
+        if (ZoneReplication && Zone is null) return "--zone-replication needs --zone: the label is the leaf zone whose records this agent replicates.";
         if (!Gossip.NodeId.IsValidName(Name)) return $"--name '{Name}' must be 1..64 bytes of UTF-8 without spaces, control or invisible format characters.";
         if (string.IsNullOrWhiteSpace(DataDirectory)) return "--data-dir needs a directory.";
         if (Interfaces.Any(string.IsNullOrWhiteSpace)) return "--interface needs an interface name.";

@@ -149,7 +149,9 @@ internal sealed class AgentRuntime : IAsyncDisposable
             origin => Clocks().Peers.TryGetValue(new NodeId(origin), out var offset) ? offset : null);
         var replication = new ReplicationCounters();
         var server = new RecordSyncServer(_database.Records, validator, replicationOptions, clusterTime, replication);
-        _peer.Register(GossipStreamKind.RecordSync, server.HandleAsync);
+        var zoned = _options.ZoneReplication && _options.Zone is { } leaf // docs/zones.md: one replicator per scope instead of flat
+            ? ZonedReplication.Start(_self, leaf, _database.Records, validator, trust, sketchKey, _database.Identity, _peer, replicationOptions, clusterTime, replication, _log) : null;
+        if (zoned is null) _peer.Register(GossipStreamKind.RecordSync, server.HandleAsync);
         _drillDown = AgentDrillDown.Start(_options, _self, _peer, _log);
         _maintenance = new AgentMaintenance(_options, _log, _self, _database, _peer, _uptime, _peerClock, PeerTimeToWallMicros, ownership, detections, retentionClock);
         _peer.MemberChanged += _maintenance.OnMemberChanged;
@@ -167,7 +169,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
             _peer.Join(seeds);
             _log.WriteLine($"flowmesh: rejoining {seeds.Count} peers from the last membership snapshot");
         }
-        _tasks.Add(replicator.RunAsync(_background.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        _tasks.AddRange(zoned?.Run(_background.Token) ?? [replicator.RunAsync(_background.Token).ContinueWith(_ => { }, TaskScheduler.Default)]);
         _tasks.Add(_maintenance.RunAsync(_background.Token));
         _tasks.Add(new ClusterKeyReload(_options.KeyFilePath, keyring, sketchKey, _log).RunAsync(_background.Token));
         _tasks.Add(_published.RollUpAsync(sketchKey, _options.Retention, _options.EpochLength, _background.Token));

@@ -26,11 +26,13 @@ public sealed class RecordReplicator
     private readonly ReplicationOptions _options;
     private readonly TimeProvider _time;
     private readonly Random _random;
+    private readonly SyncScope? _scope;
     private long _sessions;
 
     /// <param name="peers">Live peers to choose from (the agent passes the membership's alive members, not itself).</param>
+    /// <param name="scope">What this replicator reconciles (null: flat replication, every record in the store).</param>
     public RecordReplicator(IRecordStore store, IRecordVerifier verifier, IGossipStreams streams, Func<IReadOnlyList<GossipAddress>> peers,
-        ReplicationOptions options, TimeProvider time, ReplicationCounters? counters = null, Random? random = null)
+        ReplicationOptions options, TimeProvider time, ReplicationCounters? counters = null, Random? random = null, SyncScope? scope = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(verifier);
@@ -46,10 +48,19 @@ public sealed class RecordReplicator
         _options = options;
         _time = time;
         _random = random ?? new Random();
+        _scope = scope;
         Counters = counters ?? new ReplicationCounters();
     }
 
     public ReplicationCounters Counters { get; }
+
+    public SyncScope? Scope => _scope;
+
+    /// <summary>
+    /// A peer refused this replicator's scope; the second argument is the leaf zone it serves (null: it replicates
+    /// flat). Whoever chooses the peers learns from it where the peer sits.
+    /// </summary>
+    public event Action<GossipAddress, Core.Zones.ZonePath?>? PeerRefusedScope;
 
     /// <summary>The last unexpected exception a session ended with (a store failure), for the status API.</summary>
     public Exception? LastError { get; private set; }
@@ -109,7 +120,8 @@ public sealed class RecordReplicator
 
         // 1. Digests out, differing origins' ids back.
         var digest = _store.Digest();
-        var first = await AskAsync(peer, new DigestRequest(since, digest), cancellationToken).ConfigureAwait(false);
+        var first = await AskAsync(peer, new DigestRequest(since, digest, _scope), cancellationToken).ConfigureAwait(false);
+        if (first is ScopeRefused refused) return Refused(peer, refused);
         if (first is not IdListReply listed) return Failed(first);
 
         // 2. Compare id by id, only inside the span both sides used.
@@ -148,12 +160,20 @@ public sealed class RecordReplicator
         }
 
         // 3. Pull and push in one exchange.
-        var reply = await AskAsync(peer, new ExchangeRequest(wants, pushes), cancellationToken).ConfigureAwait(false);
+        var reply = await AskAsync(peer, new ExchangeRequest(wants, pushes, _scope), cancellationToken).ConfigureAwait(false);
+        if (reply is ScopeRefused refusedLate) return Refused(peer, refusedLate);
         Counters.Pushed(pushes.Count);
         if (reply is not RecordsReply records) return Failed(reply);
         RecordIntake.AdmitAll(_store, _verifier, records.Envelopes, Counters, pulled: true);
         Counters.SessionCompleted();
         return true;
+    }
+
+    private bool Refused(GossipAddress peer, ScopeRefused refusal)
+    {
+        Counters.SessionFailed();
+        PeerRefusedScope?.Invoke(peer, refusal.ServedLeaf);
+        return false;
     }
 
     private bool Failed(SyncMessage? wrongReply)

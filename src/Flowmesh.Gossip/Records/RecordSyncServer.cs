@@ -13,14 +13,20 @@ public sealed class RecordSyncServer
 {
     private readonly IRecordStore _store;
     private readonly IRecordVerifier _verifier;
+    private readonly ReplicationScopes? _scopes;
     private readonly ReplicationOptions _options;
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly Dictionary<NodeId, (long Window, int Count)> _rates = [];
     private readonly object _rateLock = new();
 
+    /// <param name="scopes">
+    /// Null: flat replication, every request served from <paramref name="store"/> and scoped ones refused. Given: only
+    /// the scopes it lists are served, each from its own store and verifier (<paramref name="store"/> and
+    /// <paramref name="verifier"/> are then unused), and flat requests are refused.
+    /// </param>
     public RecordSyncServer(IRecordStore store, IRecordVerifier verifier, ReplicationOptions options, TimeProvider time,
-        ReplicationCounters? counters = null, Random? random = null)
+        ReplicationCounters? counters = null, Random? random = null, ReplicationScopes? scopes = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(verifier);
@@ -29,11 +35,19 @@ public sealed class RecordSyncServer
         options.Validate();
         _store = store;
         _verifier = verifier;
+        _scopes = scopes;
         _options = options;
         _time = time;
         _random = random ?? new Random();
         Counters = counters ?? new ReplicationCounters();
     }
+
+    /// <summary>
+    /// Raised for every well-formed scoped request, served or refused, with the sender and its scope: a records scope
+    /// names the sender's leaf zone, so a node learns where peers sit from the sessions they start (a refused one
+    /// included: a peer that moved to another zone says so with its first request).
+    /// </summary>
+    public event Action<NodeId, SyncScope>? ScopeRequested;
 
     /// <summary>Shared with the node's <see cref="RecordReplicator"/> when both are given the same instance.</summary>
     public ReplicationCounters Counters { get; }
@@ -49,10 +63,28 @@ public sealed class RecordSyncServer
         }
         if (!SyncCodec.TryDecode(request.Span, _options, out var message, out _, Counters.Drops))
             return ValueTask.FromResult<byte[]?>(null);
+        var scope = message switch
+        {
+            DigestRequest d => d.Scope,
+            ExchangeRequest x => x.Scope,
+            _ => null,
+        };
+        if (scope is not null) ScopeRequested?.Invoke(sender, scope);
+        IRecordStore? store = _store;
+        IRecordVerifier? verifier = _verifier;
+        if (message is DigestRequest or ExchangeRequest && (_scopes is null ? scope is not null : !_scopes.TryResolve(scope, out store, out verifier)))
+        {
+            // A scope this node does not serve (or a flat request to a zoned node): a refusal in the request's
+            // version that names where this node sits, so the initiator stops asking it for that scope.
+            Counters.Drops.Count(SyncDropReason.OutOfScope);
+            var refusal = SyncCodec.Encode(new ScopeRefused(scope, _scopes?.Leaf));
+            Counters.Sent(refusal.Length);
+            return ValueTask.FromResult<byte[]?>(refusal);
+        }
         SyncMessage? reply = message switch
         {
-            DigestRequest d => ListDifferences(d),
-            ExchangeRequest x => Exchange(x),
+            DigestRequest d => ListDifferences(store!, d),
+            ExchangeRequest x => Exchange(store!, verifier!, x),
             _ => null,
         };
         if (reply is null)
@@ -66,11 +98,11 @@ public sealed class RecordSyncServer
         return ValueTask.FromResult<byte[]?>(encoded);
     }
 
-    private IdListReply ListDifferences(DigestRequest request)
+    private IdListReply ListDifferences(IRecordStore store, DigestRequest request)
     {
         var now = RecordValidator.NowMicros(_time);
         var since = Math.Max(request.SinceMicros, _options.Retention.EarliestHorizonMicros(now));
-        var mine = _store.Digest().ToDictionary(d => d.Origin, StringComparer.Ordinal);
+        var mine = store.Digest().ToDictionary(d => d.Origin, StringComparer.Ordinal);
         var theirs = new Dictionary<string, OriginDigest>(StringComparer.Ordinal);
         foreach (var d in request.Digests) theirs.TryAdd(d.Origin, d);
 
@@ -85,14 +117,14 @@ public sealed class RecordSyncServer
             if (room <= 0 || groups.Count >= _options.MaxOrigins) break;
             List<EpochId> ids = [];
             var truncated = false;
-            if (m is not null) ids = RecordSelection.InSpan(_store, origin, since, _options.Retention, now, room, out truncated);
+            if (m is not null) ids = RecordSelection.InSpan(store, origin, since, _options.Retention, now, room, out truncated);
             groups.Add(new OriginIds(origin, ids, truncated));
             total += ids.Count;
         }
         return new IdListReply(groups);
     }
 
-    private RecordsReply Exchange(ExchangeRequest request)
+    private RecordsReply Exchange(IRecordStore store, IRecordVerifier verifier, ExchangeRequest request)
     {
         // The initiator keeps its pushes within the budget; one that does not gets only the budget's worth processed
         // (each push costs a signature verification here).
@@ -109,14 +141,14 @@ public sealed class RecordSyncServer
             pushed += envelope.Length;
             admitted.Add(envelope);
         }
-        RecordIntake.AdmitAll(_store, _verifier, admitted, Counters, pulled: false);
+        RecordIntake.AdmitAll(store, verifier, admitted, Counters, pulled: false);
 
         var now = RecordValidator.NowMicros(_time);
         var wanted = request.Wants.Where(id => !_options.Retention.Expired(id, now)).Take(_options.MaxWantsPerSession).ToList();
         ulong salt;
         lock (_random) salt = (ulong)_random.NextInt64(); // handlers run concurrently; Random is not thread-safe
         RecordSelection.NewestFirst(wanted, salt);
-        return new RecordsReply(RecordSelection.WithinBudget(_store, wanted, _options.RoundByteBudget));
+        return new RecordsReply(RecordSelection.WithinBudget(store, wanted, _options.RoundByteBudget));
     }
 
     private bool Admit(NodeId sender)
@@ -128,7 +160,8 @@ public sealed class RecordSyncServer
             if (_rates.Count > 4 * _options.MaxOrigins / 100 + 1024) _rates.Clear();
             var (w, count) = _rates.TryGetValue(sender, out var entry) ? entry : (window, 0);
             if (w != window) (w, count) = (window, 0);
-            if (count >= _options.MaxRequestsPerPeerPerInterval) return false;
+            // A zoned peer runs one session per scope it shares with this node, each within its own allowance.
+            if (count >= _options.MaxRequestsPerPeerPerInterval * Math.Max(1, _scopes?.Served.Count ?? 1)) return false;
             _rates[sender] = (w, count + 1);
             return true;
         }

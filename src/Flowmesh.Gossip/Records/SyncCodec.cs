@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Zones;
 
 namespace Flowmesh.Gossip.Records;
 
@@ -8,12 +9,20 @@ namespace Flowmesh.Gossip.Records;
 /// Binary layout of <see cref="SyncMessage"/>s. Integers are big-endian; an origin is <c>length (1) | UTF-8</c>
 /// (1..64 bytes); an id is <c>origin | start µs (8) | length µs (8)</c>.
 /// <code>
-/// header:          version (1) = 1 | type (1)
+/// header, flat:    version (1) = 1 | type (1)
+/// header, scoped:  version (1) = 2 | type (1) | scope kind (1: records, 2: aggregates) | zone (1 length | ASCII)
 /// DigestRequest  1: since µs (8) | n (4) | n × [origin | count (4) | newest start µs (8) | fingerprint (8)]
 /// IdListReply    2: n (4) | n × [origin | flags (1, bit 0 = truncated) | m (4) | m × [start (8) | length (8)]]
 /// ExchangeRequest3: w (4) | w × id | p (4) | p × [length (4) | signed envelope]
 /// RecordsReply   4: r (4) | r × [length (4) | signed envelope]
+/// ScopeRefused   5: served leaf zone (1 length, 0 = none | ASCII)
 /// </code>
+/// Version 2 exists only for what needs the scope: the two requests (types 1 and 3) and the refusal of a scoped
+/// request (type 5, whose header scope is the one refused). Replies to requests stay version 1: a session is request
+/// and reply, so the reply needs no scope. A flat node keeps sending version 1, byte for byte as before, so old
+/// and new flat nodes interoperate. A node that does not serve a request's scope answers <see cref="ScopeRefused"/>
+/// in the request's version: a version-1 node of before scopes drops a version-2 request as an unknown version and
+/// a version-1 refusal as an unknown type, both counted, never a crash. A records scope never names the root.
 /// Decoding never throws and never allocates more than the input justifies: every count is checked against its
 /// cap and against the bytes left before anything is allocated; a message with trailing bytes is refused.
 /// </summary>
@@ -21,10 +30,14 @@ public static class SyncCodec
 {
     public const byte Version = 1;
 
+    /// <summary>The version of requests that carry a <see cref="SyncScope"/> and of their refusal.</summary>
+    public const byte ScopedVersion = 2;
+
     private const byte DigestRequestType = 1;
     private const byte IdListReplyType = 2;
     private const byte ExchangeRequestType = 3;
     private const byte RecordsReplyType = 4;
+    private const byte ScopeRefusedType = 5;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -32,11 +45,10 @@ public static class SyncCodec
     {
         ArgumentNullException.ThrowIfNull(message);
         var writer = new Writer();
-        writer.Byte(Version);
         switch (message)
         {
             case DigestRequest d:
-                writer.Byte(DigestRequestType);
+                writer.Header(DigestRequestType, d.Scope);
                 writer.Int64(d.SinceMicros);
                 writer.Int32(d.Digests.Count);
                 foreach (var digest in d.Digests)
@@ -48,7 +60,7 @@ public static class SyncCodec
                 }
                 break;
             case IdListReply r:
-                writer.Byte(IdListReplyType);
+                writer.Header(IdListReplyType, null);
                 writer.Int32(r.Origins.Count);
                 foreach (var group in r.Origins)
                 {
@@ -65,7 +77,7 @@ public static class SyncCodec
                 }
                 break;
             case ExchangeRequest x:
-                writer.Byte(ExchangeRequestType);
+                writer.Header(ExchangeRequestType, x.Scope);
                 writer.Int32(x.Wants.Count);
                 foreach (var id in x.Wants)
                 {
@@ -76,8 +88,12 @@ public static class SyncCodec
                 writer.Envelopes(x.Pushes);
                 break;
             case RecordsReply rr:
-                writer.Byte(RecordsReplyType);
+                writer.Header(RecordsReplyType, null);
                 writer.Envelopes(rr.Envelopes);
+                break;
+            case ScopeRefused refused:
+                writer.Header(ScopeRefusedType, refused.Refused);
+                writer.Zone(refused.ServedLeaf);
                 break;
             default:
                 throw new ArgumentException($"unknown message {message.GetType().Name}", nameof(message));
@@ -101,15 +117,26 @@ public static class SyncCodec
         if (data.Length > options.MaxMessageBytes) return SyncDropReason.Oversized;
         var reader = new Reader(data);
         if (!reader.Byte(out var version)) return SyncDropReason.Malformed;
-        if (version != Version) return SyncDropReason.UnknownVersion;
+        if (version is not (Version or ScopedVersion)) return SyncDropReason.UnknownVersion;
         if (!reader.Byte(out var type)) return SyncDropReason.Malformed;
+        if (version == ScopedVersion && type is not (DigestRequestType or ExchangeRequestType or ScopeRefusedType)) return SyncDropReason.UnknownType;
+        SyncScope? scope = null;
+        if (version == ScopedVersion && !reader.Scope(out scope)) return SyncDropReason.Malformed;
         SyncDropReason? failure = type switch
         {
             DigestRequestType => DecodeDigestRequest(ref reader, options, out message),
             IdListReplyType => DecodeIdListReply(ref reader, options, out message),
             ExchangeRequestType => DecodeExchangeRequest(ref reader, options, out message),
             RecordsReplyType => DecodeRecordsReply(ref reader, options, out message),
+            ScopeRefusedType => reader.Zone(out var served) ? Refusal(scope, served, out message) : SyncDropReason.Malformed,
             _ => SyncDropReason.UnknownType,
+        };
+        // The scope travels in the header; the body decoders build the unscoped message.
+        message = message switch
+        {
+            DigestRequest d when scope is not null => d with { Scope = scope },
+            ExchangeRequest x when scope is not null => x with { Scope = scope },
+            _ => message,
         };
         if (failure is { } f)
         {
@@ -122,6 +149,12 @@ public static class SyncCodec
             return SyncDropReason.Malformed;
         }
         return default;
+    }
+
+    private static SyncDropReason? Refusal(SyncScope? refused, ZonePath? servedLeaf, out SyncMessage? message)
+    {
+        message = new ScopeRefused(refused, servedLeaf);
+        return null;
     }
 
     private static SyncDropReason? DecodeDigestRequest(ref Reader reader, ReplicationOptions options, out SyncMessage? message)
@@ -258,6 +291,37 @@ public static class SyncCodec
             return true;
         }
 
+        /// <summary>A zone path: length (0 = none) and ASCII, valid by <see cref="ZonePath.TryParse(string?, out ZonePath, out string?)"/>.</summary>
+        public bool Zone(out ZonePath? zone)
+        {
+            zone = null;
+            if (!Byte(out var length)) return false;
+            if (length == 0) return true;
+            if (length > ZonePath.MaxBytes || !Bytes(length, out var bytes)) return false;
+            foreach (byte b in bytes)
+                if (b is < 0x21 or > 0x7e) return false; // ASCII only, before anything is allocated
+            if (!ZonePath.TryParse(Encoding.ASCII.GetString(bytes), out var path, out _)) return false;
+            zone = path;
+            return true;
+        }
+
+        public bool Scope(out SyncScope? scope)
+        {
+            scope = null;
+            if (!Byte(out var kind) || kind is not ((byte)SyncScopeKind.Records or (byte)SyncScopeKind.Aggregates)) return false;
+            if (!Byte(out var length)) return false;
+            ZonePath zone = ZonePath.Root;
+            if (length > 0)
+            {
+                _at--;
+                if (!Zone(out var named)) return false;
+                zone = named!;
+            }
+            if (kind == (byte)SyncScopeKind.Records && zone.IsRoot) return false;
+            scope = new SyncScope((SyncScopeKind)kind, zone);
+            return true;
+        }
+
         public bool Origin(out string? origin)
         {
             origin = null;
@@ -280,6 +344,29 @@ public static class SyncCodec
         private readonly byte[] _scratch = new byte[8];
 
         public void Byte(byte value) => _stream.WriteByte(value);
+
+        /// <summary>Version 1 without a scope (flat, unchanged since before scopes), version 2 with one.</summary>
+        public void Header(byte type, SyncScope? scope)
+        {
+            Byte(scope is null ? Version : ScopedVersion);
+            Byte(type);
+            if (scope is null) return;
+            if (scope.Kind == SyncScopeKind.Records && scope.Zone.IsRoot) throw new ArgumentException("a records scope names a leaf zone, not the root");
+            Byte((byte)scope.Kind);
+            Zone(scope.Zone.IsRoot ? null : scope.Zone);
+        }
+
+        public void Zone(ZonePath? zone)
+        {
+            if (zone is null || zone.IsRoot)
+            {
+                Byte(0);
+                return;
+            }
+            var bytes = Encoding.ASCII.GetBytes(zone.Text); // ZonePath allows only a-z 0-9 - _ . /, at most 63 characters
+            Byte((byte)bytes.Length);
+            _stream.Write(bytes);
+        }
 
         public void Int32(int value)
         {

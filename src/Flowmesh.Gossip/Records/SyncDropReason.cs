@@ -17,4 +17,6 @@ public enum SyncDropReason
     UnexpectedType,
     /// <summary>A sender exceeded its request rate (ReplicationOptions.MaxRequestsPerPeerPerInterval).</summary>
     RateLimited,
+    /// <summary>A request for a scope this node does not serve (or a flat one to a node replicating by zone); answered with <see cref="ScopeRefused"/>.</summary>
+    OutOfScope,
 }

@@ -12,8 +12,9 @@ namespace Flowmesh.Gossip.Records;
 /// </summary>
 public abstract record SyncMessage;
 
-/// <summary>The initiator's digest of every origin it holds; the responder lists ids that started at or after <paramref name="SinceMicros"/>.</summary>
-public sealed record DigestRequest(long SinceMicros, IReadOnlyList<OriginDigest> Digests) : SyncMessage;
+/// <summary>The initiator's digest of every origin it holds; the responder lists ids that started at or after <paramref name="SinceMicros"/>.
+/// <paramref name="Scope"/>: what the session reconciles (null: every record, flat replication).</summary>
+public sealed record DigestRequest(long SinceMicros, IReadOnlyList<OriginDigest> Digests, SyncScope? Scope = null) : SyncMessage;
 
 /// <summary>For each origin whose digests differ, the responder's ids (newest first; empty = holds none).</summary>
 public sealed record IdListReply(IReadOnlyList<OriginIds> Origins) : SyncMessage;
@@ -22,7 +23,14 @@ public sealed record IdListReply(IReadOnlyList<OriginIds> Origins) : SyncMessage
 public sealed record OriginIds(string Origin, IReadOnlyList<EpochId> Ids, bool Truncated);
 
 /// <summary>Ids the initiator wants (newest first) and signed envelopes it pushes (newest first, within the budget).</summary>
-public sealed record ExchangeRequest(IReadOnlyList<EpochId> Wants, IReadOnlyList<byte[]> Pushes) : SyncMessage;
+public sealed record ExchangeRequest(IReadOnlyList<EpochId> Wants, IReadOnlyList<byte[]> Pushes, SyncScope? Scope = null) : SyncMessage;
 
 /// <summary>Signed envelopes of wanted records, newest first, within the responder's budget.</summary>
 public sealed record RecordsReply(IReadOnlyList<byte[]> Envelopes) : SyncMessage;
+
+/// <summary>
+/// The responder does not serve <paramref name="Refused"/> (null: a flat request to a node that replicates by zone).
+/// <paramref name="ServedLeaf"/>: the leaf zone whose records it does serve (null: none, it replicates flat), so the
+/// initiator learns where the responder sits without asking membership.
+/// </summary>
+public sealed record ScopeRefused(SyncScope? Refused, Flowmesh.Core.Zones.ZonePath? ServedLeaf) : SyncMessage;

@@ -56,7 +56,7 @@ public sealed class SyncCodecTests
         Assert.False(SyncCodec.TryDecode([.. encoded, 0], Options, out _, out var why));
         Assert.Equal(SyncDropReason.Malformed, why);
         var other = (byte[])encoded.Clone();
-        other[0] = 2;
+        other[0] = 3; // 1 is flat, 2 scoped (SyncScopeCodecTests)
         Assert.False(SyncCodec.TryDecode(other, Options, out _, out why));
         Assert.Equal(SyncDropReason.UnknownVersion, why);
         other = (byte[])encoded.Clone();

@@ -1,0 +1,74 @@
+using System.Text.Json;
+
+namespace Flowmesh.Agent.Tests.Hosting;
+
+/// <summary>
+/// `--zone-replication` end to end over real sockets: two agents in zone za and one in zb (capturing loopback with
+/// libpcap, so root). Per-PC records stay inside their leaf zone (each agent's records view places only its own zone's
+/// agents, long after both zones' aggregates crossed), while each zone's producer (the lowest name) merges its zone's
+/// records every 30 s and the other zone receives that aggregate. Without --zone the flag is refused before start.
+/// </summary>
+[Collection(nameof(AgentProcessCollection))]
+public sealed class AgentZoneReplicationTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("fmh-zonerep-").FullName;
+    private readonly List<AgentProcess> _agents = [];
+
+    [Fact]
+    public void Records_stay_in_their_zone_and_aggregates_cross_between_zones()
+    {
+        if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root: the agents capture on loopback with libpcap");
+        string[] common = ["--capture", "pcap", "-i", "lo", "--epoch", "1s", "--zone-replication"];
+        var a1 = Track(AgentProcess.Start("za-1", Path.Combine(_directory, "a1"), [.. common, "--zone", "za"]));
+        string[] joinA = ["--join", a1.Gossip, "--key-file", Path.Combine(_directory, "a1", "cluster.key")];
+        var a2 = Track(AgentProcess.Start("za-2", Path.Combine(_directory, "a2"), [.. common, "--zone", "za", .. joinA]));
+        var b1 = Track(AgentProcess.Start("zb-1", Path.Combine(_directory, "b1"), [.. common, "--zone", "zb", .. joinA]));
+        Assert.Contains("replicating by zone: records inside za", a1.Output);
+
+        // Each zone's producer is its lowest name: za-1 for za, zb-1 for zb; the other zone's members receive it.
+        // Periods are 30 s and a loaded 2-core machine runs other engineers' builds: allow a few periods.
+        AgentProcess.WaitUntil(() => b1.Output.Contains("first aggregate of zone za from its producer za-", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(180), () => $"zb-1 got no aggregate of za:\n{b1.Output}\n--- za-1:\n{a1.Output}\n--- za-2:\n{a2.Output}");
+        AgentProcess.WaitUntil(() => a2.Output.Contains("first aggregate of zone zb from its producer zb-1", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(90), () => $"za-2 got no aggregate of zb:\n{a2.Output}");
+        // Not asserted yet: that no merge failed. Some periods' merges fail with an EpochRecord* exception (logged as
+        // "zone producer: ..."; undiagnosed, docs/zones.md "In the agent"); later periods merge, which this test sees.
+        Assert.DoesNotContain("first aggregate of zone za from its producer za-1", a1.Output); // its own are not announced as received
+
+        // Records never crossed: za's agents place za's two agents and nobody of zb, and zb-1 only itself.
+        Assert.Equal(["za-1", "za-2"], Placed(a2, "za"));
+        Assert.Equal(["za"], TopZones(a1));
+        Assert.Equal(["zb"], TopZones(b1));
+        Assert.Equal(["zb-1"], Placed(b1, "zb"));
+
+        var bad = Track(AgentProcess.StartRaw(["agent", "--zone-replication", "--capture", "none"], waitForStart: false));
+        Assert.Equal(2, bad.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Contains("--zone-replication needs --zone", bad.Output);
+    }
+
+    private static JsonElement Zones(AgentProcess on, string parent)
+    {
+        var (code, output, error) = AgentProcess.Cli("zones", "--agent", on.Api.ToString(), "--parent", parent, "--window", "1m", "--format", "json");
+        Assert.True(code == 0, error);
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    private static List<string?> TopZones(AgentProcess on) =>
+        [.. Zones(on, "").GetProperty("zones").EnumerateArray().Select(z => z.GetProperty("zone").GetString())];
+
+    private static List<string?> Placed(AgentProcess on, string zone) =>
+        [.. Zones(on, "").GetProperty("zones").EnumerateArray().Where(z => z.GetProperty("zone").GetString() == zone)
+            .SelectMany(z => z.GetProperty("members").EnumerateArray()).Select(m => m.GetString()).Order(StringComparer.Ordinal)];
+
+    private AgentProcess Track(AgentProcess agent)
+    {
+        _agents.Add(agent);
+        return agent;
+    }
+
+    public void Dispose()
+    {
+        foreach (var agent in _agents) agent.Dispose();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
