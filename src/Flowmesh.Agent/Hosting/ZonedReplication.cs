@@ -41,8 +41,8 @@ internal sealed class ZonedReplication
     public IReadOnlyDictionary<ZonePath, AggregateScopeStore> Aggregates => _aggregates;
 
     /// <summary>Builds the scopes and registers the responder on <paramref name="peer"/>; <see cref="Run"/> starts the sessions.</summary>
-    public static ZonedReplication Start(NodeId self, ZonePath leaf, IRecordStore records, IRecordVerifier recordVerifier, TrustedOrigins trust,
-        SketchHashKey key, NodeIdentity identity, GossipPeer peer, ReplicationOptions recordOptions, TimeProvider time, ReplicationCounters counters, TextWriter log)
+    public static ZonedReplication Start(NodeId self, ZonePath leaf, IRecordStore records, IRecordVerifier recordVerifier, IOriginTrust trust,
+        SketchHashKey key, NodeCredential credential, NodeCertificate? certificate, GossipPeer peer, ReplicationOptions recordOptions, TimeProvider time, ReplicationCounters counters, TextWriter log)
     {
         var zoned = new ZonedReplication(peer, self, leaf, log);
         var directory = zoned.Directory;
@@ -81,7 +81,7 @@ internal sealed class ZonedReplication
         };
         peer.Register(GossipStreamKind.RecordSync, server.HandleAsync);
         log.WriteLine($"flowmesh: replicating by zone: records inside {leaf}, aggregates in {leaf.Depth} scope(s) above it");
-        zoned.Producer = new ZoneProducer(directory, new AggregateSealer(identity, self), key, leafRecords, zoned._aggregates,
+        zoned.Producer = new ZoneProducer(directory, new AggregateSealer(credential.Identity, self, certificate), key, leafRecords, zoned._aggregates,
             zoned.AliveNames, new ZoneProducerOptions(), time);
         return zoned;
     }

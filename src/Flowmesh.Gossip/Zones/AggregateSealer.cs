@@ -20,11 +20,14 @@ namespace Flowmesh.Gossip.Zones;
 public sealed class AggregateSealer
 {
     private readonly NodeIdentity _identity;
+    private readonly Security.NodeCertificate? _certificate;
 
-    public AggregateSealer(NodeIdentity identity, NodeId self)
+    /// <param name="certificate">The producer's certificate, carried by every aggregate so certified intake accepts it (issue 16).</param>
+    public AggregateSealer(NodeIdentity identity, NodeId self, Security.NodeCertificate? certificate = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         _identity = identity;
+        _certificate = certificate;
         Self = self;
     }
 
@@ -35,7 +38,7 @@ public sealed class AggregateSealer
         ArgumentNullException.ThrowIfNull(aggregate);
         if (!string.Equals(aggregate.Producer, Self.Value, StringComparison.Ordinal))
             throw new ArgumentException($"aggregate producer {aggregate.Producer} is not this node ({Self})", nameof(aggregate));
-        var envelope = SignedRecord.Create(_identity, Self, aggregate.Encode()).Encode();
+        var envelope = SignedRecord.Create(_identity, Self, aggregate.Encode(), _certificate).Encode();
         return new VerifiedRecord(IdOf(aggregate), aggregate.Hash.ToString(), envelope) { Decoded = aggregate.Contents };
     }
 

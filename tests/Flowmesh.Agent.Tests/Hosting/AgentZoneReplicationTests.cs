@@ -20,9 +20,10 @@ public sealed class AgentZoneReplicationTests : IDisposable
         if (!Environment.IsPrivilegedProcess) Assert.Skip("needs root: the agents capture on loopback with libpcap");
         string[] common = ["--capture", "pcap", "-i", "lo", "--epoch", "1s", "--zone-replication"];
         var a1 = Track(AgentProcess.Start("za-1", Path.Combine(_directory, "a1"), [.. common, "--zone", "za"]));
-        string[] joinA = ["--join", a1.Gossip, "--key-file", Path.Combine(_directory, "a1", "cluster.key")];
-        var a2 = Track(AgentProcess.Start("za-2", Path.Combine(_directory, "a2"), [.. common, "--zone", "za", .. joinA]));
-        var b1 = Track(AgentProcess.Start("zb-1", Path.Combine(_directory, "b1"), [.. common, "--zone", "zb", .. joinA]));
+        // Enrolled by za-1's authority (issue 16): uncertified agents are neither members nor origins.
+        string aData = Path.Combine(_directory, "a1");
+        var a2 = Track(AgentProcess.Start("za-2", Path.Combine(_directory, "a2"), [.. common, "--zone", "za", "--join", a1.Gossip, .. AgentProcess.EnrolledBy(aData, "za-2")]));
+        var b1 = Track(AgentProcess.Start("zb-1", Path.Combine(_directory, "b1"), [.. common, "--zone", "zb", "--join", a1.Gossip, .. AgentProcess.EnrolledBy(aData, "zb-1")]));
         Assert.Contains("replicating by zone: records inside za", a1.Output);
 
         // Each zone's producer is its lowest name: za-1 for za, zb-1 for zb; the other zone's members receive it.
