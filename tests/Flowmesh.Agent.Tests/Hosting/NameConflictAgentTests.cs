@@ -32,14 +32,15 @@ public sealed class NameConflictAgentTests : IDisposable
     public void A_second_agent_with_a_members_name_is_logged_once_with_both_addresses_counted_and_shown_in_members()
     {
         var seed = Start("seed", "seed");
-        string key = Path.Combine(_directory, "seed", "cluster.key");
-        var first = Start("pc", "pc1", "--join", seed.Gossip, "--key-file", key);
+        // Both run with pc's bundle (issue 16: a copied bundle, or one name enrolled twice), so both are certified as pc.
+        string[] enrolled = AgentProcess.EnrolledBy(Path.Combine(_directory, "seed"), "pc");
+        var first = Start("pc", "pc1", ["--join", seed.Gossip, .. enrolled]);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         string Get(string path) => http.GetStringAsync(new Uri(seed.Api, path), TestContext.Current.CancellationToken).GetAwaiter().GetResult();
         AgentProcess.WaitUntil(() => Get("/api/v1/members").Contains("\"alive\"", StringComparison.Ordinal) && Members(Get("/api/v1/members")).Count == 2,
             TimeSpan.FromSeconds(30), () => Get("/api/v1/members"));
 
-        var second = Start("pc", "pc2", "--join", seed.Gossip, "--key-file", key);
+        var second = Start("pc", "pc2", ["--join", seed.Gossip, .. enrolled]);
         static int Lines(AgentProcess agent, string gossip) =>
             agent.Output.Split('\n').Count(l => l.Contains("name conflict", StringComparison.Ordinal) && l.Contains(gossip, StringComparison.Ordinal));
         AgentProcess.WaitUntil(() => Lines(seed, second.Gossip) >= 1, TimeSpan.FromSeconds(30), () => seed.Output);
