@@ -1,4 +1,3 @@
-using Flowmesh.Agent.Hosting;
 using Flowmesh.Gossip;
 using Flowmesh.Gossip.Membership;
 using Flowmesh.Gossip.Records;
@@ -26,19 +25,23 @@ public sealed class AgentTrust
     public CertifiedOrigins Origins { get; }
     public RevocationSpreading Revocations { get; }
 
-    /// <summary>Throws <see cref="AgentStartException"/> with the operator's message when the node cannot be enrolled.</summary>
-    internal static AgentTrust Start(AgentOptions options, NodeId self, NodeIdentity databaseIdentity, TimeProvider clusterTime, TextWriter log)
+    /// <summary>Throws <see cref="EnrolmentException"/> with the operator's message when the node cannot be enrolled.</summary>
+    /// <param name="dataDirectory">The agent's data directory (its own authority, saved revocation lists).</param>
+    /// <param name="certificate">--certificate: a bundle from <c>flowmesh enroll</c>; null: self-enrolled by the local authority.</param>
+    /// <param name="caCertificate">--ca-certificate: the authority to trust; null: the bundle's, or the local one.</param>
+    internal static AgentTrust Start(string dataDirectory, string? certificate, string? caCertificate, NodeId self, NodeIdentity databaseIdentity, TimeProvider clusterTime, TextWriter log)
     {
         AgentCredentials credentials;
         try
         {
-            credentials = AgentCredentials.Resolve(self, options.DataDirectory, options.Certificate, options.CaCertificate, databaseIdentity, log);
+            credentials = AgentCredentials.Resolve(self, dataDirectory, certificate, caCertificate, databaseIdentity, log);
         }
-        catch (Exception e) when (e is EnrolmentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new AgentStartException(e.Message, e);
+            // The host reports an enrolment failure as a start failure (a message and the agent's exit code).
+            throw new EnrolmentException(e.Message, e);
         }
-        var spreading = new RevocationSpreading(credentials.Verifier, options.DataDirectory, credentials.AuthorityDirectory, log);
+        var spreading = new RevocationSpreading(credentials.Verifier, dataDirectory, credentials.AuthorityDirectory, log);
         return new AgentTrust(credentials, new CertifiedOrigins(credentials.Verifier, clusterTime), spreading);
     }
 

@@ -26,7 +26,7 @@ internal static class AgentHost
         {
             runtime = AgentRuntime.StartAsync(options, log, stopping.Token).GetAwaiter().GetResult();
         }
-        catch (AgentStartException e)
+        catch (Exception e) when (e is AgentStartException or Enrolment.EnrolmentException)
         {
             log.WriteLine($"flowmesh: {e.Message}");
             return ExitCodes.AgentFailed;

@@ -113,7 +113,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         _zone = _options.ZonePathIn(sketchKey);
 
         // 3. Trust (issue 16): records only from origins the cluster authority certified; no name is bound on first use.
-        Trust = Enrolment.AgentTrust.Start(_options, _self, _database.Identity, clusterTime, _log);
+        Trust = Enrolment.AgentTrust.Start(_options.DataDirectory, _options.Certificate, _options.CaCertificate, _self, _database.Identity, clusterTime, _log);
         _published = new OwnRecordPublisher(_database, Trust.Sealer(), _log, size => _meter.RecordSize.Record(size));
 
         var (ownership, views, detections) = AgentViews.Create(_database, sketchKey, _self.Value,
