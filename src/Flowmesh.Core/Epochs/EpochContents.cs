@@ -258,7 +258,8 @@ internal sealed class EpochContents
             throw reader.Invalid($"owned-from instant {ownedFrom} is not inside the epoch ({id.StartMicros}, {id.EndMicros}]");
         if (extensions.CountedTwice is { } twice)
             foreach (var e in twice)
-                if (e.StartMicros + e.LengthMicros > id.StartMicros) throw reader.Invalid($"counted-twice epoch at {e.StartMicros} does not end before the record's start");
+                // A record reports epochs sealed before it; a roll-up also those of its own earlier records.
+                if (e.StartMicros + e.LengthMicros > id.EndMicros) throw reader.Invalid($"counted-twice epoch at {e.StartMicros} ends after the record");
         if (extensions.OwnedLater is { } later)
             foreach (var (address, from) in later)
             {

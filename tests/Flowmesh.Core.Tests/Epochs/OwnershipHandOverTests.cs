@@ -154,6 +154,12 @@ public sealed class OwnershipHandOverTests
         var decoded = EpochRecord.Decode(high[1].Encode(), Key);
         Assert.Equal(high[1].Contents.Extensions.CountedTwice, decoded.Contents.Extensions.CountedTwice);
 
+        // A roll-up of high's records keeps the report (its entry now lies inside the roll-up), and a view over the
+        // roll-up takes the same traffic out.
+        var minute = EpochRollup.RollUp(high, 60 * Second);
+        var rolled = EpochRecord.Decode(Assert.Single(minute).Encode(), Key);
+        Assert.Equal(sharedBytes, rolled.Contents.Extensions.CountedTwice!.Aggregate(0UL, (sum, e) => sum + e.Traffic.Bytes));
+
         // A view without low's records (low's epoch-0 record lost): high's count was the only one, nothing is taken out.
         var alone = View(low.Skip(1).Concat(high), "low", "high");
         Assert.Equal(0UL, alone.Coverage.LeftToPeer.CountedTwiceBytes);

@@ -223,7 +223,7 @@ public sealed class RecordExtensionFormatTests
             Reject(Reseal(bytes[..length]));
         }
 
-        Assert.Contains("does not end before", RejectedWith(record, x => x.CountedTwice = [entry with { StartMicros = record.Id.StartMicros }]));
+        Assert.Contains("ends after the record", RejectedWith(record, x => x.CountedTwice = [entry with { StartMicros = record.Id.EndMicros }]));
         Assert.Contains("protocol class", RejectedWith(record, x => x.CountedTwice = [entry with { ProtocolClass = 9 }]));
         Assert.Contains("out of range", RejectedWith(record, x => x.CountedTwice = [entry with { Traffic = new TrafficCounters(10, 1, 5) }]));
         Assert.Contains("out of range", RejectedWith(record, x => x.CountedTwice = [entry with { Traffic = new TrafficCounters(10, 0, 0) }]));
