@@ -31,11 +31,7 @@ public sealed class NewcomerCountOnceTests : IDisposable
     {
         var cluster = _agents.Agents;
         foreach (string tool in new[] { "tcpdump", "tshark", "iperf3", "ping" }) ExternalTool.RequireOrSkip(tool);
-        Poll.Until("n2 and n3 know each other's addresses", () => new[] { 2, 3 }.All(n =>
-        {
-            using var status = JsonDocument.Parse(AgentCluster.Api(n).Status());
-            return status.RootElement.GetProperty("ownership").GetProperty("peers").TryGetProperty(AgentCluster.Name(5 - n), out _);
-        }), TimeSpan.FromSeconds(60), () => cluster.Diagnostics());
+        WaitUntilN2AndN3KnowEachOther(cluster);
 
         var server = NamespacedProcess.Start(ClusterNetwork.Namespace(1), Path.Combine(_work, "iperf3-server.log"), "iperf3", ["--server", "--port", "5201"]);
         _processes.Add(server);
@@ -63,14 +59,10 @@ public sealed class NewcomerCountOnceTests : IDisposable
         long to = AlignUp(Now()) + EpochMicros;
         SleepUntil(to + 500_000);
         capture.Stop();
-        Poll.Until("every node holds every node's records up to the window's end", () => cluster.AllNodes.All(n =>
-        {
-            var records = AgentCluster.Api(n).Records();
-            return cluster.AllNodes.All(o => records.Keys.Any(k => k.Origin == AgentCluster.Name(o) && k.StartMicros == to - EpochMicros));
-        }), TimeSpan.FromSeconds(40), () => cluster.Diagnostics());
+        WaitForEveryRecordUpTo(cluster, to, TimeSpan.FromSeconds(40));
 
         var truth = capture.Packets(from, to);
-        long edge = capture.Packets(from - EdgeMicros, from + EdgeMicros).Concat(capture.Packets(to - EdgeMicros, to + EdgeMicros)).Sum(p => p.Length);
+        long edge = EdgeBytes(capture, from, to);
         // n1's own traffic with nobody's hosts before its capture began is seen by nobody: there is none here (the
         // namespaces talk only to each other), so the bridge is the whole truth.
         long shared = truth.Where(p => p.Source == ClusterNetwork.Address(1) || p.Destination == ClusterNetwork.Address(1)).Sum(p => p.Length);
@@ -96,11 +88,7 @@ public sealed class NewcomerCountOnceTests : IDisposable
     {
         var cluster = _agents.Agents;
         foreach (string tool in new[] { "tcpdump", "tshark", "ping", "nft" }) ExternalTool.RequireOrSkip(tool);
-        Poll.Until("n2 and n3 know each other's addresses", () => new[] { 2, 3 }.All(n =>
-        {
-            using var status = JsonDocument.Parse(AgentCluster.Api(n).Status());
-            return status.RootElement.GetProperty("ownership").GetProperty("peers").TryGetProperty(AgentCluster.Name(5 - n), out _);
-        }), TimeSpan.FromSeconds(60), () => cluster.Diagnostics());
+        WaitUntilN2AndN3KnowEachOther(cluster);
 
         long from = AlignUp(Now()) + EpochMicros;
         var capture = BridgeCapture.Start(_work, 3);
@@ -133,15 +121,10 @@ public sealed class NewcomerCountOnceTests : IDisposable
         long to = AlignUp(Now()) + EpochMicros;
         SleepUntil(to + 500_000);
         capture.Stop();
-        Poll.Until("every node holds every node's records up to the window's end", () => cluster.AllNodes.All(n =>
-        {
-            var records = AgentCluster.Api(n).Records();
-            return cluster.AllNodes.All(o => records.Keys.Any(k => k.Origin == AgentCluster.Name(o) && k.StartMicros == to - EpochMicros));
-        }), TimeSpan.FromSeconds(60), () => cluster.Diagnostics());
+        WaitForEveryRecordUpTo(cluster, to, TimeSpan.FromSeconds(60));
 
         var truth = capture.Packets(from, to);
-        long edge = capture.Packets(from - EdgeMicros, from + EdgeMicros).Concat(capture.Packets(to - EdgeMicros, to + EdgeMicros)).Sum(p => p.Length);
-        long gossip = truth.Where(p => p.DestinationPort == AgentCluster.GossipPort || p.SourcePort == AgentCluster.GossipPort).Sum(p => p.Length);
+        long edge = EdgeBytes(capture, from, to);
         foreach (int node in cluster.AllNodes)
         {
             using var answer = JsonDocument.Parse(AgentCluster.Api(node).Get($"/api/v1/traffic?from={from}&to={to}"));
@@ -152,6 +135,23 @@ public sealed class NewcomerCountOnceTests : IDisposable
             Assert.True(reported, $"n{node}'s view took nothing out: n3 did not count n1's pings before learning of it");
             Assert.InRange(bytes, truth.Sum(p => p.Length) - edge, truth.Sum(p => p.Length) + edge);
         }
-        TestContext.Current.TestOutputHelper?.WriteLine($"gossip on the bridge: {gossip} bytes");
     }
+
+    private static void WaitUntilN2AndN3KnowEachOther(AgentCluster cluster) =>
+        Poll.Until("n2 and n3 know each other's addresses", () => new[] { 2, 3 }.All(n =>
+        {
+            using var status = JsonDocument.Parse(AgentCluster.Api(n).Status());
+            return status.RootElement.GetProperty("ownership").GetProperty("peers").TryGetProperty(AgentCluster.Name(5 - n), out _);
+        }), TimeSpan.FromSeconds(60), () => cluster.Diagnostics());
+
+    private static void WaitForEveryRecordUpTo(AgentCluster cluster, long to, TimeSpan timeout) =>
+        Poll.Until("every node holds every node's records up to the window's end", () => cluster.AllNodes.All(n =>
+        {
+            var records = AgentCluster.Api(n).Records();
+            return cluster.AllNodes.All(o => records.Keys.Any(k => k.Origin == AgentCluster.Name(o) && k.StartMicros == to - EpochMicros));
+        }), timeout, () => cluster.Diagnostics());
+
+    /// <summary>Bytes within the edge bound of the window's ends: each end may put them in the epoch on either side.</summary>
+    private static long EdgeBytes(BridgeCapture capture, long from, long to) =>
+        capture.Packets(from - EdgeMicros, from + EdgeMicros).Concat(capture.Packets(to - EdgeMicros, to + EdgeMicros)).Sum(p => p.Length);
 }
