@@ -14,6 +14,24 @@ public readonly record struct CountedTwice(long StartMicros, long LengthMicros, 
 {
     public long EndMicros => StartMicros + LengthMicros;
 
+    /// <summary>
+    /// The canonical form a record carries: sorted by <see cref="Compare"/>, one entry per key, traffic summed. Several
+    /// ledger pairs share a key (the owner's address with two of this PC's addresses, or with two multicast groups), and
+    /// so do entries of two records a roll-up merges.
+    /// </summary>
+    internal static List<CountedTwice> Coalesce(IEnumerable<CountedTwice> entries)
+    {
+        var sorted = entries.ToList();
+        sorted.Sort(Compare);
+        var result = new List<CountedTwice>(sorted.Count);
+        foreach (var e in sorted)
+        {
+            if (result.Count > 0 && Compare(result[^1], e) == 0) result[^1] = result[^1] with { Traffic = result[^1].Traffic + e.Traffic };
+            else result.Add(e);
+        }
+        return result;
+    }
+
     internal static int Compare(CountedTwice a, CountedTwice b)
     {
         int c = a.StartMicros.CompareTo(b.StartMicros);
@@ -99,7 +117,7 @@ public sealed class LateOwnershipLedger
             if (start + length > before) break;
             foreach (var ((low, high, protocolClass), traffic) in entries.ToList())
             {
-                if (result.Count >= limit) return result;
+                if (result.Count >= limit) return CountedTwice.Coalesce(result);
                 var address = low;
                 string? owner = addresses.OwnerOf(low, start);
                 if (owner is null)
@@ -114,6 +132,6 @@ public sealed class LateOwnershipLedger
                 CorrectedBytes += traffic.Bytes;
             }
         }
-        return result;
+        return CountedTwice.Coalesce(result);
     }
 }

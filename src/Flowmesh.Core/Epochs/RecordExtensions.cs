@@ -157,8 +157,7 @@ internal sealed class RecordExtensions
         OwnedLater = null;
         if (withListings && other.CountedTwice is not null)
         {
-            CountedTwice = [.. (CountedTwice ?? []).Concat(other.CountedTwice)];
-            CountedTwice.Sort(Epochs.CountedTwice.Compare);
+            CountedTwice = Epochs.CountedTwice.Coalesce((CountedTwice ?? []).Concat(other.CountedTwice));
         }
     }
 
@@ -271,8 +270,7 @@ internal sealed class RecordExtensions
         }
         if (CountedTwice is { Count: > 0 } twice)
         {
-            var list = twice.Take(MaxCountedTwice).ToList();
-            list.Sort(Epochs.CountedTwice.Compare);
+            var list = Epochs.CountedTwice.Coalesce(twice).Take(MaxCountedTwice).ToList();
             var w = new EpochRecordWriter(2 + list.Count * 80);
             w.WriteUInt16((ushort)list.Count);
             Span<byte> a = stackalloc byte[16];

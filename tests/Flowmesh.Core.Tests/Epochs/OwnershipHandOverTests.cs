@@ -166,6 +166,34 @@ public sealed class OwnershipHandOverTests
     }
 
     /// <summary>
+    /// A peer with two addresses (a second subnet, or IPv6 beside IPv4) that learns late of the agent both talk to:
+    /// its ledger holds two pairs with the owner's one address, which its record reports as one entry (the canonical
+    /// form). Before, the two entries had the same key, the record failed its own format check at the seal, and the
+    /// whole epoch's record was lost (seen live: "counted-twice entries are not in canonical order").
+    /// </summary>
+    [Fact]
+    public void APeerWithTwoAddressesReportsOneEntryPerOwnerAddress()
+    {
+        const string High2 = "10.0.0.3";
+        var packets = Conversations(seed: 8);
+        packets.AddRange(Conversations(seed: 9).Where(p => p.Source != Outside && p.Destination != Outside)
+            .Select(p => p with { Micros = p.Micros + 50, Source = p.Source == High ? High2 : p.Source, Destination = p.Destination == High ? High2 : p.Destination }));
+        packets.Sort((a, b) => a.Micros.CompareTo(b.Micros));
+        bool Mine(SyntheticPacket p, string address) => p.Source == address || p.Destination == address;
+        var low = Agent("low", MonitoredAddresses.Build("low", [A(Low)], [new AddressAnnouncement("high", Start, [A(High), A(High2)])]), packets.Where(p => Mine(p, Low)));
+        var highBook = MonitoredAddresses.Build("high", [A(High), A(High2)], []);
+        var high = Agent("high", highBook, packets.Where(p => Mine(p, High) || Mine(p, High2)),
+            Epoch0 + 12 * Second, MonitoredAddresses.Build("high", [A(High), A(High2)], [new AddressAnnouncement("low", Start, [A(Low)])]));
+
+        var entry = Assert.Single(high[1].Contents.Extensions.CountedTwice!);
+        ulong shared = (ulong)packets.Where(p => p.Micros < Epoch0 + 10 * Second && Mine(p, Low) && !Mine(p, Outside)).Sum(p => p.IpLength);
+        Assert.Equal(shared, entry.Traffic.Bytes);
+        Assert.Equal(high[1].Contents.Extensions.CountedTwice, EpochRecord.Decode(high[1].Encode(), Key).Contents.Extensions.CountedTwice);
+        var view = View(low.Concat(high), "low", "high");
+        Assert.Equal((ulong)packets.Sum(p => p.IpLength), (ulong)view.Totals().Bytes.Value);
+    }
+
+    /// <summary>
     /// Announced before owned (the agent's rule, docs/epoch-records.md "Hand-over"): low's address appears with its
     /// capture at the start of epoch 0, its record of epoch 0 announces it, and low owns it from epoch 2 on. Until
     /// then low leaves its conversations with high to high. Whenever high learns of low within those two epochs, from
