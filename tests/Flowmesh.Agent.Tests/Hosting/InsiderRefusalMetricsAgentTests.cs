@@ -13,12 +13,13 @@ using Flowmesh.Gossip.Transport;
 namespace Flowmesh.Agent.Tests.Hosting;
 
 /// <summary>
-/// Issue 16's refusals as an operator sees them: real agents a and b (b enrolled by a's authority) and an enrolled
+/// Issue 16's refusals as an operator sees them: real agents a and b (b enrolled by a's authority), an enrolled
 /// insider, mallory, who holds the cluster key and a certificate of its own and sends forged membership from its own
-/// UDP socket on loopback. Every attack must raise its counter on a's /metrics (scraped over HTTP, as Prometheus
-/// would), every series must be there at 0 before the first attack, and b must stay alive at its own address. A
-/// certificate revoked with 'flowmesh ca revoke' shows as the list's serial on both agents (b learns it by gossip)
-/// and its holder's packets as revoked credentials.
+/// UDP socket on loopback, and eve, who holds the cluster key only (her certificate is from an authority of her own).
+/// Every attack must raise its counter on a's /metrics (scraped over HTTP, as Prometheus would), every series must be
+/// there at 0 before the first attack, and b must stay alive at its own address. A certificate revoked with
+/// 'flowmesh ca revoke' shows as the list's serial on both agents (b learns it by gossip) and its holder's packets as
+/// revoked credentials.
 /// </summary>
 [Collection(nameof(AgentProcessCollection))]
 public sealed class InsiderRefusalMetricsAgentTests : IDisposable
@@ -72,7 +73,16 @@ public sealed class InsiderRefusalMetricsAgentTests : IDisposable
         var inBsName = new PacketSealer(keyring, victim, signer: new NodeCredential(victim, mallory.Identity, mallory.Certificate.Encode()));
         socket.SendTo(inBsName.Seal(MessageCodec.EncodePacket(new Alive(victim, incarnation + 3, malloryAddress))), target);
 
+        // A stolen cluster key without enrolment: eve's certificate is from an authority of her own.
+        using var eveAuthority = ClusterAuthority.Generate();
+        using var eveKey = NodeIdentity.Generate();
+        var eve = new NodeId("eve");
+        var asEve = new PacketSealer(keyring, eve, signer: new NodeCredential(eve, eveKey,
+            eveAuthority.Issue(eve, eveKey.PublicKey, DateTimeOffset.UtcNow.AddHours(-1), TimeSpan.FromDays(1)).Encode()));
+        socket.SendTo(asEve.Seal(MessageCodec.EncodePacket(new Dead(victim, incarnation, eve))), target);
+
         AgentProcess.WaitUntil(() => Value(a.Get("metrics"), """flowmesh_credentials_refused_total{stage="packet",reason="wrong_node"}""") >= 1
+            && Value(a.Get("metrics"), """flowmesh_credentials_refused_total{stage="packet",reason="untrusted_issuer"}""") >= 1
             && Value(a.Get("metrics"), "flowmesh_gossip_remote_deaths_suspected_total") >= 1, TimeSpan.FromSeconds(15), () => a.Get("metrics"));
         string after = a.Get("metrics");
         Assert.True(Value(after, """flowmesh_gossip_membership_refused_total{reason="unsigned_claim"}""") >= 1, after);
