@@ -9,8 +9,9 @@ namespace Flowmesh.Agent.Enrolment;
 /// <summary>
 /// The agent's side of issue 16 in one place: its certified credentials, record intake that accepts certified
 /// origins only (no first-use binding of names), the sealer that puts its certificate on every own record, and the
-/// revocation list's spreading. Counters for /metrics: <see cref="Origins"/>.Rejections (records refused by reason),
-/// <see cref="CertificateCredentialVerifier.Refusals"/> (credentials refused by reason), <see cref="RevocationSpreading.ListsLearned"/>.
+/// revocation list's spreading. Counters for /metrics (Hosting/AgentReadModel.TrustMetrics.cs): <see cref="Origins"/>.Rejections
+/// and .CredentialRefusals (records refused), the revocation list's serial and <see cref="RevocationSpreading"/>'s counts.
+/// <see cref="CertificateCredentialVerifier.Refusals"/> sums every stage's credential refusals, so /metrics reads the stages instead.
 /// </summary>
 public sealed class AgentTrust
 {

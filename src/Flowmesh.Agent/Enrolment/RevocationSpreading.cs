@@ -39,12 +39,17 @@ public sealed class RevocationSpreading
     public long ListsLearned => Interlocked.Read(ref _learned);
     private long _learned;
 
+    /// <summary>Lists peers sent this agent (asking or replying), whatever their serial: installed, older or refused.</summary>
+    public long ListsReceived => Interlocked.Read(ref _received);
+    private long _received;
+
     /// <summary>The stream handler: installs what the asker sent, replies with ours when it is newer than theirs.</summary>
     public ValueTask<byte[]?> HandleAsync(NodeId sender, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
         ulong theirs = 0;
         if (!request.IsEmpty)
         {
+            Interlocked.Increment(ref _received);
             if (_verifier.TryInstallRevocations(request.Span)) Learned(sender);
             if (RevocationList.TryDecode(request.Span, out var sent, out _)) theirs = sent!.Serial;
         }
@@ -62,7 +67,9 @@ public sealed class RevocationSpreading
             if (peers.Count == 0) continue;
             var peer = peers[Random.Shared.Next(peers.Count)];
             var reply = await streams.RequestAsync(peer, GossipStreamKind.Revocations, _verifier.Revocations?.Encode() ?? [], cancellationToken).ConfigureAwait(false);
-            if (reply is { Length: > 0 } && _verifier.TryInstallRevocations(reply)) Learned(null);
+            if (reply is not { Length: > 0 }) continue;
+            Interlocked.Increment(ref _received);
+            if (_verifier.TryInstallRevocations(reply)) Learned(null);
         }
     }
 

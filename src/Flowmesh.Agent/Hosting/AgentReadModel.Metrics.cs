@@ -49,6 +49,12 @@ internal sealed partial class AgentReadModel
             GossipStreamRefusals = Enum.GetValues<Gossip.Transport.StreamRefusal>()
                 .ToDictionary(r => MetricLabels.SnakeCase(r.ToString()), r => transport[r], StringComparer.Ordinal),
             GossipLoopQueueDrops = Peer.LoopQueueDrops,
+            MembershipRefusals = MembershipRefusals(),
+            RemoteDeathsSuspected = Peer.MembershipCounters.RemoteDeathsSuspected,
+            CredentialRefusals = CredentialRefusals(),
+            RevocationLists = RevocationLists(),
+            RevocationListSerial = (long)Math.Min(RevocationsInForce?.Serial ?? 0, long.MaxValue),
+            RevokedCertificates = RevocationsInForce?.Revoked.Count ?? 0,
             NameConflictsDetected = Peer.NameConflictsDetected,
             NameConflictsActive = Peer.NameConflicts.Count,
             ClockOffsetSeconds = clocks.Self.TotalSeconds,

@@ -217,7 +217,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
             Self = _self, Options = _options, Uptime = _uptime, PeerClock = _peerClock, Database = _database, Peer = _peer,
             Validator = validator, Replication = replication, RetentionClock = retentionClock, Ownership = ownership,
             Views = views, Published = _published, DrillDown = _drillDown, ApiRefusals = _apiRefusals, Capture = _capture, Zone = _zone,
-            Ipfix = _ipfix,
+            Ipfix = _ipfix, Trust = Trust,
         };
         _meter.ReadFrom(readModel.Metrics);
         _otlp = Metrics.OtlpMetricsExport.StartIfAsked(_options.Otlp, _options.OtlpInterval, _self.Value, _log);

@@ -41,6 +41,14 @@ public sealed partial class AgentMeter
         // "_total" in the name: the gauge below has the plain name, and one meter cannot hold two instruments of one name.
         Counter("flowmesh.gossip.name_conflicts_total", "{conflict}", "Name conflicts detected (two agents with one name, from different addresses), each counted once.", s => s.NameConflictsDetected);
         Gauge("flowmesh.gossip.name_conflicts", "{conflict}", "Name conflicts seen in the last few minutes (see members).", s => s.NameConflictsActive);
+        CounterBy("flowmesh.gossip.membership.refused", "{message}", "Membership claims, accusations and acks refused, by reason (issue 16: not signed by their subject, above its incarnation...).", "reason",
+            s => s.MembershipRefusals, MetricLabels.MembershipRefusalReasons);
+        Counter("flowmesh.gossip.remote_deaths_suspected", "{accusation}", "Dead about a member heard from another node: taken as suspicion the subject can refute, never as a death at once.", s => s.RemoteDeathsSuspected);
+        CounterByStageAndReason("flowmesh.credentials.refused", "{credential}", "Node credentials (certificates) refused, by where (packet, membership claim, record) and why.", s => s.CredentialRefusals);
+        CounterBy("flowmesh.revocation.lists", "{list}", "Revocation lists received from peers, learned from peers (newer, installed), and refused (bad form, issuer or signature).", "outcome",
+            s => s.RevocationLists, MetricLabels.RevocationListOutcomes);
+        Gauge("flowmesh.revocation.serial", "{serial}", "Serial of the cluster authority's revocation list in force here (0: none yet).", s => s.RevocationListSerial);
+        Gauge("flowmesh.revocation.revoked_certificates", "{certificate}", "Certificates the revocation list in force revokes.", s => s.RevokedCertificates);
         Gauge("flowmesh.clock.offset", "s", "This node's clock minus the cluster's time (the median of all members' clocks, from membership round trips).", s => s.ClockOffsetSeconds);
         Gauge("flowmesh.clock.max_offset", "s", "The largest distance of any member's clock (this one included) from the cluster's time; who it is is in members.", s => s.ClockMaxOffsetSeconds);
         Gauge("flowmesh.clock.peers_sampled", "{peer}", "Peers whose clock was measured (the cluster's time is their median with this node's).", s => s.ClockPeersSampled);
@@ -95,6 +103,13 @@ public sealed partial class AgentMeter
 
     private void GaugeBy(string name, string unit, string description, string label, Func<AgentMetricsSnapshot, IReadOnlyDictionary<string, long>> read, string[] always) =>
         Meter.CreateObservableGauge(name, () => ObserveBy(label, read, always), unit, description);
+
+    /// <summary>Every stage × reason always (0 included), as <see cref="ObserveBy"/> does for one label.</summary>
+    private void CounterByStageAndReason(string name, string unit, string description, Func<AgentMetricsSnapshot, IReadOnlyDictionary<(string Stage, string Reason), long>> read) =>
+        Meter.CreateObservableCounter(name, () => Current() is { } snapshot
+            ? MetricLabels.CredentialStages.SelectMany(stage => MetricLabels.CredentialRefusalReasons.Select(reason => new Measurement<long>(
+                read(snapshot).GetValueOrDefault((stage, reason)), new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("reason", reason))))
+            : [], unit, description);
 
     private IEnumerable<Measurement<T>> Observe<T>(Func<AgentMetricsSnapshot, Measurement<T>?> read) where T : struct =>
         Current() is { } snapshot && read(snapshot) is { } measurement ? [measurement] : [];

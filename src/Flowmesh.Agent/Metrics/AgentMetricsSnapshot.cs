@@ -59,6 +59,22 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Received packets and calls dropped because the gossip event loop's queue was full.</summary>
     public long GossipLoopQueueDrops { get; init; }
 
+    /// <summary>Refused membership claims, accusations and acks by reason (issue 16), every reason present.</summary>
+    public IReadOnlyDictionary<string, long> MembershipRefusals { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Dead about another member heard from a third node: taken as suspicion its subject can refute.</summary>
+    public long RemoteDeathsSuspected { get; init; }
+
+    /// <summary>Node credentials refused, by (stage, reason): packet, membership or record; each refusal counted once, where it happened.</summary>
+    public IReadOnlyDictionary<(string Stage, string Reason), long> CredentialRefusals { get; init; } = new Dictionary<(string, string), long>();
+
+    /// <summary>Revocation lists received from peers, learned (installed) from peers, and refused (any source).</summary>
+    public IReadOnlyDictionary<string, long> RevocationLists { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>The serial of the revocation list in force (0: none) and how many certificates it revokes.</summary>
+    public long RevocationListSerial { get; init; }
+    public long RevokedCertificates { get; init; }
+
     /// <summary>Distinct name conflicts detected since start, and those still seen recently.</summary>
     public long NameConflictsDetected { get; init; }
     public long NameConflictsActive { get; init; }

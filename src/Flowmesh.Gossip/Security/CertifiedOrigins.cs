@@ -27,6 +27,12 @@ public sealed class CertifiedOrigins : IOriginTrust
 
     public RecordRejectCounters Rejections { get; } = new();
 
+    /// <summary>
+    /// Why record certificates were refused, by the verifier's reason (the record-stage part of the verifier's own
+    /// counts; <see cref="Rejections"/> folds several reasons into <see cref="RecordRejection.NotCertified"/>).
+    /// </summary>
+    public CredentialRefusalCounters CredentialRefusals { get; } = new();
+
     public bool TryAccept(SignedRecord record, out RecordRejection rejection)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -45,6 +51,8 @@ public sealed class CertifiedOrigins : IOriginTrust
     {
         if (record.Certificate is not { } certificate) return RecordRejection.NotCertified;
         if (!_verifier.TryVerify(record.Origin, certificate.Encode(), _time.GetUtcNow().ToUnixTimeMilliseconds(), out var certified, out var refusal))
+        {
+            CredentialRefusals.Count(refusal == CredentialRefusal.None ? CredentialRefusal.Malformed : refusal);
             return refusal switch
             {
                 CredentialRefusal.WrongNode => RecordRejection.CertificateForAnotherNode,
@@ -52,6 +60,7 @@ public sealed class CertifiedOrigins : IOriginTrust
                 CredentialRefusal.Revoked => RecordRejection.CertificateRevoked,
                 _ => RecordRejection.NotCertified,
             };
+        }
         if (!CryptographicOperations.FixedTimeEquals(certified, record.PublicKey)) return RecordRejection.KeyMismatch;
         var key = KeyFor(certified!);
         if (key is null) return RecordRejection.Malformed;

@@ -33,6 +33,9 @@ public sealed class GossipPeer : IDisposable
     /// <summary>Why credentials on datagrams were refused.</summary>
     public CredentialRefusalCounters DatagramCredentialRefusals => _udp.CredentialRefusals;
 
+    /// <summary>Why credentials on stream frames (TCP) were refused.</summary>
+    public CredentialRefusalCounters StreamCredentialRefusals => _streams.CredentialRefusals;
+
     /// <summary>Bytes sealing and signing add to each datagram.</summary>
     public int DatagramSealOverhead => _udp.SealOverhead;
     private int _state; // 0 new, 1 started, 2 stopped

@@ -58,6 +58,9 @@ public sealed class TcpGossipStreams : IGossipStreams, IDisposable
     /// </summary>
     public event Action<NodeId, byte[]>? ForeignKeyClaim;
 
+    /// <summary>Why credentials of signed stream frames were refused (each also counts as a credential_refused drop).</summary>
+    public CredentialRefusalCounters CredentialRefusals => _opener.CredentialRefusals;
+
     /// <summary>Source addresses whose connection budget is remembered (bounded by <see cref="TransportOptions.RateLimitTableEntries"/>).</summary>
     public int RateLimitedAddressesTracked => _limiter?.Count ?? 0;
 

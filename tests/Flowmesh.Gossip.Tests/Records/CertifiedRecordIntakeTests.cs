@@ -103,6 +103,10 @@ public sealed class CertifiedRecordIntakeTests : IDisposable
         Assert.Equal(1, _validator.Rejections[RecordRejection.CertificateExpired]);
         Assert.Equal(1, _validator.Rejections[RecordRejection.CertificateRevoked]);
         Assert.Equal(1, _verifier.Refusals[CredentialRefusal.Revoked]);
+        // The intake's own count by the verifier's reason: /metrics reads it as stage "record".
+        Assert.Equal(1, _origins.CredentialRefusals[CredentialRefusal.Expired]);
+        Assert.Equal(1, _origins.CredentialRefusals[CredentialRefusal.Revoked]);
+        Assert.Equal(2, _origins.CredentialRefusals.Total);
     }
 
     [Fact]

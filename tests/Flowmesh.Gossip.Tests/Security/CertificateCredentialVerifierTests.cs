@@ -89,6 +89,30 @@ public sealed class CertificateCredentialVerifierTests : IDisposable
         AssertRefused("alice", certificate.Encode(), CredentialRefusal.Revoked);
     }
 
+    /// <summary>
+    /// Packets and membership claims check credentials through <see cref="VerifiedCredentials"/>, which trusts a
+    /// verified certificate until its recheck time: a revocation stops a signer it already verified within that time,
+    /// not at once (docs/gossip-security.md, threat model: stolen node key). Records ask the verifier each time.
+    /// </summary>
+    [Fact]
+    public void A_revocation_stops_a_signer_already_verified_for_packets_and_claims_within_the_recheck_time()
+    {
+        var certificate = _authority.Issue(new NodeId("alice"), _alice.PublicKey, Issued, TimeSpan.FromDays(30));
+        var signers = new VerifiedCredentials(_verifier);
+        var hash = System.Security.Cryptography.SHA256.HashData("a packet"u8);
+        var signature = _alice.SignHash(hash);
+        SignatureCheck At(long now, out CredentialRefusal refusal) =>
+            signers.Check(new NodeId("alice"), certificate.Encode(), hash, signature, now, out refusal);
+
+        Assert.Equal(SignatureCheck.Valid, At(Now, out _));
+        Assert.True(_verifier.TryInstallRevocations(_authority.IssueRevocations(1, [certificate.Serial], Issued)));
+        long recheck = (long)signers.Recheck.TotalMilliseconds;
+        Assert.Equal(SignatureCheck.Valid, At(Now + recheck - 1, out _));
+        Assert.Equal(SignatureCheck.CredentialRefused, At(Now + recheck, out var refusal));
+        Assert.Equal(CredentialRefusal.Revoked, refusal);
+        Assert.Equal(TimeSpan.FromMinutes(10), signers.Recheck);
+    }
+
     [Fact]
     public void Revocation_list_decoder_survives_truncation_and_random_bytes()
     {
