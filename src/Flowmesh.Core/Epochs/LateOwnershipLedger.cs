@@ -46,7 +46,7 @@ public readonly record struct CountedTwice(long StartMicros, long LengthMicros, 
 /// <summary>
 /// What an agent counted on the provisional verdict "no agent is known for the lower address"
 /// (<see cref="FlowOwnership"/>), per sealed epoch, address pair and protocol class, for the last
-/// <see cref="EpochsKept"/> epochs. At each seal, entries that the current map gives to another agent for that epoch
+/// <see cref="Horizon"/> (at least <see cref="MinEpochsKept"/> epochs). At each seal, entries that the current map gives to another agent for that epoch
 /// (by the same rule: the lower address's agent, else the higher's) become <see cref="CountedTwice"/> entries of the
 /// new record. Both ends matter: a newcomer in its lead epochs owns nothing, so it counts a flow whose other end it
 /// knows no agent for either, and that agent, which owned its end, counted it too. Announcing before owning
@@ -54,17 +54,35 @@ public readonly record struct CountedTwice(long StartMicros, long LengthMicros, 
 /// epochs late (a peer cut off from the newcomer's records but not from its traffic).
 /// </summary>
 /// <remarks>
-/// Bounded: at most <see cref="MaxPairsPerEpoch"/> address pairs per epoch (the rest is counted in
-/// <see cref="Unledgered"/>, and then cannot be corrected), and the entries written per record are capped by the
-/// extension. Updated at the seal, on the capture thread; never per packet.
+/// The horizon is a time, not an epoch count, because what it must outlast is a partition's heal: a peer cut off
+/// from gossip learns of the newcomer only when a push-pull crosses the healed cut, up to 1.5 push-pull intervals
+/// later (45 s on the LAN profile), however short the epochs. Bounded: at most <see cref="MaxPairsPerEpoch"/> address pairs per epoch (the rest is counted in
+/// <see cref="Unledgered"/>, and then cannot be corrected) and <see cref="MaxPairs"/> in all (the oldest epochs go
+/// first), and the entries written per record are capped by the extension. Updated at the seal, on the capture
+/// thread; never per packet.
 /// </remarks>
 public sealed class LateOwnershipLedger
 {
-    public const int EpochsKept = 16;
+    public const int MinEpochsKept = 16;
     public const int MaxPairsPerEpoch = 4096;
+    /// <summary>All epochs together: bounds the ledger's memory (about 8 MB) whatever the epoch length.</summary>
+    public const int MaxPairs = 16 * MaxPairsPerEpoch;
+    public static readonly TimeSpan DefaultHorizon = TimeSpan.FromMinutes(3);
 
     private readonly SortedDictionary<(long Start, long Length), Dictionary<(IpAddress128 Low, IpAddress128 High, byte Class), TrafficCounters>> _epochs = [];
     private readonly Dictionary<(long Start, long Length), HashSet<(IpAddress128, IpAddress128)>> _pairs = [];
+    private readonly long _horizonMicros;
+    private int _pairCount;
+
+    /// <param name="horizon">How long after an epoch's end its entries can still be settled (<see cref="DefaultHorizon"/> when null).</param>
+    public LateOwnershipLedger(TimeSpan? horizon = null)
+    {
+        Horizon = horizon ?? DefaultHorizon;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Horizon, TimeSpan.Zero, nameof(horizon));
+        _horizonMicros = UnixMicros.FromDuration(Horizon);
+    }
+
+    public TimeSpan Horizon { get; }
 
     /// <summary>Packets counted provisionally that the ledger had no room for: a late owner would not be corrected for them.</summary>
     public ulong Unledgered { get; private set; }
@@ -92,6 +110,7 @@ public sealed class LateOwnershipLedger
                 return;
             }
             seen.Add((lower, higher));
+            _pairCount++;
         }
         var key = (lower, higher, protocolClass);
         entries[key] = entries.GetValueOrDefault(key) + traffic;
@@ -100,14 +119,17 @@ public sealed class LateOwnershipLedger
     /// <summary>
     /// Entries of epochs before <paramref name="before"/> whose address <paramref name="addresses"/> now gives to another
     /// agent for that epoch: removed from the ledger and returned (at most <paramref name="limit"/>; the rest wait for
-    /// the next seal). Epochs beyond <see cref="EpochsKept"/> are forgotten.
+    /// the next seal). Epochs that ended more than <see cref="Horizon"/> before <paramref name="before"/> are forgotten
+    /// (but never the newest <see cref="MinEpochsKept"/>), and the oldest too while more than <see cref="MaxPairs"/> pairs are held.
     /// </summary>
     internal List<CountedTwice> Settle(MonitoredAddresses? addresses, long before, int limit)
     {
         var result = new List<CountedTwice>();
-        while (_epochs.Count > EpochsKept)
+        while (_epochs.Count > 0 && (_pairCount > MaxPairs
+            || (_epochs.Count > MinEpochsKept && _epochs.Keys.First() is var (start, length) && start + length < before - _horizonMicros)))
         {
             var oldest = _epochs.Keys.First();
+            _pairCount -= _pairs[oldest].Count;
             _epochs.Remove(oldest);
             _pairs.Remove(oldest);
         }

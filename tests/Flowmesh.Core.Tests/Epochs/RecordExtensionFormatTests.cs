@@ -251,6 +251,44 @@ public sealed class RecordExtensionFormatTests
         Assert.Equal((ulong)LateOwnershipLedger.MaxPairsPerEpoch, ledger.Corrections);
     }
 
+    /// <summary>
+    /// The ledger outlasts a partition's heal however short the epochs: with 2 s epochs an entry can still be settled
+    /// 170 s later (it was 16 epochs, 32 s: a peer cut off from gossip that learned of the owner 40 s late reported
+    /// nothing), and is forgotten after the 3-minute horizon; all epochs together hold at most MaxPairs pairs.
+    /// </summary>
+    [Theory]
+    [InlineData(170, 1)]
+    [InlineData(190, 0)]
+    public void TheLedgerKeepsEntriesForItsHorizonWhateverTheEpochLength(int learnedAfterSeconds, int settled)
+    {
+        const long epochMicros = 2_000_000;
+        var ledger = new LateOwnershipLedger();
+        var owner = IpAddress128.Parse("10.0.0.1");
+        var self = IpAddress128.Parse("10.0.0.3");
+        var outside = IpAddress128.Parse("192.0.2.1");
+        ledger.Add(new EpochId("n3", 0, epochMicros), owner, self, 1, new TrafficCounters(600, 1, 1));
+        var nobody = MonitoredAddresses.Build("n3", [self], []);
+        // Every later epoch until the owner is learned of holds provisional traffic with the outside (its lower address
+        // has no agent), and is settled at its seal with nothing learned.
+        for (int e = 1; (e + 1) * epochMicros < epochMicros + learnedAfterSeconds * 1_000_000L; e++)
+        {
+            ledger.Add(new EpochId("n3", e * epochMicros, epochMicros), outside, self, 0, new TrafficCounters(100, 1, 1));
+            Assert.Empty(ledger.Settle(nobody, (e + 1) * epochMicros, 1024));
+        }
+        var learned = MonitoredAddresses.Build("n3", [self], [new AddressAnnouncement("n1", 0, [owner])]);
+        var entries = ledger.Settle(learned, epochMicros + learnedAfterSeconds * 1_000_000L, 1024);
+        Assert.Equal(settled, entries.Count);
+        Assert.All(entries, e => Assert.Equal(("n1", 0L, 600UL), (e.Owner, e.StartMicros, e.Traffic.Bytes)));
+
+        // Memory: the oldest epochs go once all of them hold more than MaxPairs pairs.
+        var full = new LateOwnershipLedger();
+        full.Add(new EpochId("n3", 0, epochMicros), owner, self, 1, new TrafficCounters(600, 1, 1));
+        for (int e = 1; e <= LateOwnershipLedger.MaxPairs / LateOwnershipLedger.MaxPairsPerEpoch; e++)
+            for (int i = 0; i < LateOwnershipLedger.MaxPairsPerEpoch; i++)
+                full.Add(new EpochId("n3", e * epochMicros, epochMicros), IpAddress128.From(new System.Net.IPAddress(BitConverter.GetBytes(0x0100000B + (i << 8)))), self, 0, new TrafficCounters(100, 1, 1));
+        Assert.DoesNotContain(full.Settle(learned, 40 * epochMicros, 1024), e => e.Owner == "n1");
+    }
+
     [Fact]
     public void UnknownExtensionsAreKeptVerbatimAndSkipped()
     {
