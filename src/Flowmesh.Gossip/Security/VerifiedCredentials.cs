@@ -7,7 +7,9 @@ namespace Flowmesh.Gossip.Security;
 /// Checks "this signature was made by node X" given the credential X presented: the credential is verified once per
 /// (node, credential) and the key it yields is kept, so the steady state costs one SHA-256 of the credential, a
 /// dictionary lookup and the ECDSA verification itself. Entries are verified again after <see cref="Recheck"/>, so a
-/// certificate that expired or was revoked stops working within that time, and the table is bounded (a flood of
+/// certificate that expired stops working within that time; a new revocation list of a
+/// <see cref="CertificateCredentialVerifier"/> drops every entry at once, so a revoked certificate stops as soon as the
+/// list arrives (lists are rare: each costs one verification per active signer). The table is bounded (a flood of
 /// credentials empties it: it costs the flooder's victims verifications, never memory). A first-use verifier learns
 /// its binding only after a signature verified (<see cref="ICredentialBinding"/>). Thread-safe: one lock, because a
 /// platform ECDsa object is not documented as safe for concurrent use.
@@ -28,6 +30,13 @@ public sealed class VerifiedCredentials
         _verifier = verifier;
         _capacity = capacity;
         Recheck = recheck ?? TimeSpan.FromMinutes(10);
+        if (verifier is CertificateCredentialVerifier certificates) certificates.RevocationsChanged += _ => Forget();
+    }
+
+    /// <summary>Drops every verified credential: the next signature of each signer asks the verifier again.</summary>
+    public void Forget()
+    {
+        lock (_lock) Clear();
     }
 
     public INodeCredentialVerifier Verifier => _verifier;

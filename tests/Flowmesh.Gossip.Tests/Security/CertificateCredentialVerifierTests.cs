@@ -95,7 +95,7 @@ public sealed class CertificateCredentialVerifierTests : IDisposable
     /// not at once (docs/gossip-security.md, threat model: stolen node key). Records ask the verifier each time.
     /// </summary>
     [Fact]
-    public void A_revocation_stops_a_signer_already_verified_for_packets_and_claims_within_the_recheck_time()
+    public void A_revocation_stops_a_signer_already_verified_for_packets_and_claims_as_soon_as_the_list_arrives()
     {
         var certificate = _authority.Issue(new NodeId("alice"), _alice.PublicKey, Issued, TimeSpan.FromDays(30));
         var signers = new VerifiedCredentials(_verifier);
@@ -105,12 +105,21 @@ public sealed class CertificateCredentialVerifierTests : IDisposable
             signers.Check(new NodeId("alice"), certificate.Encode(), hash, signature, now, out refusal);
 
         Assert.Equal(SignatureCheck.Valid, At(Now, out _));
+        Assert.Equal(SignatureCheck.Valid, At(Now + 1, out _));
+        long verifications = signers.CredentialVerifications;
+        Assert.Equal(1, verifications);
+        // Before, the verified credential was trusted for the rest of its 10 min recheck time.
         Assert.True(_verifier.TryInstallRevocations(_authority.IssueRevocations(1, [certificate.Serial], Issued)));
-        long recheck = (long)signers.Recheck.TotalMilliseconds;
-        Assert.Equal(SignatureCheck.Valid, At(Now + recheck - 1, out _));
-        Assert.Equal(SignatureCheck.CredentialRefused, At(Now + recheck, out var refusal));
+        Assert.Equal(SignatureCheck.CredentialRefused, At(Now + 2, out var refusal));
         Assert.Equal(CredentialRefusal.Revoked, refusal);
-        Assert.Equal(TimeSpan.FromMinutes(10), signers.Recheck);
+        // A list that revokes someone else costs one verification of each active signer, no refusal.
+        using var bobKey = NodeIdentity.Generate();
+        var bob = _authority.Issue(new NodeId("bob"), bobKey.PublicKey, Issued, TimeSpan.FromDays(30));
+        var bobSignature = bobKey.SignHash(hash);
+        Assert.Equal(SignatureCheck.Valid, signers.Check(new NodeId("bob"), bob.Encode(), hash, bobSignature, Now + 3, out _));
+        Assert.True(_verifier.TryInstallRevocations(_authority.IssueRevocations(2, [certificate.Serial, 999_999], Issued)));
+        Assert.Equal(SignatureCheck.Valid, signers.Check(new NodeId("bob"), bob.Encode(), hash, bobSignature, Now + 4, out _));
+        Assert.Equal(verifications + 3, signers.CredentialVerifications);
     }
 
     [Fact]
