@@ -14,7 +14,7 @@ internal enum CaptureErrorStage
     Summary,
     /// <summary>A flow's delta into the drill-down flow log, or an epoch's hand-over to its writer.</summary>
     FlowLog,
-    /// <summary>Signing, storing or publishing a sealed record: that record is lost.</summary>
+    /// <summary>Building, signing, storing or publishing a sealed record: that record is lost (the capture goes on).</summary>
     Seal,
     /// <summary>One drain of the eBPF flow map (its flows stay in the kernel map for the next drain).</summary>
     Drain,

@@ -59,7 +59,8 @@ internal sealed class CapturePipeline : IDisposable
         foreach (string note in _hostContext.Notes) _log.WriteLine($"flowmesh: host context: {note}");
         _summarizer = new EpochSummarizer(options with { SealEmptyEpochs = true, Context = _hostContext.Resolver }, OnSealed,
             flows is null ? null : new GuardedFlowListener(flows, Errors),
-            (e, delta) => Errors.Count(CaptureErrorStage.Summary, e, CaptureErrors.Describe(in delta)));
+            (e, delta) => Errors.Count(CaptureErrorStage.Summary, e, CaptureErrors.Describe(in delta)),
+            (e, epoch) => Errors.Count(CaptureErrorStage.Seal, e, $"the record of epoch {epoch} (it could not be built)"));
         // The DNS source reads the port-53 frames the summarizer's meter decodes anyway (libpcap); eBPF feeds it apart.
         _summarizer.Meter.DnsMonitor = _hostContext.Dns?.Monitor;
         _drops = new KernelDropTracker(source);

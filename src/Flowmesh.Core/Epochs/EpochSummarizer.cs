@@ -40,6 +40,7 @@ public sealed class EpochSummarizer
     private ulong _pendingDrops;
     private readonly IEpochFlowListener? _flows;
     private readonly Action<Exception, FlowTableDelta>? _onDeltaFailed;
+    private readonly Action<Exception, EpochId>? _onSealFailed;
 
     /// <param name="options">What to summarize and how.</param>
     /// <param name="onSealed">Receives each sealed record (after <paramref name="flows"/> learned the epoch closed).</param>
@@ -48,7 +49,13 @@ public sealed class EpochSummarizer
     /// When set, a delta the summary refuses (it throws) is reported here and dropped, and the capture goes on: any
     /// host on the LAN chooses what a live capture sees. When null it propagates (offline summarizing fails loudly).
     /// </param>
-    public EpochSummarizer(EpochSummarizerOptions options, Action<EpochRecord> onSealed, IEpochFlowListener? flows = null, Action<Exception, FlowTableDelta>? onDeltaFailed = null)
+    /// <param name="onSealFailed">
+    /// When set, an epoch whose record cannot be built (it fails its own format check: a bug, never input) is reported
+    /// here and lost alone: its end still bounds the next record, and the packet that closed it is counted in the next
+    /// epoch. When null it propagates.
+    /// </param>
+    public EpochSummarizer(EpochSummarizerOptions options, Action<EpochRecord> onSealed, IEpochFlowListener? flows = null, Action<Exception, FlowTableDelta>? onDeltaFailed = null,
+        Action<Exception, EpochId>? onSealFailed = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(onSealed);
@@ -61,6 +68,7 @@ public sealed class EpochSummarizer
         _onSealed = onSealed;
         _flows = flows;
         _onDeltaFailed = onDeltaFailed;
+        _onSealFailed = onSealFailed;
         // Ended flow records carry nothing the summary needs: their traffic arrives as deltas.
         Meter = new FlowMeter(options.FlowTable, static _ => { });
         Meter.Table.DeltaSink = OnDelta;
@@ -68,6 +76,9 @@ public sealed class EpochSummarizer
 
     public FlowMeter Meter { get; }
     public long RecordsSealed { get; private set; }
+
+    /// <summary>Epochs whose record could not be built (reported to the seal-failure callback).</summary>
+    public long RecordsLost { get; private set; }
 
     /// <summary>Records sealed under a later interval than the time they watched (see the remarks): the clock was put back under this origin's records, or a restart came in an epoch's last instant.</summary>
     public long RecordsMoved { get; private set; }
@@ -197,7 +208,19 @@ public sealed class EpochSummarizer
         // DNS answers that arrived since the previous seal belong to this epoch (like a late packet, an older one is
         // counted in the open epoch).
         _options.DnsObservations?.DrainTo(summary.AddDns);
-        var record = summary.Seal();
+        EpochRecord record;
+        try
+        {
+            record = summary.Seal();
+        }
+        catch (Exception e) when (_onSealFailed is not null && e is EpochRecordFormatException or ArgumentException or InvalidOperationException or OverflowException)
+        {
+            RecordsLost++;
+            _recordsFrom = Math.Max(_recordsFrom, summary.Id.EndMicros);
+            _flows?.Sealed(summary.Id);
+            _onSealFailed(e, summary.Id);
+            return;
+        }
         RecordsSealed++;
         if (_currentMoved) RecordsMoved++;
         _recordsFrom = Math.Max(_recordsFrom, record.Id.EndMicros);

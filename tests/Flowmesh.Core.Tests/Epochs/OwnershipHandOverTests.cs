@@ -194,6 +194,51 @@ public sealed class OwnershipHandOverTests
     }
 
     /// <summary>
+    /// A record that fails its own format check at the seal (here: an owner name over the format's 64 bytes reaches the
+    /// ledger's report and the left-to-peer section) is lost alone: the failure is reported with its epoch, the next
+    /// record starts at its end, and the packet that closed it is counted in the next epoch. Before, the exception
+    /// escaped from the packet that triggered the seal, which was dropped with it.
+    /// </summary>
+    [Fact]
+    public void ARecordThatCannotBeBuiltIsLostAloneAndTheCaptureGoesOn()
+    {
+        var packets = Conversations(seed: 10).Where(p => p.Source == High || p.Destination == High).ToList();
+        var unknown = Book("high", High);
+        var broken = MonitoredAddresses.Build("high", [A(High)], [new AddressAnnouncement(new string('o', 70), Start, [A(Low)])]);
+        var ownership = new FlowOwnership(unknown);
+        var records = new List<EpochRecord>();
+        var failures = new List<(Exception Error, EpochId Epoch)>();
+        var summarizer = new EpochSummarizer(new EpochSummarizerOptions
+        {
+            Origin = "high", Key = Key, EpochLength = EpochLength, Ownership = ownership, LateOwnership = new LateOwnershipLedger(),
+        }, records.Add, onSealFailed: (e, epoch) => failures.Add((e, epoch)));
+        foreach (var p in packets)
+        {
+            // From 12 s to 20 s this agent believes the long name owns low's address: epoch 1's record carries it.
+            ownership.Update(p.Micros >= Epoch0 + 12 * Second && p.Micros < Epoch0 + 20 * Second ? broken : unknown);
+            summarizer.ObservePacket(LinkType.Ethernet, p.Micros, p.Frame());
+        }
+        summarizer.Finish();
+
+        var (error, lost) = Assert.Single(failures);
+        Assert.IsType<EpochRecordFormatException>(error);
+        Assert.Equal(Epoch0 + 10 * Second, lost.StartMicros);
+        Assert.Equal(1, summarizer.RecordsLost);
+        Assert.Equal([Epoch0, Epoch0 + 20 * Second], records.Select(r => r.Id.StartMicros));
+        // Every packet after the lost epoch, the one that closed it included, is in the next record.
+        long after = packets.Count(p => p.Micros >= Epoch0 + 20 * Second);
+        Assert.Equal(after, (long)records[1].Totals.All.Packets);
+        Assert.Throws<EpochRecordFormatException>(() =>
+        {
+            var strict = new EpochSummarizer(new EpochSummarizerOptions
+            {
+                Origin = "high", Key = Key, EpochLength = EpochLength, Ownership = new FlowOwnership(broken), LateOwnership = new LateOwnershipLedger(),
+            }, _ => { });
+            foreach (var p in packets) strict.ObservePacket(LinkType.Ethernet, p.Micros, p.Frame());
+        });
+    }
+
+    /// <summary>
     /// Announced before owned (the agent's rule, docs/epoch-records.md "Hand-over"): low's address appears with its
     /// capture at the start of epoch 0, its record of epoch 0 announces it, and low owns it from epoch 2 on. Until
     /// then low leaves its conversations with high to high. Whenever high learns of low within those two epochs, from
