@@ -16,25 +16,32 @@ internal sealed class CountedTwiceUse
     public readonly SortedSet<string> Owners = new(StringComparer.Ordinal);
     public TrafficCounters All;
 
-    public static CountedTwiceUse Of(Dictionary<string, List<EpochRecord>> byOrigin)
+    /// <param name="byOrigin">The merged records of the window, by origin.</param>
+    /// <param name="later">
+    /// Records that end after the window (not merged): their reports about the window's epochs count too, because a
+    /// peer reports what it counted twice only once it learns of the owner, which may be well after the epoch, and
+    /// after the window's end (a partition's heal).
+    /// </param>
+    public static CountedTwiceUse Of(Dictionary<string, List<EpochRecord>> byOrigin, IEnumerable<EpochRecord>? later = null)
     {
         var use = new CountedTwiceUse();
         var seen = new HashSet<(string, CountedTwice)>();
-        foreach (var (reporter, records) in byOrigin)
-            foreach (var record in records)
+        var reports = byOrigin.SelectMany(p => p.Value).Concat(later ?? []);
+        foreach (var record in reports)
+        {
+            string reporter = record.Id.Origin;
+            if (record.Contents.Extensions.CountedTwice is not { } entries || !byOrigin.TryGetValue(reporter, out var records)) continue;
+            foreach (var e in entries)
             {
-                if (record.Contents.Extensions.CountedTwice is not { } entries) continue;
-                foreach (var e in entries)
-                {
-                    if (!seen.Add((reporter, e)) || !Covers(records, e, owner: null) || !byOrigin.TryGetValue(e.Owner, out var ownerRecords)
-                        || !Covers(ownerRecords, e, owner: e)) continue;
-                    use.ByProtocol[e.ProtocolClass] += e.Traffic;
-                    use.ByEpoch.Add((e.StartMicros, e.Traffic));
-                    use.ByReporter[reporter] = use.ByReporter.GetValueOrDefault(reporter) + e.Traffic;
-                    use.Owners.Add(e.Owner);
-                    use.All += e.Traffic;
-                }
+                if (!seen.Add((reporter, e)) || !Covers(records, e, owner: null) || !byOrigin.TryGetValue(e.Owner, out var ownerRecords)
+                    || !Covers(ownerRecords, e, owner: e)) continue;
+                use.ByProtocol[e.ProtocolClass] += e.Traffic;
+                use.ByEpoch.Add((e.StartMicros, e.Traffic));
+                use.ByReporter[reporter] = use.ByReporter.GetValueOrDefault(reporter) + e.Traffic;
+                use.Owners.Add(e.Owner);
+                use.All += e.Traffic;
             }
+        }
         return use;
     }
 

@@ -26,7 +26,8 @@ public sealed partial class GlobalView
     private readonly CountedTwiceUse _countedTwice;
     private readonly CrossCheckCoverage _crossCheck;
 
-    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since, SlotMergeCache? slots)
+    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since, SlotMergeCache? slots,
+        List<EpochRecord> laterReports)
     {
         _options = options;
         Window = window;
@@ -50,7 +51,7 @@ public sealed partial class GlobalView
         if (merge is not null)
             for (int i = 0; i < _byProtocol.Length; i++) _byProtocol[i] += merge.UnlistedByProtocol[i];
         // Traffic two agents both counted (one learned of the other's address late) is taken out once.
-        _countedTwice = CountedTwiceUse.Of(_byOrigin);
+        _countedTwice = CountedTwiceUse.Of(_byOrigin, laterReports);
         for (int i = 0; i < _byProtocol.Length; i++) _byProtocol[i] = CountedTwiceUse.Less(_byProtocol[i], _countedTwice.ByProtocol[i]);
         foreach (var c in _byProtocol) _all += c;
         _monitor = (_merged?.Extensions.Monitor ?? default) + (merge?.UnlistedMonitor ?? default);
@@ -73,7 +74,10 @@ public sealed partial class GlobalView
     /// </summary>
     /// <remarks>
     /// With <paramref name="slots"/>, slots merged by earlier builds from the same records are reused and the ones merged
-    /// now are kept; the view is the same with or without it (<see cref="SlotMergeCache"/>).
+    /// now are kept; the view is the same with or without it (<see cref="SlotMergeCache"/>). Records that end after
+    /// the window are not merged, but their "counted twice" reports about the window's epochs are taken out: a caller
+    /// building a window that ended in the past passes the records of up to <see cref="LateOwnershipLedger.DefaultHorizon"/>
+    /// after it too (<see cref="LateReportsUntil"/>).
     /// </remarks>
     public static GlobalView Build(IEnumerable<EpochRecord> records, IEnumerable<ExpectedOrigin> expected, long nowMicros, ViewWindow window, GlobalViewOptions? options = null, SlotMergeCache? slots = null)
     {
@@ -93,7 +97,22 @@ public sealed partial class GlobalView
             else since.Remove(e.Origin);
         }
         var preferred = CoarsestCover.PreferredLongest(window.LengthMicros, options.MinSeriesPoints, options.EpochMicros);
-        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window, preferred, options.SketchSettings), states, since, slots);
+        var all = records as IReadOnlyCollection<EpochRecord> ?? records.ToList();
+        // Records after the window are not merged; their "counted twice" reports about the window's epochs are used.
+        var laterReports = all.Where(r => r.Id.EndMicros > window.ToMicros && r.Contents.Extensions.CountedTwice is not null).ToList();
+        return new GlobalView(options, window, nowMicros, WindowSelection.Select(all, window, preferred, options.SketchSettings), states, since, slots, laterReports);
+    }
+
+    /// <summary>
+    /// The end of the records worth reading for a window's late "counted twice" reports: a peer reports at its first
+    /// seal after it learns of the owner, within its ledger's horizon of the epoch, so nothing later than that (and
+    /// nothing after <paramref name="nowMicros"/>) can concern the window.
+    /// </summary>
+    public static long LateReportsUntil(ViewWindow window, long nowMicros, TimeSpan epochLength)
+    {
+        long epoch = UnixMicros.FromDuration(epochLength);
+        long horizon = Math.Max(UnixMicros.FromDuration(LateOwnershipLedger.DefaultHorizon), LateOwnershipLedger.MinEpochsKept * epoch) + epoch;
+        return Math.Max(window.ToMicros, Math.Min(nowMicros, window.ToMicros + horizon));
     }
 
     public ViewWindow Window { get; }

@@ -160,6 +160,18 @@ public sealed class OwnershipHandOverTests
         var rolled = EpochRecord.Decode(Assert.Single(minute).Encode(), Key);
         Assert.Equal(sharedBytes, rolled.Contents.Extensions.CountedTwice!.Aggregate(0UL, (sum, e) => sum + e.Traffic.Bytes));
 
+        // A window of epoch 0 alone: high's report lies in its next record, after the window, and still counts (a
+        // peer reports only once it learns of the owner, which may be after the window's end). Before, the window
+        // kept the double count.
+        var epoch0 = ViewWindow.Between(Epoch0, Epoch0 + 10 * Second);
+        var firstEpoch = GlobalView.Build(low.Concat(high), [new ExpectedOrigin("low", OriginLiveness.Alive), new ExpectedOrigin("high", OriginLiveness.Alive)],
+            Window.ToMicros + 60 * Second, epoch0);
+        Assert.Equal((ulong)packets.Where(p => p.Micros < Epoch0 + 10 * Second).Sum(p => p.IpLength), (ulong)firstEpoch.Totals().Bytes.Value);
+        Assert.Equal(sharedBytes, firstEpoch.Coverage.LeftToPeer.CountedTwiceBytes);
+        Assert.Equal(Epoch0 + 10 * Second, GlobalView.LateReportsUntil(epoch0, Epoch0 + 10 * Second, EpochLength));
+        Assert.Equal(Epoch0 + 200 * Second, GlobalView.LateReportsUntil(epoch0, Epoch0 + 200 * Second, EpochLength));
+        Assert.Equal(Epoch0 + 10 * Second + (180 + 10) * Second, GlobalView.LateReportsUntil(epoch0, Epoch0 + 900 * Second, EpochLength));
+
         // A view without low's records (low's epoch-0 record lost): high's count was the only one, nothing is taken out.
         var alone = View(low.Skip(1).Concat(high), "low", "high");
         Assert.Equal(0UL, alone.Coverage.LeftToPeer.CountedTwiceBytes);
