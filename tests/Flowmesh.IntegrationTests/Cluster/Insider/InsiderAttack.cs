@@ -22,5 +22,5 @@ internal abstract class InsiderAttack
     /// </summary>
     protected static long? Rise(long? before, long? after) => before is long b && after is long a ? a - b : null;
 
-    protected static string Shown(long? rise) => rise?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(series absent)";
+    protected static string Shown(long? rise) => rise?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(not in this build's /metrics)";
 }
