@@ -28,7 +28,7 @@ internal sealed class AddressTakeoverAttack : InsiderAttack
         var unsigned = Rise(_unsigned, t.Sum(Metric, ("reason", "unsigned_claim")));
         var credential = Rise(_credential, t.Sum(Metric, ("reason", "credential_refused")));
         var moved = t.AnyoneSaw(t.VictimName.Value, m => m.Address != _address);
-        return (!moved && unsigned is null or >= 2 && credential is null or >= 2,
+        return (!moved && unsigned >= 2 && credential >= 2,
             $"claims refused: {Shown(unsigned)} unsigned, {Shown(credential)} with the insider's certificate (membership_refused), address moved anywhere: {moved}");
     }
 }

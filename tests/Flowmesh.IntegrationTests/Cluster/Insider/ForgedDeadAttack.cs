@@ -23,7 +23,7 @@ internal sealed class ForgedDeadAttack : InsiderAttack
         var suspected = Rise(_suspected, t.Sum("flowmesh_gossip_remote_deaths_suspected_total"));
         var refuted = InsiderTargets.GossipStatus(t.Victim, "refutations") - _refutations;
         var dead = t.AnyoneSaw(t.VictimName.Value, m => m.State == "dead");
-        return (!dead && refuted >= 1 && suspected is null or >= 2,
+        return (!dead && refuted >= 1 && suspected >= 2,
             $"{Shown(suspected)} taken as accusations (remote_deaths_suspected), victim refuted {refuted} time(s) (status gossip.refutations), dead nowhere: {!dead}");
     }
 }

@@ -23,7 +23,7 @@ internal sealed class ForgedLeaveAttack : InsiderAttack
         var unsigned = Rise(_unsigned, t.Sum(Metric, ("reason", "unsigned_claim")));
         var credential = Rise(_credential, t.Sum(Metric, ("reason", "credential_refused")));
         var left = t.AnyoneSaw(t.VictimName.Value, m => m.State is "left" or "dead");
-        return (!left && unsigned is null or >= 2 && credential is null or >= 2,
+        return (!left && unsigned >= 2 && credential >= 2,
             $"{Shown(unsigned)} unsigned and {Shown(credential)} wrongly certified Leaves refused (membership_refused), left nowhere: {!left}");
     }
 }

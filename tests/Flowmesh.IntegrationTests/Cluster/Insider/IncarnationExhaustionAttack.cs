@@ -23,7 +23,7 @@ internal sealed class IncarnationExhaustionAttack : InsiderAttack
         var incarnation = t.VictimIncarnation;
         var highest = t.Honest.Max(n => InsiderTargets.ViewOf(n, t.VictimName.Value)?.Incarnation ?? 0);
         var dead = t.AnyoneSaw(t.VictimName.Value, m => m.State == "dead");
-        return (refused is null or >= 3 && highest < 1000 && !dead,
+        return (refused >= 3 && highest < 1000 && !dead,
             $"{Shown(refused)} refused as above the signed incarnation (membership_refused{{accusation_above_incarnation}}), victim at incarnation {incarnation}, highest seen {highest}, dead nowhere: {!dead}");
     }
 }

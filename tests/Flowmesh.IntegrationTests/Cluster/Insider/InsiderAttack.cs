@@ -16,10 +16,7 @@ internal abstract class InsiderAttack
 
     public abstract (bool Refused, string Evidence) Judge(InsiderTargets targets);
 
-    /// <summary>
-    /// A counter's rise since the attack began, or null when the agents do not expose it (the membership refusal
-    /// series come with the /metrics work of issue 16; until then an attack is judged on its effect and the other counters).
-    /// </summary>
+    /// <summary>A counter's rise since the attack began, or null when the agents do not expose it (which fails the judgement).</summary>
     protected static long? Rise(long? before, long? after) => before is long b && after is long a ? a - b : null;
 
     protected static string Shown(long? rise) => rise?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(not in this build's /metrics)";
