@@ -15,11 +15,5 @@ internal sealed class ForeignNameRecordAttack : RecordAttack
         PushToAll(t, t.Insider.WithOwnCertificate(_forged));
     }
 
-    public override (bool, string) Judge(InsiderTargets t)
-    {
-        var refused = Rise(_before, t.Sum(Rejected, ("reason", "certificate_for_another_node")));
-        var held = Holding(t, _forged!.Id, _forged.ContentHash);
-        return (refused >= t.Honest.Count && held == 0,
-            $"{Shown(refused)} refused as certificate for another node (records_rejected_by_reason), agents holding the forged {_forged.Id.Origin} record: {held}");
-    }
+    public override (bool, string) Judge(InsiderTargets t) => RefusedEverywhere(t, _before, "certificate_for_another_node", _forged!);
 }

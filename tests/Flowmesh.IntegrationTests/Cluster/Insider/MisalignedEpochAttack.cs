@@ -18,10 +18,5 @@ internal sealed class MisalignedEpochAttack : RecordAttack
         PushToAll(t, t.Insider.Sealed(_record));
     }
 
-    public override (bool, string) Judge(InsiderTargets t)
-    {
-        var refused = Rise(_before, t.Sum(Rejected, ("reason", "misaligned")));
-        var held = Holding(t, _record!.Id, _record.ContentHash);
-        return (refused >= t.Honest.Count && held == 0, $"{Shown(refused)} refused as misaligned (records_rejected_by_reason), agents holding it: {held}");
-    }
+    public override (bool, string) Judge(InsiderTargets t) => RefusedEverywhere(t, _before, "misaligned", _record!);
 }

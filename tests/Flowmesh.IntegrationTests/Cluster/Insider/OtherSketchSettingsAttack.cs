@@ -17,10 +17,5 @@ internal sealed class OtherSketchSettingsAttack : RecordAttack
         PushToAll(t, t.Insider.Sealed(_record));
     }
 
-    public override (bool, string) Judge(InsiderTargets t)
-    {
-        var refused = Rise(_before, t.Sum(Rejected, ("reason", "other_sketch_settings")));
-        var held = Holding(t, _record!.Id, _record.ContentHash);
-        return (refused >= t.Honest.Count && held == 0, $"{Shown(refused)} refused as other sketch settings (records_rejected_by_reason), agents holding it: {held}");
-    }
+    public override (bool, string) Judge(InsiderTargets t) => RefusedEverywhere(t, _before, "other_sketch_settings", _record!);
 }

@@ -24,6 +24,17 @@ internal abstract class RecordAttack : InsiderAttack
             Assert.True(t.Insider.Push(node, envelopes), $"n{node} did not answer the insider's record exchange");
     }
 
+    /// <summary>
+    /// The judgement of a record the intake must refuse for <paramref name="reason"/>: every agent counted it (a rise of
+    /// <c>flowmesh_records_rejected_by_reason_total{reason}</c> since <paramref name="before"/>) and none holds it.
+    /// </summary>
+    protected static (bool, string) RefusedEverywhere(InsiderTargets t, long? before, string reason, EpochRecord record)
+    {
+        var refused = Rise(before, t.Sum(Rejected, ("reason", reason)));
+        var held = Holding(t, record.Id, record.ContentHash);
+        return (refused >= t.Honest.Count && held == 0, $"{Shown(refused)} refused as {reason} (records_rejected_by_reason), agents holding {record.Id.Origin}'s record: {held}");
+    }
+
     /// <summary>How many agents hold a record under <paramref name="id"/> whose content is <paramref name="contentHash"/>.</summary>
     protected static int Holding(InsiderTargets t, EpochId id, string contentHash) =>
         t.Honest.Count(n => AgentCluster.Api(n).Records(id.Origin).TryGetValue(new RecordKey(id.Origin, id.StartMicros, id.LengthMicros), out var hash) && hash == contentHash);
