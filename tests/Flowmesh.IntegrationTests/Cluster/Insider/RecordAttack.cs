@@ -32,7 +32,7 @@ internal abstract class RecordAttack : InsiderAttack
     {
         var refused = Rise(before, t.Sum(Rejected, ("reason", reason)));
         var held = Holding(t, record.Id, record.ContentHash);
-        return (refused >= t.Honest.Count && held == 0, $"{Shown(refused)} refused as {reason} (records_rejected_by_reason), agents holding {record.Id.Origin}'s record: {held}");
+        return (refused >= t.Honest.Count && held == 0, $"{Shown(refused)} refused as {reason} (records_rejected_by_reason), agents holding that record of {record.Id.Origin}: {held}");
     }
 
     /// <summary>How many agents hold a record under <paramref name="id"/> whose content is <paramref name="contentHash"/>.</summary>
