@@ -22,13 +22,15 @@ internal sealed class AgentCluster : IDisposable
     private readonly string _workDirectory;
     private readonly string _keyFile;
     private readonly NamespacedProcess?[] _agents;
+    private readonly IReadOnlyList<string> _agentArguments;
 
-    private AgentCluster(ClusterNetwork network, string workDirectory, string keyFile)
+    private AgentCluster(ClusterNetwork network, string workDirectory, string keyFile, IReadOnlyList<string>? agentArguments)
     {
         _network = network;
         _workDirectory = workDirectory;
         _keyFile = keyFile;
         _agents = new NamespacedProcess?[network.Nodes + 1];
+        _agentArguments = agentArguments ?? [];
     }
 
     public int Size => _network.Nodes;
@@ -93,8 +95,9 @@ internal sealed class AgentCluster : IDisposable
 
     /// <summary>Builds the LAN, makes a key and starts every agent (or the first <paramref name="launched"/>; the
     /// others' namespaces exist for <see cref="Launch"/> later, or for other programs); returns once their APIs answer.
-    /// <paramref name="firstNodes"/>: which nodes to start, when not the first <paramref name="launched"/>.</summary>
-    public static AgentCluster Start(int nodes, int? launched = null, IReadOnlyList<int>? firstNodes = null)
+    /// <paramref name="firstNodes"/>: which nodes to start, when not the first <paramref name="launched"/>.
+    /// <paramref name="agentArguments"/>: more `flowmesh agent` options for every agent (e.g. a small --retention-mib).</summary>
+    public static AgentCluster Start(int nodes, int? launched = null, IReadOnlyList<int>? firstNodes = null, IReadOnlyList<string>? agentArguments = null)
     {
         var network = ClusterNetwork.Create(nodes);
         string work = Directory.CreateTempSubdirectory("fmc-cluster-").FullName;
@@ -107,7 +110,7 @@ internal sealed class AgentCluster : IDisposable
             File.WriteAllText(key, keygen.StandardOutput);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             RunOperatorCommand(["ca", "init", "--dir", Path.Combine(work, "ca")]);
-            cluster = new AgentCluster(network, work, key);
+            cluster = new AgentCluster(network, work, key, agentArguments);
             // Every node enrolled up front: a launch in the middle of a test must not wait for a CLI process first.
             foreach (int node in cluster.AllNodes) cluster.Enrol(node);
             var first = firstNodes?.ToList() ?? cluster.AllNodes.Take(launched ?? nodes).ToList();
@@ -155,6 +158,7 @@ internal sealed class AgentCluster : IDisposable
             "--no-discovery",
             "--profile", "lan",
         };
+        arguments.AddRange(_agentArguments);
         int? seed = node != 1 && IsRunning(1) ? 1 : RunningNodes.Where(n => n != node).Cast<int?>().FirstOrDefault();
         if (seed is int s) arguments.AddRange(["--join", $"{ClusterNetwork.Address(s)}:{GossipPort}"]);
         _agents[node] = environment is { Count: > 0 }

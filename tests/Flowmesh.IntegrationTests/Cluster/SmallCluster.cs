@@ -9,10 +9,10 @@ internal sealed class SmallCluster : IDisposable
     private readonly AgentCluster? _cluster;
     private readonly string? _skip;
 
-    public SmallCluster(int nodes, int? launched = null, IReadOnlyList<int>? firstNodes = null)
+    public SmallCluster(int nodes, int? launched = null, IReadOnlyList<int>? firstNodes = null, IReadOnlyList<string>? agentArguments = null)
     {
         _skip = AgentCluster.MissingPrerequisite();
-        if (_skip is null) _cluster = AgentCluster.Start(nodes, launched, firstNodes);
+        if (_skip is null) _cluster = AgentCluster.Start(nodes, launched, firstNodes, agentArguments);
     }
 
     public AgentCluster Agents
