@@ -188,6 +188,10 @@ public sealed class CountOnceTests : IDisposable
             double monitor = totals.GetProperty("monitor").GetProperty("bytes").GetProperty("value").GetDouble();
             Report($"n{node}: {bytes} bytes (bridge {expected.Sum(p => p.Length)} + {lost} only n1 saw; bound ±{bound} = edges {edge} + n1's handover {handover}), monitor {monitor} (bridge {gossip.Sum(p => p.Length)}); " +
                               $"coverage: {coverage.GetProperty("summary").GetString()}; left to peer: {(coverage.TryGetProperty("leftToPeer", out var ltp) ? ltp.ToString() : "none")}");
+            using (var contributions = JsonDocument.Parse(AgentCluster.Api(node).Get($"/api/v1/contributions?from={from}&to={to}")))
+                Report($"n{node} per origin: {string.Join("; ", contributions.RootElement.GetProperty("nodes").EnumerateArray().Select(o => $"{o.GetProperty("name")} {o.GetProperty("missingEpochs")} of {o.GetProperty("settledEpochs")} epochs missing"))}");
+            // Which epochs (seconds from the window's start) this node holds records of: a gap shows where it is.
+            Report($"n{node} records: {string.Join("; ", AgentCluster.Api(node).Records().Keys.Where(k => k.StartMicros >= from - 4 * EpochMicros && k.StartMicros < to).GroupBy(k => k.Origin).OrderBy(g => g.Key).Select(g => $"{g.Key} {string.Join(',', g.OrderBy(k => k.StartMicros).Select(k => $"{(k.StartMicros - from) / 1e6:0.###}" + (k.LengthMicros != EpochMicros ? $"/{k.LengthMicros / 1e6:0.###}" : "")))}"))}");
             Assert.InRange(bytes, expected.Sum(p => p.Length) - bound, expected.Sum(p => p.Length) + bound);
             Assert.InRange(monitor, gossip.Sum(p => p.Length) - bound, gossip.Sum(p => p.Length) + bound);
             Assert.DoesNotContain("captureLoss", totals.GetProperty("bytes").GetProperty("caveats").EnumerateArray().Select(c => c.GetString()));

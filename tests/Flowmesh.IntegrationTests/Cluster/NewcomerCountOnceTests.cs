@@ -102,13 +102,14 @@ public sealed class NewcomerCountOnceTests : IDisposable
             }
             """);
         Assert.Equal(0, ClusterNetwork.RunIn(3, TimeSpan.FromSeconds(10), "nft", "-f", rules).ExitCode);
+        long launchedAt = 0, healedAt = 0;
         try
         {
             var ping = NamespacedProcess.Start(ClusterNetwork.Namespace(3), Path.Combine(_work, "ping-n1-late.log"), "ping", ["-c", "200", "-i", "0.1", "-s", "600", "-q", ClusterNetwork.Address(1)]);
             _processes.Add(ping);
             cluster.Launch(1);
             cluster.WaitForApi(1);
-            long launchedAt = Now();
+            launchedAt = Now();
             // n1 owns its address from one epoch after the end of the epoch it started in; keep n3 cut off for two
             // epochs beyond that, so n3 seals at least one epoch it should have left to n1.
             SleepUntil(AlignUp(launchedAt) + 4 * EpochMicros);
@@ -116,15 +117,32 @@ public sealed class NewcomerCountOnceTests : IDisposable
         finally
         {
             ClusterNetwork.RunIn(3, TimeSpan.FromSeconds(10), "nft", "delete", "table", "inet", "fmcut");
+            healedAt = Now();
         }
         Assert.True(_processes.OfType<NamespacedProcess>().Last().WaitForExit(TimeSpan.FromSeconds(40)), "ping did not finish");
         long to = AlignUp(Now()) + EpochMicros;
         SleepUntil(to + 500_000);
         capture.Stop();
         WaitForEveryRecordUpTo(cluster, to, TimeSpan.FromSeconds(60));
+        // Holding n1's records does not mean n3's report is out yet: n3 reports at its first seal after it learned of
+        // n1 (and n1 at its first seal after it learned of n3, for its lead epochs), and that record must reach every
+        // node. Wait for both to know each other, then for every node's record sealed after that.
+        Poll.Until("n1 and n3 know each other's addresses", () => KnowsPeer(1, 3) && KnowsPeer(3, 1), TimeSpan.FromSeconds(60), () => cluster.Diagnostics());
+        long learnedBy = AlignUp(Now()) + EpochMicros;
+        TestContext.Current.TestOutputHelper?.WriteLine($"n1 launched {(launchedAt - from) / 1e6:0.0} s into the window, n3 cut off until {(healedAt - from) / 1e6:0.0} s; n1 and n3 knew each other by {(Now() - from) / 1e6:0.0} s");
+        WaitForEveryRecordUpTo(cluster, learnedBy, TimeSpan.FromSeconds(30));
 
         var truth = capture.Packets(from, to);
         long edge = EdgeBytes(capture, from, to);
+        // What each node reported and holds, for a failure to show which end missed its report.
+        foreach (int node in cluster.AllNodes)
+        {
+            string metrics = AgentCluster.Api(node).Get("/metrics");
+            TestContext.Current.TestOutputHelper?.WriteLine($"n{node} metrics: {string.Join("; ", metrics.Split('\n').Where(l => l.StartsWith("flowmesh_counted_twice", StringComparison.Ordinal)))}");
+            using var st = JsonDocument.Parse(AgentCluster.Api(node).Status());
+            TestContext.Current.TestOutputHelper?.WriteLine($"n{node} ownership: {st.RootElement.GetProperty("ownership")}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"n{node} records: {string.Join("; ", AgentCluster.Api(node).Records().Keys.Where(k => k.StartMicros >= from - 2 * EpochMicros).GroupBy(k => k.Origin).OrderBy(g => g.Key).Select(g => $"{g.Key} {string.Join(',', g.OrderBy(k => k.StartMicros).Select(k => $"{(k.StartMicros - from) / 1e6:0.###}" + (k.LengthMicros != EpochMicros ? $"/{k.LengthMicros / 1e6:0.###}" : "")))}"))}");
+        }
         foreach (int node in cluster.AllNodes)
         {
             using var answer = JsonDocument.Parse(AgentCluster.Api(node).Get($"/api/v1/traffic?from={from}&to={to}"));
@@ -138,11 +156,14 @@ public sealed class NewcomerCountOnceTests : IDisposable
     }
 
     private static void WaitUntilN2AndN3KnowEachOther(AgentCluster cluster) =>
-        Poll.Until("n2 and n3 know each other's addresses", () => new[] { 2, 3 }.All(n =>
-        {
-            using var status = JsonDocument.Parse(AgentCluster.Api(n).Status());
-            return status.RootElement.GetProperty("ownership").GetProperty("peers").TryGetProperty(AgentCluster.Name(5 - n), out _);
-        }), TimeSpan.FromSeconds(60), () => cluster.Diagnostics());
+        Poll.Until("n2 and n3 know each other's addresses", () => KnowsPeer(2, 3) && KnowsPeer(3, 2), TimeSpan.FromSeconds(60), () => cluster.Diagnostics());
+
+    /// <summary>True when <paramref name="node"/>'s ownership map names an agent for <paramref name="peer"/>'s address.</summary>
+    private static bool KnowsPeer(int node, int peer)
+    {
+        using var status = JsonDocument.Parse(AgentCluster.Api(node).Status());
+        return status.RootElement.GetProperty("ownership").GetProperty("peers").TryGetProperty(AgentCluster.Name(peer), out _);
+    }
 
     private static void WaitForEveryRecordUpTo(AgentCluster cluster, long to, TimeSpan timeout) =>
         Poll.Until("every node holds every node's records up to the window's end", () => cluster.AllNodes.All(n =>
