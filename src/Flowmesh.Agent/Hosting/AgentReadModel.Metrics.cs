@@ -77,6 +77,7 @@ internal sealed partial class AgentReadModel
             {
                 ["overlapping"] = store.RefusedOverlapping, ["slot_full"] = store.RefusedSlotFull, ["below_horizon"] = store.RefusedBelowHorizon,
             },
+            RecordsPruned = new Dictionary<string, long> { ["age"] = store.PrunedForAge, ["byte_budget"] = store.PrunedForByteBudget },
             RecordLagSeconds = Math.Round(lag, 3),
             Coverage = live.Count == 0 ? 0 : (double)covered / live.Count,
             MonitorTrafficBytes = Published.MonitorBytes,

@@ -79,6 +79,8 @@ public sealed partial class AgentMeter
             s => s.RecordsRejectedByReason, ["other_sketch_settings", "misaligned"]);
         CounterBy("flowmesh.records.store_refused", "{record}", "Verified records the store refused: overlapping or past the per-slot cap (issue 16), or below a retention horizon.", "reason",
             s => s.RecordsRefusedByStore, ["overlapping", "slot_full", "below_horizon"]);
+        CounterBy("flowmesh.records.pruned", "{record}", "Records retention deleted, by cause: age, or byte_budget (their origin held more than its fair share of the store's byte budget).", "cause",
+            s => s.RecordsPruned, ["age", "byte_budget"]);
         Gauge("flowmesh.record.lag", "s", "Age of the oldest newest-record among live members.", s => s.RecordLagSeconds);
         Gauge("flowmesh.coverage.ratio", "1", "Live members with a record in the last two epochs, as a share of live members.", s => s.Coverage);
         Meter.CreateObservableGauge("flowmesh.cluster.traffic", () => Observe<double>(s => s.ClusterBytesPerSecond is double v ? new Measurement<double>(v) : (Measurement<double>?)null),

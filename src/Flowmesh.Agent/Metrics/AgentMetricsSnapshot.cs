@@ -111,6 +111,9 @@ public sealed record AgentMetricsSnapshot
     /// <summary>Verified records the store refused (issue 16's slot rule: overlapping, slot_full; and below_horizon).</summary>
     public IReadOnlyDictionary<string, long> RecordsRefusedByStore { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Records retention deleted, by cause: age (a tier's retention) or byte_budget (their origin over its fair share).</summary>
+    public IReadOnlyDictionary<string, long> RecordsPruned { get; init; } = new Dictionary<string, long>();
+
     /// <summary>The oldest "newest record" among live members: how far behind the freshest global view is.</summary>
     public double RecordLagSeconds { get; init; }
 

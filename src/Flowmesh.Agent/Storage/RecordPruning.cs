@@ -76,7 +76,7 @@ internal sealed class RecordPruning(RecordRetention retention, long maxRecordByt
     /// and persists the new horizons, in one transaction (a crash keeps either all or none of one prune); the ids and
     /// envelope bytes deleted, for the store's digests.
     /// </summary>
-    public (List<EpochId> Deleted, long Bytes) Delete(SqliteConnection writer, IReadOnlyList<long> horizons, PrunePlan plan)
+    public (List<EpochId> Deleted, long Bytes, int ForByteBudget) Delete(SqliteConnection writer, IReadOnlyList<long> horizons, PrunePlan plan)
     {
         var deleted = new List<EpochId>();
         long bytes = 0;
@@ -87,6 +87,7 @@ internal sealed class RecordPruning(RecordRetention retention, long maxRecordByt
             bytes += DeleteWhere(writer, transaction, $"WHERE {TierCondition(tier)} AND start_us < $cutoff", plan.Cutoffs[tier], null, deleted);
             SaveHorizon(writer, transaction, HorizonKeyOf(tier), plan.Cutoffs[tier]);
         }
+        int byAge = deleted.Count;
         foreach (var (origin, cutoffs) in plan.OriginCutoffs)
         {
             for (int tier = 0; tier < cutoffs.Length; tier++)
@@ -97,7 +98,7 @@ internal sealed class RecordPruning(RecordRetention retention, long maxRecordByt
             }
         }
         transaction.Commit();
-        return (deleted, bytes);
+        return (deleted, bytes, deleted.Count - byAge);
     }
 
     public static string OriginHorizonKey(int tier, string origin) => $"{OriginHorizonPrefix}{Text(tier)}/{origin}";

@@ -38,6 +38,8 @@ public sealed partial class SqliteRecordStore : IRecordStore
     private long _refusedBelowHorizon;
     private long _refusedOverlapping;
     private long _refusedSlotFull;
+    private long _prunedForAge;
+    private long _prunedForByteBudget;
     private long _longestEpoch;
 
     internal SqliteRecordStore(DatabaseConnections connections, StorageOptions options, TimeProvider time, string self)
@@ -95,6 +97,12 @@ public sealed partial class SqliteRecordStore : IRecordStore
 
     /// <summary>Envelope bytes held.</summary>
     public long TotalBytes => Volatile.Read(ref _totalBytes);
+
+    /// <summary>Records retention deleted for their age (a tier's retention), since the store opened.</summary>
+    public long PrunedForAge => Interlocked.Read(ref _prunedForAge);
+
+    /// <summary>Records deleted because their origin held more than its fair share of the byte budget (issue 16: a flooder loses its own).</summary>
+    public long PrunedForByteBudget => Interlocked.Read(ref _prunedForByteBudget);
 
     /// <summary>
     /// Raised after a record was stored (durably, not a duplicate), on the writing thread and outside the store's
@@ -210,7 +218,9 @@ public sealed partial class SqliteRecordStore : IRecordStore
             var plan = _pruning.Plan(writer, _horizons, _originHorizons, Core.UnixMicros.FromInstant(now), Volatile.Read(ref _totalBytes));
             if (plan.Cutoffs.SequenceEqual(_horizons) && plan.OriginCutoffs.Count == 0) return new PruneResult(0, 0, _horizons[0]);
 
-            var (deleted, bytes) = _pruning.Delete(writer, _horizons, plan);
+            var (deleted, bytes, forBudget) = _pruning.Delete(writer, _horizons, plan);
+            Interlocked.Add(ref _prunedForAge, deleted.Count - forBudget);
+            Interlocked.Add(ref _prunedForByteBudget, forBudget);
             writer.Execute("PRAGMA incremental_vacuum");
 
             for (int tier = 0; tier < plan.Cutoffs.Length; tier++) Volatile.Write(ref _horizons[tier], plan.Cutoffs[tier]);
@@ -226,7 +236,7 @@ public sealed partial class SqliteRecordStore : IRecordStore
                 }
                 foreach (var origin in lostNewest) RefreshNewest(writer, origin);
             }
-            return new PruneResult(deleted.Count, bytes, _horizons[0]);
+            return new PruneResult(deleted.Count, bytes, _horizons[0], forBudget);
         }
     }
 

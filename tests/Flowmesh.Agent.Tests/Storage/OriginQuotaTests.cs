@@ -47,8 +47,12 @@ public sealed class OriginQuotaTests : IDisposable
             Assert.Equal(3 * 180, refused);
             Assert.Equal(3 * 180, database.Records.RefusedOverlapping);
 
-            database.Records.Prune(Epoch0 + TimeSpan.FromMinutes(31));
+            var pruned = database.Records.Prune(Epoch0 + TimeSpan.FromMinutes(31));
             Assert.True(database.Records.TotalBytes <= options.MaxRecordBytes, $"{database.Records.TotalBytes} bytes held");
+            // Every deletion was the insider's, for the byte budget, and is counted as such (flowmesh_records_pruned_total).
+            Assert.Equal(1800 - database.Records.UsageByOrigin().Single(u => u.Origin == "mallory").Count, pruned.ForByteBudget);
+            Assert.Equal(pruned.RecordsDeleted, pruned.ForByteBudget);
+            Assert.Equal((pruned.ForByteBudget, 0L), (database.Records.PrunedForByteBudget, database.Records.PrunedForAge));
             // Every honest record stays; the insider keeps only its newest records, inside what the others leave.
             Assert.All(honestIds, id => Assert.True(database.Records.Contains(id), $"{id} was evicted"));
             var usage = database.Records.UsageByOrigin().ToDictionary(u => u.Origin);

@@ -26,6 +26,7 @@ public sealed class RetentionTests : IDisposable
             }
             var result = database.Records.Prune(Epoch0 + TimeSpan.FromMinutes(70)); // keeps starts >= 40 min
             Assert.Equal(40 * 3, result.RecordsDeleted);
+            Assert.Equal((0, 40L * 3, 0L), (result.ForByteBudget, database.Records.PrunedForAge, database.Records.PrunedForByteBudget));
             Assert.Equal(40 * 3 * 100, result.BytesDeleted);
             Assert.Equal(40 * Minute, result.HorizonMicros);
             Assert.Equal(40 * Minute, database.Records.HorizonMicros);

@@ -17,6 +17,8 @@ internal sealed class StoreFloodAttack(long budgetBytes) : RecordAttack
 
     private readonly Dictionary<int, Dictionary<string, HashSet<RecordKey>>> _honestBefore = [];
     private long? _belowHorizon;
+    private long? _prunedForBudget;
+    private const string Pruned = "flowmesh_records_pruned_total";
     private long _pushed;
 
     public override string Name => "record flood to evict others' history (per-origin quota)";
@@ -26,6 +28,7 @@ internal sealed class StoreFloodAttack(long budgetBytes) : RecordAttack
     public override void Launch(InsiderTargets t)
     {
         _belowHorizon = t.Sum(StoreRefused, ("reason", "below_horizon"));
+        _prunedForBudget = t.Sum(Pruned, ("cause", "byte_budget"));
         foreach (int node in t.Honest)
             _honestBefore[node] = t.Honest.Select(AgentCluster.Name).ToDictionary(o => o, o => AgentCluster.Api(node).Records(o).Keys.ToHashSet());
         // Two 1 s parts per 2 s slot from 20 s ahead: future, but within the 5 min clock skew the agents accept.
@@ -71,12 +74,14 @@ internal sealed class StoreFloodAttack(long budgetBytes) : RecordAttack
             }
         var stored = t.Honest.Select(n => MetricSeries.Sum(InsiderTargets.Metrics(n), "flowmesh_records_stored_bytes") ?? -1).ToList();
         var belowHorizon = Rise(_belowHorizon, t.Sum(StoreRefused, ("reason", "below_horizon")));
+        // The cut is counted: records deleted because their origin held more than its fair share.
+        var prunedForBudget = Rise(_prunedForBudget, t.Sum(Pruned, ("cause", "byte_budget")));
         var honestKept = _honestBefore.Values.Sum(o => o.Values.Sum(ids => ids.Count));
         // The store's total is not judged: the budget is applied once a minute, so between prunes the records sealed
         // since (every agent's, every 2 s) take it a little over. What the flood must not do is evict honest history.
-        return (held.All(h => h <= budgetBytes) && lost.Count == 0,
+        return (held.All(h => h <= budgetBytes) && lost.Count == 0 && prunedForBudget > 0,
             $"pushed {_pushed / 1024} KiB to each agent (budget {budgetBytes / 1024} KiB); the insider keeps {string.Join(", ", held.Select(h => h / 1024))} KiB per agent " +
             $"after {clock.Elapsed.TotalSeconds:0} s, store bytes {string.Join(", ", stored.Select(s => s / 1024))} KiB (records_stored_bytes, pruned to the budget once a minute), " +
-            $"{Shown(belowHorizon)} pushed back below its cut (records_store_refused{{below_horizon}}); honest records evicted: {(lost.Count == 0 ? $"none of {honestKept}" : string.Join("; ", lost))}");
+            $"{Shown(prunedForBudget)} of its records cut for the budget (records_pruned{{byte_budget}}), {Shown(belowHorizon)} pushed back below its cut (records_store_refused{{below_horizon}}); honest records evicted: {(lost.Count == 0 ? $"none of {honestKept}" : string.Join("; ", lost))}");
     }
 }
