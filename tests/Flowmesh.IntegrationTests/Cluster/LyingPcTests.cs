@@ -73,5 +73,22 @@ public sealed class LyingPcTests : IDisposable
                         && a.GetProperty("subject").GetString()!.StartsWith(ClusterNetwork.Address(1) + " ", StringComparison.Ordinal));
             }, TimeSpan.FromSeconds(30), () => AgentCluster.Api(node).Get($"/api/v1/alerts?from={from}&to={to}"));
         }
+
+        // The dashboard of a peer shows the flag with its evidence (the page's window is the last 5 minutes).
+        if (ExternalTool.Find("chromium") is not { } chromium || ExternalTool.Find("node") is not { } nodeJs)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine("dashboard check not run: chromium or node is missing (scripts/setup.sh installs both)");
+            return;
+        }
+        string browserTests = Path.Combine(RepositoryLayout.Root, "tests", "browser");
+        BrowserPackages.Install(browserTests);
+        string screenshot = Path.Combine(AppContext.BaseDirectory, "cross-check.png");
+        ProcessResult page = ChildProcess.Run(nodeJs,
+            [Path.Combine(browserTests, "check-cross-check.mjs"), $"http://{ClusterNetwork.Address(2)}:{AgentApi.Port}/#token={ClusterApiToken.Value}", screenshot, "n1", "hidden"],
+            TimeSpan.FromSeconds(120), browserTests, ("CHROMIUM", chromium));
+        TestContext.Current.TestOutputHelper?.WriteLine(page.StandardOutput);
+        Assert.True(page.ExitCode == 0, $"the dashboard never flagged n1 ({page.ExitCode}):\n{page.StandardOutput}\n{page.StandardError}");
+        using var findings = JsonDocument.Parse(page.StandardOutput.Trim().Split('\n')[^1]);
+        Assert.Contains("n2", findings.RootElement.GetProperty("evidence").GetString(), StringComparison.Ordinal);
     }
 }
