@@ -105,8 +105,8 @@ internal sealed class ViewCache
                     ? ViewWindow.Last(TimeSpan.FromTicks(key.LengthTicks), now, _viewOptions.EpochLength)
                     : ViewWindow.Between(key.FromMicros, key.ToMicros);
                 long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var records = _source.RecordsOverlapping(window.FromMicros, window.ToMicros);
-                entry.View = GlobalView.Build(records, _source.ExpectedOrigins(), now, window, _viewOptions, _slots);
+                var input = _source.Read(window);
+                entry.View = GlobalView.Build(input.Records, input.Expected, now, window, _viewOptions, _slots, input.Zones);
                 entry.BuiltAtMicros = now;
                 Interlocked.Increment(ref _builds);
                 Built?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));

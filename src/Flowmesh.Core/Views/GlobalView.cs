@@ -26,7 +26,7 @@ public sealed partial class GlobalView
     private readonly CountedTwiceUse _countedTwice;
     private readonly CrossCheckCoverage _crossCheck;
 
-    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since, SlotMergeCache? slots)
+    private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since, SlotMergeCache? slots, ZoneViewCoverage? zones = null)
     {
         _options = options;
         Window = window;
@@ -63,7 +63,7 @@ public sealed partial class GlobalView
         // An origin is expected from its first record (or from when it joined) on: epochs before are not gaps.
         foreach (var (origin, records) in _byOrigin)
             _coveredSlots[origin] = new CoveredSlots(records, epoch, _firstSlot, _settledEnd);
-        Coverage = BuildCoverage(selection);
+        Coverage = BuildCoverage(selection) with { Zones = zones };
     }
 
     /// <summary>
@@ -73,9 +73,12 @@ public sealed partial class GlobalView
     /// </summary>
     /// <remarks>
     /// With <paramref name="slots"/>, slots merged by earlier builds from the same records are reused and the ones merged
-    /// now are kept; the view is the same with or without it (<see cref="SlotMergeCache"/>).
+    /// now are kept; the view is the same with or without it (<see cref="SlotMergeCache"/>). A zoned node passes
+    /// <paramref name="zones"/>, what its records and aggregates contributed (<see cref="Zones.ZonedWindow"/>); the
+    /// coverage carries it.
     /// </remarks>
-    public static GlobalView Build(IEnumerable<EpochRecord> records, IEnumerable<ExpectedOrigin> expected, long nowMicros, ViewWindow window, GlobalViewOptions? options = null, SlotMergeCache? slots = null)
+    public static GlobalView Build(IEnumerable<EpochRecord> records, IEnumerable<ExpectedOrigin> expected, long nowMicros, ViewWindow window, GlobalViewOptions? options = null, SlotMergeCache? slots = null,
+        ZoneViewCoverage? zones = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(expected);
@@ -93,7 +96,7 @@ public sealed partial class GlobalView
             else since.Remove(e.Origin);
         }
         var preferred = CoarsestCover.PreferredLongest(window.LengthMicros, options.MinSeriesPoints, options.EpochMicros);
-        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window, preferred, options.SketchSettings), states, since, slots);
+        return new GlobalView(options, window, nowMicros, WindowSelection.Select(records, window, preferred, options.SketchSettings), states, since, slots, zones);
     }
 
     public ViewWindow Window { get; }

@@ -1,0 +1,108 @@
+using Flowmesh.Core.Epochs;
+using Flowmesh.Core.Views;
+
+namespace Flowmesh.Core.Zones;
+
+/// <summary>
+/// What a zoned node's view of a window merges (docs/zones.md "The view: one representation per subtree"): its own
+/// leaf zone's per-PC records as they are, and for every aggregate period lying wholly in the window, one
+/// representation per other subtree chosen by <see cref="ZoneSelection"/> (a zone's best aggregate, or the records of
+/// it the node holds when they cover more). The result feeds <see cref="GlobalView.Build"/> like any records: an
+/// aggregate's contents are a record of the pseudo-origin <c>@zone</c>.
+/// </summary>
+/// <remarks>
+/// Exactly once: aggregates on the node's own path (its leaf and the leaf's ancestors) are never used, so no
+/// aggregate holds a record of the own leaf; subtrees are disjoint and <see cref="ZoneSelection"/> takes one
+/// representation of each per period. Records of other zones that do not fit inside one period of the window (a
+/// roll-up, a record across a period boundary, the window's ragged edges) are used only when no held aggregate of
+/// their zone or of an ancestor overlaps them; otherwise they are left out and counted
+/// (<see cref="ZoneViewCoverage.RecordsLeftOut"/>). Origins the node has not placed in a zone are treated as
+/// records of no zone (<see cref="ZoneSelection"/>): used directly.
+/// </remarks>
+public sealed class ZonedWindow
+{
+    private ZonedWindow(List<EpochRecord> records, ZoneViewCoverage coverage)
+    {
+        Records = records;
+        Coverage = coverage;
+    }
+
+    /// <summary>The records to merge: per-PC records and the contents of the aggregates chosen.</summary>
+    public IReadOnlyList<EpochRecord> Records { get; }
+
+    /// <summary>How much came from records and from aggregates (<see cref="ZoneViewCoverage.MissingFromAggregates"/> is left to the caller, who knows membership).</summary>
+    public ZoneViewCoverage Coverage { get; }
+
+    /// <param name="records">Records the node holds that overlap the window (any origins, copies allowed).</param>
+    /// <param name="leafOf">The leaf zone an origin sits in, null when not known.</param>
+    /// <param name="ownLeaf">The node's own leaf zone.</param>
+    /// <param name="aggregates">Aggregates the node holds (any zone and period; all versions: the superset rule is applied here).</param>
+    /// <param name="periodMicros">The aggregate period (aggregates are aligned to it).</param>
+    public static ZonedWindow Select(IEnumerable<EpochRecord> records, Func<string, ZonePath?> leafOf, ZonePath ownLeaf, IEnumerable<ZoneAggregate> aggregates,
+        ViewWindow window, long periodMicros)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(leafOf);
+        ArgumentNullException.ThrowIfNull(ownLeaf);
+        ArgumentNullException.ThrowIfNull(aggregates);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(periodMicros, 0);
+        var set = new ZoneAggregateSet();
+        foreach (var a in aggregates)
+            if (!a.Zone.Contains(ownLeaf) && a.LengthMicros == periodMicros && a.StartMicros >= window.FromMicros && a.EndMicros <= window.ToMicros) set.Add(a);
+
+        var used = new List<EpochRecord>();
+        var byPeriod = new Dictionary<long, List<EpochRecord>>();
+        int leftOut = 0;
+        foreach (var r in records)
+        {
+            var leaf = leafOf(r.Id.Origin);
+            if (leaf is null || leaf.Equals(ownLeaf))
+            {
+                used.Add(r);
+                continue;
+            }
+            long period = EpochRollup.AlignDown(r.Id.StartMicros, periodMicros);
+            if (r.Id.EndMicros <= period + periodMicros && period >= window.FromMicros && period + periodMicros <= window.ToMicros)
+            {
+                if (!byPeriod.TryGetValue(period, out var list)) byPeriod[period] = list = [];
+                list.Add(r);
+            }
+            else if (Overlapped(set, leaf, r.Id)) leftOut++;
+            else used.Add(r);
+        }
+        foreach (var a in set.All) byPeriod.TryAdd(a.StartMicros, []);
+
+        var aggregated = new List<ZoneAggregate>();
+        var aggregatedOrigins = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (period, held) in byPeriod.OrderBy(p => p.Key))
+        {
+            var selection = ZoneSelection.Select(held, r => leafOf(r.Id.Origin), set, period, periodMicros);
+            used.AddRange(selection.Direct);
+            aggregated.AddRange(selection.Aggregates);
+            var direct = selection.Direct.Select(r => r.Id.Origin).ToHashSet(StringComparer.Ordinal);
+            foreach (var (origin, _, _) in selection.Covered)
+                if (!direct.Contains(origin)) aggregatedOrigins.Add(origin);
+        }
+        var coverage = new ZoneViewCoverage
+        {
+            RecordOrigins = used.Select(r => r.Id.Origin).Distinct(StringComparer.Ordinal).Count(),
+            Records = used.Count,
+            NewestRecordEndMicros = used.Count == 0 ? null : used.Max(r => r.Id.EndMicros),
+            Zones = [.. aggregated.Select(a => a.Zone.Text).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            Aggregates = aggregated.Count,
+            AggregatedRecords = aggregated.Sum(a => a.Manifest.TotalWeight),
+            AggregatedOrigins = [.. aggregatedOrigins],
+            NewestAggregateEndMicros = aggregated.Count == 0 ? null : aggregated.Max(a => a.EndMicros),
+            RecordsLeftOut = leftOut,
+        };
+        return new ZonedWindow([.. used, .. aggregated.Select(a => a.Contents)], coverage);
+    }
+
+    /// <summary>True when an aggregate of <paramref name="leaf"/> or of one of its ancestors overlaps <paramref name="id"/>.</summary>
+    private static bool Overlapped(ZoneAggregateSet set, ZonePath leaf, EpochId id)
+    {
+        foreach (var a in set.All)
+            if (a.Zone.Contains(leaf) && a.StartMicros < id.EndMicros && id.StartMicros < a.EndMicros) return true;
+        return false;
+    }
+}
