@@ -100,12 +100,12 @@ public sealed record ViewCoverage
         }
     }
 
-    /// <summary>"per-PC records of 5 origins (newest 4 s old), aggregates of 3 zones covering 27 origins (newest 38 s old)".</summary>
+    /// <summary>"per-PC records of 5 origins (newest 4 s old), aggregates of 3 zones with 81 origin records (newest 38 s old)".</summary>
     private IEnumerable<string> ZoneParts(ZoneViewCoverage z)
     {
         yield return $"per-PC records of {z.RecordOrigins} origins" + (NewestRecordAge is { } r ? $" (newest {FormatAge(r)} old)" : "");
         yield return z.Aggregates == 0 ? "no zone aggregates"
-            : $"aggregates of {z.Zones.Count} zones covering {z.AggregatedOrigins.Count} origins" + (NewestAggregateAge is { } a ? $" (newest {FormatAge(a)} old)" : "");
+            : $"aggregates of {z.Zones.Count} zones with {z.AggregatedRecords} origin records" + (NewestAggregateAge is { } a ? $" (newest {FormatAge(a)} old)" : "");
         if (z.MissingFromAggregates.Count > 0) yield return $"{z.MissingFromAggregates.Count} missing from their zone's aggregates";
         if (z.RecordsLeftOut > 0) yield return $"{z.RecordsLeftOut} records of other zones left out";
     }

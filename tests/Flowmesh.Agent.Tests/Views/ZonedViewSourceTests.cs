@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Flowmesh.Agent.Api;
+using Flowmesh.Agent.Cli;
 using Flowmesh.Agent.Tests.Storage;
 using Flowmesh.Agent.ViewSources;
 using Flowmesh.Core.Epochs;
@@ -173,5 +176,39 @@ public sealed class ZonedViewSourceTests : IDisposable
         Assert.Equal(flat.Coverage.Summary, wrapped.Coverage.Summary);
         Assert.Equal(flat.Totals().Bytes.Value, wrapped.Totals().Bytes.Value);
         Assert.Equal(flat.Top(TopKind.Talkers).Items.Select(i => (i.Label, i.Weight.Lower, i.Weight.Upper)), wrapped.Top(TopKind.Talkers).Items.Select(i => (i.Label, i.Weight.Lower, i.Weight.Upper)));
+    }
+
+    [Fact]
+    public void The_coverage_document_and_line_say_what_came_from_records_and_from_aggregates_how_old_and_who_is_missing()
+    {
+        var observer = ObserverWithAggregates();
+        observer.Directory.LearnLeaf("node-8", Zb); // alive in s1/zb, but its producer merged no record of it
+        long now = Core.UnixMicros.Now(_time);
+        var inner = new FakeViewSource([.. Traffic.Records.Where(r => LeafOf(r.Id.Origin).Equals(Za))],
+            [.. Traffic.Origins.Append("node-8").Select(o => new ExpectedOrigin(o, OriginLiveness.Alive))], now);
+        var source = new ZonedViewSource(inner);
+        source.UseZones(observer.Directory, observer.Scopes, TimeSpan.FromMicroseconds(Period));
+        var view = new ViewCache(source).Between(ViewWindow.Between(Start, Start + 3 * Period));
+
+        var response = ViewDocuments.Traffic(view);
+        using var json = JsonDocument.Parse(JsonSerializer.Serialize(response, ApiJsonContext.Default.TrafficResponse));
+        var zones = json.RootElement.GetProperty("coverage").GetProperty("zones");
+        Assert.Equal(3, zones.GetProperty("recordOrigins").GetInt32());
+        Assert.Equal(4.0, zones.GetProperty("newestRecordAgeSeconds").GetDouble()); // records end at the window's end, 4 s ago
+        Assert.Equal(4.0, zones.GetProperty("newestAggregateAgeSeconds").GetDouble());
+        Assert.Equal(["s1/zb", "s2"], zones.GetProperty("zones").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(6, zones.GetProperty("aggregates").GetInt32());
+        Assert.Equal(Traffic.Records.Count(r => !LeafOf(r.Id.Origin).Equals(Za)), zones.GetProperty("aggregatedRecords").GetInt64());
+        Assert.Equal(["node-8"], zones.GetProperty("missingFromAggregates").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("3 of 3 origins, newest data 4 s old, per-PC records of 3 origins (newest 4 s old), aggregates of 2 zones with 45 origin records (newest 4 s old), 1 missing from their zone's aggregates",
+            json.RootElement.GetProperty("coverage").GetProperty("summary").GetString());
+
+        var line = new StringWriter();
+        ViewOutput.CoverageLine(line, response.Coverage, response.Window);
+        Assert.EndsWith("; missing from zone aggregates: node-8\n", line.ToString());
+
+        // A flat agent's document has no "zones" member at all: its JSON is unchanged.
+        var flat = new ViewCache(LeafSource(Traffic.Records, now)).Between(ViewWindow.Between(Start, Start + 3 * Period));
+        Assert.DoesNotContain("\"zones\"", JsonSerializer.Serialize(ViewDocuments.Traffic(flat), ApiJsonContext.Default.TrafficResponse));
     }
 }
