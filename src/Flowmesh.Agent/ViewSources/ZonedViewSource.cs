@@ -63,7 +63,25 @@ internal sealed class ZonedViewSource(IViewSource inner) : IViewSource
             else if (origin.State == OriginLiveness.Alive && !aggregated.Contains(origin.Origin) && !upper.Any(z => z.Contains(leaf) && !z.Equals(leaf))) missing.Add(origin.Origin);
         }
         missing.Sort(StringComparer.Ordinal);
-        return new ViewInput(selected.Records, expected, selected.Coverage with { MissingFromAggregates = missing });
+        return new ViewInput(selected.Records, expected, selected.Coverage with { MissingFromAggregates = missing, PerZone = Members(selected.Coverage.PerZone, directory) });
+    }
+
+    /// <summary>Each aggregated zone's members: those its aggregates name and the expected origins placed in it, with their liveness.</summary>
+    private List<AggregatedZone> Members(IReadOnlyList<AggregatedZone> zones, ZoneDirectory directory)
+    {
+        var expected = inner.ExpectedOrigins();
+        var result = new List<AggregatedZone>(zones.Count);
+        foreach (var zone in zones)
+        {
+            var path = ZonePath.Parse(zone.Zone);
+            var named = zone.Members.ToHashSet(StringComparer.Ordinal);
+            var placed = expected.Where(o => directory.IsIn(o.Origin, path)).ToList();
+            var members = named.Union(placed.Select(o => o.Origin), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            // Reporting: named by an aggregate input; an upper zone's aggregate names child zones, so there every placed member counts.
+            int reporting = named.Count > 0 ? named.Count : placed.Count;
+            result.Add(zone with { Members = members, Alive = placed.Count(o => o.State == OriginLiveness.Alive), Reporting = reporting });
+        }
+        return result;
     }
 
     private sealed record Zones(ZoneDirectory Directory, IReadOnlyDictionary<ZonePath, AggregateScopeStore> Aggregates, long PeriodMicros);

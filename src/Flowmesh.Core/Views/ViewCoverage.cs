@@ -105,7 +105,7 @@ public sealed record ViewCoverage
     {
         yield return $"per-PC records of {z.RecordOrigins} origins" + (NewestRecordAge is { } r ? $" (newest {FormatAge(r)} old)" : "");
         yield return z.Aggregates == 0 ? "no zone aggregates"
-            : $"aggregates of {z.Zones.Count} zones with {z.AggregatedRecords} origin records" + (NewestAggregateAge is { } a ? $" (newest {FormatAge(a)} old)" : "");
+            : $"aggregates of {z.Zones.Count} zone{(z.Zones.Count == 1 ? "" : "s")} with {z.AggregatedRecords} origin records" + (NewestAggregateAge is { } a ? $" (newest {FormatAge(a)} old)" : "");
         if (z.MissingFromAggregates.Count > 0) yield return $"{z.MissingFromAggregates.Count} missing from their zone's aggregates";
         if (z.RecordsLeftOut > 0) yield return $"{z.RecordsLeftOut} records of other zones left out";
     }

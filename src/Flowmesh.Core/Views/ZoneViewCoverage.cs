@@ -43,4 +43,14 @@ public sealed record ZoneViewCoverage
 
     /// <summary>Alive origins placed in other zones that no aggregate input and no record of the window covers.</summary>
     public IReadOnlyList<string> MissingFromAggregates { get; init; } = [];
+
+    /// <summary>Each aggregated zone on its own: `flowmesh zones` shows them next to the zones seen through records.</summary>
+    public IReadOnlyList<AggregatedZone> PerZone { get; init; } = [];
 }
+
+/// <summary>
+/// One other zone as a zoned node sees it through its aggregates in a window: how many aggregates and origin records,
+/// its members (those the leaf aggregates' manifests name, and those the node knows to sit there), how many of them
+/// are alive and how many some aggregate input covers, and the end of its newest aggregate.
+/// </summary>
+public sealed record AggregatedZone(string Zone, int Aggregates, long Records, IReadOnlyList<string> Members, int Alive, int Reporting, long? NewestEndMicros);

@@ -94,6 +94,9 @@ public sealed class ZonedWindow
             AggregatedOrigins = [.. aggregatedOrigins],
             NewestAggregateEndMicros = aggregated.Count == 0 ? null : aggregated.Max(a => a.EndMicros),
             RecordsLeftOut = leftOut,
+            PerZone = [.. aggregated.GroupBy(a => a.Zone).OrderBy(g => g.Key).Select(g => new AggregatedZone(g.Key.Text, g.Count(), g.Sum(a => a.Manifest.TotalWeight),
+                [.. g.Where(a => a.Kind == ZoneAggregateKind.Records).SelectMany(a => a.Manifest.Entries.Select(e => e.Key)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+                0, 0, g.Max(a => a.EndMicros)))],
         };
         return new ZonedWindow([.. used, .. aggregated.Select(a => a.Contents)], coverage);
     }

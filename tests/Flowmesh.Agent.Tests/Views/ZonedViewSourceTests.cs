@@ -140,6 +140,19 @@ public sealed class ZonedViewSourceTests : IDisposable
         Assert.Equal(Start + 3 * Period, z.NewestAggregateEndMicros);
         Assert.Contains("aggregates of 2 zones", view.Coverage.Summary);
         Assert.DoesNotContain("not in membership", view.Coverage.Summary);
+
+        // `flowmesh zones` at the top: s1 through s1/zb's aggregate (za's PCs name no zone in these test records, so
+        // they are unplaced), s2 through its site aggregate, members placed by the directory; aggregates' "@zone" are no origins.
+        var census = ZoneCensus.Of(view, ZonePath.Root);
+        Assert.Equal(["s1", "s2"], census.Zones.Select(c => c.Zone.Text));
+        Assert.Equal(["node-3", "node-4"], census.Zones[0].Members);
+        Assert.Equal((2, 2, 2), (census.Zones[0].Origins, census.Zones[0].Alive, census.Zones[0].Reporting));
+        Assert.Equal(["node-5", "node-6", "node-7"], census.Zones[1].Members);
+        Assert.Equal((3, 3, 3), (census.Zones[1].Origins, census.Zones[1].Alive, census.Zones[1].Reporting));
+        Assert.Equal(TimeSpan.FromSeconds(4), census.Zones[1].NewestDataAge);
+        Assert.Equal(["node-0", "node-1", "node-2"], census.Unplaced.Members);
+        var below = ZoneCensus.Of(view, S1);
+        Assert.Equal(["s1/zb"], below.Zones.Select(c => c.Zone.Text));
     }
 
     [Fact]
