@@ -51,7 +51,8 @@ internal sealed class ZonedViewSource(IViewSource inner) : IViewSource
         var upper = selected.Coverage.Zones.Select(ZonePath.Parse).ToList();
         var expected = new List<ExpectedOrigin>();
         var missing = new List<string>();
-        foreach (var origin in inner.ExpectedOrigins())
+        var known = inner.ExpectedOrigins();
+        foreach (var origin in known)
         {
             if (directory.LeafOf(origin.Origin) is not { } leaf || leaf.Equals(directory.Leaf))
             {
@@ -63,13 +64,12 @@ internal sealed class ZonedViewSource(IViewSource inner) : IViewSource
             else if (origin.State == OriginLiveness.Alive && !aggregated.Contains(origin.Origin) && !upper.Any(z => z.Contains(leaf) && !z.Equals(leaf))) missing.Add(origin.Origin);
         }
         missing.Sort(StringComparer.Ordinal);
-        return new ViewInput(selected.Records, expected, selected.Coverage with { MissingFromAggregates = missing, PerZone = Members(selected.Coverage.PerZone, directory) });
+        return new ViewInput(selected.Records, expected, selected.Coverage with { MissingFromAggregates = missing, PerZone = Members(selected.Coverage.PerZone, directory, known) });
     }
 
     /// <summary>Each aggregated zone's members: those its aggregates name and the expected origins placed in it, with their liveness.</summary>
-    private List<AggregatedZone> Members(IReadOnlyList<AggregatedZone> zones, ZoneDirectory directory)
+    private static List<AggregatedZone> Members(IReadOnlyList<AggregatedZone> zones, ZoneDirectory directory, IReadOnlyList<ExpectedOrigin> expected)
     {
-        var expected = inner.ExpectedOrigins();
         var result = new List<AggregatedZone>(zones.Count);
         foreach (var zone in zones)
         {
