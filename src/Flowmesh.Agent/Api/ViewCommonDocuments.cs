@@ -52,7 +52,8 @@ internal sealed record ZoneCoverageDocument(
     IReadOnlyList<string> AggregatedOrigins,
     double? NewestAggregateAgeSeconds,
     int RecordsLeftOut,
-    IReadOnlyList<string> MissingFromAggregates);
+    IReadOnlyList<string> MissingFromAggregates,
+    int LeftSectionsResolved);
 
 /// <summary>
 /// Traffic an origin counted in epochs in which another agent (<c>lateOwners</c>) owned and counted it too, because the

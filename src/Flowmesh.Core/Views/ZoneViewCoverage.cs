@@ -41,6 +41,12 @@ public sealed record ZoneViewCoverage
     /// </summary>
     public int RecordsLeftOut { get; init; }
 
+    /// <summary>
+    /// "Left to peer" sections not used because their owner's record is inside a merged aggregate (the owner counted
+    /// those flows): without this, traffic between monitored PCs across zones, or inside an aggregated zone, counts twice.
+    /// </summary>
+    public int LeftSectionsResolved { get; init; }
+
     /// <summary>Alive origins placed in other zones that no aggregate input and no record of the window covers.</summary>
     public IReadOnlyList<string> MissingFromAggregates { get; init; } = [];
 
