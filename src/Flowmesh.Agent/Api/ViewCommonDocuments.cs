@@ -31,7 +31,29 @@ internal sealed record CoverageDocument(
     /// <summary>Set when monitored PCs' accounts of their shared traffic were compared (docs/cross-check.md).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public CrossCheckDocument? CrossCheck { get; init; }
+
+    /// <summary>Set on an agent that replicates by zone: how much came from per-PC records and from zone aggregates, and how old each part is (docs/zones.md).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ZoneCoverageDocument? Zones { get; init; }
 }
+
+/// <summary>
+/// A zoned agent's two parts of an answer: per-PC records (its leaf zone, and records of others it holds and no
+/// aggregate replaced) and the aggregates of the other zones (<c>aggregatedOrigins</c> lists the PCs the aggregates
+/// name; an upper zone's aggregate names its child zones, so its PCs are counted in <c>aggregatedRecords</c> only).
+/// </summary>
+internal sealed record ZoneCoverageDocument(
+    int RecordOrigins,
+    int Records,
+    double? NewestRecordAgeSeconds,
+    IReadOnlyList<string> Zones,
+    int Aggregates,
+    long AggregatedRecords,
+    IReadOnlyList<string> AggregatedOrigins,
+    double? NewestAggregateAgeSeconds,
+    int RecordsLeftOut,
+    IReadOnlyList<string> MissingFromAggregates,
+    int LeftSectionsResolved);
 
 /// <summary>
 /// Traffic an origin counted in epochs in which another agent (<c>lateOwners</c>) owned and counted it too, because the

@@ -37,6 +37,8 @@ internal static class ViewDocuments
         CountedTwice = c.LeftToPeer.CountedTwicePackets == 0 ? null
             : new CountedTwiceDocument(c.LeftToPeer.CountedTwiceBytes, c.LeftToPeer.CountedTwicePackets, c.LeftToPeer.LateOwners),
         CrossCheck = CrossCheckDocument.Of(c.CrossCheck),
+        Zones = c.Zones is not { } z ? null : new ZoneCoverageDocument(z.RecordOrigins, z.Records, c.NewestRecordAge?.TotalSeconds, z.Zones, z.Aggregates,
+            z.AggregatedRecords, z.AggregatedOrigins, c.NewestAggregateAge?.TotalSeconds, z.RecordsLeftOut, z.MissingFromAggregates, z.LeftSectionsResolved),
     };
 
     private static List<string> Named(ViewCoverage c, CoverageStatus status) =>

@@ -170,6 +170,7 @@ internal static class ViewOutput
         output.Write($"coverage: {c.Summary} ({w.From} .. {w.To})");
         if (c.Missing.Count > 0) output.Write($"; missing: {string.Join(", ", c.Missing)}");
         if (c.Late.Count > 0) output.Write($"; late: {string.Join(", ", c.Late)}");
+        if (c.Zones is { MissingFromAggregates.Count: > 0 } z) output.Write($"; missing from zone aggregates: {string.Join(", ", z.MissingFromAggregates)}");
         output.Write('\n');
     }
 

@@ -151,7 +151,7 @@ internal sealed class AgentRuntime : IAsyncDisposable
         var server = new RecordSyncServer(_database.Records, validator, replicationOptions, clusterTime, replication);
         var zoned = _options.ZoneReplication && _options.Zone is { } leaf // docs/zones.md: one replicator per scope instead of flat
             ? ZonedReplication.Start(_self, leaf, _database.Records, validator, Trust.Origins, sketchKey, Trust.Credentials.Credential, Trust.Credentials.Certificate, _peer, replicationOptions, clusterTime, replication, _log) : null;
-        if (zoned is null) _peer.Register(GossipStreamKind.RecordSync, server.HandleAsync);
+        if (zoned is null) _peer.Register(GossipStreamKind.RecordSync, server.HandleAsync); else AgentViews.UseZones(views, zoned);
         _drillDown = AgentDrillDown.Start(_options, _self, _peer, _log);
         _maintenance = new AgentMaintenance(_options, _log, _self, _database, _peer, _uptime, _peerClock, PeerTimeToWallMicros, ownership, detections, retentionClock);
         _peer.MemberChanged += _maintenance.OnMemberChanged;

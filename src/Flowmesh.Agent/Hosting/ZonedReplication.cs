@@ -22,6 +22,9 @@ internal sealed class ZonedReplication
     /// <summary>How long aggregates are kept and replicated: they are rebuilt from records, so an hour bounds memory (≈ 10 MB at 12 zones).</summary>
     public static readonly TimeSpan AggregateRetention = TimeSpan.FromHours(1);
 
+    /// <summary>The producers' settings (30 s periods); the views align to the same periods.</summary>
+    public static readonly ZoneProducerOptions ProducerOptions = new();
+
     private readonly GossipPeer _peer;
     private readonly TextWriter _log;
     private readonly NodeId _self;
@@ -82,7 +85,7 @@ internal sealed class ZonedReplication
         peer.Register(GossipStreamKind.RecordSync, server.HandleAsync);
         log.WriteLine($"flowmesh: replicating by zone: records inside {leaf}, aggregates in {leaf.Depth} scope(s) above it");
         zoned.Producer = new ZoneProducer(directory, new AggregateSealer(credential.Identity, self, certificate), key, leafRecords, zoned._aggregates,
-            zoned.AliveNames, new ZoneProducerOptions(), time);
+            zoned.AliveNames, ProducerOptions, time);
         return zoned;
     }
 

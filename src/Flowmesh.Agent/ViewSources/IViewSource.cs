@@ -25,4 +25,13 @@ internal interface IViewSource
 
     /// <summary>The cluster's base epoch length (records are sealed per epoch).</summary>
     TimeSpan EpochLength { get; }
+
+    /// <summary>
+    /// What a view of <paramref name="window"/> is built from. A flat agent: the records overlapping it and every
+    /// expected origin. A zoned agent (<see cref="ZonedViewSource"/>) replaces other zones' origins by their aggregates.
+    /// </summary>
+    ViewInput Read(ViewWindow window) => new(RecordsOverlapping(window.FromMicros, window.ToMicros), ExpectedOrigins(), null);
 }
+
+/// <summary>A view's input: records (and aggregate contents), the origins expected to send records, and, for a zoned agent, the split.</summary>
+internal sealed record ViewInput(IReadOnlyList<EpochRecord> Records, IReadOnlyList<ExpectedOrigin> Expected, ZoneViewCoverage? Zones);

@@ -105,12 +105,13 @@ internal sealed class ViewCache
                     ? ViewWindow.Last(TimeSpan.FromTicks(key.LengthTicks), now, _viewOptions.EpochLength)
                     : ViewWindow.Between(key.FromMicros, key.ToMicros);
                 long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var input = _source.Read(window);
                 // A window that ended in the past also reads the records after it that may report its double counts
                 // (a separate read: the cover of a longer window could pick roll-ups that straddle this one's end).
-                IReadOnlyList<Core.Epochs.EpochRecord> records = _source.RecordsOverlapping(window.FromMicros, window.ToMicros);
+                var records = input.Records;
                 long reportsUntil = GlobalView.LateReportsUntil(window, now, _viewOptions.EpochLength);
                 if (reportsUntil > window.ToMicros) records = [.. records, .. _source.RecordsOverlapping(window.ToMicros, reportsUntil)];
-                entry.View = GlobalView.Build(records, _source.ExpectedOrigins(), now, window, _viewOptions, _slots);
+                entry.View = GlobalView.Build(records, input.Expected, now, window, _viewOptions, _slots, input.Zones);
                 entry.BuiltAtMicros = now;
                 Interlocked.Increment(ref _builds);
                 Built?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));

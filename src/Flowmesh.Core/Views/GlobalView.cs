@@ -27,7 +27,7 @@ public sealed partial class GlobalView
     private readonly CrossCheckCoverage _crossCheck;
 
     private GlobalView(GlobalViewOptions options, ViewWindow window, long nowMicros, WindowSelection selection, Dictionary<string, OriginLiveness> expected, Dictionary<string, long> since, SlotMergeCache? slots,
-        List<EpochRecord> laterReports)
+        List<EpochRecord> laterReports, ZoneViewCoverage? zones = null)
     {
         _options = options;
         Window = window;
@@ -64,7 +64,7 @@ public sealed partial class GlobalView
         // An origin is expected from its first record (or from when it joined) on: epochs before are not gaps.
         foreach (var (origin, records) in _byOrigin)
             _coveredSlots[origin] = new CoveredSlots(records, epoch, _firstSlot, _settledEnd);
-        Coverage = BuildCoverage(selection);
+        Coverage = BuildCoverage(selection) with { Zones = zones };
     }
 
     /// <summary>
@@ -77,9 +77,11 @@ public sealed partial class GlobalView
     /// now are kept; the view is the same with or without it (<see cref="SlotMergeCache"/>). Records that end after
     /// the window are not merged, but their "counted twice" reports about the window's epochs are taken out: a caller
     /// building a window that ended in the past passes the records of up to <see cref="LateOwnershipLedger.DefaultHorizon"/>
-    /// after it too (<see cref="LateReportsUntil"/>).
+    /// after it too (<see cref="LateReportsUntil"/>). A zoned node passes <paramref name="zones"/>, what its records and
+    /// aggregates contributed (<see cref="Zones.ZonedWindow"/>); the coverage carries it.
     /// </remarks>
-    public static GlobalView Build(IEnumerable<EpochRecord> records, IEnumerable<ExpectedOrigin> expected, long nowMicros, ViewWindow window, GlobalViewOptions? options = null, SlotMergeCache? slots = null)
+    public static GlobalView Build(IEnumerable<EpochRecord> records, IEnumerable<ExpectedOrigin> expected, long nowMicros, ViewWindow window, GlobalViewOptions? options = null, SlotMergeCache? slots = null,
+        ZoneViewCoverage? zones = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(expected);
@@ -100,7 +102,7 @@ public sealed partial class GlobalView
         var all = records as IReadOnlyCollection<EpochRecord> ?? records.ToList();
         // Records after the window are not merged; their "counted twice" reports about the window's epochs are used.
         var laterReports = all.Where(r => r.Id.EndMicros > window.ToMicros && r.Contents.Extensions.CountedTwice is not null).ToList();
-        return new GlobalView(options, window, nowMicros, WindowSelection.Select(all, window, preferred, options.SketchSettings), states, since, slots, laterReports);
+        return new GlobalView(options, window, nowMicros, WindowSelection.Select(all, window, preferred, options.SketchSettings), states, since, slots, laterReports, zones);
     }
 
     /// <summary>

@@ -52,6 +52,17 @@ public sealed record ViewCoverage
 
     public TimeSpan? NewestDataAge => NewestEndMicros is { } end ? UnixMicros.ToDuration(Math.Max(0, NowMicros - end)) : null;
 
+    /// <summary>For a zoned node: how much came from per-PC records and how much from zone aggregates; null on a flat node.</summary>
+    public ZoneViewCoverage? Zones { get; init; }
+
+    /// <summary>Age of the newest per-PC record (zoned nodes).</summary>
+    public TimeSpan? NewestRecordAge => Age(Zones?.NewestRecordEndMicros);
+
+    /// <summary>Age of the newest zone aggregate (zoned nodes).</summary>
+    public TimeSpan? NewestAggregateAge => Age(Zones?.NewestAggregateEndMicros);
+
+    private TimeSpan? Age(long? end) => end is { } e ? UnixMicros.ToDuration(Math.Max(0, NowMicros - e)) : null;
+
     /// <summary>Every expected origin has a record for every settled epoch of the window.</summary>
     public bool IsComplete => !Origins.Any(o => o.LeavesAGap);
 
@@ -80,11 +91,23 @@ public sealed record ViewCoverage
             if (missing > 0) parts.Add($"{missing} missing");
             if (late > 0) parts.Add($"{late} late");
             if (gaps > 0) parts.Add($"{gaps} with gaps");
-            int unexpected = Origins.Count(o => o.Status == CoverageStatus.Unexpected);
+            // A zone aggregate's contents are recorded under "@zone": a part of the answer, not a stranger.
+            int unexpected = Origins.Count(o => o.Status == CoverageStatus.Unexpected && (Zones is null || !o.Origin.StartsWith('@')));
             if (unexpected > 0) parts.Add($"{unexpected} not in membership");
             if (Conflicts.Count > 0) parts.Add($"{Conflicts.Count} conflicting records");
+            if (Zones is { } z) parts.AddRange(ZoneParts(z));
             return string.Join(", ", parts);
         }
+    }
+
+    /// <summary>"per-PC records of 5 origins (newest 4 s old), aggregates of 3 zones with 81 origin records (newest 38 s old)".</summary>
+    private IEnumerable<string> ZoneParts(ZoneViewCoverage z)
+    {
+        yield return $"per-PC records of {z.RecordOrigins} origins" + (NewestRecordAge is { } r ? $" (newest {FormatAge(r)} old)" : "");
+        yield return z.Aggregates == 0 ? "no zone aggregates"
+            : $"aggregates of {z.Zones.Count} zone{(z.Zones.Count == 1 ? "" : "s")} with {z.AggregatedRecords} origin records" + (NewestAggregateAge is { } a ? $" (newest {FormatAge(a)} old)" : "");
+        if (z.MissingFromAggregates.Count > 0) yield return $"{z.MissingFromAggregates.Count} missing from their zone's aggregates";
+        if (z.RecordsLeftOut > 0) yield return $"{z.RecordsLeftOut} records of other zones left out";
     }
 
     private static string FormatAge(TimeSpan age) =>

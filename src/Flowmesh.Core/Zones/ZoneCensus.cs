@@ -32,8 +32,11 @@ public sealed record ZoneCensus(ZonePath Parent, IReadOnlyList<ZoneCount> Zones,
         var children = new Dictionary<ZonePath, List<OriginCoverage>>();
         var here = new List<OriginCoverage>();
         var unplaced = new List<OriginCoverage>();
+        var aggregated = view.Coverage.Zones;
         foreach (var origin in view.Coverage.Origins)
         {
+            // A zone aggregate's contents (origin "@zone") are the zone itself, counted below from the coverage.
+            if (aggregated is not null && origin.Origin.StartsWith('@')) continue;
             if (!zoneOf.TryGetValue(origin.Origin, out var zone))
             {
                 if (parent.IsRoot) unplaced.Add(origin);
@@ -49,11 +52,30 @@ public sealed record ZoneCensus(ZonePath Parent, IReadOnlyList<ZoneCount> Zones,
             if (!children.TryGetValue(child, out var list)) children[child] = list = [];
             list.Add(origin);
         }
+        var counts = children.ToDictionary(c => c.Key, c => Count(c.Key, c.Value, view.NowMicros));
+        foreach (var part in aggregated?.PerZone ?? [])
+        {
+            var zone = ZonePath.Parse(part.Zone);
+            if (zone.Depth <= parent.Depth || !parent.Contains(zone)) continue;
+            var child = zone.Prefix(parent.Depth + 1);
+            var count = new ZoneCount(child, part.Members.Count, part.Alive, part.Reporting,
+                part.NewestEndMicros is { } end ? UnixMicros.ToDuration(Math.Max(0, view.NowMicros - end)) : null, part.Members.Count <= MaxListedMembers ? part.Members : []);
+            counts[child] = counts.TryGetValue(child, out var seen) ? Combine(seen, count) : count;
+        }
         return new ZoneCensus(
             parent,
-            [.. children.OrderBy(c => c.Key).Select(c => Count(c.Key, c.Value, view.NowMicros))],
+            [.. counts.OrderBy(c => c.Key).Select(c => c.Value)],
             here.Count > 0 ? Count(parent, here, view.NowMicros) : null,
             Count(parent, unplaced, view.NowMicros));
+    }
+
+    /// <summary>A zone seen both through records (its PCs' own) and through aggregates (its subzones'), on a zoned node.</summary>
+    private static ZoneCount Combine(ZoneCount a, ZoneCount b)
+    {
+        var members = a.Members.Union(b.Members, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        TimeSpan? newest = a.NewestDataAge is { } x && b.NewestDataAge is { } y ? (x < y ? x : y) : a.NewestDataAge ?? b.NewestDataAge;
+        int origins = a.Origins + b.Origins;
+        return new ZoneCount(a.Zone, origins, a.Alive + b.Alive, a.Reporting + b.Reporting, newest, origins <= MaxListedMembers ? members : []);
     }
 
     private static ZoneCount Count(ZonePath zone, List<OriginCoverage> origins, long nowMicros)

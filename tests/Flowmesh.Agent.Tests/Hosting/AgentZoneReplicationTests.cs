@@ -4,9 +4,10 @@ namespace Flowmesh.Agent.Tests.Hosting;
 
 /// <summary>
 /// `--zone-replication` end to end over real sockets: two agents in zone za and one in zb (capturing loopback with
-/// libpcap, so root). Per-PC records stay inside their leaf zone (each agent's records view places only its own zone's
-/// agents, long after both zones' aggregates crossed), while each zone's producer (the lowest name) merges its zone's
-/// records every 30 s and the other zone receives that aggregate. Without --zone the flag is refused before start.
+/// libpcap, so root). Per-PC records stay inside their leaf zone (no agent holds another zone's records, long after
+/// both zones' aggregates crossed), while each zone's producer (the lowest name) merges its zone's records every 30 s
+/// and the other zone receives that aggregate, which its views then merge (coverage and `flowmesh zones` show it).
+/// Without --zone the flag is refused before start.
 /// </summary>
 [Collection(nameof(AgentProcessCollection))]
 public sealed class AgentZoneReplicationTests : IDisposable
@@ -36,11 +37,24 @@ public sealed class AgentZoneReplicationTests : IDisposable
         // "zone producer: ..."; undiagnosed, docs/zones.md "In the agent"); later periods merge, which this test sees.
         Assert.DoesNotContain("first aggregate of zone za from its producer za-1", a1.Output); // its own are not announced as received
 
-        // Records never crossed: za's agents place za's two agents and nobody of zb, and zb-1 only itself.
+        // Records never crossed: no agent holds a record of the other zone's PCs; each zone's view places its own agents
+        // from their records and the other zone's from its aggregate.
+        Assert.DoesNotContain(a2.Records().Keys, k => k.Origin == "zb-1");
+        Assert.DoesNotContain(b1.Records().Keys, k => k.Origin.StartsWith("za-", StringComparison.Ordinal));
         Assert.Equal(["za-1", "za-2"], Placed(a2, "za"));
-        Assert.Equal(["za"], TopZones(a1));
-        Assert.Equal(["zb"], TopZones(b1));
         Assert.Equal(["zb-1"], Placed(b1, "zb"));
+        // The views cover the whole cluster (docs/zones.md "The view in the agent"): the other zone through its
+        // aggregate, with its own part and age in the coverage, in `flowmesh zones` too.
+        AgentProcess.WaitUntil(() => TopZones(a1).Contains("zb") && TopZones(b1).Contains("za"), TimeSpan.FromSeconds(30),
+            () => $"zones on za-1: {string.Join(",", TopZones(a1))}; on zb-1: {string.Join(",", TopZones(b1))}");
+        Assert.Equal(["zb-1"], Placed(a1, "zb"));
+        Assert.Equal(["za-1", "za-2"], Placed(b1, "za"));
+        using var traffic = JsonDocument.Parse(a2.Get("api/v1/traffic?window=5m"));
+        var zones = traffic.RootElement.GetProperty("coverage").GetProperty("zones");
+        Assert.Equal(["zb"], zones.GetProperty("zones").EnumerateArray().Select(z => z.GetString()));
+        Assert.True(zones.GetProperty("aggregatedRecords").GetInt64() > 0, zones.ToString());
+        Assert.True(zones.GetProperty("newestAggregateAgeSeconds").GetDouble() < 120, zones.ToString());
+        Assert.Contains("aggregates of 1 zone with", traffic.RootElement.GetProperty("coverage").GetProperty("summary").GetString());
 
         var bad = Track(AgentProcess.StartRaw(["agent", "--zone-replication", "--capture", "none"], waitForStart: false));
         Assert.Equal(2, bad.WaitForExit(TimeSpan.FromSeconds(30)));
