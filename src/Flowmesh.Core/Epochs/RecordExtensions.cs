@@ -142,7 +142,7 @@ internal sealed class RecordExtensions
         if (withListings && other.Left.Count > 0)
         {
             Left.AddRange(other.Left);
-            Left.Sort(CompareSections);
+            CoalesceSections(Left);
         }
         if (other.Programs is not null) (Programs ??= new ProgramSection(other.Programs.Key)).MergeFrom(other.Programs);
         if (other.Dns is not null) (Dns ??= new DnsSection(other.Dns.Key)).MergeFrom(other.Dns);
@@ -163,6 +163,48 @@ internal sealed class RecordExtensions
 
     private static void SortPairs(List<MonitorPairTraffic> pairs) =>
         pairs.Sort((a, b) => a.Source != b.Source ? a.Source.CompareTo(b.Source) : a.Destination.CompareTo(b.Destination));
+
+    /// <summary>
+    /// Sorts the sections and makes one of each (peer, epoch): in a zone aggregate, several origins of the zone leave
+    /// flows to the same peer in the same epoch, and two sections with one key are not a valid record (a producer's
+    /// merge failed on them: "left-to-peer sections are not in order"). The merged section lists the heaviest
+    /// <see cref="MaxLeftFlowsPerPeer"/> flows, the same flow's traffic summed, and the rest as unlisted counters.
+    /// </summary>
+    private static void CoalesceSections(List<LeftToPeer> sections)
+    {
+        sections.Sort(CompareSections);
+        for (int i = sections.Count - 1; i > 0; i--)
+        {
+            if (CompareSections(sections[i - 1], sections[i]) != 0) continue;
+            sections[i - 1] = MergeSections(sections[i - 1], sections[i]);
+            sections.RemoveAt(i);
+        }
+    }
+
+    private static LeftToPeer MergeSections(LeftToPeer a, LeftToPeer b)
+    {
+        var flows = new Dictionary<(byte, IpAddress128, ushort, IpAddress128, ushort), LeftFlow>();
+        foreach (var f in a.Flows.Concat(b.Flows))
+            flows[f.Key] = flows.TryGetValue(f.Key, out var g)
+                ? g with
+                {
+                    Bytes = g.Bytes + f.Bytes, Packets = g.Packets + f.Packets, ReverseBytes = g.ReverseBytes + f.ReverseBytes,
+                    ReversePackets = g.ReversePackets + f.ReversePackets, StartsRecord = g.StartsRecord || f.StartsRecord,
+                }
+                : f;
+        var unlisted = new TrafficCounters[ProtocolClasses.Count];
+        for (int i = 0; i < unlisted.Length; i++) unlisted[i] = a.UnlistedByProtocol[i] + b.UnlistedByProtocol[i];
+        var monitor = a.UnlistedMonitor + b.UnlistedMonitor;
+        var ranked = flows.Values.ToList();
+        ranked.Sort((x, y) => (y.Bytes + y.ReverseBytes).CompareTo(x.Bytes + x.ReverseBytes) is var c and not 0 ? c : LeftFlow.Compare(x, y));
+        foreach (var f in ranked.Skip(MaxLeftFlowsPerPeer))
+        {
+            var counters = new TrafficCounters(f.Bytes + f.ReverseBytes, f.Packets + f.ReversePackets, f.StartsRecord ? 1UL : 0UL);
+            unlisted[(int)ProtocolClasses.Of(f.Protocol)] += counters;
+            if (f.Monitor) monitor += counters;
+        }
+        return new LeftToPeer(a.Peer, a.StartMicros, a.LengthMicros, [.. ranked.Take(MaxLeftFlowsPerPeer)], unlisted, monitor);
+    }
 
     private static int CompareSections(LeftToPeer a, LeftToPeer b)
     {

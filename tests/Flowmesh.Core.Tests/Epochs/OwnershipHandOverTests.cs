@@ -251,6 +251,41 @@ public sealed class OwnershipHandOverTests
     }
 
     /// <summary>
+    /// A zone aggregate of two PCs that both leave their conversations with the same owner in the same epoch: the
+    /// merged contents hold one section per (peer, epoch), the same flows' traffic summed, so the aggregate decodes and
+    /// the view of the owner-less epochs counts every packet once. Before, the producer's merge kept two sections with
+    /// one key and the aggregate failed its own format check ("left-to-peer sections are not in order": the zone
+    /// producer's undiagnosed failure in AgentZoneReplicationTests).
+    /// </summary>
+    [Fact]
+    public void A_zone_aggregate_of_two_pcs_leaving_to_one_owner_holds_one_section_per_epoch()
+    {
+        const string Third = "10.0.0.3";
+        var packets = Conversations(seed: 12);
+        packets.AddRange(Conversations(seed: 13).Where(p => p.Source != Outside && p.Destination != Outside)
+            .Select(p => p with { Micros = p.Micros + 50, Source = p.Source == High ? Third : p.Source, Destination = p.Destination == High ? Third : p.Destination }));
+        packets.Sort((a, b) => a.Micros.CompareTo(b.Micros));
+        bool Touches(SyntheticPacket p, string address) => p.Source == address || p.Destination == address;
+        var high = Agent("high", Book("high", High, ("low", Low), ("third", Third)), packets.Where(p => Touches(p, High)));
+        var third = Agent("third", Book("third", Third, ("low", Low), ("high", High)), packets.Where(p => Touches(p, Third)));
+        var zone = Core.Zones.ZonePath.Parse("za");
+        var aggregates = high.Zip(third).Select(pair => Core.Zones.ZoneAggregate.Decode(
+            Core.Zones.ZoneAggregate.FromRecords(zone, pair.First.Id.StartMicros, pair.First.Id.LengthMicros, "high", [pair.First, pair.Second]).Encode(), Key)).ToList();
+        foreach (var (aggregate, (h, t)) in aggregates.Zip(high.Zip(third)))
+        {
+            var section = Assert.Single(aggregate.Contents.Contents.Extensions.Left, l => l.Peer == "low");
+            var left = h.Contents.Extensions.Left.Concat(t.Contents.Extensions.Left).Where(l => l.Peer == "low").ToList();
+            Assert.Equal(2, left.Count);
+            Assert.Equal(left.Sum(l => (long)l.Flows.Sum(f => (long)(f.Bytes + f.ReverseBytes)) + (long)l.Unlisted.Bytes),
+                section.Flows.Sum(f => (long)(f.Bytes + f.ReverseBytes)) + (long)section.Unlisted.Bytes);
+        }
+        // Low's records are missing: the aggregate's sections stand in for them, each packet once.
+        var view = View(aggregates.Select(a => a.Contents), "low", "high", "third");
+        Assert.Equal((ulong)packets.Where(p => !(Touches(p, Low) && Touches(p, Outside))).Sum(p => p.IpLength),
+            (ulong)view.Totals().Bytes.Value);
+    }
+
+    /// <summary>
     /// Announced before owned (the agent's rule, docs/epoch-records.md "Hand-over"): low's address appears with its
     /// capture at the start of epoch 0, its record of epoch 0 announces it, and low owns it from epoch 2 on. Until
     /// then low leaves its conversations with high to high. Whenever high learns of low within those two epochs, from
